@@ -60,4 +60,5 @@ hm_install_deps() {
   fi
 }
 
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 hm_provision
