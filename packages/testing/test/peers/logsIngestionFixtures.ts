@@ -1,0 +1,31 @@
+import type { DataCollectionRuleDeclaration } from "../../src/peers/index.ts"
+
+export const RULE_ID = "dcr-00000000000000000000000000000001"
+export const STREAM = "Custom-PeerTest"
+
+export const rule: DataCollectionRuleDeclaration = {
+  immutableId: RULE_ID,
+  streamDeclarations: {
+    [STREAM]: {
+      columns: [
+        { name: "TimeGenerated", type: "datetime" },
+        { name: "message", type: "string" },
+        { name: "count", type: "int" },
+        { name: "ratio", type: "real" },
+        { name: "ok", type: "boolean" },
+        { name: "details", type: "dynamic" },
+        { name: "message_id", type: "string" },
+      ],
+    },
+  },
+}
+
+export const row = (messageId: string, message = "hello") => ({
+  TimeGenerated: "2024-11-14T12:00:00.000Z",
+  message,
+  count: 1,
+  ratio: 0.5,
+  ok: true,
+  details: { nested: [1, 2] },
+  message_id: messageId,
+})
