@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto"
+import type { ServiceBusMessage } from "@azure/service-bus"
+import { Predicate } from "effect"
+
+/** An event as it travels on the wire: a JSON object with snake_case keys (see the seed's Event Schema). */
+export type WireEvent = { readonly [key: string]: unknown }
+
+/** Per-message options a publisher may set; everything else is derived from the event. */
+export interface PublishOptions {
+  /** Overrides the derived message id (broker duplicate detection keys on it). */
+  readonly messageId?: string
+  readonly correlationId?: string
+  readonly sessionId?: string
+  readonly partitionKey?: string
+  readonly timeToLiveMs?: number
+  /** Extra application properties, merged over the derived ones. */
+  readonly applicationProperties?: { readonly [key: string]: string | number | boolean }
+}
+
+const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
+  if (Predicate.isObject(value) && !(value instanceof Date)) {
+    const record = value as Record<string, unknown>
+    const keys = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+/**
+ * A message id derived from the event's content (SHA-256 of its canonical JSON, key order ignored), so that
+ * publishing the same event twice yields the same id and the broker's duplicate detection drops the second copy.
+ */
+export const deriveMessageId = (event: WireEvent): string =>
+  createHash("sha256").update(canonicalJson(event)).digest("hex").slice(0, 32)
+
+const stringField = (event: WireEvent, key: string): string | undefined => {
+  const value = event[key]
+  return Predicate.isString(value) ? value : undefined
+}
+
+/** The event's type, or `"unknown"` for a payload without one (still publishable: it is archived, not parsed). */
+export const eventTypeOf = (event: WireEvent): string => stringField(event, "event_type") ?? "unknown"
+
+/**
+ * The message for one event: the body is the event's UTF-8 JSON in a single data section, marked
+ * `application/json`; `subject` and the application properties `event_type`, `run_id`, `scenario_name` let
+ * subscription rules filter without reading bodies.
+ */
+export const toServiceBusMessage = (event: WireEvent, options: PublishOptions = {}): ServiceBusMessage => {
+  const applicationProperties: Record<string, string | number | boolean> = { event_type: eventTypeOf(event) }
+  const runId = stringField(event, "run_id")
+  if (runId !== undefined) applicationProperties.run_id = runId
+  const scenarioName = stringField(event, "scenario_name")
+  if (scenarioName !== undefined) applicationProperties.scenario_name = scenarioName
+  const message: ServiceBusMessage = {
+    body: Buffer.from(JSON.stringify(event), "utf8"),
+    contentType: "application/json",
+    subject: eventTypeOf(event),
+    messageId: options.messageId ?? deriveMessageId(event),
+    applicationProperties: { ...applicationProperties, ...options.applicationProperties },
+  }
+  if (options.correlationId !== undefined) message.correlationId = options.correlationId
+  if (options.sessionId !== undefined) message.sessionId = options.sessionId
+  if (options.partitionKey !== undefined) message.partitionKey = options.partitionKey
+  if (options.timeToLiveMs !== undefined) message.timeToLive = options.timeToLiveMs
+  return message
+}

@@ -1,0 +1,115 @@
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity"
+import { parseServiceBusConnectionString, type RetryOptions, ServiceBusClient } from "@azure/service-bus"
+import { Config, Data, Effect, Redacted, type Scope } from "effect"
+
+/**
+ * How to reach a namespace: a connection string (SAS key, or the emulator's `UseDevelopmentEmulator=true`), or a
+ * fully qualified namespace authenticated with Microsoft Entra ID. The connection string stays `Redacted` until the
+ * moment the SDK client is built, so it never reaches a log line or an error message.
+ */
+export type ServiceBusConnection =
+  | { readonly _tag: "ConnectionString"; readonly connectionString: Redacted.Redacted<string> }
+  | {
+      readonly _tag: "Namespace"
+      readonly fullyQualifiedNamespace: string
+      /** Defaults to `DefaultAzureCredential` (managed identity, workload identity, Azure CLI, …). */
+      readonly credential?: TokenCredential
+    }
+
+export const connectionString = (value: string | Redacted.Redacted<string>): ServiceBusConnection => ({
+  _tag: "ConnectionString",
+  connectionString: Redacted.isRedacted(value) ? value : Redacted.make(value, { label: "ServiceBusConnectionString" }),
+})
+
+export const namespace = (fullyQualifiedNamespace: string, credential?: TokenCredential): ServiceBusConnection =>
+  credential === undefined
+    ? { _tag: "Namespace", fullyQualifiedNamespace }
+    : { _tag: "Namespace", fullyQualifiedNamespace, credential }
+
+/** How the SDK retries a failed operation. The SDK's own default waits 30 s between attempts. */
+export interface ServiceBusRetry {
+  readonly maxRetries?: number
+  readonly retryDelayMs?: number
+  readonly maxRetryDelayMs?: number
+  /** Per-attempt timeout of an operation. */
+  readonly timeoutMs?: number
+}
+
+export const defaultRetry: Required<ServiceBusRetry> = {
+  maxRetries: 3,
+  retryDelayMs: 1_000,
+  maxRetryDelayMs: 30_000,
+  timeoutMs: 60_000,
+}
+
+export class ServiceBusConfigInvalid extends Data.TaggedError("ServiceBusConfigInvalid")<{
+  readonly code: "ConfigInvalid"
+  readonly message: string
+}> {}
+
+/** The host the connection points at, safe to show in messages. */
+export const hostOf = (connection: ServiceBusConnection): string => {
+  if (connection._tag === "Namespace") return connection.fullyQualifiedNamespace
+  try {
+    return parseServiceBusConnectionString(Redacted.value(connection.connectionString)).fullyQualifiedNamespace
+  } catch {
+    return "<unparseable connection string>"
+  }
+}
+
+const toRetryOptions = (retry: ServiceBusRetry | undefined): RetryOptions => {
+  const merged = { ...defaultRetry, ...retry }
+  return {
+    maxRetries: merged.maxRetries,
+    retryDelayInMs: merged.retryDelayMs,
+    maxRetryDelayInMs: merged.maxRetryDelayMs,
+    timeoutInMs: merged.timeoutMs,
+  }
+}
+
+/** Builds an SDK client, refusing a malformed connection string with a message that does not echo it. */
+export const buildClient = (
+  connection: ServiceBusConnection,
+  retry?: ServiceBusRetry,
+): Effect.Effect<ServiceBusClient, ServiceBusConfigInvalid> =>
+  Effect.try({
+    try: () => {
+      const options = { retryOptions: toRetryOptions(retry) }
+      if (connection._tag === "ConnectionString") {
+        return new ServiceBusClient(Redacted.value(connection.connectionString), options)
+      }
+      return new ServiceBusClient(
+        connection.fullyQualifiedNamespace,
+        connection.credential ?? new DefaultAzureCredential(),
+        options,
+      )
+    },
+    catch: (cause) =>
+      new ServiceBusConfigInvalid({
+        code: "ConfigInvalid",
+        message:
+          connection._tag === "ConnectionString"
+            ? `The Service Bus connection string is not valid (${cause instanceof Error ? cause.name : "error"}): expected "Endpoint=sb://<host>/;SharedAccessKeyName=…;SharedAccessKey=…"`
+            : `The Service Bus namespace "${connection.fullyQualifiedNamespace}" is not valid: expected "<name>.servicebus.windows.net"`,
+      }),
+  })
+
+/** A client closed when the scope closes (closing it also detaches every sender and receiver it made). */
+export const acquireClient = (
+  connection: ServiceBusConnection,
+  retry?: ServiceBusRetry,
+): Effect.Effect<ServiceBusClient, ServiceBusConfigInvalid, Scope.Scope> =>
+  Effect.acquireRelease(buildClient(connection, retry), (client) =>
+    Effect.promise(() => client.close()).pipe(Effect.ignore),
+  )
+
+/**
+ * Reads the connection from configuration: `SERVICEBUS_CONNECTION_STRING`, else
+ * `SERVICEBUS_FULLY_QUALIFIED_NAMESPACE` with `DefaultAzureCredential`.
+ */
+export const connectionConfig: Config.Config<ServiceBusConnection> = Config.Redacted(
+  "SERVICEBUS_CONNECTION_STRING",
+).pipe(
+  Config.map((value) => connectionString(value)),
+  Config.orElse(() => Config.String("SERVICEBUS_FULLY_QUALIFIED_NAMESPACE").pipe(Config.map((ns) => namespace(ns)))),
+)
