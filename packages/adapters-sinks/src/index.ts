@@ -1,0 +1,8 @@
+export * from "./logAnalytics/LogAnalyticsConfig.ts"
+export * from "./logAnalytics/LogAnalyticsErrors.ts"
+export * from "./logAnalytics/LogAnalyticsWriter.ts"
+export * from "./logAnalytics/Rows.ts"
+export * from "./logAnalytics/Streams.ts"
+export * from "./SinkMessage.ts"
+export * from "./SinkResult.ts"
+export { toIsoUtc } from "./Timestamps.ts"

@@ -1,0 +1,86 @@
+/**
+ * The one source of truth for the Log Analytics custom tables and the data collection rule's stream declarations:
+ * the row builders, the ARM template in `infra/` (generated from this file and checked by a test) and the local
+ * Logs Ingestion server in the tests all read these columns.
+ */
+
+export type StreamColumnType = "string" | "int" | "long" | "real" | "boolean" | "datetime" | "dynamic"
+
+export interface StreamColumn {
+  readonly name: string
+  readonly type: StreamColumnType
+  readonly description: string
+}
+
+export interface StreamDefinition {
+  /** Input stream of the data collection rule (`Custom-…`), the name uploads use. */
+  readonly stream: string
+  /** Custom table the rule writes to (`…_CL`). */
+  readonly table: string
+  readonly description: string
+  readonly columns: ReadonlyArray<StreamColumn>
+}
+
+/** Resource lifecycle events: one row per parsed Resource, in the seed's `model_dump` shape. */
+export const ResourcesStream = {
+  stream: "Custom-HayMakerResources",
+  table: "HayMakerResources_CL",
+  description: "Azure HayMaker resource lifecycle events (one row per parsed Resource)",
+  columns: [
+    { name: "TimeGenerated", type: "datetime", description: "Event timestamp (created_at), else the ingestion time" },
+    { name: "resource_id", type: "string", description: "Full Azure resource id" },
+    {
+      name: "resource_type",
+      type: "string",
+      description: "Azure resource type, e.g. Microsoft.Compute/virtualMachines",
+    },
+    { name: "resource_name", type: "string", description: "Resource name" },
+    { name: "scenario_name", type: "string", description: "Scenario that created the resource" },
+    { name: "run_id", type: "string", description: "Execution run identifier" },
+    { name: "created_at", type: "datetime", description: "Timestamp of the event (ISO-8601 UTC)" },
+    { name: "status", type: "string", description: "created | exists | deleted | deletion_failed" },
+    { name: "deletion_attempts", type: "int", description: "Deletion attempts, when reported" },
+    { name: "deletion_error", type: "string", description: "Deletion error, when reported" },
+    { name: "tags", type: "dynamic", description: "Resource tags" },
+    { name: "message_id", type: "string", description: "Service Bus message id, to remove duplicates at query time" },
+  ],
+} as const satisfies StreamDefinition
+
+/** Agent log events (agent_started, operation, cleanup_complete, error). */
+export const AgentLogsStream = {
+  stream: "Custom-HayMakerAgentLogs",
+  table: "HayMakerAgentLogs_CL",
+  description: "Azure HayMaker agent log events",
+  columns: [
+    { name: "TimeGenerated", type: "datetime", description: "Event timestamp, else the ingestion time" },
+    { name: "event_type", type: "string", description: "agent_started | operation | cleanup_complete | error" },
+    { name: "severity", type: "string", description: "info | warning | error" },
+    { name: "agent_id", type: "string", description: "Agent that logged the event" },
+    { name: "run_id", type: "string", description: "Execution run identifier" },
+    { name: "scenario_name", type: "string", description: "Scenario the agent runs" },
+    { name: "message", type: "string", description: "Log message" },
+    { name: "details", type: "dynamic", description: "Structured details" },
+    { name: "resource_id", type: "string", description: "Resource the event concerns, when given" },
+    { name: "resource_type", type: "string", description: "Type of that resource, when given" },
+    { name: "message_id", type: "string", description: "Service Bus message id, to remove duplicates at query time" },
+  ],
+} as const satisfies StreamDefinition
+
+export const Streams: ReadonlyArray<StreamDefinition> = [ResourcesStream, AgentLogsStream]
+
+type ColumnName<S extends StreamDefinition> = S["columns"][number]["name"]
+
+/** A row of the resources stream: every declared column (null when the event has no value). */
+export type ResourceRow = Record<ColumnName<typeof ResourcesStream>, unknown>
+export type AgentLogRow = Record<ColumnName<typeof AgentLogsStream>, unknown>
+
+/** The DCR `streamDeclarations` object for these streams (also what the local ingestion server validates against). */
+export const streamDeclarations = (
+  streams: ReadonlyArray<StreamDefinition> = Streams,
+): Record<string, { columns: Array<{ name: string; type: StreamColumnType }> }> =>
+  Object.fromEntries(
+    streams.map((definition) => [
+      definition.stream,
+      { columns: definition.columns.map(({ name, type }) => ({ name, type })) },
+    ]),
+  )
