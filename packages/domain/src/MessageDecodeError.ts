@@ -1,0 +1,60 @@
+import { Schema } from "effect"
+
+/**
+ * The body is not JSON: a string or UTF-8 bytes that do not parse, or bytes that are not UTF-8.
+ * Dead-letter reason: `InvalidJson`.
+ */
+export class InvalidJson extends Schema.TaggedError<InvalidJson>()("InvalidJson", {
+  /** What the JSON parser (or the UTF-8 decoder) reported. */
+  problem: Schema.String,
+  /** The first characters of the body, to recognise it in the dead-letter queue. */
+  preview: Schema.String,
+}) {
+  override get message(): string {
+    return `Message body is not valid JSON (${this.problem}); it starts with ${JSON.stringify(this.preview)}. Publish the event as a JSON object, e.g. ServiceBusMessage(json.dumps(event)).`
+  }
+}
+
+/**
+ * The body is JSON but not an object (an array, a string, a number, `null`, ...).
+ * Dead-letter reason: `NotAnObject`.
+ */
+export class NotAnObject extends Schema.TaggedError<NotAnObject>()("NotAnObject", {
+  /** `array`, `string`, `number`, `boolean`, `null`, `undefined` or the constructor name of another value. */
+  actualType: Schema.String,
+}) {
+  override get message(): string {
+    return `Message body must be a JSON object with an "event_type" field, got ${this.actualType}.`
+  }
+}
+
+/**
+ * The body is an object whose `event_type` is known, but a field is missing or has the wrong type.
+ * Dead-letter reason: `SchemaViolation`.
+ */
+export class SchemaViolation extends Schema.TaggedError<SchemaViolation>()("SchemaViolation", {
+  /** The wire `event_type` of the rejected event. */
+  eventType: Schema.String,
+  /** The offending field as a dotted wire path (`resource_id`, `tags.env`); empty for the object itself. */
+  path: Schema.String,
+  /** What is wrong with it. */
+  problem: Schema.String,
+}) {
+  override get message(): string {
+    const where = this.path === "" ? "" : ` field "${this.path}"`
+    return `Invalid ${this.eventType} event:${where} ${this.problem}.`
+  }
+}
+
+/** Why a message body could not be decoded into an `AgentEvent`. */
+export type MessageDecodeError = InvalidJson | NotAnObject | SchemaViolation
+
+/** Describes the JSON type of a value for error messages. */
+export const describeJsonType = (value: unknown): string => {
+  if (value === null) return "null"
+  if (Array.isArray(value)) return "array"
+  const type = typeof value
+  if (type !== "object") return type
+  const name = (value as object).constructor?.name
+  return name === undefined || name === "Object" ? "object" : name
+}

@@ -1,0 +1,111 @@
+import { Predicate, Result, Schema, type SchemaIssue, SchemaParser } from "effect"
+import { describeJsonType, NotAnObject, SchemaViolation } from "../MessageDecodeError.ts"
+import {
+  AgentError,
+  type AgentLogEvent,
+  type AgentLogEventJson,
+  AgentOperation,
+  AgentStarted,
+  agentLogEventVariants,
+  CleanupComplete,
+  type JsonObject,
+} from "./AgentLogEvent.ts"
+import type { KnownEventType } from "./EventType.ts"
+import { formatIssue } from "./formatIssue.ts"
+import {
+  ResourceCreated,
+  ResourceDeleted,
+  ResourceDeletionFailed,
+  type ResourceEvent,
+  type ResourceEventJson,
+  resourceEventVariants,
+} from "./ResourceEvent.ts"
+import { makeUnknownEvent, UnknownEvent } from "./UnknownEvent.ts"
+
+/** Every event an agent can publish, in domain form. */
+export type AgentEvent = ResourceEvent | AgentLogEvent | UnknownEvent
+
+/** The JSON object of an event as it travels on the bus. */
+export type AgentEventJson = ResourceEventJson | AgentLogEventJson | JsonObject
+
+/**
+ * Codec for the whole event vocabulary: wire JSON object <-> `AgentEvent`. Useful with the generic Schema API
+ * (`Schema.encodeSync(AgentEvent)`); for decoding, {@link decodeAgentEvent} is faster and reports the failing field of
+ * the event's own type instead of one failure per union member.
+ */
+export const AgentEvent = Schema.Union([
+  ResourceCreated,
+  ResourceDeleted,
+  ResourceDeletionFailed,
+  AgentStarted,
+  AgentOperation,
+  CleanupComplete,
+  AgentError,
+  UnknownEvent,
+])
+
+interface Variant {
+  readonly decodeWire: (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
+  readonly fromWire: (wire: never) => AgentEvent
+  readonly toWire: (event: never) => AgentEventJson
+}
+
+const variant = (v: {
+  readonly Wire: Schema.Decoder<unknown>
+  readonly fromWire: (wire: never) => AgentEvent
+  readonly toWire: (event: never) => AgentEventJson
+}): Variant => ({ decodeWire: SchemaParser.decodeUnknownResult(v.Wire), fromWire: v.fromWire, toWire: v.toWire })
+
+const byEventType: { readonly [K in KnownEventType]: Variant } = {
+  resource_created: variant(resourceEventVariants.resource_created),
+  resource_deleted: variant(resourceEventVariants.resource_deleted),
+  resource_deletion_failed: variant(resourceEventVariants.resource_deletion_failed),
+  agent_started: variant(agentLogEventVariants.agent_started),
+  operation: variant(agentLogEventVariants.operation),
+  cleanup_complete: variant(agentLogEventVariants.cleanup_complete),
+  error: variant(agentLogEventVariants.error),
+}
+
+const byTag: { readonly [K in AgentEvent["_tag"]]?: Variant } = {
+  ResourceCreated: byEventType.resource_created,
+  ResourceDeleted: byEventType.resource_deleted,
+  ResourceDeletionFailed: byEventType.resource_deletion_failed,
+  AgentStarted: byEventType.agent_started,
+  AgentOperation: byEventType.operation,
+  CleanupComplete: byEventType.cleanup_complete,
+  AgentError: byEventType.error,
+}
+
+/**
+ * Decodes an already parsed JSON value into an `AgentEvent`.
+ *
+ * - not a JSON object: `NotAnObject`;
+ * - `event_type` missing or not known: `UnknownEvent` (a valid message, kept raw);
+ * - known `event_type` with a missing or wrongly typed field: `SchemaViolation` naming the wire field.
+ *
+ * Synchronous and exception-free: the hot path of the worker.
+ */
+export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotAnObject | SchemaViolation> => {
+  if (!Predicate.isObject(value)) return Result.fail(new NotAnObject({ actualType: describeJsonType(value) }))
+  const json = value as JsonObject
+  const eventType = json.event_type
+  const v =
+    typeof eventType === "string" && Object.hasOwn(byEventType, eventType)
+      ? byEventType[eventType as KnownEventType]
+      : undefined
+  if (v === undefined) return Result.succeed(makeUnknownEvent(json))
+  const wire = v.decodeWire(json)
+  if (Result.isFailure(wire)) {
+    const { path, problem } = formatIssue(wire.failure)
+    return Result.fail(new SchemaViolation({ eventType: eventType as string, path, problem }))
+  }
+  return Result.succeed(v.fromWire(wire.success as never))
+}
+
+/** Encodes an event into its wire JSON object (snake_case, ISO-8601 UTC timestamps); `UnknownEvent` gives its raw object. */
+export const encodeAgentEvent = (event: AgentEvent): AgentEventJson => {
+  if (event._tag === "UnknownEvent") return event.raw
+  const v = byTag[event._tag]
+  // Every tag but UnknownEvent has a variant; the table is typed as partial only to index it by tag.
+  return (v as Variant).toWire(event as never)
+}

@@ -1,0 +1,56 @@
+export { decodeMessageBody, decodeMessageBodyEffect, parseMessageJson } from "./decodeMessageBody.ts"
+export { AgentEvent, type AgentEventJson, decodeAgentEvent, encodeAgentEvent } from "./events/AgentEvent.ts"
+export {
+  AgentError,
+  type AgentLogEvent,
+  type AgentLogEventJson,
+  AgentOperation,
+  AgentStarted,
+  CleanupComplete,
+  JsonObject,
+  Severity,
+} from "./events/AgentLogEvent.ts"
+export {
+  type AgentLogEventType,
+  agentLogEventTypes,
+  isKnownEventType,
+  isResourceEventType,
+  type KnownEventType,
+  knownEventTypes,
+  type ResourceEventType,
+  resourceEventTypes,
+} from "./events/EventType.ts"
+export {
+  isResourceEvent,
+  ResourceCreated,
+  ResourceDeleted,
+  ResourceDeletionFailed,
+  type ResourceEvent,
+  type ResourceEventJson,
+  Tags,
+} from "./events/ResourceEvent.ts"
+export { makeUnknownEvent, UnknownEvent } from "./events/UnknownEvent.ts"
+export {
+  describeJsonType,
+  InvalidJson,
+  type MessageDecodeError,
+  NotAnObject,
+  SchemaViolation,
+} from "./MessageDecodeError.ts"
+export { NonNegativeInt } from "./NonNegativeInt.ts"
+export { ArchiveSink } from "./ports/ArchiveSink.ts"
+export { EventPublisher, PublishError, PublishErrorReason } from "./ports/EventPublisher.ts"
+export {
+  EventSubscription,
+  type ReceivedMessage,
+  SettlementError,
+  SettlementErrorReason,
+  SubscriptionError,
+  SubscriptionErrorReason,
+} from "./ports/EventSubscription.ts"
+export { LogAnalyticsSink } from "./ports/LogAnalyticsSink.ts"
+export type { SinkRecord } from "./ports/SinkRecord.ts"
+export { SinkWriteError } from "./ports/SinkWriteError.ts"
+export { Resource, ResourceStatus } from "./Resource.ts"
+export { encodeResource, ResourceRecord, type ResourceRecordJson } from "./ResourceRecord.ts"
+export { formatTimestamp, IsoTimestampString, parseIsoTimestamp, parseTimestamp } from "./Timestamp.ts"

@@ -1,0 +1,43 @@
+import { Context, type Effect, Schema } from "effect"
+import type { AgentEvent } from "../events/AgentEvent.ts"
+
+/** Why publishing failed, in terms an operator can act on (adapters map SDK error codes onto these). */
+export const PublishErrorReason = Schema.Literals([
+  /** The broker could not be reached (DNS, TCP, TLS). */
+  "ConnectionRefused",
+  /** The credentials were rejected or lack the Send right. */
+  "Unauthorized",
+  /** The topic does not exist. */
+  "EntityNotFound",
+  /** An event (or a batch) exceeds the broker's maximum message size. */
+  "MessageTooLarge",
+  /** The broker did not answer in time, or asked the client to back off. */
+  "Timeout",
+  "Unknown",
+])
+export type PublishErrorReason = typeof PublishErrorReason.Type
+
+export class PublishError extends Schema.TaggedError<PublishError>()("PublishError", {
+  reason: PublishErrorReason,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect()),
+}) {
+  /** Whether trying again later may succeed. */
+  get retryable(): boolean {
+    return this.reason === "ConnectionRefused" || this.reason === "Timeout"
+  }
+}
+
+/** Publishes agent events to the bus (the topic `agent-logs`). */
+export class EventPublisher extends Context.Service<
+  EventPublisher,
+  {
+    /** Publishes one event; succeeds once the broker accepted it. */
+    readonly publish: (event: AgentEvent) => Effect.Effect<void, PublishError>
+    /**
+     * Publishes several events, batched as the broker allows. Succeeds once every event was accepted; on failure
+     * some events may already have been published (at-least-once: consumers de-duplicate by message id).
+     */
+    readonly publishAll: (events: ReadonlyArray<AgentEvent>) => Effect.Effect<void, PublishError>
+  }
+>()("@haymaker/domain/ports/EventPublisher") {}

@@ -1,0 +1,64 @@
+import { Context, type DateTime, type Effect, Schema, type Stream } from "effect"
+
+export const SettlementErrorReason = Schema.Literals([
+  /** The peek-lock expired (or was lost with its link) before settlement: the broker will redeliver the message. */
+  "LockLost",
+  /** The message was already completed, abandoned or dead-lettered. */
+  "AlreadySettled",
+  /** The connection dropped while settling. */
+  "Disconnected",
+  "Unknown",
+])
+export type SettlementErrorReason = typeof SettlementErrorReason.Type
+
+/** Settling (complete / abandon / dead-letter) a received message failed. */
+export class SettlementError extends Schema.TaggedError<SettlementError>()("SettlementError", {
+  reason: SettlementErrorReason,
+  messageId: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect()),
+}) {}
+
+export const SubscriptionErrorReason = Schema.Literals([
+  "ConnectionRefused",
+  "Unauthorized",
+  /** The topic or the subscription does not exist. */
+  "EntityNotFound",
+  /** The connection was lost and could not be re-established. */
+  "Disconnected",
+  "Unknown",
+])
+export type SubscriptionErrorReason = typeof SubscriptionErrorReason.Type
+
+/** Receiving from the subscription failed. */
+export class SubscriptionError extends Schema.TaggedError<SubscriptionError>()("SubscriptionError", {
+  reason: SubscriptionErrorReason,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect()),
+}) {}
+
+/** A message received in peek-lock mode, with the effects that settle it. Settle each message exactly once. */
+export interface ReceivedMessage {
+  readonly messageId: string
+  /** The body as the SDK hands it over: a parsed JSON value, a string, or bytes. Decode with `decodeMessageBody`. */
+  readonly body: unknown
+  /** How many times the broker delivered this message, as the SDK reports it. */
+  readonly deliveryCount: number
+  readonly enqueuedTime: DateTime.Utc
+  readonly sequenceNumber: bigint
+  /** Removes the message from the subscription: only after every sink confirmed it. */
+  readonly complete: Effect.Effect<void, SettlementError>
+  /** Releases the lock so the broker redelivers the message (delivery count + 1). */
+  readonly abandon: Effect.Effect<void, SettlementError>
+  /** Moves the message to the dead-letter queue with a reason (`InvalidJson`, …) and a description of the problem. */
+  readonly deadLetter: (reason: string, description: string) => Effect.Effect<void, SettlementError>
+}
+
+/** The orchestrator's subscription (`orchestrator-sub` on `agent-logs`) as a stream of peek-locked messages. */
+export class EventSubscription extends Context.Service<
+  EventSubscription,
+  {
+    /** Messages in broker order; the stream ends only on interruption or failure. */
+    readonly messages: Stream.Stream<ReceivedMessage, SubscriptionError>
+  }
+>()("@haymaker/domain/ports/EventSubscription") {}
