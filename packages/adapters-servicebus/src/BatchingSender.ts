@@ -26,6 +26,10 @@ export interface BatchingSenderOptions {
 export interface BatchingSender {
   /** Resolves when the broker accepted the batch that carried the message. */
   readonly send: (message: ServiceBusMessage, eventType: string) => Effect.Effect<void, ServiceBusAdapterError>
+  /** Queues the messages in order (one batch sequence), then resolves once all were accepted. */
+  readonly sendMany: (
+    messages: ReadonlyArray<{ readonly message: ServiceBusMessage; readonly eventType: string }>,
+  ) => Effect.Effect<void, ServiceBusAdapterError>
   /** Sends everything queued before this call, and resolves when the broker accepted it. */
   readonly flush: Effect.Effect<void>
 }
@@ -211,11 +215,23 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
       return yield* Deferred.await(done)
     })
 
+  const sendMany = (messages: ReadonlyArray<{ readonly message: ServiceBusMessage; readonly eventType: string }>) =>
+    Effect.gen(function* () {
+      const pending: Array<Deferred.Deferred<void, ServiceBusAdapterError>> = []
+      for (const { message, eventType } of messages) {
+        const done = yield* Deferred.make<void, ServiceBusAdapterError>()
+        const accepted = yield* Queue.offer(queue, { _tag: "Message", message, eventType, done })
+        if (!accepted) return yield* closedError()
+        pending.push(done)
+      }
+      for (const done of pending) yield* Deferred.await(done)
+    })
+
   const flush = Effect.gen(function* () {
     const done = yield* Deferred.make<void>()
     const accepted = yield* Queue.offer(queue, { _tag: "Flush", done })
     if (accepted) yield* Deferred.await(done)
   })
 
-  return { send, flush }
+  return { send, sendMany, flush }
 })

@@ -27,6 +27,8 @@ export interface TopicPublisher {
   readonly topicName: string
   /** Resolves once the broker accepted the batch that carried the event. */
   readonly publish: (event: WireEvent, options?: PublishOptions) => Effect.Effect<void, ServiceBusAdapterError>
+  /** Publishes the events in order; resolves once all were accepted. */
+  readonly publishAll: (events: ReadonlyArray<WireEvent>) => Effect.Effect<void, ServiceBusAdapterError>
   /** Sends every event published before this call. */
   readonly flush: Effect.Effect<void>
 }
@@ -59,6 +61,12 @@ export const makeTopicPublisherOn = Effect.fnUntraced(function* (
     topicName: settings.topicName,
     publish: (event, options) =>
       Effect.suspend(() => batching.send(toServiceBusMessage(event, options), eventTypeOf(event))),
+    publishAll: (events) =>
+      Effect.suspend(() =>
+        batching.sendMany(
+          events.map((event) => ({ message: toServiceBusMessage(event), eventType: eventTypeOf(event) })),
+        ),
+      ),
     flush: batching.flush,
   }
 })

@@ -90,7 +90,7 @@ export class EventBusClient {
   /** Publishes several events in order; resolves once all were accepted. */
   async publishAll(events: Iterable<WireEvent>): Promise<void> {
     const { publisher } = await this.#publisher()
-    await Promise.all(Array.from(events, (event) => runForCaller(publisher.publish(event))))
+    return runForCaller(publisher.publishAll(Array.from(events)))
   }
 
   /** Sends everything published so far without waiting for a batch to fill. */

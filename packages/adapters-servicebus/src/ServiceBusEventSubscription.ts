@@ -1,0 +1,92 @@
+import { EventSubscription, type ReceivedMessage } from "@haymaker/domain"
+import { Config, DateTime, Effect, Layer, Stream } from "effect"
+import { toSettlementError, toSubscriptionError } from "./PortErrors.ts"
+import { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
+import {
+  acquireClient,
+  connectionConfig,
+  hostOf,
+  type ServiceBusConfigInvalid,
+  type ServiceBusConnection,
+  type ServiceBusRetry,
+} from "./ServiceBusConnection.ts"
+import type { ServiceBusAdapterError } from "./ServiceBusErrors.ts"
+import { type Delivery, receiveDeliveries } from "./SubscriptionReceiver.ts"
+
+export interface SubscriptionConfig {
+  readonly connection: ServiceBusConnection
+  readonly topicName: string
+  readonly subscriptionName: string
+  /** Messages held (received, not yet settled) at most. Default 16. */
+  readonly concurrency?: number
+  /** How long the SDK keeps renewing the lock of a held message; `0` turns renewal off. Default 5 minutes. */
+  readonly maxAutoLockRenewalMs?: number
+  /** Receiver watchdog; `false` turns it off. Default: recreate after 60 s without deliveries while messages wait. */
+  readonly watchdog?: WatchdogSettings | false
+  /** On close, how long held messages may take to be settled before they are abandoned. Default 30 s. */
+  readonly closeGraceMs?: number
+  readonly retry?: ServiceBusRetry
+}
+
+const toReceivedMessage = (delivery: Delivery): ReceivedMessage => {
+  const message = delivery.message
+  const messageId = message.messageId === undefined ? "" : String(message.messageId)
+  const settle = (effect: Effect.Effect<void, ServiceBusAdapterError>) =>
+    effect.pipe(Effect.mapError((error) => toSettlementError(error, messageId)))
+  return {
+    messageId,
+    body: delivery.body,
+    deliveryCount: message.deliveryCount ?? 0,
+    enqueuedTime: DateTime.fromDateUnsafe(message.enqueuedTimeUtc ?? new Date()),
+    sequenceNumber: message.sequenceNumber === undefined ? 0n : BigInt(message.sequenceNumber.toString()),
+    complete: settle(delivery.complete),
+    abandon: settle(delivery.abandon),
+    deadLetter: (reason, description) => settle(delivery.deadLetter(reason, description)),
+  }
+}
+
+/**
+ * `EventSubscription` over a topic subscription in peek-lock mode: auto-complete off, `concurrency` messages held
+ * at most (the broker sends more only as they are settled), locks renewed while held, a watchdog that recreates a
+ * receiver that stopped delivering while messages wait. Each run of `messages` opens its own receiver on the
+ * layer's connection; ending the run stops receiving and gives held messages `closeGraceMs` to be settled.
+ */
+export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription, ServiceBusConfigInvalid> =>
+  Layer.effect(
+    EventSubscription,
+    Effect.gen(function* () {
+      const client = yield* acquireClient(config.connection, config.retry)
+      const deliveries = receiveDeliveries(
+        client,
+        {
+          topicName: config.topicName,
+          subscriptionName: config.subscriptionName,
+          concurrency: Math.max(1, Math.floor(config.concurrency ?? 16)),
+          maxAutoLockRenewalMs: config.maxAutoLockRenewalMs ?? 5 * 60_000,
+          watchdog: config.watchdog === false ? undefined : (config.watchdog ?? defaultWatchdog),
+          closeGraceMs: config.closeGraceMs ?? 30_000,
+        },
+        hostOf(config.connection),
+      )
+      return EventSubscription.of({
+        messages: deliveries.pipe(Stream.map(toReceivedMessage), Stream.mapError(toSubscriptionError)),
+      })
+    }),
+  )
+
+/**
+ * The subscription configured from the environment: the connection (`SERVICEBUS_CONNECTION_STRING`, or
+ * `SERVICEBUS_FULLY_QUALIFIED_NAMESPACE`), `SERVICEBUS_TOPIC` (default `agent-logs`), `SERVICEBUS_SUBSCRIPTION`
+ * (default `orchestrator-sub`) and `SERVICEBUS_CONCURRENCY` (default 16).
+ */
+export const layerConfig: Layer.Layer<EventSubscription, Config.ConfigError | ServiceBusConfigInvalid> = Layer.unwrap(
+  Effect.gen(function* () {
+    const connection = yield* connectionConfig
+    const topicName = yield* Config.String("SERVICEBUS_TOPIC").pipe(Config.withDefault("agent-logs"))
+    const subscriptionName = yield* Config.String("SERVICEBUS_SUBSCRIPTION").pipe(
+      Config.withDefault("orchestrator-sub"),
+    )
+    const concurrency = yield* Config.Int("SERVICEBUS_CONCURRENCY").pipe(Config.withDefault(16))
+    return layer({ connection, topicName, subscriptionName, concurrency })
+  }),
+)

@@ -1,0 +1,30 @@
+// Effect layers implementing the domain's bus ports.
+
+export { loggerName } from "./Logging.ts"
+export { deriveMessageId, type PublishOptions, toServiceBusMessage, type WireEvent } from "./MessageEncoding.ts"
+// The seed-compatible Promise API.
+export { EventBusClient, type EventBusClientOptions } from "./promise/EventBusClient.ts"
+export { getEventBusLogLevel, setEventBusLogLevel } from "./promise/PromiseRuntime.ts"
+export { closeAll, type PublishEventOptions, publishEvent } from "./promise/publishEvent.ts"
+export { type AgentLogCallback, type SubscribeOptions, subscribeToAgentLogs } from "./promise/subscribeToAgentLogs.ts"
+export { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
+export {
+  connectionConfig,
+  connectionString,
+  defaultRetry,
+  namespace,
+  ServiceBusConfigInvalid,
+  type ServiceBusConnection,
+  type ServiceBusRetry,
+} from "./ServiceBusConnection.ts"
+export {
+  EventTooLarge,
+  type ServiceBusAdapterError,
+  ServiceBusClientClosed,
+  ServiceBusConnectionRefused,
+  ServiceBusEntityNotFound,
+  ServiceBusOperationFailed,
+  ServiceBusUnauthorized,
+} from "./ServiceBusErrors.ts"
+export * as ServiceBusEventPublisher from "./ServiceBusEventPublisher.ts"
+export * as ServiceBusEventSubscription from "./ServiceBusEventSubscription.ts"
