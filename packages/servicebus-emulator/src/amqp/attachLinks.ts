@@ -1,0 +1,157 @@
+import type { EventContext, Receiver, Sender } from "rhea"
+import { type Broker, entityPathOf } from "../broker/Broker.ts"
+import { BrokerError } from "../broker/BrokerError.ts"
+import type { SendTarget } from "../broker/entities.ts"
+import type { Logger } from "../log.ts"
+import { AmqpPayload, decodeBatch } from "./AmqpPayload.ts"
+import type { ConnectionState } from "./ConnectionState.ts"
+import { ConsumerLink } from "./ConsumerLink.ts"
+import { handleCbsRequest } from "./cbs.ts"
+import { errorReply } from "./conditions.ts"
+import { handleManagementRequest } from "./management.ts"
+import { ReplyLink } from "./ReplyLink.ts"
+import { type RemoteAttach, rawFormat, receiverInternals, senderInternals } from "./rheaInternals.ts"
+import { messageHelpers } from "./rheaTypes.ts"
+import type { SharedAccessPolicy } from "./sharedAccessSignature.ts"
+
+export const batchFormat = 0x80013700
+const cbsAddress = "$cbs"
+const managementSuffix = "/$management"
+const sessionFilter = "com.microsoft:session-filter"
+/** Replies to management requests (peeking many messages) can exceed an entity's message limit. */
+const requestResponseMaxMessageSize = 64 * 1024 * 1024
+
+export interface LinkContext {
+  readonly broker: Broker
+  readonly policies: ReadonlyArray<SharedAccessPolicy>
+  readonly logger: Logger
+}
+
+/** The encoded bytes of a received transfer (see `deliverEncodedBytes`). */
+const encodedBytes = (context: EventContext): Buffer => {
+  const message = context.message as unknown
+  if (Buffer.isBuffer(message)) return message
+  return messageHelpers.encode(message as Record<string, unknown>)
+}
+
+const refuse = (link: Sender | Receiver, error: unknown, logger: Logger, address: string): void => {
+  const reply = errorReply(error)
+  logger.info("link refused", { address, condition: reply.condition, reason: reply.description })
+  link.close({ condition: reply.condition, description: reply.description })
+}
+
+const authorize = (state: ConnectionState, broker: Broker, path: string): void => {
+  if (!state.isAuthorized(path, broker.now())) {
+    throw new BrokerError(
+      "Unauthorized",
+      `Unauthorized access to '${path}': no valid CBS token (put-token on $cbs) covers this entity. status-code: 401`,
+    )
+  }
+}
+
+/** A client attached a sender: it sends requests ($cbs, $management) or messages (a queue or topic). */
+export const onReceiverOpen = (receiver: Receiver, state: ConnectionState, context: LinkContext): void => {
+  const internals = receiverInternals(receiver)
+  const attach = internals.remote.attach as RemoteAttach
+  const address = entityPathOf(attach.target?.address ?? "")
+  receiver.set_source({ address: attach.source?.address ?? "" })
+  if (address === cbsAddress) {
+    receiver.set_target({ address })
+    receiver.on("message", (event: EventContext) => {
+      handleCbsRequest(state, encodedBytes(event), context.policies, context.broker.now(), context.logger)
+      event.delivery?.accept()
+    })
+    return
+  }
+  try {
+    if (address.toLowerCase().endsWith(managementSuffix)) {
+      const entityPath = address.slice(0, -managementSuffix.length)
+      authorize(state, context.broker, address)
+      context.broker.resolve(entityPath)
+      receiver.set_target({ address })
+      internals.local.attach.max_message_size = requestResponseMaxMessageSize
+      const management = { state, broker: context.broker, entityPath, logger: context.logger }
+      receiver.on("message", (event: EventContext) => {
+        handleManagementRequest(management, encodedBytes(event))
+        event.delivery?.accept()
+      })
+      return
+    }
+    authorize(state, context.broker, address)
+    const target = context.broker.sendTarget(address)
+    receiver.set_target({ address })
+    internals.local.attach.max_message_size = target.maxMessageSizeBytes
+    receiver.on("message", (event: EventContext) => acceptMessages(event, target, context))
+    context.logger.debug("sender attached", { connection: state.id, address })
+  } catch (error) {
+    refuse(receiver, error, context.logger, address)
+  }
+}
+
+const acceptMessages = (event: EventContext, target: SendTarget, context: LinkContext): void => {
+  const delivery = event.delivery
+  try {
+    const encoded = encodedBytes(event)
+    if (encoded.length > target.maxMessageSizeBytes) {
+      throw new BrokerError(
+        "MessageSizeExceeded",
+        `The received message (delivery-id:${delivery?.id ?? "?"}, size:${encoded.length} bytes) exceeds the limit (${target.maxMessageSizeBytes} bytes) currently allowed on the link.`,
+      )
+    }
+    const format = (event as { format?: number }).format ?? rawFormat
+    const payloads = format === batchFormat ? decodeBatch(encoded) : [AmqpPayload.decode(encoded)]
+    context.broker.send(target, payloads)
+    delivery?.accept()
+  } catch (error) {
+    const reply = errorReply(error)
+    if (reply.status === 500) context.logger.error("send failed", { entity: target.name, error })
+    delivery?.reject({ condition: reply.condition, description: reply.description })
+  }
+}
+
+/** A client attached a receiver: it reads responses ($cbs, $management) or messages (queue, subscription, DLQ). */
+export const onSenderOpen = (
+  sender: Sender,
+  state: ConnectionState,
+  context: LinkContext,
+): ConsumerLink | undefined => {
+  const internals = senderInternals(sender)
+  const attach = internals.remote.attach as RemoteAttach
+  const address = entityPathOf(attach.source?.address ?? "")
+  sender.set_target({ address: attach.target?.address ?? "" })
+  if (address === cbsAddress || address.toLowerCase().endsWith(managementSuffix)) {
+    sender.set_source({ address })
+    internals.local.attach.snd_settle_mode = 1
+    internals.local.attach.max_message_size = requestResponseMaxMessageSize
+    state.replyLinks.set(sender.name, new ReplyLink(sender))
+    sender.on("sender_close", () => state.replyLinks.delete(sender.name))
+    return undefined
+  }
+  try {
+    authorize(state, context.broker, address)
+    const store = context.broker.receiveSource(address)
+    if (attach.source?.filter?.[sessionFilter] !== undefined) {
+      throw new BrokerError("NotImplemented", "Session receivers are not supported by the emulator yet.")
+    }
+    const ref = context.broker.resolve(address)
+    const requiresSession =
+      (ref.kind === "queue" && !ref.deadLetter && ref.queue.config.properties.requiresSession) ||
+      (ref.kind === "subscription" && !ref.deadLetter && ref.subscription.config.properties.requiresSession)
+    if (requiresSession) {
+      throw new BrokerError(
+        "InvalidOperation",
+        `It is not possible for an entity that requires sessions to create a non-sessionful message receiver ('${address}').`,
+      )
+    }
+    const mode = attach.snd_settle_mode === 1 ? "receiveAndDelete" : "peekLock"
+    sender.set_source({ address })
+    internals.local.attach.snd_settle_mode = mode === "receiveAndDelete" ? 1 : 0
+    internals.local.attach.rcv_settle_mode = mode === "receiveAndDelete" ? 0 : 1
+    internals.local.attach.max_message_size = requestResponseMaxMessageSize
+    context.logger.debug("receiver attached", { connection: state.id, address, mode })
+    return new ConsumerLink(sender, store, context.broker, mode, context.logger)
+  } catch (error) {
+    refuse(sender, error, context.logger, address)
+    return undefined
+  }
+}

@@ -1,0 +1,192 @@
+import { type Broker, storeOf } from "../broker/Broker.ts"
+import { BrokerError } from "../broker/BrokerError.ts"
+import type { MessageStore, ReceiveMode } from "../broker/MessageStore.ts"
+import type { Logger } from "../log.ts"
+import { AmqpPayload } from "./AmqpPayload.ts"
+import type { ConnectionState } from "./ConnectionState.ts"
+import { errorReply } from "./conditions.ts"
+import { encodeDelivery } from "./encodeDelivery.ts"
+import { bodyMap, longValue, type Response, sendResponse } from "./requestResponse.ts"
+import { type DecodedMessage, messageHelpers, type Typed, types } from "./rheaTypes.ts"
+
+const amqpLong = 0x81
+const amqpTimestamp = 0x83
+
+export interface ManagementContext {
+  readonly state: ConnectionState
+  readonly broker: Broker
+  /** The entity path in front of "/$management". */
+  readonly entityPath: string
+  readonly logger: Logger
+}
+
+type Body = Readonly<Record<string, unknown>>
+
+const map = (entries: ReadonlyArray<readonly [string, Typed]>): Typed =>
+  types.Map32(entries.flatMap(([key, value]) => [types.wrap_string(key), value]))
+
+const ok = (body?: Typed): Response =>
+  body === undefined ? { status: 200, description: "OK" } : { status: 200, description: "OK", body }
+
+const lockTokensOf = (body: Body, broker: Broker): Array<number | undefined> => {
+  const raw = body["lock-tokens"]
+  if (!Array.isArray(raw)) throw new BrokerError("InvalidOperation", "The request has no 'lock-tokens' array.")
+  return raw.map((token: unknown) => (Buffer.isBuffer(token) ? broker.lockTokens.fromUuid(token) : undefined))
+}
+
+const sequenceNumbersOf = (body: Body): Array<number> => {
+  const raw = body["sequence-numbers"]
+  if (!Array.isArray(raw)) throw new BrokerError("InvalidOperation", "The request has no 'sequence-numbers' array.")
+  return raw.map((value: unknown) => {
+    const n = longValue(value)
+    if (n === undefined) throw new BrokerError("InvalidOperation", "A sequence number is not a long.")
+    return n
+  })
+}
+
+const stringProperties = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Buffer.isBuffer(value) && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined
+
+const receiveStore = (context: ManagementContext): MessageStore =>
+  storeOf(context.broker.resolve(context.entityPath), context.entityPath)
+
+const renewLock = (context: ManagementContext, body: Body): Response => {
+  const store = receiveStore(context)
+  const expirations = lockTokensOf(body, context.broker).map((token) => {
+    const { message } = context.broker.lockedMessage(token, store)
+    return store.renewLock(message)
+  })
+  return ok(map([["expirations", types.wrap_array(expirations, amqpTimestamp, undefined)]]))
+}
+
+const peek = (context: ManagementContext, body: Body): Response => {
+  const store = receiveStore(context)
+  const from = longValue(body["from-sequence-number"]) ?? 1
+  const count = typeof body["message-count"] === "number" ? body["message-count"] : 1
+  const messages = store.peek(from, Math.max(1, count))
+  if (messages.length === 0) {
+    return { status: 204, description: "No messages", body: map([["messages", types.List32([])]]) }
+  }
+  const entries = messages.map((message) =>
+    map([["message", types.wrap_binary(encodeDelivery(message, message.deliveryCount))]]),
+  )
+  return ok(map([["messages", types.List32(entries)]]))
+}
+
+const schedule = (context: ManagementContext, body: Body): Response => {
+  const target = context.broker.sendTarget(context.entityPath)
+  const raw = body.messages
+  if (!Array.isArray(raw)) throw new BrokerError("InvalidOperation", "The request has no 'messages' list.")
+  const payloads = raw.map((entry: unknown) => {
+    const encoded = stringProperties(entry)?.message
+    if (!Buffer.isBuffer(encoded)) throw new BrokerError("InvalidOperation", "A scheduled entry has no message.")
+    if (encoded.length > target.maxMessageSizeBytes) {
+      throw new BrokerError(
+        "MessageSizeExceeded",
+        `The message of ${encoded.length} bytes exceeds the limit of ${target.maxMessageSizeBytes} bytes of '${target.name}'.`,
+      )
+    }
+    return AmqpPayload.decode(encoded)
+  })
+  const now = context.broker.now()
+  const sequenceNumbers = payloads.map((payload) =>
+    context.broker.schedule(target, payload, payload.scheduledEnqueueTimeMs ?? now),
+  )
+  return ok(map([["sequence-numbers", types.wrap_array(sequenceNumbers, amqpLong, undefined)]]))
+}
+
+const cancelScheduled = (context: ManagementContext, body: Body): Response => {
+  context.broker.cancelScheduled(context.broker.sendTarget(context.entityPath), sequenceNumbersOf(body))
+  return ok(map([]))
+}
+
+const receiveBySequenceNumber = (context: ManagementContext, body: Body): Response => {
+  const store = receiveStore(context)
+  const mode: ReceiveMode = body["receiver-settle-mode"] === 0 ? "receiveAndDelete" : "peekLock"
+  const received = store.receiveDeferred(sequenceNumbersOf(body), mode)
+  const entries = received.map(({ message, deliveryCount }) => {
+    const fields: Array<readonly [string, Typed]> = []
+    if (message.lock !== undefined) {
+      fields.push(["lock-token", types.wrap_uuid(context.broker.lockTokens.toUuid(message.lock.token))])
+    }
+    fields.push(["message", types.wrap_binary(encodeDelivery(message, deliveryCount))])
+    return map(fields)
+  })
+  return ok(map([["messages", types.List32(entries)]]))
+}
+
+const updateDisposition = (context: ManagementContext, body: Body): Response => {
+  const store = receiveStore(context)
+  const status = body["disposition-status"]
+  const properties = stringProperties(body["properties-to-modify"])
+  for (const token of lockTokensOf(body, context.broker)) {
+    const { message } = context.broker.lockedMessage(token, store)
+    switch (status) {
+      case "completed":
+        store.complete(message)
+        break
+      case "abandoned":
+        store.abandon(message, properties)
+        break
+      case "defered":
+      case "deferred":
+        store.defer(message, properties)
+        break
+      case "suspended":
+        store.deadLetterLocked(
+          message,
+          typeof body["deadletter-reason"] === "string" ? body["deadletter-reason"] : undefined,
+          typeof body["deadletter-description"] === "string" ? body["deadletter-description"] : undefined,
+          properties,
+        )
+        break
+      default:
+        throw new BrokerError("InvalidOperation", `Unknown disposition-status '${String(status)}'.`)
+    }
+  }
+  return ok(map([]))
+}
+
+const operations: Readonly<Record<string, (context: ManagementContext, body: Body) => Response>> = {
+  "com.microsoft:renew-lock": renewLock,
+  "com.microsoft:peek-message": peek,
+  "com.microsoft:schedule-message": schedule,
+  "com.microsoft:cancel-scheduled-message": cancelScheduled,
+  "com.microsoft:receive-by-sequence-number": receiveBySequenceNumber,
+  "com.microsoft:update-disposition": updateDisposition,
+}
+
+/** Serves one request of `<entity>/$management`; unknown operations get 501. */
+export const handleManagementRequest = (context: ManagementContext, encoded: Buffer): void => {
+  let request: DecodedMessage
+  try {
+    request = messageHelpers.decode(encoded)
+  } catch (error) {
+    context.logger.warn("undecodable management request", { error })
+    return
+  }
+  const operation = String(request.application_properties?.operation ?? "")
+  let response: Response
+  const handler = operations[operation]
+  if (handler === undefined) {
+    response = {
+      status: 501,
+      condition: "amqp:not-implemented",
+      description: `The management operation '${operation}' is not supported by the emulator yet.`,
+    }
+  } else {
+    try {
+      response = handler(context, bodyMap(request))
+    } catch (error) {
+      const reply = errorReply(error)
+      if (reply.status === 500) context.logger.error("management operation failed", { operation, error })
+      response = { status: reply.status, condition: reply.condition, description: reply.description }
+    }
+  }
+  context.logger.debug("management request", { operation, entity: context.entityPath, status: response.status })
+  if (!sendResponse(context.state, request, response)) {
+    context.logger.warn("management reply link missing; response dropped", { operation, connection: context.state.id })
+  }
+}

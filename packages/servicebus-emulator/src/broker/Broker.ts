@@ -1,0 +1,222 @@
+import type { EmulatorConfig } from "../config/EmulatorConfig.ts"
+import type { Logger } from "../log.ts"
+import { BrokerError } from "./BrokerError.ts"
+import type { BrokeredMessage, Payload } from "./BrokeredMessage.ts"
+import { DeadlineQueue } from "./DeadlineQueue.ts"
+import { QueueEntity, type SendTarget, type SubscriptionEntity, TopicEntity } from "./entities.ts"
+import { LockTokens } from "./LockTokens.ts"
+import type { Carried, MessageStore, StoreHost } from "./MessageStore.ts"
+
+/** A resolved entity path: what a link address or a CBS audience names. */
+export type EntityRef =
+  | { readonly kind: "queue"; readonly queue: QueueEntity; readonly deadLetter: boolean }
+  | { readonly kind: "topic"; readonly topic: TopicEntity }
+  | { readonly kind: "subscription"; readonly subscription: SubscriptionEntity; readonly deadLetter: boolean }
+
+export interface LockedMessage {
+  readonly store: MessageStore
+  readonly message: BrokeredMessage
+}
+
+const deadLetterSuffix = "/$deadletterqueue"
+const subscriptionsSegment = "/subscriptions/"
+
+/** Strips a scheme and host ("sb://host:port/queue" or "amqp://host/queue") and surrounding slashes. */
+export const entityPathOf = (address: string): string => {
+  const schemeMatch = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(address)
+  const path = schemeMatch === null ? address : address.slice(schemeMatch[0].length)
+  return path.replace(/^\/+|\/+$/g, "")
+}
+
+export interface BrokerOptions {
+  readonly logger: Logger
+  readonly now?: () => number
+}
+
+/**
+ * The protocol-independent core: entities from the configuration, message routing (topic fan-out through rules,
+ * ForwardTo), scheduling, and the broker-wide lock table.
+ */
+export class Broker {
+  readonly queues = new Map<string, QueueEntity>()
+  readonly topics = new Map<string, TopicEntity>()
+  readonly deadlines: DeadlineQueue
+  readonly lockTokens = new LockTokens()
+  readonly logger: Logger
+  readonly now: () => number
+  private readonly locks = new Map<number, LockedMessage>()
+  private readonly host: StoreHost
+
+  constructor(config: EmulatorConfig, options: BrokerOptions) {
+    this.logger = options.logger
+    this.now = options.now ?? Date.now
+    this.deadlines = new DeadlineQueue(this.now)
+    this.host = {
+      deadlines: this.deadlines,
+      lockTokens: this.lockTokens,
+      logger: this.logger,
+      now: this.now,
+      registerLock: (token, store, message) => this.locks.set(token, { store, message }),
+      releaseLock: (token) => this.locks.delete(token),
+      forward: (target, payload, hops, carried) => this.forward(target, payload, hops, carried),
+    }
+    for (const queue of config.namespace.queues)
+      this.queues.set(queue.name.toLowerCase(), new QueueEntity(queue, this.host))
+    for (const topic of config.namespace.topics)
+      this.topics.set(topic.name.toLowerCase(), new TopicEntity(topic, this.host))
+  }
+
+  /** Resolves an entity path case-insensitively, or undefined when nothing has that name. */
+  find(address: string): EntityRef | undefined {
+    let path = entityPathOf(address).toLowerCase()
+    let deadLetter = false
+    if (path.endsWith(deadLetterSuffix)) {
+      deadLetter = true
+      path = path.slice(0, -deadLetterSuffix.length)
+    }
+    const split = path.lastIndexOf(subscriptionsSegment)
+    if (split > 0) {
+      const topic = this.topics.get(path.slice(0, split))
+      const subscription = topic?.subscriptions.get(path.slice(split + subscriptionsSegment.length))
+      return subscription === undefined ? undefined : { kind: "subscription", subscription, deadLetter }
+    }
+    const queue = this.queues.get(path)
+    if (queue !== undefined) return { kind: "queue", queue, deadLetter }
+    const topic = this.topics.get(path)
+    if (topic !== undefined && !deadLetter) return { kind: "topic", topic }
+    return undefined
+  }
+
+  resolve(address: string): EntityRef {
+    const ref = this.find(address)
+    if (ref === undefined) {
+      throw new BrokerError(
+        "EntityNotFound",
+        `The messaging entity '${entityPathOf(address)}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions.`,
+      )
+    }
+    return ref
+  }
+
+  /** The queue or topic a sender link targets. */
+  sendTarget(address: string): SendTarget {
+    const ref = this.resolve(address)
+    if (ref.kind === "queue" && !ref.deadLetter) return ref.queue
+    if (ref.kind === "topic") return ref.topic
+    throw new BrokerError(
+      "InvalidOperation",
+      `Cannot send to '${entityPathOf(address)}': only queues and topics accept messages.`,
+    )
+  }
+
+  /** The store a receiver link reads from (a queue, a subscription, or one of their dead-letter queues). */
+  receiveSource(address: string): MessageStore {
+    const ref = this.resolve(address)
+    return storeOf(ref, address)
+  }
+
+  /** Accepts sent messages: scheduled ones wait, the rest are enqueued (queues) or fanned out (topics). */
+  send(target: SendTarget, payloads: ReadonlyArray<Payload>): void {
+    const now = this.now()
+    for (const payload of payloads) {
+      const at = payload.scheduledEnqueueTimeMs
+      if (at !== undefined && at > now) this.schedule(target, payload, at)
+      else this.enqueue(target, payload, 0, {})
+    }
+  }
+
+  /** Returns the sequence number that `cancelScheduled` takes. */
+  schedule(target: SendTarget, payload: Payload, enqueueAtMs: number): number {
+    const sequenceNumber = target.sequence.next()
+    if (target.kind === "queue") {
+      target.store.schedule(payload, sequenceNumber, enqueueAtMs)
+    } else {
+      const deadline = this.deadlines.schedule(enqueueAtMs, () => {
+        if (target.scheduled.delete(sequenceNumber)) target.fanOut(payload, sequenceNumber, 0)
+      })
+      target.scheduled.set(sequenceNumber, { payload, deadline })
+    }
+    return sequenceNumber
+  }
+
+  cancelScheduled(target: SendTarget, sequenceNumbers: ReadonlyArray<number>): void {
+    for (const sequenceNumber of sequenceNumbers) {
+      let cancelled: boolean
+      if (target.kind === "queue") {
+        cancelled = target.store.cancelScheduled(sequenceNumber)
+      } else {
+        const entry = target.scheduled.get(sequenceNumber)
+        cancelled = entry !== undefined
+        if (entry !== undefined) {
+          this.deadlines.cancel(entry.deadline)
+          target.scheduled.delete(sequenceNumber)
+        }
+      }
+      if (!cancelled) {
+        throw new BrokerError(
+          "MessageNotFound",
+          `No scheduled message with sequence number ${sequenceNumber} exists in '${target.name}'.`,
+        )
+      }
+    }
+  }
+
+  /** A locked message by token, checked to belong to `store` (a token from another entity is a lost lock). */
+  lockedMessage(token: number | undefined, store: MessageStore): LockedMessage {
+    const locked = token === undefined ? undefined : this.locks.get(token)
+    if (locked === undefined || locked.store !== store) {
+      throw new BrokerError(
+        "MessageLockLost",
+        "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.",
+      )
+    }
+    return locked
+  }
+
+  get lockCount(): number {
+    return this.locks.size
+  }
+
+  stores(): Array<MessageStore> {
+    const stores: Array<MessageStore> = []
+    const add = (store: MessageStore) => {
+      stores.push(store)
+      if (store.deadLetterQueue !== undefined) stores.push(store.deadLetterQueue)
+    }
+    for (const queue of this.queues.values()) add(queue.store)
+    for (const topic of this.topics.values()) for (const s of topic.subscriptions.values()) add(s.store)
+    return stores
+  }
+
+  close(): void {
+    for (const store of this.stores()) store.clear()
+    this.locks.clear()
+    this.deadlines.close()
+  }
+
+  private enqueue(target: SendTarget, payload: Payload, hops: number, carried: Carried): void {
+    const sequenceNumber = target.sequence.next()
+    if (target.kind === "queue") target.store.enqueue(payload, sequenceNumber, hops, carried)
+    else target.fanOut(payload, sequenceNumber, hops, carried)
+  }
+
+  private forward(targetName: string, payload: Payload, hops: number, carried: Carried): void {
+    const ref = this.find(targetName)
+    if (ref === undefined || (ref.kind !== "queue" && ref.kind !== "topic")) {
+      this.logger.warn("forwarding target missing; message dropped", { target: targetName })
+      return
+    }
+    this.enqueue(ref.kind === "queue" ? ref.queue : ref.topic, payload, hops, carried)
+  }
+}
+
+export const storeOf = (ref: EntityRef, address: string): MessageStore => {
+  if (ref.kind === "topic") {
+    throw new BrokerError(
+      "InvalidOperation",
+      `Cannot receive from topic '${entityPathOf(address)}'; receive from one of its subscriptions ('<topic>/Subscriptions/<name>').`,
+    )
+  }
+  const store = ref.kind === "queue" ? ref.queue.store : ref.subscription.store
+  return ref.deadLetter ? (store.deadLetterQueue as MessageStore) : store
+}

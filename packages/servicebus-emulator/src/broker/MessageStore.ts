@@ -1,0 +1,450 @@
+import type { Logger } from "../log.ts"
+import { BrokerError } from "./BrokerError.ts"
+import { BrokeredMessage, type Lock, type Payload } from "./BrokeredMessage.ts"
+import type { DeadlineQueue } from "./DeadlineQueue.ts"
+import type { LockTokens } from "./LockTokens.ts"
+import { Fifo, MinHeap } from "./queues.ts"
+
+export type ReceiveMode = "peekLock" | "receiveAndDelete"
+
+/** A receiver attached to a store (an AMQP receiver link, in practice). */
+export interface Consumer {
+  readonly mode: ReceiveMode
+  /** How many messages the consumer can take right now (its unused link credit). */
+  capacity(): number
+  /** `deliveryCount` is the count before this delivery, as the AMQP header carries it. */
+  deliver(message: BrokeredMessage, deliveryCount: number): void
+}
+
+export interface StoreSettings {
+  readonly lockDurationMs: number
+  readonly maxDeliveryCount: number
+  readonly defaultMessageTimeToLiveMs: number
+  readonly deadLetteringOnMessageExpiration: boolean
+  readonly forwardTo: string | undefined
+  readonly forwardDeadLetteredMessagesTo: string | undefined
+}
+
+/** What a store needs from the broker around it. */
+export interface StoreHost {
+  readonly deadlines: DeadlineQueue
+  readonly lockTokens: LockTokens
+  readonly logger: Logger
+  now(): number
+  registerLock(token: number, store: MessageStore, message: BrokeredMessage): void
+  releaseLock(token: number): void
+  /** Routes a message to another queue or topic (ForwardTo chains). */
+  forward(target: string, payload: Payload, hops: number, carried: Carried): void
+}
+
+/** What a forwarded or dead-lettered message takes along besides its payload. */
+export interface Carried {
+  readonly properties?: Record<string, unknown> | undefined
+  readonly deadLetterSource?: string | undefined
+}
+
+export const deadLetterReasons = {
+  maxDeliveryCount: "MaxDeliveryCountExceeded",
+  expired: "TTLExpiredException",
+  hopCount: "MaxTransferHopCountExceeded",
+} as const
+
+// Azure stops ForwardTo chains after four hops.
+const maxForwardHops = 4
+
+const infinity = Number.POSITIVE_INFINITY
+
+/**
+ * The messages of one queue, subscription or dead-letter sub-queue, with peek-lock, delivery counts, TTL,
+ * deferral, scheduling and dead-lettering. Protocol-independent: AMQP links attach as `Consumer`s.
+ */
+export class MessageStore {
+  readonly path: string
+  readonly settings: StoreSettings
+  /** The dead-letter sub-queue; undefined for a dead-letter queue itself. */
+  readonly deadLetterQueue: MessageStore | undefined
+  private readonly host: StoreHost
+  /** Every message present, whatever its state (active, locked, deferred, scheduled). */
+  private readonly messages = new Map<number, BrokeredMessage>()
+  /** Messages waiting for a receiver in arrival order... */
+  private readonly ready = new Fifo<BrokeredMessage>()
+  /** ...and messages coming back from an expired or abandoned lock, which go first, by sequence number. */
+  private readonly returned = new MinHeap<BrokeredMessage>((m) => m.sequenceNumber)
+  private readonly available = new Set<BrokeredMessage>()
+  private consumers: Array<Consumer> = []
+  private nextConsumer = 0
+  private pumping = false
+  private pumpQueued = false
+
+  constructor(path: string, settings: StoreSettings, host: StoreHost, deadLetterQueue: MessageStore | undefined) {
+    this.path = path
+    this.settings = settings
+    this.host = host
+    this.deadLetterQueue = deadLetterQueue
+  }
+
+  get messageCount(): number {
+    return this.messages.size
+  }
+
+  get availableCount(): number {
+    return this.available.size
+  }
+
+  attach(consumer: Consumer): void {
+    this.consumers.push(consumer)
+  }
+
+  detach(consumer: Consumer): void {
+    this.consumers = this.consumers.filter((c) => c !== consumer)
+  }
+
+  /** Adds a new message; `sequenceNumber` comes from the queue or topic that accepted it. */
+  enqueue(payload: Payload, sequenceNumber: number, hops: number, carried: Carried = {}): void {
+    if (this.settings.forwardTo !== undefined && hops < maxForwardHops) {
+      this.host.forward(this.settings.forwardTo, payload, hops + 1, carried)
+      return
+    }
+    const now = this.host.now()
+    const message = new BrokeredMessage(sequenceNumber, payload, now, infinity, "active", hops)
+    message.modifyProperties(carried.properties)
+    message.deadLetterSource = carried.deadLetterSource
+    this.messages.set(sequenceNumber, message)
+    if (this.settings.forwardTo !== undefined) {
+      this.deadLetter(message, deadLetterReasons.hopCount, `The message exceeded ${maxForwardHops} forwarding hops.`)
+      return
+    }
+    this.startTimeToLive(message, now)
+    this.makeAvailable(message)
+  }
+
+  /** Holds a message until `enqueueAtMs` (scheduled messages of a queue are visible to peek, like Azure's). */
+  schedule(payload: Payload, sequenceNumber: number, enqueueAtMs: number): void {
+    const message = new BrokeredMessage(sequenceNumber, payload, enqueueAtMs, infinity, "scheduled", 0)
+    this.messages.set(sequenceNumber, message)
+    message.timer = this.host.deadlines.schedule(enqueueAtMs, () => {
+      message.timer = undefined
+      this.activateScheduled(message)
+    })
+  }
+
+  /** Returns false when no scheduled message has this sequence number. */
+  cancelScheduled(sequenceNumber: number): boolean {
+    const message = this.messages.get(sequenceNumber)
+    if (message === undefined || message.state !== "scheduled") return false
+    this.remove(message)
+    return true
+  }
+
+  /** Hands available messages to consumers with credit, round-robin. */
+  pump(): void {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      while (this.consumers.length > 0) {
+        const message = this.peekAvailable()
+        if (message === undefined) break
+        const consumer = this.consumerWithCapacity()
+        if (consumer === undefined) break
+        this.takeAvailable()
+        if (message.expiresAtMs <= this.host.now()) {
+          this.expire(message)
+          continue
+        }
+        this.deliver(message, consumer)
+      }
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  /** Coalesces the pumps of a burst of sends (a batch) into one pass after the current event. */
+  schedulePump(): void {
+    if (this.pumpQueued) return
+    this.pumpQueued = true
+    queueMicrotask(() => {
+      this.pumpQueued = false
+      this.pump()
+    })
+  }
+
+  complete(message: BrokeredMessage): void {
+    this.remove(message)
+  }
+
+  abandon(message: BrokeredMessage, properties: Record<string, unknown> | undefined): void {
+    this.unlock(message)
+    message.modifyProperties(properties)
+    this.afterRelease(message)
+  }
+
+  defer(message: BrokeredMessage, properties: Record<string, unknown> | undefined): void {
+    this.unlock(message)
+    message.modifyProperties(properties)
+    // Deferred messages stay until received by sequence number; Azure never expires them to the dead-letter queue.
+    this.host.deadlines.cancel(message.timer)
+    message.timer = undefined
+    message.state = "deferred"
+  }
+
+  deadLetterLocked(
+    message: BrokeredMessage,
+    reason: string | undefined,
+    description: string | undefined,
+    properties: Record<string, unknown> | undefined,
+  ): void {
+    this.unlock(message)
+    message.modifyProperties(properties)
+    this.deadLetter(message, reason, description)
+  }
+
+  renewLock(message: BrokeredMessage): number {
+    const lock = message.lock
+    if (lock === undefined) throw new BrokerError("MessageLockLost", "The lock on the message has expired.")
+    lock.lockedUntilMs = this.host.now() + this.settings.lockDurationMs
+    if (lock.deadline !== undefined) this.host.deadlines.reschedule(lock.deadline, lock.lockedUntilMs)
+    return lock.lockedUntilMs
+  }
+
+  /**
+   * Receives deferred messages by sequence number. Like Azure, fails as a whole when one of them is missing or not
+   * deferred. Returns each message with the delivery count it had before this delivery.
+   */
+  receiveDeferred(
+    sequenceNumbers: ReadonlyArray<number>,
+    mode: ReceiveMode,
+  ): Array<{ readonly message: BrokeredMessage; readonly deliveryCount: number }> {
+    const found = sequenceNumbers.map((sequenceNumber) => {
+      const message = this.messages.get(sequenceNumber)
+      if (message === undefined || message.state !== "deferred" || message.lock !== undefined) {
+        throw new BrokerError(
+          "MessageNotFound",
+          `Failed to lock one or more specified messages. The message with sequence number ${sequenceNumber} is not deferred in ${this.path}.`,
+        )
+      }
+      return message
+    })
+    return found.map((message) => {
+      const deliveryCount = message.deliveryCount
+      message.deliveryCount++
+      if (mode === "receiveAndDelete") this.remove(message)
+      else this.lock(message)
+      return { message, deliveryCount }
+    })
+  }
+
+  /** Messages from `fromSequenceNumber` on, in sequence order, whatever their state; locks nothing. */
+  peek(fromSequenceNumber: number, count: number): Array<BrokeredMessage> {
+    this.host.deadlines.runDue()
+    // Arrival order is usually sequence order, but dead-lettered and topic-scheduled messages interleave: scan all.
+    const selected: Array<BrokeredMessage> = []
+    let sorted = true
+    for (const message of this.messages.values()) {
+      if (message.sequenceNumber < fromSequenceNumber) continue
+      const last = selected[selected.length - 1]
+      if (last !== undefined && last.sequenceNumber > message.sequenceNumber) sorted = false
+      selected.push(message)
+    }
+    if (!sorted) selected.sort((a, b) => a.sequenceNumber - b.sequenceNumber)
+    return selected.slice(0, count)
+  }
+
+  /** Called by the broker's lock table when a lock's deadline passes. */
+  lockExpired(message: BrokeredMessage): void {
+    if (message.lock === undefined) return
+    this.host.releaseLock(message.lock.token)
+    message.lock = undefined
+    this.host.logger.debug("lock expired", { entity: this.path, sequenceNumber: message.sequenceNumber })
+    this.afterRelease(message)
+  }
+
+  /** Ends all timers of the store's messages (broker shutdown). */
+  clear(): void {
+    for (const message of this.messages.values()) {
+      this.host.deadlines.cancel(message.timer)
+      if (message.lock !== undefined) this.host.deadlines.cancel(message.lock.deadline)
+    }
+    this.messages.clear()
+    this.available.clear()
+  }
+
+  /** Accepts a message dead-lettered by the parent store (keeps sequence number, delivery count and properties). */
+  acceptDeadLettered(source: BrokeredMessage): void {
+    const message = new BrokeredMessage(
+      source.sequenceNumber,
+      source.payload,
+      source.enqueuedTimeMs,
+      infinity,
+      "active",
+      source.hops,
+    )
+    message.deliveryCount = source.deliveryCount
+    message.propertyOverrides = source.propertyOverrides
+    this.messages.set(message.sequenceNumber, message)
+    this.makeAvailable(message)
+  }
+
+  private startTimeToLive(message: BrokeredMessage, now: number): void {
+    const ttl = Math.min(message.payload.timeToLiveMs ?? infinity, this.settings.defaultMessageTimeToLiveMs)
+    message.expiresAtMs = now + ttl
+    if (!Number.isFinite(message.expiresAtMs)) return
+    message.timer = this.host.deadlines.schedule(message.expiresAtMs, () => {
+      message.timer = undefined
+      if (message.lock !== undefined) message.expiredWhileLocked = true
+      else if (this.messages.get(message.sequenceNumber) === message && message.state === "active") {
+        this.expire(message)
+      }
+    })
+  }
+
+  private activateScheduled(message: BrokeredMessage): void {
+    if (this.messages.get(message.sequenceNumber) !== message) return
+    const now = this.host.now()
+    message.state = "active"
+    message.enqueuedTimeMs = now
+    this.startTimeToLive(message, now)
+    this.makeAvailable(message)
+  }
+
+  private makeAvailable(message: BrokeredMessage): void {
+    this.available.add(message)
+    if (message.deliveryCount === 0) this.ready.push(message)
+    else this.returned.push(message)
+    this.schedulePump()
+  }
+
+  private isAvailable(message: BrokeredMessage): boolean {
+    return this.available.has(message)
+  }
+
+  private peekAvailable(): BrokeredMessage | undefined {
+    for (;;) {
+      const fromReturned = this.returned.peek()
+      if (fromReturned !== undefined && !this.isAvailable(fromReturned)) {
+        this.returned.pop()
+        continue
+      }
+      const fromReady = this.ready.peek()
+      if (fromReady !== undefined && !this.isAvailable(fromReady)) {
+        this.ready.shift()
+        continue
+      }
+      if (fromReturned === undefined) return fromReady
+      if (fromReady === undefined) return fromReturned
+      return fromReturned.sequenceNumber <= fromReady.sequenceNumber ? fromReturned : fromReady
+    }
+  }
+
+  private takeAvailable(): void {
+    const fromReturned = this.returned.peek()
+    const fromReady = this.ready.peek()
+    const useReturned =
+      fromReturned !== undefined && (fromReady === undefined || fromReturned.sequenceNumber <= fromReady.sequenceNumber)
+    const taken = useReturned ? this.returned.pop() : this.ready.shift()
+    if (taken !== undefined) this.available.delete(taken)
+  }
+
+  private consumerWithCapacity(): Consumer | undefined {
+    const consumers = this.consumers
+    for (let i = 0; i < consumers.length; i++) {
+      const index = (this.nextConsumer + i) % consumers.length
+      const consumer = consumers[index] as Consumer
+      if (consumer.capacity() > 0) {
+        this.nextConsumer = (index + 1) % consumers.length
+        return consumer
+      }
+    }
+    return undefined
+  }
+
+  private deliver(message: BrokeredMessage, consumer: Consumer): void {
+    const deliveryCount = message.deliveryCount
+    message.deliveryCount++
+    if (consumer.mode === "receiveAndDelete") this.remove(message)
+    else this.lock(message)
+    consumer.deliver(message, deliveryCount)
+  }
+
+  private lock(message: BrokeredMessage): void {
+    const token = this.host.lockTokens.issue()
+    const lockedUntilMs = this.host.now() + this.settings.lockDurationMs
+    const lock: Lock = { token, lockedUntilMs, deadline: undefined }
+    lock.deadline = this.host.deadlines.schedule(lockedUntilMs, () => {
+      lock.deadline = undefined
+      if (message.lock === lock) this.lockExpired(message)
+    })
+    message.lock = lock
+    this.host.registerLock(token, this, message)
+  }
+
+  private unlock(message: BrokeredMessage): void {
+    const lock = message.lock
+    if (lock === undefined) return
+    this.host.deadlines.cancel(lock.deadline)
+    this.host.releaseLock(lock.token)
+    message.lock = undefined
+  }
+
+  /** A released lock (abandon or expiry) counts as a failed delivery attempt. */
+  private afterRelease(message: BrokeredMessage): void {
+    if (this.messages.get(message.sequenceNumber) !== message) return
+    if (message.expiredWhileLocked || message.expiresAtMs <= this.host.now()) {
+      this.expire(message)
+      return
+    }
+    if (message.deliveryCount >= this.settings.maxDeliveryCount) {
+      this.deadLetter(
+        message,
+        deadLetterReasons.maxDeliveryCount,
+        `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`,
+      )
+      return
+    }
+    if (message.state === "deferred") return
+    this.makeAvailable(message)
+  }
+
+  private expire(message: BrokeredMessage): void {
+    if (this.settings.deadLetteringOnMessageExpiration && this.deadLetterQueue !== undefined) {
+      this.deadLetter(message, deadLetterReasons.expired, "The message expired and was dead lettered.")
+    } else {
+      this.host.logger.debug("message expired", { entity: this.path, sequenceNumber: message.sequenceNumber })
+      this.remove(message)
+    }
+  }
+
+  private deadLetter(message: BrokeredMessage, reason: string | undefined, description: string | undefined): void {
+    const properties: Record<string, unknown> = {}
+    if (reason !== undefined) properties.DeadLetterReason = reason
+    if (description !== undefined) properties.DeadLetterErrorDescription = description
+    message.modifyProperties(properties)
+    if (this.deadLetterQueue === undefined) {
+      // Dead-lettering from a dead-letter queue keeps the message there (with the new reason).
+      if (message.state === "active") this.makeAvailable(message)
+      return
+    }
+    this.remove(message)
+    this.host.logger.debug("message dead-lettered", {
+      entity: this.path,
+      sequenceNumber: message.sequenceNumber,
+      reason,
+    })
+    const forwardTo = this.settings.forwardDeadLetteredMessagesTo
+    if (forwardTo !== undefined) {
+      this.host.forward(forwardTo, message.payload, message.hops + 1, {
+        properties: message.propertyOverrides,
+        deadLetterSource: this.path,
+      })
+      return
+    }
+    this.deadLetterQueue.acceptDeadLettered(message)
+  }
+
+  private remove(message: BrokeredMessage): void {
+    this.unlock(message)
+    this.host.deadlines.cancel(message.timer)
+    message.timer = undefined
+    this.available.delete(message)
+    if (this.messages.get(message.sequenceNumber) === message) this.messages.delete(message.sequenceNumber)
+  }
+}

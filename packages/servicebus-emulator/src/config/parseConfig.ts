@@ -1,0 +1,393 @@
+import { defaultNamespaceName, defaultRuleName, maxLockDurationMs, officialDefaults } from "./defaults.ts"
+import type {
+  EmulatorConfig,
+  FilterConfig,
+  LoggingType,
+  NamespaceConfig,
+  QueueConfig,
+  RuleConfig,
+  SubscriptionConfig,
+  TopicConfig,
+} from "./EmulatorConfig.ts"
+import {
+  asArray,
+  asObject,
+  fail,
+  field,
+  type JsonObject,
+  onlyKeys,
+  optionalBoolean,
+  optionalDuration,
+  optionalEntityName,
+  optionalInteger,
+  optionalString,
+  requiredString,
+} from "./jsonReader.ts"
+
+// Queue and topic names may contain slashes (Azure allows "a/b"); subscription and rule names may not.
+const entityNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._\-/]*[A-Za-z0-9])?$/
+const subscriptionNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/
+const ruleNamePattern = /^[A-Za-z0-9$](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/
+
+const name = (object: JsonObject, pattern: RegExp, maxLength: number, what: string): string => {
+  const value = requiredString(object, "Name")
+  const path = `${object.path}.Name`
+  if (value.length > maxLength) fail(path, `${what} names are at most ${maxLength} characters, got ${value.length}`)
+  if (!pattern.test(value) || value.includes("//")) {
+    fail(
+      path,
+      `${JSON.stringify(value)} is not a valid ${what} name (letters, digits, ".", "-", "_"${
+        what === "queue" || what === "topic" ? ', "/"' : ""
+      }; starting and ending with a letter or digit)`,
+    )
+  }
+  if (value.toLowerCase().split("/").includes("subscriptions") || value.includes("$")) {
+    fail(path, `${JSON.stringify(value)} collides with the reserved path segments "Subscriptions" and "$..."`)
+  }
+  return value
+}
+
+const properties = (object: JsonObject, allowed: ReadonlyArray<string>): JsonObject => {
+  const raw = field(object, "Properties")
+  const props = raw.value === undefined ? { path: raw.path, value: {} } : asObject(raw.path, raw.value)
+  onlyKeys(props, allowed)
+  return props
+}
+
+const maxMessageSize = (props: JsonObject): number =>
+  optionalInteger(props, "MaxMessageSizeInKilobytes", officialDefaults.maxMessageSizeBytes / 1024, {
+    min: 1,
+    max: 100 * 1024,
+  }) * 1024
+
+const queueKeys = [
+  "DeadLetteringOnMessageExpiration",
+  "DefaultMessageTimeToLive",
+  "DuplicateDetectionHistoryTimeWindow",
+  "ForwardDeadLetteredMessagesTo",
+  "ForwardTo",
+  "LockDuration",
+  "MaxDeliveryCount",
+  "RequiresDuplicateDetection",
+  "RequiresSession",
+  "MaxSizeInMegabytes",
+  "MaxMessageSizeInKilobytes",
+]
+
+const parseQueue = (object: JsonObject): QueueConfig => {
+  onlyKeys(object, ["Name", "Properties"])
+  const queueName = name(object, entityNamePattern, 260, "queue")
+  const props = properties(object, queueKeys)
+  return {
+    name: queueName,
+    properties: {
+      deadLetteringOnMessageExpiration: optionalBoolean(
+        props,
+        "DeadLetteringOnMessageExpiration",
+        officialDefaults.deadLetteringOnMessageExpiration,
+      ),
+      defaultMessageTimeToLiveMs: optionalDuration(
+        props,
+        "DefaultMessageTimeToLive",
+        officialDefaults.defaultMessageTimeToLiveMs,
+      ),
+      duplicateDetectionHistoryTimeWindowMs: optionalDuration(
+        props,
+        "DuplicateDetectionHistoryTimeWindow",
+        officialDefaults.duplicateDetectionHistoryTimeWindowMs,
+      ),
+      forwardDeadLetteredMessagesTo: optionalEntityName(props, "ForwardDeadLetteredMessagesTo"),
+      forwardTo: optionalEntityName(props, "ForwardTo"),
+      lockDurationMs: optionalDuration(props, "LockDuration", officialDefaults.lockDurationMs, {
+        maxMs: maxLockDurationMs,
+        maxText: "PT5M",
+      }),
+      maxDeliveryCount: optionalInteger(props, "MaxDeliveryCount", officialDefaults.maxDeliveryCount, { min: 1 }),
+      requiresDuplicateDetection: optionalBoolean(
+        props,
+        "RequiresDuplicateDetection",
+        officialDefaults.requiresDuplicateDetection,
+      ),
+      requiresSession: optionalBoolean(props, "RequiresSession", officialDefaults.requiresSession),
+      maxMessageSizeBytes: maxMessageSize(props),
+      maxSizeInMegabytes: optionalInteger(props, "MaxSizeInMegabytes", officialDefaults.maxSizeInMegabytes, {
+        min: 1,
+      }),
+    },
+  }
+}
+
+const correlationKeys = [
+  "ContentType",
+  "CorrelationId",
+  "Label",
+  "MessageId",
+  "ReplyTo",
+  "ReplyToSessionId",
+  "SessionId",
+  "To",
+  "Properties",
+]
+
+const parseCorrelationFilter = (object: JsonObject): FilterConfig => {
+  onlyKeys(object, correlationKeys)
+  const userProperties: Record<string, string | number | boolean> = {}
+  const rawProps = field(object, "Properties")
+  if (rawProps.value !== undefined && rawProps.value !== null) {
+    const props = asObject(rawProps.path, rawProps.value)
+    for (const [key, value] of Object.entries(props.value)) {
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        fail(`${props.path}.${key}`, "expected a string, number or boolean to compare the application property with")
+      }
+      userProperties[key] = value as string | number | boolean
+    }
+  }
+  const system = {
+    contentType: optionalString(object, "ContentType"),
+    correlationId: optionalString(object, "CorrelationId"),
+    subject: optionalString(object, "Label"),
+    messageId: optionalString(object, "MessageId"),
+    replyTo: optionalString(object, "ReplyTo"),
+    replyToSessionId: optionalString(object, "ReplyToSessionId"),
+    sessionId: optionalString(object, "SessionId"),
+    to: optionalString(object, "To"),
+  }
+  const filter: Record<string, unknown> = { type: "correlation", properties: userProperties }
+  for (const [key, value] of Object.entries(system)) {
+    if (value !== undefined && value !== "") filter[key] = value
+  }
+  if (Object.keys(filter).length === 2 && Object.keys(userProperties).length === 0) {
+    fail(object.path, "a correlation filter needs at least one system or application property to match")
+  }
+  return filter as FilterConfig
+}
+
+const parseSqlFilter = (object: JsonObject): FilterConfig => {
+  onlyKeys(object, ["SqlExpression"])
+  const expression = requiredString(object, "SqlExpression")
+  const normalized = expression.replace(/\s+/g, "").toUpperCase()
+  if (normalized === "1=1" || normalized === "TRUE") return { type: "true" }
+  if (normalized === "1=0" || normalized === "FALSE") return { type: "false" }
+  return fail(
+    `${object.path}.SqlExpression`,
+    `SQL filter expressions are not supported yet (only "1=1" and "1=0"); use a Correlation filter instead of ${JSON.stringify(expression)}`,
+  )
+}
+
+const parseRule = (object: JsonObject): RuleConfig => {
+  onlyKeys(object, ["Name", "Properties"])
+  const ruleName = name(object, ruleNamePattern, 50, "rule")
+  const props = properties(object, ["FilterType", "CorrelationFilter", "SqlFilter", "Action"])
+  const action = field(props, "Action")
+  if (action.value !== undefined && action.value !== null) {
+    fail(action.path, "rule actions (SQL SET/REMOVE) are not supported yet; remove the Action")
+  }
+  const filterType = requiredString(props, "FilterType").toLowerCase()
+  if (filterType === "correlation") {
+    const raw = field(props, "CorrelationFilter")
+    return { name: ruleName, filter: parseCorrelationFilter(asObject(raw.path, raw.value)) }
+  }
+  if (filterType === "sql") {
+    const raw = field(props, "SqlFilter")
+    return { name: ruleName, filter: parseSqlFilter(asObject(raw.path, raw.value)) }
+  }
+  return fail(`${props.path}.FilterType`, `expected "Correlation" or "Sql", got ${JSON.stringify(filterType)}`)
+}
+
+const subscriptionKeys = [
+  "DeadLetteringOnMessageExpiration",
+  "DefaultMessageTimeToLive",
+  "LockDuration",
+  "MaxDeliveryCount",
+  "ForwardDeadLetteredMessagesTo",
+  "ForwardTo",
+  "RequiresSession",
+]
+
+const parseSubscription = (object: JsonObject): SubscriptionConfig => {
+  onlyKeys(object, ["Name", "Properties", "Rules"])
+  const subscriptionName = name(object, subscriptionNamePattern, 50, "subscription")
+  const props = properties(object, subscriptionKeys)
+  const rawRules = field(object, "Rules")
+  const rules: Array<RuleConfig> = []
+  if (rawRules.value !== undefined && rawRules.value !== null) {
+    const seen = new Set<string>()
+    asArray(rawRules.path, rawRules.value).forEach((entry, i) => {
+      const rule = parseRule(asObject(`${rawRules.path}[${i}]`, entry))
+      const key = rule.name.toLowerCase()
+      if (seen.has(key)) fail(`${rawRules.path}[${i}].Name`, `duplicate rule name ${JSON.stringify(rule.name)}`)
+      seen.add(key)
+      rules.push(rule)
+    })
+  }
+  // Azure gives every subscription created without rules the "$Default" rule with a TrueFilter.
+  if (rules.length === 0) rules.push({ name: defaultRuleName, filter: { type: "true" } })
+  return {
+    name: subscriptionName,
+    properties: {
+      deadLetteringOnMessageExpiration: optionalBoolean(
+        props,
+        "DeadLetteringOnMessageExpiration",
+        officialDefaults.deadLetteringOnMessageExpiration,
+      ),
+      defaultMessageTimeToLiveMs: optionalDuration(
+        props,
+        "DefaultMessageTimeToLive",
+        officialDefaults.defaultMessageTimeToLiveMs,
+      ),
+      forwardDeadLetteredMessagesTo: optionalEntityName(props, "ForwardDeadLetteredMessagesTo"),
+      forwardTo: optionalEntityName(props, "ForwardTo"),
+      lockDurationMs: optionalDuration(props, "LockDuration", officialDefaults.lockDurationMs, {
+        maxMs: maxLockDurationMs,
+        maxText: "PT5M",
+      }),
+      maxDeliveryCount: optionalInteger(props, "MaxDeliveryCount", officialDefaults.maxDeliveryCount, { min: 1 }),
+      requiresSession: optionalBoolean(props, "RequiresSession", officialDefaults.requiresSession),
+    },
+    rules,
+  }
+}
+
+const topicKeys = [
+  "DefaultMessageTimeToLive",
+  "DuplicateDetectionHistoryTimeWindow",
+  "RequiresDuplicateDetection",
+  "MaxSizeInMegabytes",
+  "MaxMessageSizeInKilobytes",
+]
+
+const parseTopic = (object: JsonObject): TopicConfig => {
+  onlyKeys(object, ["Name", "Properties", "Subscriptions"])
+  const topicName = name(object, entityNamePattern, 260, "topic")
+  const props = properties(object, topicKeys)
+  const rawSubs = field(object, "Subscriptions")
+  const subscriptions: Array<SubscriptionConfig> = []
+  if (rawSubs.value !== undefined && rawSubs.value !== null) {
+    const seen = new Set<string>()
+    asArray(rawSubs.path, rawSubs.value).forEach((entry, i) => {
+      const subscription = parseSubscription(asObject(`${rawSubs.path}[${i}]`, entry))
+      const key = subscription.name.toLowerCase()
+      if (seen.has(key)) {
+        fail(`${rawSubs.path}[${i}].Name`, `duplicate subscription name ${JSON.stringify(subscription.name)}`)
+      }
+      seen.add(key)
+      subscriptions.push(subscription)
+    })
+  }
+  return {
+    name: topicName,
+    properties: {
+      defaultMessageTimeToLiveMs: optionalDuration(
+        props,
+        "DefaultMessageTimeToLive",
+        officialDefaults.defaultMessageTimeToLiveMs,
+      ),
+      duplicateDetectionHistoryTimeWindowMs: optionalDuration(
+        props,
+        "DuplicateDetectionHistoryTimeWindow",
+        officialDefaults.duplicateDetectionHistoryTimeWindowMs,
+      ),
+      requiresDuplicateDetection: optionalBoolean(
+        props,
+        "RequiresDuplicateDetection",
+        officialDefaults.requiresDuplicateDetection,
+      ),
+      maxMessageSizeBytes: maxMessageSize(props),
+      maxSizeInMegabytes: optionalInteger(props, "MaxSizeInMegabytes", officialDefaults.maxSizeInMegabytes, {
+        min: 1,
+      }),
+    },
+    subscriptions,
+  }
+}
+
+const parseNamespace = (object: JsonObject): NamespaceConfig => {
+  onlyKeys(object, ["Name", "Queues", "Topics"])
+  const namespaceName = optionalString(object, "Name") ?? defaultNamespaceName
+  const entityPaths = new Map<string, string>()
+  const claim = (entityName: string, path: string) => {
+    const key = entityName.toLowerCase()
+    const previous = entityPaths.get(key)
+    if (previous !== undefined) {
+      fail(path, `${JSON.stringify(entityName)} is already used by ${previous}; queues and topics share one namespace`)
+    }
+    entityPaths.set(key, path)
+  }
+  const queues: Array<QueueConfig> = []
+  const rawQueues = field(object, "Queues")
+  if (rawQueues.value !== undefined && rawQueues.value !== null) {
+    asArray(rawQueues.path, rawQueues.value).forEach((entry, i) => {
+      const queue = parseQueue(asObject(`${rawQueues.path}[${i}]`, entry))
+      claim(queue.name, `${rawQueues.path}[${i}].Name`)
+      queues.push(queue)
+    })
+  }
+  const topics: Array<TopicConfig> = []
+  const rawTopics = field(object, "Topics")
+  if (rawTopics.value !== undefined && rawTopics.value !== null) {
+    asArray(rawTopics.path, rawTopics.value).forEach((entry, i) => {
+      const topic = parseTopic(asObject(`${rawTopics.path}[${i}]`, entry))
+      claim(topic.name, `${rawTopics.path}[${i}].Name`)
+      topics.push(topic)
+    })
+  }
+  const checkForward = (target: string | undefined, path: string, self: string) => {
+    if (target === undefined) return
+    if (!entityPaths.has(target.toLowerCase())) {
+      fail(path, `forwarding target ${JSON.stringify(target)} is neither a queue nor a topic of this namespace`)
+    }
+    if (target.toLowerCase() === self.toLowerCase()) fail(path, "an entity cannot forward to itself")
+  }
+  queues.forEach((queue, i) => {
+    const base = `${rawQueues.path}[${i}].Properties`
+    checkForward(queue.properties.forwardTo, `${base}.ForwardTo`, queue.name)
+    checkForward(queue.properties.forwardDeadLetteredMessagesTo, `${base}.ForwardDeadLetteredMessagesTo`, queue.name)
+  })
+  topics.forEach((topic, t) => {
+    topic.subscriptions.forEach((subscription, s) => {
+      const base = `${rawTopics.path}[${t}].Subscriptions[${s}].Properties`
+      checkForward(subscription.properties.forwardTo, `${base}.ForwardTo`, topic.name)
+      checkForward(subscription.properties.forwardDeadLetteredMessagesTo, `${base}.ForwardDeadLetteredMessagesTo`, "")
+    })
+  })
+  return { name: namespaceName, queues, topics }
+}
+
+const loggingTypes: ReadonlyArray<LoggingType> = ["File", "Console", "File,Console"]
+
+/**
+ * Validates a configuration in the official emulator's Config.json format and applies the official defaults.
+ * Throws `ConfigError` naming the JSON path of the first bad field.
+ */
+export const parseConfig = (json: unknown): EmulatorConfig => {
+  const root = asObject("$", json)
+  onlyKeys(root, ["UserConfig"])
+  const rawUser = field(root, "UserConfig")
+  const user = asObject(rawUser.path, rawUser.value)
+  onlyKeys(user, ["Namespaces", "Logging"])
+  const rawNamespaces = field(user, "Namespaces")
+  const namespaces = asArray(rawNamespaces.path, rawNamespaces.value)
+  if (namespaces.length !== 1) {
+    fail(
+      rawNamespaces.path,
+      `exactly one namespace is supported (like the official emulator), got ${namespaces.length}`,
+    )
+  }
+  const namespace = parseNamespace(asObject(`${rawNamespaces.path}[0]`, namespaces[0]))
+  let logging: LoggingType = "Console"
+  const rawLogging = field(user, "Logging")
+  if (rawLogging.value !== undefined && rawLogging.value !== null) {
+    const loggingObject = asObject(rawLogging.path, rawLogging.value)
+    onlyKeys(loggingObject, ["Type"])
+    const type = optionalString(loggingObject, "Type")
+    if (type !== undefined) {
+      const normalized = type.replace(/\s+/g, "")
+      const match = loggingTypes.find((candidate) => candidate.toLowerCase() === normalized.toLowerCase())
+      if (match === undefined) {
+        fail(`${loggingObject.path}.Type`, `expected one of ${loggingTypes.map((t) => `"${t}"`).join(", ")}`)
+      }
+      logging = match as LoggingType
+    }
+  }
+  return { namespace, logging: { type: logging } }
+}
