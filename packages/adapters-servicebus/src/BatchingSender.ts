@@ -1,5 +1,5 @@
 import type { ServiceBusMessage, ServiceBusMessageBatch, ServiceBusSender } from "@azure/service-bus"
-import { Cause, Deferred, Effect, Exit, Fiber, Queue, type Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, Queue, type Scope } from "effect"
 import { withEventBusLogger } from "./Logging.ts"
 import {
   EventTooLarge,
@@ -159,13 +159,32 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
     return count
   }
 
+  // Takes what is queued (up to a batch); a partial batch then waits up to `flushIntervalMs` for more, but a flush
+  // request or the end of the queue cuts the wait short.
   const takeRound = Effect.gen(function* () {
-    const first = yield* Queue.takeBetween(queue, 1, options.batchSize)
-    const hasFlush = first.some((entry) => entry._tag === "Flush")
-    if (hasFlush || options.flushIntervalMs <= 0 || countMessages(first) >= options.batchSize) return first
-    yield* Effect.sleep(options.flushIntervalMs)
-    const more = yield* Queue.takeBetween(queue, 0, options.batchSize - countMessages(first))
-    return more.length === 0 ? first : [...first, ...more]
+    const entries = yield* Queue.takeBetween(queue, 1, options.batchSize)
+    if (options.flushIntervalMs <= 0) return entries
+    const deadline = Date.now() + options.flushIntervalMs
+    let count = countMessages(entries)
+    while (count < options.batchSize && !entries.some((entry) => entry._tag === "Flush")) {
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) break
+      const next = yield* Queue.take(queue).pipe(
+        Effect.timeoutOption(remaining),
+        Effect.catchCause(() => Effect.succeedNone),
+      )
+      if (Option.isNone(next)) break
+      entries.push(next.value)
+      if (next.value._tag === "Message") count++
+      const more = yield* Queue.takeBetween(queue, 0, options.batchSize - count).pipe(
+        Effect.catchCause(() => Effect.succeed([] as Array<Entry>)),
+      )
+      for (const entry of more) {
+        entries.push(entry)
+        if (entry._tag === "Message") count++
+      }
+    }
+    return entries
   })
 
   // A defect in one round must not strand callers: fail what that round held, keep the loop alive.

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest"
+import { deriveMessageId, toServiceBusMessage } from "../src/MessageEncoding.ts"
+
+const event = {
+  event_type: "resource_created",
+  resource_id: "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1",
+  resource_type: "Microsoft.Compute/virtualMachines",
+  resource_name: "vm1",
+  scenario_name: "test-scenario",
+  run_id: "run-123",
+  timestamp: "2024-11-14T12:00:00Z",
+  tags: { env: "test", team: "haymaker" },
+}
+
+describe("toServiceBusMessage", () => {
+  it("sends the event as UTF-8 JSON bytes marked application/json, with filterable properties", () => {
+    const message = toServiceBusMessage(event)
+    expect(Buffer.isBuffer(message.body)).toBe(true)
+    expect(JSON.parse((message.body as Buffer).toString("utf8"))).toEqual(event)
+    expect(message.contentType).toBe("application/json")
+    expect(message.subject).toBe("resource_created")
+    expect(message.applicationProperties).toEqual({
+      event_type: "resource_created",
+      run_id: "run-123",
+      scenario_name: "test-scenario",
+    })
+    expect(message.messageId).toBe(deriveMessageId(event))
+  })
+
+  it("keeps a caller's message id and extra properties", () => {
+    const message = toServiceBusMessage(event, { messageId: "mine", applicationProperties: { agent_id: "a1" } })
+    expect(message.messageId).toBe("mine")
+    expect(message.applicationProperties).toMatchObject({ agent_id: "a1", event_type: "resource_created" })
+  })
+
+  it("publishes an event without a type under the type unknown", () => {
+    const message = toServiceBusMessage({ hello: "world" })
+    expect(message.subject).toBe("unknown")
+    expect(message.applicationProperties).toEqual({ event_type: "unknown" })
+  })
+})
+
+describe("deriveMessageId", () => {
+  it("is the same for the same content in any key order, and differs when content differs", () => {
+    const reordered = Object.fromEntries(Object.entries(event).reverse())
+    expect(deriveMessageId(reordered)).toBe(deriveMessageId(event))
+    expect(deriveMessageId({ ...event, run_id: "run-124" })).not.toBe(deriveMessageId(event))
+    expect(deriveMessageId(event)).toMatch(/^[0-9a-f]{32}$/)
+  })
+})

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { EventBusClient, ServiceBusEntityNotFound, subscribeToAgentLogs } from "../src/index.ts"
+import { drain, resourceCreated, sendRaw, startTestBus, type TestBus } from "./support/testBus.ts"
+
+type Received = Record<string, unknown>
+
+const publishAll = async (connectionString: string, topicName: string, events: ReadonlyArray<Received>) => {
+  const client = new EventBusClient({ connectionString, topicName })
+  await client.publishAll(events)
+  await client.close()
+}
+
+describe("subscribeToAgentLogs", () => {
+  let bus: TestBus
+  const topics = ["sync", "async", "invalid", "invalid-complete", "throws", "idle", "abort", "python", "batch"]
+  beforeAll(async () => {
+    bus = await startTestBus(topics.map((name) => ({ name })))
+  })
+  afterAll(() => bus.close())
+
+  it("calls a sync callback for each message in order, completes them, then resolves when idle", async () => {
+    const events = [resourceCreated("s1"), resourceCreated("s2"), resourceCreated("s3")]
+    await publishAll(bus.connectionString, "sync", events)
+    const seen: Array<Received> = []
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "sync",
+      "orchestrator-sub",
+      (message) => {
+        seen.push(message)
+      },
+      { maxWaitTime: 1 },
+    )
+    expect(seen).toEqual(events)
+    expect(await drain(bus.connectionString, "sync", "orchestrator-sub", 1, { maxWaitMs: 500 })).toEqual([])
+  })
+
+  it("awaits an async callback before completing the message", async () => {
+    const events = [resourceCreated("a1"), resourceCreated("a2")]
+    await publishAll(bus.connectionString, "async", events)
+    const seen: Array<string> = []
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "async",
+      "orchestrator-sub",
+      async (message) => {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        seen.push(String(message.resource_name))
+      },
+      { maxWaitTime: 1 },
+    )
+    expect(seen).toEqual(["a1", "a2"])
+    expect(await drain(bus.connectionString, "async", "orchestrator-sub", 1, { maxWaitMs: 500 })).toEqual([])
+  })
+
+  it("dead-letters a body that is not JSON, with the reason, and keeps processing", async () => {
+    await sendRaw(bus.connectionString, "invalid", [
+      { body: Buffer.from("not json {", "utf8") },
+      { body: Buffer.from(JSON.stringify(resourceCreated("after")), "utf8") },
+    ])
+    const seen: Array<string> = []
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "invalid",
+      "orchestrator-sub",
+      (message) => {
+        seen.push(String(message.resource_name))
+      },
+      { maxWaitTime: 1 },
+    )
+    expect(seen).toEqual(["after"])
+    const deadLettered = await drain(bus.connectionString, "invalid", "orchestrator-sub", 1, { subQueue: "deadLetter" })
+    expect(deadLettered).toHaveLength(1)
+    expect(deadLettered[0]?.deadLetterReason).toBe("InvalidJson")
+    expect(deadLettered[0]?.deadLetterErrorDescription).toContain("not valid JSON")
+  })
+
+  it('completes an invalid body with invalidMessages: "complete", as the seed did', async () => {
+    await sendRaw(bus.connectionString, "invalid-complete", [{ body: Buffer.from("[1, 2]", "utf8") }])
+    let calls = 0
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "invalid-complete",
+      "orchestrator-sub",
+      () => {
+        calls++
+      },
+      { maxWaitTime: 1, invalidMessages: "complete" },
+    )
+    expect(calls).toBe(0)
+    const deadLettered = await drain(bus.connectionString, "invalid-complete", "orchestrator-sub", 1, {
+      subQueue: "deadLetter",
+      maxWaitMs: 500,
+    })
+    expect(deadLettered).toEqual([])
+    expect(await drain(bus.connectionString, "invalid-complete", "orchestrator-sub", 1, { maxWaitMs: 500 })).toEqual([])
+  })
+
+  it("abandons the message of a callback that throws, so it is delivered again", async () => {
+    await publishAll(bus.connectionString, "throws", [resourceCreated("flaky")])
+    let calls = 0
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "throws",
+      "orchestrator-sub",
+      () => {
+        calls++
+        if (calls === 1) throw new Error("transient failure in the callback")
+      },
+      { maxWaitTime: 1 },
+    )
+    expect(calls).toBe(2)
+    expect(await drain(bus.connectionString, "throws", "orchestrator-sub", 1, { maxWaitMs: 500 })).toEqual([])
+  })
+
+  it("resolves after maxWaitTime seconds without messages", async () => {
+    let calls = 0
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "idle",
+      "orchestrator-sub",
+      () => {
+        calls++
+      },
+      { maxWaitTime: 0.5 },
+    )
+    expect(calls).toBe(0)
+  })
+
+  it("stops on an AbortSignal after the running callback settled its message", async () => {
+    await publishAll(bus.connectionString, "abort", [resourceCreated("first"), resourceCreated("second")])
+    const controller = new AbortController()
+    const seen: Array<string> = []
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "abort",
+      "orchestrator-sub",
+      (message) => {
+        seen.push(String(message.resource_name))
+        controller.abort()
+      },
+      { maxWaitTime: 60, signal: controller.signal },
+    )
+    expect(seen).toEqual(["first"])
+    const left = await drain(bus.connectionString, "abort", "orchestrator-sub", 2, { maxWaitMs: 3_000 })
+    expect(left.map((m) => JSON.parse(Buffer.from(m.body as Uint8Array).toString()).resource_name)).toEqual(["second"])
+  })
+
+  it("consumes a Python agent's message (UTF-8 JSON bytes, no content type) like ours", async () => {
+    const event = resourceCreated("from-python")
+    await sendRaw(bus.connectionString, "python", { body: Buffer.from(JSON.stringify(event), "utf8") })
+    await publishAll(bus.connectionString, "python", [event])
+    const seen: Array<Received> = []
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "python",
+      "orchestrator-sub",
+      (message) => {
+        seen.push(message)
+      },
+      { maxWaitTime: 1 },
+    )
+    expect(seen).toEqual([event, event])
+  })
+
+  it("rejects with EntityNotFound for a subscription that does not exist", async () => {
+    const failure = subscribeToAgentLogs(bus.connectionString, "sync", "no-such-sub", () => {}, { maxWaitTime: 1 })
+    await expect(failure).rejects.toBeInstanceOf(ServiceBusEntityNotFound)
+  })
+})
