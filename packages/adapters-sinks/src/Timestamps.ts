@@ -1,18 +1,18 @@
-const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i
-const ISO_LIKE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/
+import type { SinkRecord } from "@haymaker/domain"
+import { formatTimestamp, parseTimestamp } from "@haymaker/domain"
+import { type DateTime, Predicate } from "effect"
 
 /**
- * Normalises an event timestamp to ISO-8601 UTC with a `Z`. Python agents often send `datetime.utcnow().isoformat()`
- * without a zone: such values are UTC by convention, so a missing zone means UTC (never the machine's local time).
- * Returns undefined for anything that is not a date-time.
+ * The time a record is filed under: the event's own timestamp (read from the raw object, so it is the same on every
+ * delivery), else the broker's enqueued time. Never the time of processing, which would change on redelivery and
+ * break deterministic names.
  */
-export const toIsoUtc = (value: unknown): string | undefined => {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString()
-  if (typeof value !== "string" || !ISO_LIKE.test(value)) return undefined
-  const normalised = value.replace(" ", "T")
-  const millis = Date.parse(HAS_ZONE.test(normalised) ? normalised : `${normalised}Z`)
-  return Number.isNaN(millis) ? undefined : new Date(millis).toISOString()
+export const eventTime = (record: SinkRecord): DateTime.Utc => {
+  const timestamp = record.raw.timestamp
+  return (Predicate.isString(timestamp) ? parseTimestamp(timestamp) : undefined) ?? record.enqueuedTime
 }
+
+export const eventTimeIso = (record: SinkRecord): string => formatTimestamp(eventTime(record))
 
 /** UTC calendar parts of an ISO timestamp, zero-padded, for partitioned names. */
 export const utcParts = (iso: string) => {

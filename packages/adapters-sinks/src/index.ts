@@ -1,8 +1,17 @@
+export * from "./archive/ArchiveConfig.ts"
+export * from "./archive/ArchiveErrors.ts"
+export { archiveLine, archiveRecord } from "./archive/ArchiveRecord.ts"
+export * as BlobArchiveSink from "./archive/BlobArchiveSink.ts"
+export {
+  type ArchiveLayout,
+  blobNameFor,
+  MAX_BLOB_NAME_LENGTH,
+  MAX_BLOB_NAME_SEGMENTS,
+  sanitizeNamePath,
+} from "./archive/BlobNames.ts"
 export * from "./logAnalytics/LogAnalyticsConfig.ts"
 export * from "./logAnalytics/LogAnalyticsErrors.ts"
-export * from "./logAnalytics/LogAnalyticsWriter.ts"
-export * from "./logAnalytics/Rows.ts"
+export * as LogAnalyticsIngestionSink from "./logAnalytics/LogAnalyticsIngestionSink.ts"
+export { agentLogRow, resourceRow } from "./logAnalytics/Rows.ts"
 export * from "./logAnalytics/Streams.ts"
-export * from "./SinkMessage.ts"
-export * from "./SinkResult.ts"
-export { toIsoUtc } from "./Timestamps.ts"
+export { type FailedMessage, isTransient } from "./SinkFailures.ts"

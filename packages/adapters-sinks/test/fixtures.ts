@@ -1,10 +1,24 @@
-import type { ResourceRecord, SinkMessage } from "../src/SinkMessage.ts"
+import { decodeAgentEvent, type JsonObject, ResourceRecord, type SinkRecord } from "@haymaker/domain"
+import { DateTime, Option, Result, Schema } from "effect"
 
 export const VM_ID = "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1"
+export const ENQUEUED = "2024-11-14T12:00:01.000Z"
 
-export const resourceCreatedBody = (n = 1) => ({
+const decodeResource = Schema.decodeUnknownSync(ResourceRecord)
+
+/** A SinkRecord as the worker builds it: the decoded event, the parsed Resource (if any), the raw object. */
+export const sinkRecord = (messageId: string, raw: JsonObject, resource?: JsonObject): SinkRecord => ({
+  messageId,
+  sequenceNumber: 42n,
+  enqueuedTime: DateTime.makeUnsafe(ENQUEUED),
+  event: Result.getOrThrow(decodeAgentEvent(raw)),
+  resource: resource === undefined ? Option.none() : Option.some(decodeResource(resource)),
+  raw,
+})
+
+export const resourceCreated = (n = 1, resourceId = `${VM_ID}${n}`) => ({
   event_type: "resource_created",
-  resource_id: `${VM_ID}${n}`,
+  resource_id: resourceId,
   resource_type: "Microsoft.Compute/virtualMachines",
   resource_name: `vm1${n}`,
   scenario_name: "test-scenario",
@@ -13,45 +27,37 @@ export const resourceCreatedBody = (n = 1) => ({
   tags: { environment: "test", team: "haymaker" },
 })
 
-export const resourceRecord = (n = 1): ResourceRecord => ({
-  resource_id: `${VM_ID}${n}`,
+/** The seed's `model_dump` of the Resource parsed from {@link resourceCreated}. */
+export const resourceDump = (n = 1, resourceId = `${VM_ID}${n}`) => ({
+  resource_id: resourceId,
   resource_type: "Microsoft.Compute/virtualMachines",
   resource_name: `vm1${n}`,
   scenario_name: "test-scenario",
   run_id: "run-123",
   created_at: "2024-11-14T12:00:00.000Z",
   status: "created",
-  deletion_attempts: null,
+  deleted_at: null,
+  deletion_attempts: 0,
   deletion_error: null,
   tags: { environment: "test", team: "haymaker" },
 })
 
-export const resourceMessage = (messageId: string, n = 1): SinkMessage => ({
-  messageId,
-  body: resourceCreatedBody(n),
-  resource: resourceRecord(n),
-  deliveryCount: 1,
-  enqueuedTime: new Date("2024-11-14T12:00:01.000Z"),
-  sequenceNumber: 42n,
+export const resourceMessage = (messageId: string, n = 1, resourceId?: string): SinkRecord =>
+  sinkRecord(messageId, resourceCreated(n, resourceId), resourceDump(n, resourceId))
+
+export const agentLog = (details: JsonObject = { step: 1 }) => ({
+  event_type: "operation",
+  timestamp: "2024-11-14T12:00:02.123456",
+  scenario_name: "test-scenario",
+  run_id: "run-123",
+  agent_id: "agent-7",
+  message: "created vm",
+  severity: "info",
+  details,
 })
 
-export const agentLogMessage = (messageId: string, details: unknown = { step: 1 }): SinkMessage => ({
-  messageId,
-  body: {
-    event_type: "operation",
-    timestamp: "2024-11-14T12:00:02.123456",
-    scenario_name: "test-scenario",
-    run_id: "run-123",
-    agent_id: "agent-7",
-    message: "created vm",
-    severity: "info",
-    details,
-  },
-  deliveryCount: 1,
-  enqueuedTime: new Date("2024-11-14T12:00:03.000Z"),
-})
+export const agentLogMessage = (messageId: string, details?: JsonObject): SinkRecord =>
+  sinkRecord(messageId, agentLog(details))
 
-export const otherMessage = (messageId: string): SinkMessage => ({
-  messageId,
-  body: { event_type: "custom_metric", value: 3 },
-})
+export const otherMessage = (messageId: string): SinkRecord =>
+  sinkRecord(messageId, { event_type: "custom_metric", value: 3 })

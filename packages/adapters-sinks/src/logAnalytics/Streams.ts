@@ -27,7 +27,7 @@ export const ResourcesStream = {
   table: "HayMakerResources_CL",
   description: "Azure HayMaker resource lifecycle events (one row per parsed Resource)",
   columns: [
-    { name: "TimeGenerated", type: "datetime", description: "Event timestamp (created_at), else the ingestion time" },
+    { name: "TimeGenerated", type: "datetime", description: "Event timestamp (the Resource's created_at)" },
     { name: "resource_id", type: "string", description: "Full Azure resource id" },
     {
       name: "resource_type",
@@ -39,7 +39,8 @@ export const ResourcesStream = {
     { name: "run_id", type: "string", description: "Execution run identifier" },
     { name: "created_at", type: "datetime", description: "Timestamp of the event (ISO-8601 UTC)" },
     { name: "status", type: "string", description: "created | exists | deleted | deletion_failed" },
-    { name: "deletion_attempts", type: "int", description: "Deletion attempts, when reported" },
+    { name: "deleted_at", type: "datetime", description: "Timestamp of the deletion, when known" },
+    { name: "deletion_attempts", type: "int", description: "Deletion attempts (0 unless reported)" },
     { name: "deletion_error", type: "string", description: "Deletion error, when reported" },
     { name: "tags", type: "dynamic", description: "Resource tags" },
     { name: "message_id", type: "string", description: "Service Bus message id, to remove duplicates at query time" },
@@ -52,7 +53,7 @@ export const AgentLogsStream = {
   table: "HayMakerAgentLogs_CL",
   description: "Azure HayMaker agent log events",
   columns: [
-    { name: "TimeGenerated", type: "datetime", description: "Event timestamp, else the ingestion time" },
+    { name: "TimeGenerated", type: "datetime", description: "Event timestamp" },
     { name: "event_type", type: "string", description: "agent_started | operation | cleanup_complete | error" },
     { name: "severity", type: "string", description: "info | warning | error" },
     { name: "agent_id", type: "string", description: "Agent that logged the event" },

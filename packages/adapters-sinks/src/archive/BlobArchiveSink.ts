@@ -1,0 +1,132 @@
+import type { TokenCredential } from "@azure/core-auth"
+import { DefaultAzureCredential } from "@azure/identity"
+import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob"
+import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
+import { Clock, type Config, Effect, Layer, Redacted, type Scope } from "effect"
+import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
+import {
+  type ArchiveSinkOptions,
+  archiveSettingsConfig,
+  type ResolvedArchiveSettings,
+  resolveArchiveSettings,
+} from "./ArchiveConfig.ts"
+import { ArchiveConfigError } from "./ArchiveErrors.ts"
+import { archiveLine } from "./ArchiveRecord.ts"
+import { blobNameFor } from "./BlobNames.ts"
+
+interface ServiceError {
+  readonly statusCode?: number
+  readonly code?: string
+}
+
+type Outcome = { readonly _tag: "Stored" } | { readonly _tag: "Failed"; readonly error: unknown }
+
+const serviceClient = (settings: ResolvedArchiveSettings, credential: TokenCredential | undefined) => {
+  const pipeline: StoragePipelineOptions = {
+    retryOptions: {
+      maxTries: settings.maxTries,
+      retryDelayInMs: settings.retryDelayMs,
+      maxRetryDelayInMs: settings.maxRetryDelayMs,
+    },
+    userAgentOptions: { userAgentPrefix: "haymaker-event-bus" },
+  }
+  return settings.target._tag === "ConnectionString"
+    ? BlobServiceClient.fromConnectionString(Redacted.value(settings.target.connectionString), pipeline)
+    : new BlobServiceClient(settings.target.accountUrl, credential ?? new DefaultAzureCredential(), pipeline)
+}
+
+/** Creates the container when missing. `exists()` first: a principal scoped to the container may not create one. */
+const ensureContainer = (container: ContainerClient) =>
+  Effect.tryPromise({
+    try: async (abortSignal) => {
+      if (!(await container.exists({ abortSignal }))) await container.createIfNotExists({ abortSignal })
+    },
+    catch: (error) =>
+      new ArchiveConfigError({
+        message: `Archive sink: container ${container.containerName} is not usable: ${failureOf("", error).reason}`,
+      }),
+  })
+
+/**
+ * The ArchiveSink over Blob Storage: each record becomes its own blob under a deterministic, time-partitioned name,
+ * written only if absent (`If-None-Match: *`), so a redelivered message finds its blob (409 BlobAlreadyExists) and
+ * counts as landed. The container is created when missing, also when it disappears while the sink runs.
+ */
+export const make = Effect.fnUntraced(function* (
+  options: ArchiveSinkOptions,
+): Effect.fn.Return<ArchiveSink["Service"] & { readonly container: ContainerClient }, ArchiveConfigError, Scope.Scope> {
+  const { credential, ...input } = options
+  const settings = yield* resolveArchiveSettings(input)
+  // The storage SDK pools sockets in its own keep-alive agent and has no close(): idle pooled sockets do not hold the
+  // process open, so there is nothing for a finalizer to release.
+  const container = serviceClient(settings, credential).getContainerClient(settings.container)
+  yield* ensureContainer(container)
+  const contentType = settings.layout === "partitioned" ? "application/x-ndjson" : "application/json"
+
+  const upload = (name: string, content: string, abortSignal: AbortSignal): Promise<Outcome> =>
+    container
+      .getBlockBlobClient(name)
+      .upload(content, Buffer.byteLength(content), {
+        abortSignal,
+        conditions: { ifNoneMatch: "*" },
+        blobHTTPHeaders: { blobContentType: contentType },
+      })
+      .then(
+        (): Outcome => ({ _tag: "Stored" }),
+        (error: unknown): Outcome => {
+          const { statusCode, code } = (error ?? {}) as ServiceError
+          // Already archived by an earlier delivery: same deterministic name, written only if absent.
+          return statusCode === 409 && code === "BlobAlreadyExists" ? { _tag: "Stored" } : { _tag: "Failed", error }
+        },
+      )
+
+  const store = (name: string, content: string) =>
+    Effect.promise(async (signal): Promise<Outcome> => {
+      const outcome = await upload(name, content, signal)
+      if (outcome._tag === "Failed" && (outcome.error as ServiceError)?.code === "ContainerNotFound") {
+        await container.createIfNotExists({ abortSignal: signal }).catch(() => undefined)
+        return upload(name, content, signal)
+      }
+      return outcome
+    })
+
+  const write = Effect.fn("ArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
+    const archivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+    // One blob per distinct message id: a message repeated within a batch is written once.
+    const unique = new Map<string, SinkRecord>()
+    for (const record of records) if (!unique.has(record.messageId)) unique.set(record.messageId, record)
+    const outcomes = yield* Effect.forEach(
+      [...unique.values()],
+      (record) =>
+        store(blobNameFor(settings.layout, settings.prefix, record), archiveLine(record, archivedAt)).pipe(
+          Effect.map((outcome) => [record.messageId, outcome] as const),
+        ),
+      { concurrency: settings.maxConcurrency },
+    )
+    const failed: Array<FailedMessage> = []
+    for (const [messageId, outcome] of outcomes) {
+      if (outcome._tag === "Failed") failed.push(failureOf(messageId, outcome.error))
+    }
+    if (failed.length > 0) return yield* sinkWriteError("Archive", failed, outcomes.length)
+  })
+
+  return { write, container }
+})
+
+/** The Blob archive sink from explicit options (validated; a bad setting or unusable container fails the layer). */
+export const layer = (options: ArchiveSinkOptions): Layer.Layer<ArchiveSink, ArchiveConfigError> =>
+  Layer.effect(
+    ArchiveSink,
+    Effect.map(make(options), ({ write }) => ArchiveSink.of({ write })),
+  )
+
+/**
+ * The Blob archive sink from configuration (by default the `HAYMAKER_ARCHIVE_*` environment variables, see
+ * {@link archiveSettingsConfig}); with an account URL it authenticates with `DefaultAzureCredential` or the given one.
+ */
+export const layerConfig = (
+  config: Config.Config<Record<string, unknown>> = archiveSettingsConfig,
+  runtime: Pick<ArchiveSinkOptions, "credential"> = {},
+): Layer.Layer<ArchiveSink, ArchiveConfigError | Config.ConfigError> =>
+  // The settings are untrusted here; `make` validates them with the ArchiveSettings schema.
+  Layer.unwrap(Effect.map(config, (settings) => layer({ ...(settings as unknown as ArchiveSinkOptions), ...runtime })))

@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto"
+import type { SinkRecord } from "@haymaker/domain"
+import { Option } from "effect"
+import { eventTimeIso, utcParts } from "../Timestamps.ts"
+
+/** Azure's limit on a blob name. */
+export const MAX_BLOB_NAME_LENGTH = 1024
+/** Azure's limit on path segments in a blob name. */
+export const MAX_BLOB_NAME_SEGMENTS = 254
+
+/**
+ * - `partitioned` (default): `{prefix}/y=YYYY/m=MM/d=DD/h=HH/{message id}.jsonl`, one JSON line per message, in the
+ *   style of Azure's own archives (diagnostic settings, Event Hubs Capture).
+ * - `perEvent`: the seed's `{prefix}/{timestamp}/{resource_id}.json` (messages without a resource use their id).
+ */
+export type ArchiveLayout = "partitioned" | "perEvent"
+
+// Letters and digits of any script, plus ASCII punctuation that needs no escaping in a URL path.
+const UNSAFE = /[^\p{L}\p{M}\p{N}._\-=/:@+,~]/gu
+
+const shortHash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 12)
+
+/**
+ * Makes one name component safe: NFC, optionally lower-cased (Azure resource ids are case-insensitive), `%` and
+ * other unsafe characters replaced (the SDK would pass `%XX` through as an escape), no empty, `.` or `..` segments,
+ * no segment ending in a dot, at most `maxSegments` segments and `maxLength` characters. When anything beyond
+ * lower-casing changed, a hash of the original is appended, so distinct hostile inputs keep distinct names.
+ */
+export const sanitizeNamePath = (
+  raw: string,
+  options: { readonly lowerCase: boolean; readonly maxLength: number; readonly maxSegments: number },
+): string => {
+  const cased = options.lowerCase ? raw.normalize("NFC").toLowerCase() : raw.normalize("NFC")
+  const segments = cased
+    .replace(/\\/g, "/")
+    .replace(UNSAFE, "_")
+    .split("/")
+    .filter((segment) => segment !== "" && segment !== ".")
+    .map((segment) => (segment === ".." ? "_" : segment.replace(/\.+$/, (dots) => "_".repeat(dots.length))))
+  const bounded =
+    segments.length > options.maxSegments
+      ? [...segments.slice(0, options.maxSegments - 1), segments.slice(options.maxSegments - 1).join("_")]
+      : segments
+  let path = bounded.join("/")
+  if (path === "") path = "_"
+  // Dropping empty segments (the leading slash of a resource id) is not worth a hash suffix.
+  const altered =
+    path !==
+    cased
+      .split("/")
+      .filter((segment) => segment !== "")
+      .join("/")
+  if (!altered && path.length <= options.maxLength) return path
+  const suffix = `~${shortHash(raw)}`
+  return `${path.slice(0, Math.max(1, options.maxLength - suffix.length)).replace(/[/.]+$/, "")}${suffix}`
+}
+
+const segmentCount = (path: string) => path.split("/").length
+
+/** Deterministic blob name for a record, so a redelivered message maps to the same blob. */
+export const blobNameFor = (layout: ArchiveLayout, prefix: string, record: SinkRecord): string => {
+  const safePrefix =
+    prefix === "" ? "" : sanitizeNamePath(prefix, { lowerCase: false, maxLength: 200, maxSegments: 16 })
+  const at = eventTimeIso(record)
+  const folder =
+    layout === "partitioned"
+      ? (() => {
+          const { year, month, day, hour } = utcParts(at)
+          return `y=${year}/m=${month}/d=${day}/h=${hour}`
+        })()
+      : at
+  const head = [safePrefix, folder].filter((part) => part !== "").join("/")
+  const extension = layout === "partitioned" ? ".jsonl" : ".json"
+  const resourceId = layout === "perEvent" ? Option.getOrUndefined(record.resource)?.resourceId : undefined
+  const leaf = sanitizeNamePath(resourceId ?? record.messageId, {
+    lowerCase: resourceId !== undefined,
+    maxLength: MAX_BLOB_NAME_LENGTH - head.length - 1 - extension.length,
+    maxSegments: MAX_BLOB_NAME_SEGMENTS - segmentCount(head),
+  })
+  return `${head}/${leaf}${extension}`
+}

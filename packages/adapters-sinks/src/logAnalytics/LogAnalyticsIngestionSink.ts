@@ -1,0 +1,105 @@
+import { Agent } from "node:https"
+import type { TokenCredential } from "@azure/core-auth"
+import { DefaultAzureCredential } from "@azure/identity"
+import { isAggregateLogsUploadError, LogsIngestionClient } from "@azure/monitor-ingestion"
+import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
+import { type Config, Effect, Layer, type Scope } from "effect"
+import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
+import {
+  type LogAnalyticsSinkOptions,
+  logAnalyticsSettingsConfig,
+  resolveLogAnalyticsSettings,
+} from "./LogAnalyticsConfig.ts"
+import type { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
+import { agentLogRow, resourceRow } from "./Rows.ts"
+
+type Row = Record<string, unknown> & { readonly message_id: string }
+
+/**
+ * The LogAnalyticsSink over one LogsIngestionClient. Each write sends the resource rows and the agent log rows of its
+ * records to their streams, many rows per call (the SDK cuts calls at about 1 MB and runs `maxConcurrency` of them).
+ * The client's pipeline retries 408/5xx with exponential backoff and 429/503 after `Retry-After`; `onError` reports
+ * every chunk that still failed, and each row's `message_id` maps that failure back to exactly its records. Records
+ * that produce no row (unknown event types) count as landed.
+ */
+export const make = Effect.fnUntraced(function* (
+  options: LogAnalyticsSinkOptions,
+): Effect.fn.Return<LogAnalyticsSink["Service"], LogAnalyticsConfigError, Scope.Scope> {
+  const { credential, trustedCa, ...input } = options
+  const settings = yield* resolveLogAnalyticsSettings(input)
+  const tokenCredential: TokenCredential = credential ?? new DefaultAzureCredential()
+  // Our own keep-alive agent, so closing the scope also closes the sockets the client pooled.
+  const agent = yield* Effect.acquireRelease(
+    Effect.sync(() => new Agent({ keepAlive: true, ...(trustedCa === undefined ? {} : { ca: trustedCa }) })),
+    (agent) => Effect.sync(() => agent.destroy()),
+  )
+  const client = new LogsIngestionClient(settings.endpoint, tokenCredential, {
+    agent,
+    retryOptions: {
+      maxRetries: settings.maxRetries,
+      retryDelayInMs: settings.retryDelayMs,
+      maxRetryDelayInMs: settings.maxRetryDelayMs,
+    },
+    userAgentOptions: { userAgentPrefix: "haymaker-event-bus" },
+  })
+
+  const uploadStream = (stream: string, rows: ReadonlyArray<Row>) =>
+    Effect.promise(async (signal): Promise<ReadonlyArray<FailedMessage>> => {
+      if (rows.length === 0) return []
+      const failed: Array<FailedMessage> = []
+      try {
+        await client.upload(settings.dataCollectionRuleId, stream, [...rows], {
+          maxConcurrency: settings.maxConcurrency,
+          abortSignal: signal,
+          onError: ({ failedLogs, cause }) => {
+            for (const row of failedLogs) failed.push(failureOf(String(row.message_id), cause))
+          },
+        })
+      } catch (error) {
+        // The aggregate error repeats what onError already reported; anything else failed the whole call.
+        if (!isAggregateLogsUploadError(error)) return rows.map((row) => failureOf(row.message_id, error))
+      }
+      return failed
+    })
+
+  const write = Effect.fn("LogAnalyticsSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
+    const resourceRows: Array<Row> = []
+    const agentLogRows: Array<Row> = []
+    for (const record of records) {
+      const resource = resourceRow(record)
+      if (resource !== undefined) resourceRows.push(resource as Row)
+      const agentLog = agentLogRow(record)
+      if (agentLog !== undefined) agentLogRows.push(agentLog as Row)
+    }
+    const failures = yield* Effect.all(
+      [uploadStream(settings.resourcesStream, resourceRows), uploadStream(settings.agentLogsStream, agentLogRows)],
+      { concurrency: 2 },
+    )
+    const failedById = new Map<string, FailedMessage>()
+    for (const failure of failures.flat())
+      if (!failedById.has(failure.messageId)) failedById.set(failure.messageId, failure)
+    if (failedById.size > 0) {
+      const total = new Set(records.map((record) => record.messageId)).size
+      return yield* sinkWriteError("LogAnalytics", [...failedById.values()], total)
+    }
+  })
+
+  return LogAnalyticsSink.of({ write })
+})
+
+/** The Log Analytics sink from explicit options (validated; a bad setting fails the layer with a config error). */
+export const layer = (options: LogAnalyticsSinkOptions): Layer.Layer<LogAnalyticsSink, LogAnalyticsConfigError> =>
+  Layer.effect(LogAnalyticsSink, make(options))
+
+/**
+ * The Log Analytics sink from configuration (by default the `HAYMAKER_LOGS_*` environment variables, see
+ * {@link logAnalyticsSettingsConfig}) with `DefaultAzureCredential`, or the given credential.
+ */
+export const layerConfig = (
+  config: Config.Config<Record<string, unknown>> = logAnalyticsSettingsConfig,
+  runtime: Pick<LogAnalyticsSinkOptions, "credential" | "trustedCa"> = {},
+): Layer.Layer<LogAnalyticsSink, LogAnalyticsConfigError | Config.ConfigError> =>
+  // The settings are untrusted text here; `make` validates them with the LogAnalyticsSettings schema.
+  Layer.unwrap(
+    Effect.map(config, (settings) => layer({ ...(settings as unknown as LogAnalyticsSinkOptions), ...runtime })),
+  )

@@ -1,0 +1,189 @@
+import type { ContainerClient } from "@azure/storage-blob"
+import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
+import { type AzuritePeer, startAzurite } from "@haymaker/testing/peers"
+import { Effect, Redacted, type Result } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { ArchiveSinkOptions } from "../src/archive/ArchiveConfig.ts"
+import type { ArchiveConfigError } from "../src/archive/ArchiveErrors.ts"
+import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
+import { MAX_BLOB_NAME_LENGTH } from "../src/archive/BlobNames.ts"
+import { agentLogMessage, otherMessage, resourceDump, resourceMessage } from "./fixtures.ts"
+
+type Sink = Effect.Success<ReturnType<typeof BlobArchiveSink.make>>
+
+let containerCounter = 0
+const freshContainer = () => `archive-test-${process.pid}-${++containerCounter}`
+
+const listNames = async (container: ContainerClient) => {
+  const names: Array<string> = []
+  for await (const blob of container.listBlobsFlat()) names.push(blob.name)
+  return names.sort()
+}
+
+const download = async (container: ContainerClient, name: string) =>
+  (await container.getBlobClient(name).downloadToBuffer()).toString()
+
+describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
+  let azurite: AzuritePeer
+  let base: ArchiveSinkOptions
+
+  const withSink = <A>(
+    overrides: Partial<ArchiveSinkOptions>,
+    use: (sink: Sink) => Effect.Effect<A, SinkWriteError>,
+  ): Promise<Result.Result<A, SinkWriteError | ArchiveConfigError>> =>
+    Effect.runPromise(
+      Effect.scoped(Effect.flatMap(BlobArchiveSink.make({ ...base, ...overrides }), use)).pipe(Effect.result),
+    )
+
+  const write = async (overrides: Partial<ArchiveSinkOptions>, ...batches: Array<ReadonlyArray<SinkRecord>>) => {
+    const result = await withSink(overrides, (sink) =>
+      Effect.gen(function* () {
+        for (const batch of batches) yield* sink.write(batch)
+        return sink.container
+      }),
+    )
+    if (result._tag === "Failure") throw result.failure
+    return result.success
+  }
+
+  beforeAll(async () => {
+    azurite = await startAzurite()
+    base = { connectionString: Redacted.make(azurite.connectionString), maxTries: 2, retryDelayMs: 5 }
+  }, 60_000)
+  afterAll(() => azurite?.close())
+
+  it("creates the container and writes one JSON-lines blob per message: raw event, resource, metadata, archived_at", async () => {
+    const records = [resourceMessage("m1"), agentLogMessage("m2"), otherMessage("m3")]
+
+    const container = await write({ container: freshContainer() }, records)
+
+    expect(await listNames(container)).toEqual([
+      "events/y=2024/m=11/d=14/h=12/m1.jsonl",
+      "events/y=2024/m=11/d=14/h=12/m2.jsonl",
+      "events/y=2024/m=11/d=14/h=12/m3.jsonl",
+    ])
+    const line = await download(container, "events/y=2024/m=11/d=14/h=12/m1.jsonl")
+    expect(line.endsWith("\n")).toBe(true)
+    expect(line.trim().split("\n")).toHaveLength(1)
+    const archived = JSON.parse(line)
+    expect(archived).toEqual({
+      message: { message_id: "m1", sequence_number: "42", enqueued_time: "2024-11-14T12:00:01.000Z" },
+      event: records[0]?.raw,
+      resource: resourceDump(1),
+      archived_at: expect.any(String),
+    })
+    expect(Date.parse(archived.archived_at)).not.toBeNaN()
+    expect(JSON.parse(await download(container, "events/y=2024/m=11/d=14/h=12/m3.jsonl")).resource).toBeNull()
+    const properties = await container.getBlobClient("events/y=2024/m=11/d=14/h=12/m1.jsonl").getProperties()
+    expect(properties.contentType).toBe("application/x-ndjson")
+  })
+
+  it("is idempotent: redelivered and repeated messages leave one blob with the first content", async () => {
+    const record = resourceMessage("dup-1")
+    const name = "events/y=2024/m=11/d=14/h=12/dup-1.jsonl"
+    const container = await write({ container: freshContainer() }, [record, record])
+    const first = await download(container, name)
+
+    await write({ container: container.containerName }, [record], [record])
+
+    expect(await listNames(container)).toEqual([name])
+    expect(await download(container, name)).toBe(first)
+  })
+
+  it("stores hostile ids under safe, distinct names in both layouts", async () => {
+    const hostileIds = ["..", "../../x", "%2F..%2Fescape", "y".repeat(4_000), "ünïcödé-日本語", "emoji-🚀", "a/./b//c"]
+    const partitioned = await write(
+      { container: freshContainer() },
+      hostileIds.map((id) => agentLogMessage(id)),
+    )
+    const perEvent = await write(
+      { container: freshContainer(), layout: "perEvent" },
+      hostileIds.map((id, n) => resourceMessage(`r-${n}`, n, `/subscriptions/S/${id}`)),
+    )
+
+    const partitionedNames = await listNames(partitioned)
+    const perEventNames = await listNames(perEvent)
+    for (const names of [partitionedNames, perEventNames]) {
+      expect(names).toHaveLength(hostileIds.length)
+      for (const name of names) {
+        const segments = name.split("/")
+        expect(name.length).toBeLessThanOrEqual(MAX_BLOB_NAME_LENGTH)
+        expect(name).not.toContain("%")
+        expect(segments).not.toContain("..")
+        expect(segments).not.toContain(".")
+        expect(segments).not.toContain("")
+      }
+    }
+    expect(partitionedNames).toContain("events/y=2024/m=11/d=14/h=12/ünïcödé-日本語.jsonl")
+    expect(partitionedNames.some((name) => /\/emoji-_~[0-9a-f]{12}\.jsonl$/.test(name))).toBe(true)
+    expect(perEventNames.every((name) => name.startsWith("events/2024-11-14T12:00:00.000Z/subscriptions/s/"))).toBe(
+      true,
+    )
+  })
+
+  it("writes the seed's per-event layout: events/{timestamp}/{resource_id}.json", async () => {
+    const container = await write({ container: freshContainer(), layout: "perEvent" }, [resourceMessage("m1")])
+
+    const [name] = await listNames(container)
+    expect(name).toBe(
+      "events/2024-11-14T12:00:00.000Z/subscriptions/sub1/resourcegroups/rg1/providers/microsoft.compute/virtualmachines/vm11.json",
+    )
+    expect(JSON.parse(await download(container, name ?? "")).resource).toEqual(resourceDump(1))
+  })
+
+  it("recreates a container deleted while the sink runs", async () => {
+    const result = await withSink({ container: freshContainer() }, (sink) =>
+      Effect.gen(function* () {
+        yield* Effect.promise(() => sink.container.delete())
+        yield* sink.write([resourceMessage("after-delete")])
+        return yield* Effect.promise(() => listNames(sink.container))
+      }),
+    )
+    expect(result._tag === "Success" && result.success).toEqual(["events/y=2024/m=11/d=14/h=12/after-delete.jsonl"])
+  })
+
+  it("fails with a transient typed error naming every message when the storage account becomes unreachable", async () => {
+    const doomed = await startAzurite()
+    const result = await withSink(
+      { connectionString: Redacted.make(doomed.connectionString), container: freshContainer(), maxTries: 1 },
+      (sink) =>
+        Effect.gen(function* () {
+          yield* Effect.promise(() => doomed.close())
+          return yield* sink.write([resourceMessage("lost-1"), agentLogMessage("lost-2")])
+        }),
+    )
+
+    if (result._tag !== "Failure" || result.failure._tag !== "SinkWriteError") throw new Error(String(result))
+    expect(result.failure.sink).toBe("Archive")
+    expect([...result.failure.failedMessageIds].sort()).toEqual(["lost-1", "lost-2"])
+    expect(result.failure.transient).toBe(true)
+    expect(result.failure.message).toContain("2 of 2 messages were not stored")
+    expect(result.failure.message).not.toContain(doomed.accountKey)
+  }, 60_000)
+
+  it("refuses settings with neither or both of connection string and account URL, or a bad container name", async () => {
+    const { connectionString: _, ...neither } = base
+    const results = [
+      await Effect.runPromise(Effect.scoped(BlobArchiveSink.make(neither)).pipe(Effect.result)),
+      await withSink({ accountUrl: "https://acct.blob.core.windows.net" }, () => Effect.void),
+      await withSink({ container: "Bad_Name" }, () => Effect.void),
+    ]
+
+    for (const result of results) expect(result._tag === "Failure" && result.failure._tag).toBe("ArchiveConfigError")
+    expect(results[0]?._tag === "Failure" && results[0].failure.message).toContain("exactly one of")
+    expect(results[2]?._tag === "Failure" && results[2].failure.message).toContain("container")
+  })
+
+  it("fails the layer with a config error when the container cannot be prepared", async () => {
+    const result = await withSink(
+      {
+        connectionString: Redacted.make(azurite.connectionString.replace(/AccountKey=[^;]+/, "AccountKey=d3Jvbmc=")),
+        container: freshContainer(),
+      },
+      () => Effect.void,
+    )
+
+    expect(result._tag === "Failure" && result.failure._tag).toBe("ArchiveConfigError")
+    expect(result._tag === "Failure" && result.failure.message).toMatch(/container archive-test-\S+ is not usable/)
+  })
+})
