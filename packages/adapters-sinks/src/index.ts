@@ -9,6 +9,9 @@ export {
   MAX_BLOB_NAME_SEGMENTS,
   sanitizeNamePath,
 } from "./archive/BlobNames.ts"
+export * as FileArchiveSink from "./filesystem/FileArchiveSink.ts"
+export * as FileLogAnalyticsSink from "./filesystem/FileLogAnalyticsSink.ts"
+export * from "./filesystem/FileSinkConfig.ts"
 export * from "./logAnalytics/LogAnalyticsConfig.ts"
 export * from "./logAnalytics/LogAnalyticsErrors.ts"
 export * as LogAnalyticsIngestionSink from "./logAnalytics/LogAnalyticsIngestionSink.ts"

@@ -1,0 +1,72 @@
+import { mkdir, writeFile } from "node:fs/promises"
+import { dirname, resolve, sep } from "node:path"
+import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
+import { Clock, type Config, Effect, Layer, Schema } from "effect"
+import { archiveLine } from "../archive/ArchiveRecord.ts"
+import { type ArchiveLayout, blobNameFor } from "../archive/BlobNames.ts"
+import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
+import { FileSinkConfigError, fileSinkSettingsConfig } from "./FileSinkConfig.ts"
+
+export interface FileArchiveSinkOptions {
+  readonly directory: string
+  readonly layout?: ArchiveLayout | undefined
+  readonly prefix?: string | undefined
+}
+
+const FileArchiveSettings = Schema.Struct({
+  directory: Schema.NonEmptyString,
+  layout: Schema.optionalKey(Schema.Literals(["partitioned", "perEvent"])),
+  prefix: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._=/-]{0,200}$/))),
+})
+
+/**
+ * The ArchiveSink of the local profile: the blob archive's names and lines as files under `{directory}/archive/`,
+ * created exclusively (`wx`), so a redelivered message finds its file and counts as landed, like `If-None-Match: *`.
+ */
+export const make = Effect.fnUntraced(function* (
+  options: FileArchiveSinkOptions,
+): Effect.fn.Return<ArchiveSink["Service"], FileSinkConfigError> {
+  const settings = yield* Schema.decodeUnknownEffect(FileArchiveSettings)(
+    Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+  ).pipe(
+    Effect.mapError(
+      (error) => new FileSinkConfigError({ message: `Invalid filesystem archive settings: ${error.message}` }),
+    ),
+  )
+  const { directory } = settings
+  const layout = settings.layout ?? "partitioned"
+  const prefix = (settings.prefix ?? "events").replace(/^\/+|\/+$/g, "")
+  const root = resolve(directory, "archive")
+
+  const store = (record: SinkRecord, archivedAt: string) =>
+    Effect.promise(async (): Promise<FailedMessage | undefined> => {
+      const path = resolve(root, blobNameFor(layout, prefix, record))
+      // Names are sanitised (no `..` segments); this guards the invariant rather than trusting it.
+      if (!path.startsWith(root + sep)) return failureOf(record.messageId, new Error(`unsafe archive path ${path}`))
+      try {
+        await mkdir(dirname(path), { recursive: true })
+        await writeFile(path, archiveLine(record, archivedAt), { flag: "wx" })
+        return undefined
+      } catch (error) {
+        return (error as { code?: string }).code === "EEXIST" ? undefined : failureOf(record.messageId, error)
+      }
+    })
+
+  const write = Effect.fn("FileArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
+    const archivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const unique = [...new Map(records.map((record) => [record.messageId, record])).values()]
+    const outcomes = yield* Effect.forEach(unique, (record) => store(record, archivedAt), { concurrency: 16 })
+    const failed = outcomes.filter((outcome): outcome is FailedMessage => outcome !== undefined)
+    if (failed.length > 0) return yield* sinkWriteError("Archive", failed, unique.length)
+  })
+
+  return ArchiveSink.of({ write })
+})
+
+export const layer = (options: FileArchiveSinkOptions): Layer.Layer<ArchiveSink, FileSinkConfigError> =>
+  Layer.effect(ArchiveSink, make(options))
+
+/** From `HAYMAKER_LOCAL_SINK_DIR` (default `.haymaker/sinks`) or the given Config. */
+export const layerConfig = (
+  config: Config.Config<FileArchiveSinkOptions> = fileSinkSettingsConfig,
+): Layer.Layer<ArchiveSink, FileSinkConfigError | Config.ConfigError> => Layer.unwrap(Effect.map(config, layer))

@@ -1,0 +1,54 @@
+import { appendFile, mkdir } from "node:fs/promises"
+import { join, resolve } from "node:path"
+import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
+import { type Config, Effect, Layer } from "effect"
+import { agentLogRow, resourceRow } from "../logAnalytics/Rows.ts"
+import { AgentLogsStream, ResourcesStream } from "../logAnalytics/Streams.ts"
+import { failureOf, sinkWriteError } from "../SinkFailures.ts"
+import { type FileSinkConfigError, fileSinkSettingsConfig, resolveFileSinkSettings } from "./FileSinkConfig.ts"
+
+/**
+ * The LogAnalyticsSink of the local profile: the same rows the Logs Ingestion API would receive, appended as JSON
+ * lines to `{directory}/log-analytics/{table}.jsonl` (one append per table and write). Like the real service it
+ * keeps duplicates of redelivered messages; `message_id` removes them at query time.
+ */
+export const make = Effect.fnUntraced(function* (
+  options: unknown,
+): Effect.fn.Return<LogAnalyticsSink["Service"], FileSinkConfigError> {
+  const { directory } = yield* resolveFileSinkSettings(options)
+  const folder = resolve(directory, "log-analytics")
+
+  const append = (table: string, rows: ReadonlyArray<Record<string, unknown>>) =>
+    Effect.promise(async () => {
+      if (rows.length === 0) return []
+      try {
+        await mkdir(folder, { recursive: true })
+        await appendFile(join(folder, `${table}.jsonl`), rows.map((row) => `${JSON.stringify(row)}\n`).join(""))
+        return []
+      } catch (error) {
+        return rows.map((row) => failureOf(String(row.message_id), error))
+      }
+    })
+
+  const write = Effect.fn("FileLogAnalyticsSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
+    const resources = records.flatMap((record) => resourceRow(record) ?? [])
+    const agentLogs = records.flatMap((record) => agentLogRow(record) ?? [])
+    const failed = (yield* Effect.all([
+      append(ResourcesStream.table, resources),
+      append(AgentLogsStream.table, agentLogs),
+    ])).flat()
+    if (failed.length > 0) {
+      return yield* sinkWriteError("LogAnalytics", failed, new Set(records.map((r) => r.messageId)).size)
+    }
+  })
+
+  return LogAnalyticsSink.of({ write })
+})
+
+export const layer = (options: { readonly directory: string }): Layer.Layer<LogAnalyticsSink, FileSinkConfigError> =>
+  Layer.effect(LogAnalyticsSink, make(options))
+
+/** From `HAYMAKER_LOCAL_SINK_DIR` (default `.haymaker/sinks`) or the given Config. */
+export const layerConfig = (
+  config: Config.Config<{ readonly directory: string }> = fileSinkSettingsConfig,
+): Layer.Layer<LogAnalyticsSink, FileSinkConfigError | Config.ConfigError> => Layer.unwrap(Effect.map(config, layer))

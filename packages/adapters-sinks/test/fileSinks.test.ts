@@ -1,0 +1,123 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join, relative } from "node:path"
+import type { SinkRecord } from "@haymaker/domain"
+import { Effect } from "effect"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import * as FileArchiveSink from "../src/filesystem/FileArchiveSink.ts"
+import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts"
+import { agentLogMessage, otherMessage, resourceDump, resourceMessage } from "./fixtures.ts"
+
+const listFiles = async (root: string): Promise<Array<string>> => {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true })
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .sort()
+}
+
+const readLines = async (path: string) =>
+  (await readFile(path, "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line))
+
+describe("filesystem sinks (local profile)", () => {
+  let directory: string
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), "haymaker-file-sinks-"))
+  })
+  afterEach(() => rm(directory, { recursive: true, force: true }))
+
+  const archive = (records: ReadonlyArray<SinkRecord>, layout?: "partitioned" | "perEvent") =>
+    Effect.runPromise(Effect.flatMap(FileArchiveSink.make({ directory, layout }), (sink) => sink.write(records)))
+
+  const logAnalytics = (records: ReadonlyArray<SinkRecord>) =>
+    Effect.runPromise(Effect.flatMap(FileLogAnalyticsSink.make({ directory }), (sink) => sink.write(records)))
+
+  it("appends the Log Analytics rows as JSON lines per table", async () => {
+    await logAnalytics([resourceMessage("m1"), agentLogMessage("m2"), otherMessage("m3")])
+    await logAnalytics([resourceMessage("m4", 4)])
+
+    expect(await listFiles(directory)).toEqual([
+      "log-analytics/HayMakerAgentLogs_CL.jsonl",
+      "log-analytics/HayMakerResources_CL.jsonl",
+    ])
+    const resources = await readLines(join(directory, "log-analytics/HayMakerResources_CL.jsonl"))
+    expect(resources).toEqual([
+      { TimeGenerated: "2024-11-14T12:00:00.000Z", ...resourceDump(1), message_id: "m1" },
+      { TimeGenerated: "2024-11-14T12:00:00.000Z", ...resourceDump(4), message_id: "m4" },
+    ])
+    const logs = await readLines(join(directory, "log-analytics/HayMakerAgentLogs_CL.jsonl"))
+    expect(logs.map((row) => row.message_id)).toEqual(["m2"])
+  })
+
+  it("archives one file per message with the blob archive's names, once under redelivery", async () => {
+    const records = [resourceMessage("m1"), agentLogMessage("m2")]
+    await archive(records)
+    const first = await readFile(join(directory, "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl"), "utf8")
+    await archive([records[0] as SinkRecord, records[0] as SinkRecord])
+
+    expect(await listFiles(directory)).toEqual([
+      "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl",
+      "archive/events/y=2024/m=11/d=14/h=12/m2.jsonl",
+    ])
+    expect(await readFile(join(directory, "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl"), "utf8")).toBe(first)
+    expect(JSON.parse(first)).toMatchObject({ message: { message_id: "m1" }, resource: resourceDump(1) })
+  })
+
+  it("keeps hostile ids inside the archive folder and supports the per-event layout", async () => {
+    await archive([agentLogMessage("../../../escape"), agentLogMessage("%2F..%2Fx")])
+    await archive([resourceMessage("r1", 1, "/subscriptions/S/../../../../etc/passwd")], "perEvent")
+
+    const files = await listFiles(directory)
+    expect(files).toHaveLength(3)
+    for (const file of files) {
+      expect(file.startsWith("archive/events/")).toBe(true)
+      expect(file.split("/")).not.toContain("..")
+      expect(file).not.toContain("%")
+    }
+    expect(
+      files.filter((f) =>
+        /^archive\/events\/2024-11-14T12:00:00\.000Z\/subscriptions\/s\/(_\/){4}etc\/passwd~[0-9a-f]{12}\.json$/.test(
+          f,
+        ),
+      ),
+    ).toHaveLength(1)
+  })
+
+  it("fails with a typed error naming every message when the folder is unusable", async () => {
+    const blocked = join(directory, "not-a-folder")
+    await writeFile(blocked, "")
+    const records = [resourceMessage("a"), agentLogMessage("b")]
+
+    const archiveResult = await Effect.runPromise(
+      Effect.flatMap(FileArchiveSink.make({ directory: blocked }), (sink) => sink.write(records)).pipe(Effect.result),
+    )
+    const logsResult = await Effect.runPromise(
+      Effect.flatMap(FileLogAnalyticsSink.make({ directory: blocked }), (sink) => sink.write(records)).pipe(
+        Effect.result,
+      ),
+    )
+
+    for (const [result, sink] of [
+      [archiveResult, "Archive"],
+      [logsResult, "LogAnalytics"],
+    ] as const) {
+      if (result._tag !== "Failure" || result.failure._tag !== "SinkWriteError") throw new Error(String(result))
+      expect(result.failure.sink).toBe(sink)
+      expect([...result.failure.failedMessageIds].sort()).toEqual(["a", "b"])
+      expect(result.failure.message).toContain("ENOTDIR")
+    }
+  })
+
+  it("refuses an empty directory or an unknown layout", async () => {
+    const empty = await Effect.runPromise(Effect.result(FileArchiveSink.make({ directory: "" })))
+    const layout = await Effect.runPromise(
+      Effect.result(FileArchiveSink.make({ directory, layout: "daily" as "perEvent" })),
+    )
+    expect(empty._tag === "Failure" && empty.failure._tag).toBe("FileSinkConfigError")
+    expect(layout._tag === "Failure" && layout.failure.message).toContain("layout")
+  })
+})
