@@ -2,48 +2,109 @@ import { DateTime, Schema } from "effect"
 
 // Strict ISO-8601 only. `Date.parse` is deliberately not used: it accepts free-form text ("Nov 14 2024", "1") and
 // reads offset-less date-times as *local* time, which would make decoding depend on the machine's time zone.
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/
+// Hand-written over char codes because it runs twice per event on the decoding hot path (validation, conversion).
+
+const digits = (text: string, start: number, count: number): number => {
+  let value = 0
+  for (let i = start; i < start + count; i++) {
+    const d = text.charCodeAt(i) - 48
+    // Negated so that NaN (reading past the end) is rejected too.
+    if (!(d >= 0 && d <= 9)) return -1
+    value = value * 10 + d
+  }
+  return value
+}
 
 const daysInMonth = (year: number, month: number): number => {
-  if (month === 2) {
-    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-    return leap ? 29 : 28
-  }
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yearOfEra = y - era * 400
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146097 + dayOfEra - 719468
+}
+
+const COLON = 58
+const DOT = 46
+const COMMA = 44
+const PLUS = 43
+const MINUS = 45
+
+const parse = (text: string): number | undefined => {
+  const length = text.length
+  if (length < 10 || text.charCodeAt(4) !== MINUS || text.charCodeAt(7) !== MINUS) return undefined
+  const year = digits(text, 0, 4)
+  const month = digits(text, 5, 2)
+  const day = digits(text, 8, 2)
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
+  let millis = daysFromCivil(year, month, day) * 86_400_000
+  if (length === 10) return millis
+  const separator = text[10]
+  if ((separator !== "T" && separator !== "t" && separator !== " ") || length < 16) return undefined
+  const hour = digits(text, 11, 2)
+  const minute = digits(text, 14, 2)
+  if (text.charCodeAt(13) !== COLON || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined
+  millis += hour * 3_600_000 + minute * 60_000
+  let i = 16
+  if (i < length && text.charCodeAt(i) === COLON) {
+    const second = digits(text, i + 1, 2)
+    if (second < 0 || second > 59) return undefined
+    millis += second * 1000
+    i += 3
+    const mark = text.charCodeAt(i)
+    if (i < length && (mark === DOT || mark === COMMA)) {
+      const start = ++i
+      while (i < length && i - start < 9) {
+        const d = text.charCodeAt(i) - 48
+        if (!(d >= 0 && d <= 9)) break
+        i++
+      }
+      if (i === start) return undefined
+      // Milliseconds: the first three fraction digits; finer precision (Python's microseconds) is truncated.
+      const fraction = text.slice(start, Math.min(i, start + 3)).padEnd(3, "0")
+      millis += Number(fraction)
+    }
+  }
+  if (i === length) return millis
+  const zone = text.charCodeAt(i)
+  if ((zone === 90 || zone === 122) && i + 1 === length) return millis // Z or z
+  if (zone !== PLUS && zone !== MINUS) return undefined
+  const offsetHours = digits(text, i + 1, 2)
+  let offsetMinutes = 0
+  const rest = length - (i + 3)
+  if (rest === 3 && text.charCodeAt(i + 3) === COLON) offsetMinutes = digits(text, i + 4, 2)
+  else if (rest === 2) offsetMinutes = digits(text, i + 3, 2)
+  else if (rest !== 0) return undefined
+  if (offsetHours < 0 || offsetHours > 23 || offsetMinutes < 0 || offsetMinutes > 59) return undefined
+  const offset = (offsetHours * 60 + offsetMinutes) * 60_000
+  return zone === PLUS ? millis - offset : millis + offset
+}
+
+// A validating filter and the conversion that follows it parse the same string object back to back: remember the
+// last answer so the second call is a pointer comparison.
+let lastText: string | undefined
+let lastMillis: number | undefined
 
 /**
  * Parses an ISO-8601 date or date-time into epoch milliseconds, or `undefined` when it is not one.
  *
- * Accepted: `YYYY-MM-DD`, optionally followed by `T` (or a space) and `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction`,
- * optionally followed by `Z` or an offset (`+01:00`, `+0100`, `+01`). A date-time without an offset is read as UTC:
- * the Python agents send `datetime.utcnow().isoformat()`, which carries no offset but is UTC. Fractions finer than a
- * millisecond (Python's microseconds) are truncated.
+ * Accepted: `YYYY-MM-DD`, optionally followed by `T` (or `t`, or a space) and `HH:MM`, `HH:MM:SS` or
+ * `HH:MM:SS.fraction` (1 to 9 digits, `.` or `,`), optionally followed by `Z` or an offset (`+01:00`, `+0100`,
+ * `+01`). A date-time without an offset is read as UTC: the Python agents send `datetime.utcnow().isoformat()`, which
+ * carries no offset but is UTC. Fractions finer than a millisecond (Python's microseconds) are truncated.
  */
 export const parseIsoTimestamp = (text: string): number | undefined => {
-  const m = ISO_8601.exec(text)
-  if (m === null) return undefined
-  const year = Number(m[1])
-  const month = Number(m[2])
-  const day = Number(m[3])
-  const hour = m[4] === undefined ? 0 : Number(m[4])
-  const minute = m[5] === undefined ? 0 : Number(m[5])
-  const second = m[6] === undefined ? 0 : Number(m[6])
-  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0"))
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
-  if (hour > 23 || minute > 59 || second > 59) return undefined
-  let offsetMinutes = 0
-  if (m[9] !== undefined) {
-    const offsetHours = Number(m[10])
-    const offsetMins = m[11] === undefined ? 0 : Number(m[11])
-    if (offsetHours > 23 || offsetMins > 59) return undefined
-    offsetMinutes = (m[9] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMins)
-  }
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis))
-  // Date.UTC maps years 0-99 to 1900-1999.
-  if (year < 100) date.setUTCFullYear(year)
-  return date.getTime() - offsetMinutes * 60_000
+  if (text === lastText) return lastMillis
+  const millis = parse(text)
+  lastText = text
+  lastMillis = millis
+  return millis
 }
 
 /** Parses an ISO-8601 timestamp (see {@link parseIsoTimestamp}) into a `DateTime.Utc`. */

@@ -2,6 +2,7 @@ import { Effect, Predicate, Result } from "effect"
 import { type AgentEvent, decodeAgentEvent } from "./events/AgentEvent.ts"
 import type { JsonObject } from "./events/AgentLogEvent.ts"
 import { describeJsonType, InvalidJson, type MessageDecodeError, NotAnObject } from "./MessageDecodeError.ts"
+import { withoutStackTrace } from "./withoutStackTrace.ts"
 
 const PREVIEW_LENGTH = 80
 
@@ -14,7 +15,7 @@ const parseJsonText = (text: string): Result.Result<unknown, InvalidJson> => {
     return Result.succeed(JSON.parse(text))
   } catch (error) {
     const problem = error instanceof Error ? error.message : String(error)
-    return Result.fail(new InvalidJson({ problem, preview: preview(text) }))
+    return Result.fail(withoutStackTrace(() => new InvalidJson({ problem, preview: preview(text) })))
   }
 }
 
@@ -24,7 +25,9 @@ const bytesToJson = (bytes: Uint8Array): Result.Result<unknown, InvalidJson> => 
     text = utf8.decode(bytes)
   } catch {
     const hex = Array.from(bytes.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join(" ")
-    return Result.fail(new InvalidJson({ problem: "the bytes are not UTF-8", preview: `bytes ${hex}` }))
+    return Result.fail(
+      withoutStackTrace(() => new InvalidJson({ problem: "the bytes are not UTF-8", preview: `bytes ${hex}` })),
+    )
   }
   return parseJsonText(text)
 }
@@ -48,7 +51,9 @@ export const parseMessageJson = (body: unknown): Result.Result<JsonObject, Inval
     if (Result.isFailure(parsed)) return Result.fail(parsed.failure)
     value = parsed.success
   }
-  if (!Predicate.isObject(value)) return Result.fail(new NotAnObject({ actualType: describeJsonType(value) }))
+  if (!Predicate.isObject(value)) {
+    return Result.fail(withoutStackTrace(() => new NotAnObject({ actualType: describeJsonType(value) })))
+  }
   return Result.succeed(value as JsonObject)
 }
 

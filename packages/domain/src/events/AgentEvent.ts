@@ -1,5 +1,6 @@
 import { Predicate, Result, Schema, type SchemaIssue, SchemaParser } from "effect"
 import { describeJsonType, NotAnObject, SchemaViolation } from "../MessageDecodeError.ts"
+import { withoutStackTrace } from "../withoutStackTrace.ts"
 import {
   AgentError,
   type AgentLogEvent,
@@ -45,6 +46,9 @@ export const AgentEvent = Schema.Union([
 ])
 
 interface Variant {
+  /** Compiled guard: the fast path for valid input (a valid wire value needs no reconstruction to be read). */
+  readonly isWire: (input: unknown) => boolean
+  /** Detailed decoding, run only for invalid input to say what is wrong. */
   readonly decodeWire: (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
   readonly fromWire: (wire: never) => AgentEvent
   readonly toWire: (event: never) => AgentEventJson
@@ -54,7 +58,12 @@ const variant = (v: {
   readonly Wire: Schema.Decoder<unknown>
   readonly fromWire: (wire: never) => AgentEvent
   readonly toWire: (event: never) => AgentEventJson
-}): Variant => ({ decodeWire: SchemaParser.decodeUnknownResult(v.Wire), fromWire: v.fromWire, toWire: v.toWire })
+}): Variant => ({
+  isWire: SchemaParser.is(v.Wire),
+  decodeWire: SchemaParser.decodeUnknownResult(v.Wire),
+  fromWire: v.fromWire,
+  toWire: v.toWire,
+})
 
 const byEventType: { readonly [K in KnownEventType]: Variant } = {
   resource_created: variant(resourceEventVariants.resource_created),
@@ -86,7 +95,9 @@ const byTag: { readonly [K in AgentEvent["_tag"]]?: Variant } = {
  * Synchronous and exception-free: the hot path of the worker.
  */
 export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotAnObject | SchemaViolation> => {
-  if (!Predicate.isObject(value)) return Result.fail(new NotAnObject({ actualType: describeJsonType(value) }))
+  if (!Predicate.isObject(value)) {
+    return Result.fail(withoutStackTrace(() => new NotAnObject({ actualType: describeJsonType(value) })))
+  }
   const json = value as JsonObject
   const eventType = json.event_type
   const v =
@@ -94,12 +105,13 @@ export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotA
       ? byEventType[eventType as KnownEventType]
       : undefined
   if (v === undefined) return Result.succeed(makeUnknownEvent(json))
+  // The wire schemas have no transformations, so a value that passes the guard is its own decoded form; `fromWire`
+  // reads only the schema's keys, so excess keys (which decoding would strip) are ignored as well.
+  if (v.isWire(json)) return Result.succeed(v.fromWire(json as never))
   const wire = v.decodeWire(json)
-  if (Result.isFailure(wire)) {
-    const { path, problem } = formatIssue(wire.failure)
-    return Result.fail(new SchemaViolation({ eventType: eventType as string, path, problem }))
-  }
-  return Result.succeed(v.fromWire(wire.success as never))
+  if (Result.isSuccess(wire)) return Result.succeed(v.fromWire(wire.success as never))
+  const { path, problem } = formatIssue(wire.failure)
+  return Result.fail(withoutStackTrace(() => new SchemaViolation({ eventType: eventType as string, path, problem })))
 }
 
 /** Encodes an event into its wire JSON object (snake_case, ISO-8601 UTC timestamps); `UnknownEvent` gives its raw object. */
