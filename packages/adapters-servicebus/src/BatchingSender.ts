@@ -26,6 +26,11 @@ export interface BatchingSenderOptions {
 export interface BatchingSender {
   /** Resolves when the broker accepted the batch that carried the message. */
   readonly send: (message: ServiceBusMessage, eventType: string) => Effect.Effect<void, ServiceBusAdapterError>
+  /**
+   * `send` for Promise callers without a fiber per message: queues directly when there is room, and falls back to
+   * the effect (which waits for room) when the queue is full.
+   */
+  readonly sendPromise: (message: ServiceBusMessage, eventType: string) => Promise<void>
   /** Queues the messages in order (one batch sequence), then resolves once all were accepted. */
   readonly sendMany: (
     messages: ReadonlyArray<{ readonly message: ServiceBusMessage; readonly eventType: string }>,
@@ -39,11 +44,17 @@ type Entry =
       readonly _tag: "Message"
       readonly message: ServiceBusMessage
       readonly eventType: string
-      readonly done: Deferred.Deferred<void, ServiceBusAdapterError>
+      readonly done: (exit: Exit.Exit<void, ServiceBusAdapterError>) => void
     }
-  | { readonly _tag: "Flush"; readonly done: Deferred.Deferred<void> }
+  | { readonly _tag: "Flush"; readonly done: (exit: Exit.Exit<void>) => void }
 
 type MessageEntry = Extract<Entry, { _tag: "Message" }>
+
+const summarizeTypes = (entries: ReadonlyArray<MessageEntry>): string => {
+  const counts = new Map<string, number>()
+  for (const entry of entries) counts.set(entry.eventType, (counts.get(entry.eventType) ?? 0) + 1)
+  return Array.from(counts, ([type, count]) => `${type} x${count}`).join(", ")
+}
 
 /**
  * One fiber drains a bounded queue into `ServiceBusMessageBatch`es (bounded by count and by bytes) and sends them
@@ -78,11 +89,11 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
       Effect.exit,
       Effect.flatMap((exit) =>
         Effect.gen(function* () {
-          for (const entry of entries) Deferred.doneUnsafe(entry.done, exit)
+          for (const entry of entries) entry.done(exit)
           if (Exit.isSuccess(exit)) {
-            yield* Effect.logDebug(`Published ${entries.length} event(s) to ${context.entityPath}`, {
-              eventTypes: entries.map((entry) => entry.eventType),
-            })
+            yield* Effect.logDebug(
+              `Published ${entries.length} event(s) to ${context.entityPath}: ${summarizeTypes(entries)}`,
+            )
           } else {
             yield* Effect.logDebug(`Failed to publish ${entries.length} event(s) to ${context.entityPath}`, {
               error: Cause.squash(exit.cause),
@@ -110,7 +121,7 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
     if (entries.length === 0) return
     const created = yield* Effect.exit(createBatch)
     if (Exit.isFailure(created)) {
-      for (const entry of entries) Deferred.doneUnsafe(entry.done, Exit.failCause(created.cause))
+      for (const entry of entries) entry.done(Exit.failCause(created.cause))
       return
     }
     let batch = created.value
@@ -121,20 +132,20 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
         continue
       }
       if (inBatch.length === 0) {
-        Deferred.doneUnsafe(entry.done, Exit.fail(tooLarge(entry, batch.maxSizeInBytes)))
+        entry.done(Exit.fail(tooLarge(entry, batch.maxSizeInBytes)))
         continue
       }
       yield* sendBatch(batch, inBatch)
       const next = yield* Effect.exit(createBatch)
       if (Exit.isFailure(next)) {
         const rest = entries.slice(entries.indexOf(entry))
-        for (const pending of rest) Deferred.doneUnsafe(pending.done, Exit.failCause(next.cause))
+        for (const pending of rest) pending.done(Exit.failCause(next.cause))
         return
       }
       batch = next.value
       inBatch = []
       if (batch.tryAddMessage(entry.message)) inBatch.push(entry)
-      else Deferred.doneUnsafe(entry.done, Exit.fail(tooLarge(entry, batch.maxSizeInBytes)))
+      else entry.done(Exit.fail(tooLarge(entry, batch.maxSizeInBytes)))
     }
     if (inBatch.length > 0) yield* sendBatch(batch, inBatch)
   })
@@ -148,7 +159,7 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
       }
       yield* sendAll(run)
       run = []
-      Deferred.doneUnsafe(entry.done, Exit.void)
+      entry.done(Exit.void)
     }
     yield* sendAll(run)
   })
@@ -196,11 +207,10 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
           Effect.sync(() => {
             for (const entry of entries) {
               if (entry._tag === "Message") {
-                Deferred.doneUnsafe(
-                  entry.done,
+                entry.done(
                   Exit.fail(fromSdkError(Cause.squash(cause), { ...failureContext, operation: "batch messages for" })),
                 )
-              } else Deferred.doneUnsafe(entry.done, Exit.void)
+              } else entry.done(Exit.void)
             }
           }),
         ),
@@ -214,14 +224,14 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
       const done = yield* Deferred.make<void>()
-      const accepted = yield* Queue.offer(queue, { _tag: "Flush", done })
+      const accepted = yield* Queue.offer(queue, { _tag: "Flush", done: (exit) => Deferred.doneUnsafe(done, exit) })
       if (accepted) yield* Queue.end(queue)
       yield* Deferred.await(done).pipe(Effect.timeoutOption(options.flushIntervalMs + 60_000))
       yield* Fiber.interrupt(fiber)
       const leftover = yield* Queue.clear(queue)
       for (const entry of leftover) {
-        if (entry._tag === "Message") Deferred.doneUnsafe(entry.done, Exit.fail(closedError()))
-        else Deferred.doneUnsafe(entry.done, Exit.void)
+        if (entry._tag === "Message") entry.done(Exit.fail(closedError()))
+        else entry.done(Exit.void)
       }
     }),
   )
@@ -229,17 +239,38 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
   const send = (message: ServiceBusMessage, eventType: string) =>
     Effect.gen(function* () {
       const done = yield* Deferred.make<void, ServiceBusAdapterError>()
-      const accepted = yield* Queue.offer(queue, { _tag: "Message", message, eventType, done })
+      const accepted = yield* Queue.offer(queue, {
+        _tag: "Message",
+        message,
+        eventType,
+        done: (exit) => Deferred.doneUnsafe(done, exit),
+      })
       if (!accepted) return yield* closedError()
       return yield* Deferred.await(done)
     })
+
+  const sendPromise = (message: ServiceBusMessage, eventType: string): Promise<void> => {
+    let settle: ((exit: Exit.Exit<void, ServiceBusAdapterError>) => void) | undefined
+    const result = new Promise<void>((resolve, reject) => {
+      settle = (exit) => (Exit.isSuccess(exit) ? resolve() : reject(Cause.squash(exit.cause)))
+    })
+    if (settle !== undefined && Queue.offerUnsafe(queue, { _tag: "Message", message, eventType, done: settle })) {
+      return result
+    }
+    return Effect.runPromise(send(message, eventType))
+  }
 
   const sendMany = (messages: ReadonlyArray<{ readonly message: ServiceBusMessage; readonly eventType: string }>) =>
     Effect.gen(function* () {
       const pending: Array<Deferred.Deferred<void, ServiceBusAdapterError>> = []
       for (const { message, eventType } of messages) {
         const done = yield* Deferred.make<void, ServiceBusAdapterError>()
-        const accepted = yield* Queue.offer(queue, { _tag: "Message", message, eventType, done })
+        const accepted = yield* Queue.offer(queue, {
+          _tag: "Message",
+          message,
+          eventType,
+          done: (exit) => Deferred.doneUnsafe(done, exit),
+        })
         if (!accepted) return yield* closedError()
         pending.push(done)
       }
@@ -248,9 +279,9 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
 
   const flush = Effect.gen(function* () {
     const done = yield* Deferred.make<void>()
-    const accepted = yield* Queue.offer(queue, { _tag: "Flush", done })
+    const accepted = yield* Queue.offer(queue, { _tag: "Flush", done: (exit) => Deferred.doneUnsafe(done, exit) })
     if (accepted) yield* Deferred.await(done)
   })
 
-  return { send, sendMany, flush }
+  return { send, sendPromise, sendMany, flush }
 })

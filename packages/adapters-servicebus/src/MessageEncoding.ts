@@ -17,24 +17,13 @@ export interface PublishOptions {
   readonly applicationProperties?: { readonly [key: string]: string | number | boolean }
 }
 
-const canonicalJson = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
-  if (Predicate.isObject(value) && !(value instanceof Date)) {
-    const record = value as Record<string, unknown>
-    const keys = Object.keys(record)
-      .filter((key) => record[key] !== undefined)
-      .sort()
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")}}`
-  }
-  return JSON.stringify(value) ?? "null"
-}
-
 /**
- * A message id derived from the event's content (SHA-256 of its canonical JSON, key order ignored), so that
- * publishing the same event twice yields the same id and the broker's duplicate detection drops the second copy.
+ * A message id derived from the event's JSON (the first 128 bits of its SHA-256), so that publishing the same event
+ * again yields the same id and the broker's duplicate detection drops the second copy.
  */
-export const deriveMessageId = (event: WireEvent): string =>
-  createHash("sha256").update(canonicalJson(event)).digest("hex").slice(0, 32)
+export const deriveMessageId = (event: WireEvent): string => messageIdOfJson(JSON.stringify(event))
+
+const messageIdOfJson = (json: string): string => createHash("sha256").update(json).digest("hex").slice(0, 32)
 
 const stringField = (event: WireEvent, key: string): string | undefined => {
   const value = event[key]
@@ -55,11 +44,12 @@ export const toServiceBusMessage = (event: WireEvent, options: PublishOptions = 
   if (runId !== undefined) applicationProperties.run_id = runId
   const scenarioName = stringField(event, "scenario_name")
   if (scenarioName !== undefined) applicationProperties.scenario_name = scenarioName
+  const json = JSON.stringify(event)
   const message: ServiceBusMessage = {
-    body: Buffer.from(JSON.stringify(event), "utf8"),
+    body: Buffer.from(json, "utf8"),
     contentType: "application/json",
     subject: eventTypeOf(event),
-    messageId: options.messageId ?? deriveMessageId(event),
+    messageId: options.messageId ?? messageIdOfJson(json),
     applicationProperties: { ...applicationProperties, ...options.applicationProperties },
   }
   if (options.correlationId !== undefined) message.correlationId = options.correlationId

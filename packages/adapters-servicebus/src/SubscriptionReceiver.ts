@@ -4,7 +4,7 @@ import type {
   ServiceBusReceivedMessage,
   ServiceBusReceiver,
 } from "@azure/service-bus"
-import { Cause, type Context, Effect, Queue, type Scope, Stream } from "effect"
+import { Cause, Context, Effect, LogLevel, Queue, References, type Scope, Stream } from "effect"
 import Long from "long"
 import { withEventBusLogger } from "./Logging.ts"
 import { isStuck, type WatchdogSettings } from "./ReceiverWatchdog.ts"
@@ -76,6 +76,8 @@ export const receiveDeliveries = (
       Effect.gen(function* () {
         const services = (yield* Effect.context<never>()) as Context.Context<never>
         const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runForkWith(services)(withEventBusLogger(effect))
+        // Forking a fiber per message only to drop a debug line would cost more than receiving it.
+        const debugEnabled = LogLevel.isGreaterThanOrEqualTo("Debug", Context.get(services, References.MinimumLogLevel))
         const entityPath = `${settings.topicName}/Subscriptions/${settings.subscriptionName}`
         const context = (operation: string): FailureContext => ({ host, entityPath, operation })
         const held = new Set<Held>()
@@ -97,13 +99,17 @@ export const receiveDeliveries = (
               )
             }
             item.settled = true
-            return Effect.tryPromise({ try: action, catch: (cause) => fromSdkError(cause, context(operation)) }).pipe(
+            const settled = Effect.tryPromise({
+              try: action,
+              catch: (cause) => fromSdkError(cause, context(operation)),
+            }).pipe(Effect.ensuring(Effect.sync(item.release)))
+            if (!debugEnabled) return settled
+            return settled.pipe(
               Effect.tap(() =>
                 Effect.logDebug(
                   `Message ${String(item.message.messageId)} (${eventTypeOf(item.message)}) ${outcome}`,
                 ).pipe(withEventBusLogger),
               ),
-              Effect.ensuring(Effect.sync(item.release)),
             )
           })
 
@@ -154,7 +160,9 @@ export const receiveDeliveries = (
             timer.unref()
             held.add(item)
             lastActivityAt = Date.now()
-            run(Effect.logDebug(`Received message ${String(message.messageId)} (${eventTypeOf(message)})`))
+            if (debugEnabled) {
+              run(Effect.logDebug(`Received message ${String(message.messageId)} (${eventTypeOf(message)})`))
+            }
             if (closing || !Queue.offerUnsafe(queue, toDelivery(item))) abandonQuietly(item)
           })
 

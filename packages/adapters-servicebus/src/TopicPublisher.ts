@@ -19,7 +19,7 @@ export interface TopicPublisherSettings {
   readonly maxBatchBytes?: number
   /** How long a partial batch waits for more events. Default 10 ms. */
   readonly flushIntervalMs?: number
-  /** Events waiting to be sent at most before `publish` waits. Default 10 × `batchSize`. */
+  /** Events waiting to be sent at most before `publish` waits (memory bound). Default 10,000 or 10 × `batchSize`. */
   readonly queueCapacity?: number
 }
 
@@ -29,6 +29,8 @@ export interface TopicPublisher {
   readonly publish: (event: WireEvent, options?: PublishOptions) => Effect.Effect<void, ServiceBusAdapterError>
   /** Publishes the events in order; resolves once all were accepted. */
   readonly publishAll: (events: ReadonlyArray<WireEvent>) => Effect.Effect<void, ServiceBusAdapterError>
+  /** `publish` for Promise callers, without running a fiber per event. */
+  readonly publishPromise: (event: WireEvent, options?: PublishOptions) => Promise<void>
   /** Sends every event published before this call. */
   readonly flush: Effect.Effect<void>
 }
@@ -54,13 +56,22 @@ export const makeTopicPublisherOn = Effect.fnUntraced(function* (
       batchSize,
       maxBatchBytes: settings.maxBatchBytes,
       flushIntervalMs: settings.flushIntervalMs ?? defaultFlushIntervalMs,
-      queueCapacity: Math.max(1, settings.queueCapacity ?? batchSize * 10),
+      queueCapacity: Math.max(1, settings.queueCapacity ?? Math.max(10_000, batchSize * 10)),
     },
   )
   return {
     topicName: settings.topicName,
     publish: (event, options) =>
       Effect.suspend(() => batching.send(toServiceBusMessage(event, options), eventTypeOf(event))),
+    publishPromise: (event, options) => {
+      let message: ReturnType<typeof toServiceBusMessage>
+      try {
+        message = toServiceBusMessage(event, options)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return batching.sendPromise(message, eventTypeOf(event))
+    },
     publishAll: (events) =>
       Effect.suspend(() =>
         batching.sendMany(

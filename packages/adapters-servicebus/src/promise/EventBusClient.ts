@@ -84,7 +84,7 @@ export class EventBusClient {
   /** Publishes one event; resolves once the broker accepted it, rejects with a typed error otherwise. */
   async publish(event: WireEvent, options?: PublishOptions): Promise<void> {
     const { publisher } = await this.#publisher()
-    return runForCaller(publisher.publish(event, options))
+    return publisher.publishPromise(event, options)
   }
 
   /** Publishes several events in order; resolves once all were accepted. */

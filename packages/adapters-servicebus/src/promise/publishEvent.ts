@@ -67,7 +67,7 @@ export const publishEvent = async (
   const { retry, ...publishOptions } = options
   const cached = await connectionFor(connectionStringValue, retry)
   const publisher = await publisherFor(cached, topicName)
-  return runForCaller(publisher.publish(event, publishOptions))
+  return publisher.publishPromise(event, publishOptions)
 }
 
 /** Closes every connection `publishEvent` cached, after sending what is queued on them. */
