@@ -1,0 +1,241 @@
+import {
+  type ArchiveSinkOptions,
+  archiveSettingsConfig,
+  type LogAnalyticsSinkOptions,
+  logAnalyticsSettingsConfig,
+  resolveArchiveSettings,
+  resolveLogAnalyticsSettings,
+} from "@haymaker/adapters-sinks"
+import { Config, ConfigProvider, Effect, type LogLevel, Option, type Redacted, Result } from "effect"
+import type { InvalidMessagePolicy } from "../pipeline/processBatch.ts"
+import { WorkerConfigError } from "./WorkerConfigError.ts"
+
+/** Where the worker reads from. */
+export type ServiceBusTarget =
+  | { readonly _tag: "ConnectionString"; readonly connectionString: Redacted.Redacted<string> }
+  | { readonly _tag: "Namespace"; readonly fullyQualifiedNamespace: string }
+
+export interface AzureProfile {
+  readonly _tag: "Azure"
+  readonly serviceBus: ServiceBusTarget
+  /** Validated settings of the sinks, passed as they are to the adapters' layers. */
+  readonly logAnalytics: LogAnalyticsSinkOptions
+  readonly archive: ArchiveSinkOptions
+}
+
+/** No Azure settings at all: the emulator, Azurite and the local Logs Ingestion server, on loopback. */
+export interface LocalProfile {
+  readonly _tag: "Local"
+}
+
+export interface WorkerConfig {
+  readonly profile: AzureProfile | LocalProfile
+  readonly topic: string
+  readonly subscription: string
+  /** Messages held (received, not yet settled) at most. */
+  readonly concurrency: number
+  readonly batchSize: number
+  readonly batchWaitMs: number
+  readonly batchConcurrency: number
+  readonly invalidMessages: InvalidMessagePolicy
+  readonly sinkRetryBudgetMs: number
+  readonly logLevel: LogLevel.LogLevel
+  readonly logFormat: "json" | "pretty"
+  readonly httpHost: string
+  readonly httpPort: number
+  readonly otlpEndpoint: Option.Option<string>
+  /** Bound on the graceful stop after SIGTERM/SIGINT. */
+  readonly shutdownTimeoutMs: number
+}
+
+const serviceBusPrefix = "HAYMAKER_SERVICEBUS_"
+const logsPrefix = "HAYMAKER_LOGS_"
+const archivePrefix = "HAYMAKER_ARCHIVE_"
+/** Variables that name a place in Azure; without any of them the worker runs the local profile. */
+const azureVariables = [
+  `${serviceBusPrefix}CONNECTION_STRING`,
+  `${serviceBusPrefix}NAMESPACE`,
+  `${logsPrefix}INGESTION_ENDPOINT`,
+  `${logsPrefix}DCR_IMMUTABLE_ID`,
+  `${archivePrefix}CONNECTION_STRING`,
+  `${archivePrefix}ACCOUNT_URL`,
+]
+
+const bounded = (min: number, max: number) => (n: number) =>
+  n >= min && n <= max ? undefined : `must be between ${min} and ${max}, got ${n}`
+
+/** `SchemaError(Expected string at ["X"])` → `X: missing`; other schema messages lose their wrapper. */
+const describeConfigFailure = (name: string, message: string): string => {
+  const text = message.replace(/\s+/g, " ").trim()
+  const match = /^SchemaError\((.*) at \[(?:"([^"]+)")?.*\]\)$/.exec(text)
+  if (match === null) return `${name}: ${text}`
+  const variable = match[2] ?? name
+  const problem = match[1] ?? ""
+  return problem === "Expected string"
+    ? `${variable}: missing`
+    : `${variable}: ${problem.replace(/^Expected/, "expected")}`
+}
+
+/** Reads one setting; a failure becomes a problem line naming the variable. */
+const read = <A>(
+  provider: ConfigProvider.ConfigProvider,
+  problems: Array<string>,
+  name: string,
+  config: Config.Config<A>,
+  fallback: A,
+  check?: (value: A) => string | undefined,
+): Effect.Effect<A> =>
+  Effect.map(Effect.result(config.parse(provider)), (result) => {
+    if (Result.isFailure(result)) {
+      problems.push(describeConfigFailure(name, result.failure.message))
+      return fallback
+    }
+    const problem = check?.(result.success)
+    if (problem !== undefined) {
+      problems.push(`${name}: ${problem}`)
+      return fallback
+    }
+    return result.success
+  })
+
+/**
+ * Reads and validates the worker's settings from an environment. Never stops at the first problem: every invalid or
+ * missing setting is reported in one `WorkerConfigError`.
+ */
+export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
+  env: Readonly<Record<string, string | undefined>>,
+) {
+  const provider = ConfigProvider.fromEnvRecord(env as Record<string, string | undefined>)
+  const problems: Array<string> = []
+  const int = (name: string, fallback: number, min: number, max: number) =>
+    read(provider, problems, name, Config.Int(name).pipe(Config.withDefault(fallback)), fallback, bounded(min, max))
+  const string = (name: string, fallback: string) =>
+    read(provider, problems, name, Config.String(name).pipe(Config.withDefault(fallback)), fallback)
+
+  const topic = yield* string(`${serviceBusPrefix}TOPIC`, "agent-logs")
+  const subscription = yield* string(`${serviceBusPrefix}SUBSCRIPTION`, "orchestrator-sub")
+  const concurrency = yield* int("HAYMAKER_WORKER_CONCURRENCY", 256, 1, 5_000)
+  const batchSize = yield* int("HAYMAKER_WORKER_BATCH_SIZE", 100, 1, 1_000)
+  const batchWaitMs = yield* int("HAYMAKER_WORKER_BATCH_WAIT_MS", 200, 1, 60_000)
+  const batchConcurrency = yield* int("HAYMAKER_WORKER_BATCH_CONCURRENCY", 4, 1, 64)
+  const sinkRetryBudgetMs = yield* int("HAYMAKER_SINK_RETRY_BUDGET_MS", 20_000, 0, 300_000)
+  const shutdownTimeoutMs = yield* int("HAYMAKER_SHUTDOWN_TIMEOUT_MS", 30_000, 1_000, 600_000)
+  const invalidMessages = yield* read(
+    provider,
+    problems,
+    "HAYMAKER_INVALID_MESSAGES",
+    Config.Literals(["dead-letter", "complete"], "HAYMAKER_INVALID_MESSAGES").pipe(Config.withDefault("dead-letter")),
+    "dead-letter" as InvalidMessagePolicy,
+  )
+  const logLevel = yield* read(
+    provider,
+    problems,
+    "HAYMAKER_LOG_LEVEL",
+    Config.LogLevel("HAYMAKER_LOG_LEVEL").pipe(Config.withDefault("Info")),
+    "Info" as LogLevel.LogLevel,
+  )
+  const logFormat = yield* read(
+    provider,
+    problems,
+    "HAYMAKER_LOG_FORMAT",
+    Config.Literals(["json", "pretty"], "HAYMAKER_LOG_FORMAT").pipe(Config.withDefault("json")),
+    "json" as "json" | "pretty",
+  )
+  const httpHost = yield* string("HAYMAKER_HTTP_HOST", "0.0.0.0")
+  const httpPort = yield* read(
+    provider,
+    problems,
+    "HAYMAKER_HTTP_PORT",
+    Config.Port("HAYMAKER_HTTP_PORT").pipe(Config.withDefault(8080)),
+    8080,
+  )
+  const otlpEndpoint = yield* read(
+    provider,
+    problems,
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")).pipe(Config.map(Option.map((url) => url.href))),
+    Option.none<string>(),
+  )
+
+  const profile = azureVariables.some((name) => (env[name] ?? "") !== "")
+    ? yield* readAzureProfile(provider, problems)
+    : ({ _tag: "Local" } as const)
+
+  if (problems.length > 0 || profile === undefined) return yield* new WorkerConfigError({ problems })
+  return {
+    profile,
+    topic,
+    subscription,
+    concurrency,
+    batchSize,
+    batchWaitMs,
+    batchConcurrency,
+    invalidMessages,
+    sinkRetryBudgetMs,
+    logLevel,
+    logFormat,
+    httpHost,
+    httpPort,
+    otlpEndpoint,
+    shutdownTimeoutMs,
+  } satisfies WorkerConfig
+})
+
+const readAzureProfile = Effect.fnUntraced(function* (
+  provider: ConfigProvider.ConfigProvider,
+  problems: Array<string>,
+) {
+  const before = problems.length
+  const connectionString = yield* read(
+    provider,
+    problems,
+    `${serviceBusPrefix}CONNECTION_STRING`,
+    Config.option(Config.Redacted(`${serviceBusPrefix}CONNECTION_STRING`)),
+    Option.none(),
+  )
+  const namespace = yield* read(
+    provider,
+    problems,
+    `${serviceBusPrefix}NAMESPACE`,
+    Config.option(Config.String(`${serviceBusPrefix}NAMESPACE`)),
+    Option.none(),
+  )
+  let serviceBus: ServiceBusTarget | undefined
+  if (Option.isSome(connectionString) && Option.isSome(namespace)) {
+    problems.push(
+      `${serviceBusPrefix}CONNECTION_STRING and ${serviceBusPrefix}NAMESPACE are both set: set exactly one (a namespace uses DefaultAzureCredential)`,
+    )
+  } else if (Option.isSome(connectionString)) {
+    serviceBus = { _tag: "ConnectionString", connectionString: connectionString.value }
+  } else if (Option.isSome(namespace)) {
+    serviceBus = { _tag: "Namespace", fullyQualifiedNamespace: namespace.value }
+  } else {
+    problems.push(
+      `${serviceBusPrefix}CONNECTION_STRING or ${serviceBusPrefix}NAMESPACE: one is required when Azure settings are given`,
+    )
+  }
+
+  const logsRaw = yield* read(provider, problems, `${logsPrefix}*`, logAnalyticsSettingsConfig, undefined)
+  const logsValid = logsRaw !== undefined && (yield* valid(problems, resolveLogAnalyticsSettings(logsRaw)))
+  const archiveRaw = yield* read(provider, problems, `${archivePrefix}*`, archiveSettingsConfig, undefined)
+  const archiveValid = archiveRaw !== undefined && (yield* valid(problems, resolveArchiveSettings(archiveRaw)))
+
+  if (problems.length > before || serviceBus === undefined || !logsValid || !archiveValid) return undefined
+  return {
+    _tag: "Azure",
+    serviceBus,
+    // Validated just above by the adapters' own schemas.
+    logAnalytics: logsRaw as unknown as LogAnalyticsSinkOptions,
+    archive: archiveRaw as unknown as ArchiveSinkOptions,
+  } satisfies AzureProfile
+})
+
+const valid = <A>(
+  problems: Array<string>,
+  effect: Effect.Effect<A, { readonly message: string }>,
+): Effect.Effect<boolean> =>
+  Effect.map(Effect.result(effect), (result) => {
+    if (Result.isSuccess(result)) return true
+    problems.push(result.failure.message)
+    return false
+  })

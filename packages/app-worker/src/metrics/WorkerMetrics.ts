@@ -1,0 +1,47 @@
+import { Effect, Metric } from "effect"
+
+// Names follow Prometheus conventions; `/metrics` renders them with PrometheusMetrics.format.
+export const messagesReceived = Metric.counter("haymaker_messages_received_total", {
+  description: "Messages received from the subscription",
+  incremental: true,
+})
+export const messagesCompleted = Metric.counter("haymaker_messages_completed_total", {
+  description: "Messages completed after both sinks confirmed them",
+  incremental: true,
+})
+const messagesDeadLettered = Metric.counter("haymaker_messages_dead_lettered_total", {
+  description: "Messages dead-lettered, by reason",
+  incremental: true,
+})
+export const messagesAbandoned = Metric.counter("haymaker_messages_abandoned_total", {
+  description: "Messages abandoned for redelivery after sink failures",
+  incremental: true,
+})
+export const settlementFailures = Metric.counter("haymaker_settlement_failures_total", {
+  description: "Settlements the broker refused (lock lost, disconnected); the broker redelivers those messages",
+  incremental: true,
+})
+const sinkRetries = Metric.counter("haymaker_sink_retries_total", {
+  description: "Sink writes retried after a transient failure, by sink",
+  incremental: true,
+})
+const sinkLatency = Metric.histogram("haymaker_sink_write_seconds", {
+  description: "Duration of one sink write call (retries included), by sink",
+  boundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+})
+export const batchSize = Metric.histogram("haymaker_batch_size", {
+  description: "Messages per micro-batch",
+  boundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+})
+
+export const countDeadLettered = (reason: string, count = 1): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(messagesDeadLettered, { reason }), count)
+
+export const countSinkRetry = (sink: string): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(sinkRetries, { sink }), 1)
+
+export const recordSinkLatency = (sink: string, seconds: number): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(sinkLatency, { sink }), seconds)
+
+export const increment = (counter: Metric.Counter<number>, count: number): Effect.Effect<void> =>
+  count === 0 ? Effect.void : Metric.update(counter, count)

@@ -1,0 +1,128 @@
+import { ArchiveSink, LogAnalyticsSink, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
+import { DateTime, Effect, Metric } from "effect"
+import {
+  batchSize,
+  countDeadLettered,
+  increment,
+  messagesAbandoned,
+  messagesCompleted,
+  messagesReceived,
+  settlementFailures,
+} from "../metrics/WorkerMetrics.ts"
+import { type ClassifiedMessage, classifyMessage } from "./classifyMessage.ts"
+import { type SinkFailure, type SinkRetryPolicy, writeWithRetry } from "./writeWithRetry.ts"
+
+/** What to do with a message whose body is not a valid event: keep it as evidence, or drop it as the seed did. */
+export type InvalidMessagePolicy = "dead-letter" | "complete"
+
+export interface BatchPolicy {
+  readonly invalidMessages: InvalidMessagePolicy
+  readonly sinkRetry: SinkRetryPolicy
+}
+
+/** Dead-letter reason for a valid event that a sink refused for good (bad data, authorization). */
+export const sinkRejectedReason = "SinkRejected"
+
+type Settlement =
+  | { readonly _tag: "Complete" }
+  | { readonly _tag: "Abandon" }
+  | { readonly _tag: "DeadLetter"; readonly reason: string; readonly description: string }
+
+export interface BatchOutcome {
+  readonly completed: number
+  readonly abandoned: number
+  readonly deadLettered: number
+  readonly settlementFailures: number
+}
+
+const settlementOf = (
+  classified: ClassifiedMessage,
+  failures: ReadonlyArray<SinkFailure>,
+  policy: BatchPolicy,
+): Settlement => {
+  if (classified._tag === "Invalid") {
+    return policy.invalidMessages === "complete"
+      ? { _tag: "Complete" }
+      : { _tag: "DeadLetter", reason: classified.error._tag, description: classified.error.message }
+  }
+  if (failures.length === 0) return { _tag: "Complete" }
+  const permanent = failures.find((failure) => !failure.transient)
+  if (permanent !== undefined) {
+    return {
+      _tag: "DeadLetter",
+      reason: sinkRejectedReason,
+      description: `${permanent.sink} refused the event: ${permanent.message}`,
+    }
+  }
+  return { _tag: "Abandon" }
+}
+
+const settle = (message: ReceivedMessage, settlement: Settlement): Effect.Effect<void, SettlementError> => {
+  switch (settlement._tag) {
+    case "Complete":
+      return message.complete
+    case "Abandon":
+      return message.abandon
+    case "DeadLetter":
+      return message.deadLetter(settlement.reason, settlement.description)
+  }
+}
+
+/**
+ * One micro-batch: decode every message, write the valid ones to Log Analytics and the archive concurrently (each
+ * sink retrying its own failures), then settle each message on its own evidence: complete only what both sinks
+ * confirmed, abandon what failed transiently, dead-letter what is invalid or was refused for good.
+ */
+export const processBatch = Effect.fn("Worker.processBatch")(function* (
+  messages: ReadonlyArray<ReceivedMessage>,
+  policy: BatchPolicy,
+) {
+  const logAnalytics = yield* LogAnalyticsSink
+  const archive = yield* ArchiveSink
+  yield* increment(messagesReceived, messages.length)
+  yield* Metric.update(batchSize, messages.length)
+  const now = yield* DateTime.now
+  const classified = messages.map((message) => classifyMessage(message, now))
+  const records = classified.flatMap((entry) => (entry._tag === "Valid" ? [entry.record] : []))
+
+  const [logFailures, archiveFailures] = yield* Effect.all(
+    [
+      writeWithRetry("LogAnalytics", logAnalytics.write, records, policy.sinkRetry),
+      writeWithRetry("Archive", archive.write, records, policy.sinkRetry),
+    ],
+    { concurrency: 2 },
+  )
+
+  const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
+  yield* Effect.forEach(
+    classified,
+    (entry) => {
+      const id = entry.message.messageId
+      const failures = [logFailures.get(id), archiveFailures.get(id)].filter((f) => f !== undefined)
+      const settlement = settlementOf(entry, failures, policy)
+      return settle(entry.message, settlement).pipe(
+        Effect.tap(() =>
+          Effect.gen(function* () {
+            if (settlement._tag === "Complete") outcome.completed++
+            else if (settlement._tag === "Abandon") outcome.abandoned++
+            else {
+              outcome.deadLettered++
+              yield* countDeadLettered(settlement.reason)
+              yield* Effect.logWarning(`dead-lettered: ${settlement.reason}: ${settlement.description}`)
+            }
+          }),
+        ),
+        Effect.catch((error) => {
+          outcome.settlementFailures++
+          return Effect.logWarning(`settlement failed, the broker will redeliver: ${error.message}`)
+        }),
+        Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount }),
+      )
+    },
+    { concurrency: "unbounded", discard: true },
+  )
+  yield* increment(messagesCompleted, outcome.completed)
+  yield* increment(messagesAbandoned, outcome.abandoned)
+  yield* increment(settlementFailures, outcome.settlementFailures)
+  return outcome satisfies BatchOutcome
+})

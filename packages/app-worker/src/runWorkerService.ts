@@ -1,0 +1,72 @@
+import { Console, Deferred, Effect, Fiber, Layer } from "effect"
+import type { WorkerConfig } from "./config/WorkerConfig.ts"
+import { type Readiness, startOpsServer } from "./http/OpsServer.ts"
+import { startLocalStack } from "./local/LocalStack.ts"
+import type { BatchOutcome } from "./pipeline/processBatch.ts"
+import { runWorker, type WorkerOptions, type WorkerTotals } from "./pipeline/Worker.ts"
+import { azureEndpoints, type Endpoints, localEndpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts"
+
+export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
+  batchSize: config.batchSize,
+  batchWaitMs: config.batchWaitMs,
+  batchConcurrency: config.batchConcurrency,
+  invalidMessages: config.invalidMessages,
+  sinkRetry: { budgetMs: config.sinkRetryBudgetMs, initialDelayMs: 250, maxDelayMs: 5_000 },
+})
+
+/** The endpoints of the configured profile; the local profile starts its peers for the surrounding scope. */
+export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (config: WorkerConfig) {
+  if (config.profile._tag === "Azure") return azureEndpoints(config.profile)
+  const stack = yield* startLocalStack({ topic: config.topic, subscription: config.subscription })
+  yield* Console.log(
+    [
+      "Local profile: no Azure settings given, so the worker runs against local peers on 127.0.0.1.",
+      `  Service Bus (emulator):  ${stack.serviceBusConnectionString}`,
+      `  topic / subscription:    ${config.topic} / ${config.subscription}`,
+      `  Blob Storage (Azurite):  ${stack.blobConnectionString}`,
+      `  Logs Ingestion endpoint: ${stack.logsIngestionEndpoint} (rule ${stack.dataCollectionRuleId})`,
+    ].join("\n"),
+  )
+  return localEndpoints(stack)
+})
+
+/**
+ * Runs the worker until interrupted (SIGTERM/SIGINT through the runtime). On interruption it stops taking messages,
+ * lets in-flight batches be written and settled (bounded by `shutdownTimeoutMs`), then closes the clients and peers.
+ */
+export const runWorkerService = Effect.fn("Worker.service")(function* (
+  config: WorkerConfig,
+  endpoints: Endpoints,
+  onBatch?: (outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>,
+) {
+  const readiness: Readiness = { ready: false }
+  const ops = yield* startOpsServer(config.httpHost, config.httpPort, readiness)
+  yield* Effect.logInfo(`metrics and probes on ${ops.url}/metrics, /healthz, /readyz`)
+  const services = yield* Layer.build(Layer.mergeAll(sinksLayer(endpoints), subscriptionLayer(config, endpoints)))
+  const stop = yield* Deferred.make<void>()
+  // Detached so that interrupting the main fiber does not cut a batch short: the finalizer below drains it.
+  const worker = yield* runWorker(workerOptions(config), stop, onBatch).pipe(
+    Effect.provide(services),
+    Effect.forkDetach,
+  )
+  readiness.ready = true
+  yield* Effect.logInfo(`receiving from ${config.topic}/${config.subscription}`)
+  return yield* Fiber.join(worker).pipe(
+    Effect.onInterrupt(() =>
+      Effect.gen(function* () {
+        readiness.ready = false
+        yield* Effect.logInfo("stopping: no new messages; finishing and settling in-flight batches")
+        yield* Deferred.succeed(stop, undefined)
+        const drained = yield* Fiber.await(worker).pipe(Effect.timeoutOption(config.shutdownTimeoutMs))
+        if (drained._tag === "None") {
+          yield* Effect.logWarning(
+            `in-flight batches did not finish within ${config.shutdownTimeoutMs} ms; unsettled messages will be redelivered`,
+          )
+          yield* Fiber.interrupt(worker)
+        } else {
+          yield* Effect.logInfo("stopped cleanly")
+        }
+      }),
+    ),
+  )
+})
