@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import type { ServiceBusMessage } from "@azure/service-bus"
 import { Predicate } from "effect"
 
@@ -23,7 +23,7 @@ export interface PublishOptions {
  */
 export const deriveMessageId = (event: WireEvent): string => messageIdOfJson(JSON.stringify(event))
 
-const messageIdOfJson = (json: string): string => createHash("sha256").update(json).digest("hex").slice(0, 32)
+const messageIdOfJson = (json: string): string => hash("sha256", json, "hex").slice(0, 32)
 
 const stringField = (event: WireEvent, key: string): string | undefined => {
   const value = event[key]
@@ -50,7 +50,10 @@ export const toServiceBusMessage = (event: WireEvent, options: PublishOptions = 
     contentType: "application/json",
     subject: eventTypeOf(event),
     messageId: options.messageId ?? messageIdOfJson(json),
-    applicationProperties: { ...applicationProperties, ...options.applicationProperties },
+    applicationProperties:
+      options.applicationProperties === undefined
+        ? applicationProperties
+        : { ...applicationProperties, ...options.applicationProperties },
   }
   if (options.correlationId !== undefined) message.correlationId = options.correlationId
   if (options.sessionId !== undefined) message.sessionId = options.sessionId

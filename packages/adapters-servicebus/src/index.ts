@@ -1,5 +1,7 @@
 // Effect layers implementing the domain's bus ports.
 
+// The seed's `parse_resource_events`, from the domain.
+export { parseResourceEvents } from "@haymaker/domain"
 export { loggerName } from "./Logging.ts"
 export { deriveMessageId, type PublishOptions, toServiceBusMessage, type WireEvent } from "./MessageEncoding.ts"
 // The seed-compatible Promise API.

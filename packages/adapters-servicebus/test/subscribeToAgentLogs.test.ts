@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { EventBusClient, ServiceBusEntityNotFound, subscribeToAgentLogs } from "../src/index.ts"
+import { EventBusClient, parseResourceEvents, ServiceBusEntityNotFound, subscribeToAgentLogs } from "../src/index.ts"
 import { drain, resourceCreated, sendRaw, startTestBus, type TestBus } from "./support/testBus.ts"
 
 type Received = Record<string, unknown>
@@ -161,6 +161,28 @@ describe("subscribeToAgentLogs", () => {
       { maxWaitTime: 1 },
     )
     expect(seen).toEqual([event, event])
+  })
+
+  it("runs the seed's batch-processing example: buffers 10 events, parses them into resources", async () => {
+    const events = Array.from({ length: 20 }, (_, i) => resourceCreated(`b${i}`))
+    await publishAll(bus.connectionString, "batch", events)
+    const buffer: Array<Received> = []
+    const processed: Array<string> = []
+    await subscribeToAgentLogs(
+      bus.connectionString,
+      "batch",
+      "orchestrator-sub",
+      async (message) => {
+        buffer.push(message)
+        if (buffer.length >= 10) {
+          const resources = parseResourceEvents(buffer)
+          for (const resource of resources) processed.push(`${resource.resourceName}:${resource.status}`)
+          buffer.length = 0
+        }
+      },
+      { maxWaitTime: 1 },
+    )
+    expect(processed).toEqual(events.map((event) => `${event.resource_name}:created`))
   })
 
   it("rejects with EntityNotFound for a subscription that does not exist", async () => {
