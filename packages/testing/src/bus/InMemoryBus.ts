@@ -1,0 +1,232 @@
+import {
+  type AgentEvent,
+  EventPublisher,
+  EventSubscription,
+  encodeAgentEvent,
+  PublishError,
+  type PublishErrorReason,
+  type ReceivedMessage,
+  SettlementError,
+  SubscriptionError,
+  type SubscriptionErrorReason,
+} from "@haymaker/domain"
+import { Context, DateTime, Effect, Layer, Stream } from "effect"
+import {
+  type DeadLetteredMessage,
+  type Delivery,
+  type EnqueuedMessage,
+  PeekLockQueue,
+  type SettleRefusal,
+} from "./PeekLockQueue.ts"
+
+/** How published events are handed to receivers: the SDK gives bytes, a string or an already parsed object. */
+export type BodyForm = "bytes" | "text" | "object"
+
+export interface InMemoryBusOptions {
+  /**
+   * Deliveries after which a released message is dead-lettered with reason `MaxDeliveryCountExceeded`. Default 10,
+   * Azure's default; `Number.POSITIVE_INFINITY` never dead-letters on its own.
+   */
+  readonly maxDeliveryCount?: number
+  /** The body form of published events. Default `bytes` (UTF-8 JSON, what the Service Bus adapter delivers). */
+  readonly bodyForm?: BodyForm
+  /** The message id of a published event. Default: a random UUID. */
+  readonly messageId?: (event: AgentEvent, sequenceNumber: bigint) => string
+}
+
+export interface SendOptions {
+  /** Default: a random UUID. */
+  readonly messageId?: string
+}
+
+/** Inspection and control of the in-memory bus, for assertions and fault injection. */
+export class InMemoryBus extends Context.Service<
+  InMemoryBus,
+  {
+    /** Enqueues a message with any body, as another producer might send it (invalid JSON text, bytes, an array, …). */
+    readonly send: (body: unknown, options?: SendOptions) => Effect.Effect<EnqueuedMessage>
+    /** Every message accepted so far, in sequence order. */
+    readonly published: Effect.Effect<ReadonlyArray<EnqueuedMessage>>
+    /** Completed messages, in completion order. */
+    readonly completed: Effect.Effect<ReadonlyArray<EnqueuedMessage>>
+    /** The dead-letter queue, in dead-lettering order. */
+    readonly deadLetters: Effect.Effect<ReadonlyArray<DeadLetteredMessage>>
+    /** Messages neither completed nor dead-lettered (waiting or locked). */
+    readonly active: Effect.Effect<number>
+    /** Messages locked by an unsettled delivery. */
+    readonly locked: Effect.Effect<number>
+    /** Waits until every message accepted so far is completed or dead-lettered. */
+    readonly awaitSettled: Effect.Effect<void>
+    /** Expires every lock as if the lock duration passed; returns how many. Late settlements fail with `LockLost`. */
+    readonly expireLocks: Effect.Effect<number>
+    /** The next `count` calls of `publish` / `publishAll` fail with `reason` and publish nothing. */
+    readonly failNextPublishes: (count: number, reason: PublishErrorReason) => Effect.Effect<void>
+    /** From now on receiving fails with `reason` (running streams end with it) until {@link restoreSubscription}. */
+    readonly failSubscription: (reason: SubscriptionErrorReason) => Effect.Effect<void>
+    readonly restoreSubscription: Effect.Effect<void>
+  }
+>()("@haymaker/testing/InMemoryBus") {
+  /**
+   * The services of one in-memory topic with one peek-lock subscription: an `EventPublisher` whose events become
+   * receivable on the `EventSubscription` of the same layer, and the `InMemoryBus` handle to inspect it.
+   *
+   * Each run of `messages` is a receiver: it waits for messages, locks each one it emits, and when it ends the
+   * deliveries it emitted but nobody settled are released (delivered again, counted as a failed attempt), as when a
+   * receiver link closes. Several runs at once compete for messages.
+   */
+  static readonly layer = (
+    options: InMemoryBusOptions = {},
+  ): Layer.Layer<EventPublisher | EventSubscription | InMemoryBus> => makeLayer(options)
+}
+
+const encoder = new TextEncoder()
+
+const bodyOf = (event: AgentEvent, form: BodyForm): unknown => {
+  const json = encodeAgentEvent(event)
+  if (form === "object") return json
+  const text = JSON.stringify(json)
+  return form === "text" ? text : encoder.encode(text)
+}
+
+const refusalMessage = (refusal: SettleRefusal, action: string, messageId: string): string =>
+  refusal === "AlreadySettled"
+    ? `Cannot ${action} message ${messageId}: it was already completed, abandoned or dead-lettered.`
+    : `Cannot ${action} message ${messageId}: its lock expired, so the bus will deliver it again.`
+
+const settle =
+  (delivery: Delivery, held: Set<Delivery>, action: string) =>
+  (run: () => SettleRefusal | undefined): Effect.Effect<void, SettlementError> =>
+    Effect.suspend(() => {
+      const refusal = run()
+      if (refusal === undefined) {
+        held.delete(delivery)
+        return Effect.void
+      }
+      const messageId = delivery.message.messageId
+      return Effect.fail(
+        new SettlementError({ reason: refusal, messageId, message: refusalMessage(refusal, action, messageId) }),
+      )
+    })
+
+const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<Delivery>): ReceivedMessage => ({
+  messageId: delivery.message.messageId,
+  body: delivery.message.body,
+  deliveryCount: delivery.deliveryCount,
+  enqueuedTime: delivery.message.enqueuedTime,
+  sequenceNumber: delivery.message.sequenceNumber,
+  complete: settle(delivery, held, "complete")(() => queue.complete(delivery)),
+  abandon: settle(delivery, held, "abandon")(() => queue.abandon(delivery)),
+  deadLetter: (reason, description) =>
+    settle(delivery, held, "dead-letter")(() => queue.deadLetter(delivery, reason, description)),
+})
+
+const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | EventSubscription | InMemoryBus> =>
+  Layer.effectContext(
+    Effect.sync(() => {
+      const queue = new PeekLockQueue(options.maxDeliveryCount ?? 10)
+      const bodyForm = options.bodyForm ?? "bytes"
+      const eventMessageId = options.messageId
+      let failingPublishes: { remaining: number; reason: PublishErrorReason } | undefined
+      let subscriptionFault: SubscriptionError | undefined
+
+      const publishFault = (): PublishError | undefined => {
+        if (failingPublishes === undefined || failingPublishes.remaining <= 0) return undefined
+        failingPublishes.remaining--
+        const reason = failingPublishes.reason
+        return new PublishError({ reason, message: `In-memory bus: publishing failed as arranged (${reason}).` })
+      }
+
+      const publishAll = (events: ReadonlyArray<AgentEvent>): Effect.Effect<void, PublishError> =>
+        Effect.gen(function* () {
+          const fault = publishFault()
+          if (fault !== undefined) return yield* fault
+          const now = yield* DateTime.now
+          for (const event of events) {
+            queue.enqueue(
+              (sequenceNumber) => eventMessageId?.(event, sequenceNumber) ?? crypto.randomUUID(),
+              bodyOf(event, bodyForm),
+              now,
+            )
+          }
+        })
+
+      // One pull: a message as soon as one is available, the arranged fault, or a wait for the next change.
+      const pull = (held: Set<Delivery>): Effect.Effect<ReceivedMessage, SubscriptionError> =>
+        Effect.callback<ReceivedMessage, SubscriptionError>((resume) => {
+          const attempt = (): boolean => {
+            if (subscriptionFault !== undefined) {
+              resume(Effect.fail(subscriptionFault))
+              return true
+            }
+            const delivery = queue.take()
+            if (delivery === undefined) return false
+            held.add(delivery)
+            resume(Effect.succeed(toReceivedMessage(queue, delivery, held)))
+            return true
+          }
+          if (attempt()) return
+          const unsubscribe = queue.subscribe(() => {
+            if (attempt()) unsubscribe()
+          })
+          return Effect.sync(unsubscribe)
+        })
+
+      const messages: Stream.Stream<ReceivedMessage, SubscriptionError> = Stream.unwrap(
+        Effect.map(
+          Effect.acquireRelease(
+            Effect.sync(() => new Set<Delivery>()),
+            (held) =>
+              Effect.sync(() => {
+                for (const delivery of held) queue.releaseUnsettled(delivery)
+              }),
+          ),
+          (held) => Stream.fromEffectRepeat(pull(held)),
+        ),
+      )
+
+      const awaitSettled = Effect.callback<void>((resume) => {
+        if (queue.active === 0) return resume(Effect.void)
+        const unsubscribe = queue.subscribe(() => {
+          if (queue.active !== 0) return
+          unsubscribe()
+          resume(Effect.void)
+        })
+        return Effect.sync(unsubscribe)
+      })
+
+      const bus = InMemoryBus.of({
+        send: (body, sendOptions = {}) =>
+          Effect.map(DateTime.now, (now) =>
+            queue.enqueue(() => sendOptions.messageId ?? crypto.randomUUID(), body, now),
+          ),
+        published: Effect.sync(() => queue.published),
+        completed: Effect.sync(() => queue.completed),
+        deadLetters: Effect.sync(() => queue.deadLetters),
+        active: Effect.sync(() => queue.active),
+        locked: Effect.sync(() => queue.locked),
+        awaitSettled,
+        expireLocks: Effect.sync(() => queue.expireLocks()),
+        failNextPublishes: (count, reason) =>
+          Effect.sync(() => {
+            failingPublishes = { remaining: count, reason }
+          }),
+        failSubscription: (reason) =>
+          Effect.sync(() => {
+            subscriptionFault = new SubscriptionError({
+              reason,
+              message: `In-memory bus: receiving failed as arranged (${reason}).`,
+            })
+            // Wakes the waiting receivers so they fail now rather than at the next message.
+            queue.wake()
+          }),
+        restoreSubscription: Effect.sync(() => {
+          subscriptionFault = undefined
+        }),
+      })
+
+      return Context.make(
+        EventPublisher,
+        EventPublisher.of({ publish: (event) => publishAll([event]), publishAll }),
+      ).pipe(Context.add(EventSubscription, EventSubscription.of({ messages })), Context.add(InMemoryBus, bus))
+    }),
+  )

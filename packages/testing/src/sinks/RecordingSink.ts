@@ -1,0 +1,81 @@
+import { type SinkRecord, SinkWriteError } from "@haymaker/domain"
+import { Effect } from "effect"
+import { type FailMessagesOptions, type FailureKind, SinkFaults } from "./SinkFaults.ts"
+
+/** One non-empty call of `write`. */
+export interface WriteAttempt {
+  readonly messageIds: ReadonlyArray<string>
+  /** Empty when the write succeeded. */
+  readonly failedMessageIds: ReadonlyArray<string>
+}
+
+/** What an in-memory sink holds, and the faults it is told to produce. */
+export interface SinkRecorder {
+  /** Every record the sink accepted, one entry per accepted copy in write order: a rewrite adds a copy. */
+  readonly written: Effect.Effect<ReadonlyArray<SinkRecord>>
+  /** The stored records, one per message id (its first accepted copy), in first-write order. */
+  readonly stored: Effect.Effect<ReadonlyArray<SinkRecord>>
+  /** Every non-empty write call, with the ids that failed. */
+  readonly writes: Effect.Effect<ReadonlyArray<WriteAttempt>>
+  /** The next `count` non-empty writes fail as a whole. */
+  readonly failNextWrites: (count: number, kind: FailureKind) => Effect.Effect<void>
+  /** Records with these message ids fail (the rest of their batch lands) until cleared or `times` writes. */
+  readonly failMessages: (
+    messageIds: ReadonlyArray<string>,
+    kind: FailureKind,
+    options?: FailMessagesOptions,
+  ) => Effect.Effect<void>
+  readonly clearFaults: Effect.Effect<void>
+}
+
+const listIds = (ids: ReadonlyArray<string>): string =>
+  ids.length > 10 ? `${ids.slice(0, 10).join(", ")} and ${ids.length - 10} more` : ids.join(", ")
+
+/** A sink port implementation that keeps what it is given, and the recorder that inspects and steers it. */
+export const makeRecordingSink = (
+  sink: string,
+): {
+  readonly write: (records: ReadonlyArray<SinkRecord>) => Effect.Effect<void, SinkWriteError>
+  readonly recorder: SinkRecorder
+} => {
+  const written: Array<SinkRecord> = []
+  const stored = new Map<string, SinkRecord>()
+  const writes: Array<WriteAttempt> = []
+  const faults = new SinkFaults()
+
+  const write = (records: ReadonlyArray<SinkRecord>): Effect.Effect<void, SinkWriteError> =>
+    Effect.suspend(() => {
+      if (records.length === 0) return Effect.void
+      const messageIds = records.map((record) => record.messageId)
+      const decision = faults.decide(messageIds)
+      const failed: ReadonlySet<string> = new Set(decision?.failed ?? [])
+      for (const record of records) {
+        if (failed.has(record.messageId)) continue
+        written.push(record)
+        if (!stored.has(record.messageId)) stored.set(record.messageId, record)
+      }
+      writes.push({ messageIds, failedMessageIds: [...failed] })
+      if (decision === undefined) return Effect.void
+      const total = new Set(messageIds).size
+      return Effect.fail(
+        new SinkWriteError({
+          sink,
+          failedMessageIds: decision.failed,
+          transient: decision.transient,
+          message: `${sink} (in memory): ${failed.size} of ${total} messages were not stored (${listIds(decision.failed)}): ${decision.transient ? "transient" : "permanent"} failure arranged by the test`,
+        }),
+      )
+    })
+
+  return {
+    write,
+    recorder: {
+      written: Effect.sync(() => [...written]),
+      stored: Effect.sync(() => [...stored.values()]),
+      writes: Effect.sync(() => [...writes]),
+      failNextWrites: (count, kind) => Effect.sync(() => faults.failNextWrites(count, kind)),
+      failMessages: (messageIds, kind, options) => Effect.sync(() => faults.failMessages(messageIds, kind, options)),
+      clearFaults: Effect.sync(() => faults.clear()),
+    },
+  }
+}
