@@ -38,6 +38,15 @@ export {
   SchemaViolation,
 } from "./MessageDecodeError.ts"
 export { NonNegativeInt } from "./NonNegativeInt.ts"
+export {
+  type ParseOptions,
+  type ParseResult,
+  parseResourceEvents,
+  parseResourceEventsDetailed,
+  parseResourceEventsEffect,
+  type SkippedEntry,
+  type SkipReason,
+} from "./parseResourceEvents.ts"
 export { ArchiveSink } from "./ports/ArchiveSink.ts"
 export { EventPublisher, PublishError, PublishErrorReason } from "./ports/EventPublisher.ts"
 export {
@@ -52,5 +61,7 @@ export { LogAnalyticsSink } from "./ports/LogAnalyticsSink.ts"
 export type { SinkRecord } from "./ports/SinkRecord.ts"
 export { SinkWriteError } from "./ports/SinkWriteError.ts"
 export { Resource, ResourceStatus } from "./Resource.ts"
+export * as ResourceLedger from "./ResourceLedger.ts"
 export { encodeResource, ResourceRecord, type ResourceRecordJson } from "./ResourceRecord.ts"
+export { resourceFromEvent } from "./resourceFromEvent.ts"
 export { formatTimestamp, IsoTimestampString, parseIsoTimestamp, parseTimestamp } from "./Timestamp.ts"

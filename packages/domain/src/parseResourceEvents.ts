@@ -90,7 +90,7 @@ const classify = (
   const event = decoded.success
   // decodeAgentEvent maps every resource event_type to a resource event; the guard keeps the types honest.
   if (!isResourceEvent(event)) return { reason: { _tag: "NotAResourceEvent", eventType } }
-  return { resource: resourceFromEvent(event, now()) }
+  return { resource: resourceFromEvent(event, event.timestamp ?? now()) }
 }
 
 /**

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Result, Schema } from "effect"
+import * as fc from "fast-check"
+import {
+  AgentEvent,
+  decodeAgentEvent,
+  decodeMessageBody,
+  encodeAgentEvent,
+  parseResourceEvents,
+  parseResourceEventsDetailed,
+} from "../src/index.ts"
+import { anyIsoTimestamp, resourceEventJson, validEventJson } from "./arbitraries.ts"
+
+const decoded = (value: unknown) => {
+  const result = decodeAgentEvent(value)
+  if (Result.isFailure(result)) throw new Error(result.failure.message)
+  return result.success
+}
+
+describe("properties", () => {
+  it("parsing never throws on arbitrary JSON and accounts for every entry", () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue()), (messages) => {
+        const { resources, skipped } = parseResourceEventsDetailed(messages)
+        expect(resources.length + skipped.length).toBe(messages.length)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it("parsing never throws on arbitrary values, including non-lists", () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        expect(() => parseResourceEvents(value as ReadonlyArray<unknown>)).not.toThrow()
+        expect(() => parseResourceEvents([value])).not.toThrow()
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it("decodeMessageBody never throws, whatever the body", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.string(),
+          fc.uint8Array(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (body) => {
+          expect(() => decodeMessageBody(body)).not.toThrow()
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
+  it("decoding then encoding a valid event gives back the input", () => {
+    fc.assert(
+      fc.property(validEventJson, (json) => {
+        expect(encodeAgentEvent(decoded(json))).toEqual(json)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it("decodes the same from an object, a JSON string and UTF-8 bytes", () => {
+    fc.assert(
+      fc.property(validEventJson, (json) => {
+        const text = JSON.stringify(json)
+        // Compare with the object as JSON carries it (fast-check's JSON values include -0, which JSON writes as 0).
+        const fromObject = decodeMessageBody(JSON.parse(text))
+        expect(decodeMessageBody(text)).toEqual(fromObject)
+        // UTF-8 cannot carry lone surrogates (fast-check's JSON strings may contain them): bytes only for the rest.
+        if (!/\p{Surrogate}/u.test(text)) {
+          expect(decodeMessageBody(new TextEncoder().encode(text))).toEqual(fromObject)
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it("the fast decoder agrees with the AgentEvent codec, both ways", () => {
+    const decode = Schema.decodeUnknownSync(AgentEvent)
+    const encode = Schema.encodeSync(AgentEvent)
+    fc.assert(
+      fc.property(validEventJson, (json) => {
+        const event = decoded(json)
+        expect(decode(json)).toEqual(event)
+        expect(encode(event)).toEqual(encodeAgentEvent(event))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it("any accepted ISO-8601 spelling decodes to the same instant once re-encoded", () => {
+    fc.assert(
+      fc.property(resourceEventJson, anyIsoTimestamp, (json, timestamp) => {
+        const once = decoded({ ...json, timestamp })
+        expect(decoded(encodeAgentEvent(once))).toEqual(once)
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
