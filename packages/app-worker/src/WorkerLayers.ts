@@ -13,7 +13,7 @@ import {
   redactedConnectionString,
 } from "@haymaker/adapters-sinks"
 import { Layer } from "effect"
-import type { AzureProfile, WorkerConfig } from "./config/WorkerConfig.ts"
+import type { AzureProfile, ServiceBusTarget, WorkerConfig } from "./config/WorkerConfig.ts"
 import type { LocalStack } from "./local/LocalStack.ts"
 
 /** Where the adapters connect, whichever profile produced it. */
@@ -23,11 +23,13 @@ export interface Endpoints {
   readonly archive: ArchiveSinkOptions
 }
 
+export const serviceBusConnection = (target: ServiceBusTarget): ServiceBusConnection =>
+  target._tag === "ConnectionString"
+    ? connectionString(target.connectionString)
+    : namespace(target.fullyQualifiedNamespace)
+
 export const azureEndpoints = (profile: AzureProfile): Endpoints => ({
-  serviceBus:
-    profile.serviceBus._tag === "ConnectionString"
-      ? connectionString(profile.serviceBus.connectionString)
-      : namespace(profile.serviceBus.fullyQualifiedNamespace),
+  serviceBus: serviceBusConnection(profile.serviceBus),
   logAnalytics: profile.logAnalytics,
   archive: profile.archive,
 })

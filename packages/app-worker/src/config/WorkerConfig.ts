@@ -181,11 +181,11 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
   } satisfies WorkerConfig
 })
 
-const readAzureProfile = Effect.fnUntraced(function* (
+const readServiceBusTarget = Effect.fnUntraced(function* (
   provider: ConfigProvider.ConfigProvider,
   problems: Array<string>,
+  requiredBecause: string,
 ) {
-  const before = problems.length
   const connectionString = yield* read(
     provider,
     problems,
@@ -200,20 +200,65 @@ const readAzureProfile = Effect.fnUntraced(function* (
     Config.option(Config.String(`${serviceBusPrefix}NAMESPACE`)),
     Option.none(),
   )
-  let serviceBus: ServiceBusTarget | undefined
   if (Option.isSome(connectionString) && Option.isSome(namespace)) {
     problems.push(
       `${serviceBusPrefix}CONNECTION_STRING and ${serviceBusPrefix}NAMESPACE are both set: set exactly one (a namespace uses DefaultAzureCredential)`,
     )
-  } else if (Option.isSome(connectionString)) {
-    serviceBus = { _tag: "ConnectionString", connectionString: connectionString.value }
-  } else if (Option.isSome(namespace)) {
-    serviceBus = { _tag: "Namespace", fullyQualifiedNamespace: namespace.value }
-  } else {
-    problems.push(
-      `${serviceBusPrefix}CONNECTION_STRING or ${serviceBusPrefix}NAMESPACE: one is required when Azure settings are given`,
-    )
+    return undefined
   }
+  if (Option.isSome(connectionString)) {
+    return { _tag: "ConnectionString", connectionString: connectionString.value } satisfies ServiceBusTarget
+  }
+  if (Option.isSome(namespace)) {
+    return { _tag: "Namespace", fullyQualifiedNamespace: namespace.value } satisfies ServiceBusTarget
+  }
+  problems.push(
+    `${serviceBusPrefix}CONNECTION_STRING or ${serviceBusPrefix}NAMESPACE: one is required ${requiredBecause}`,
+  )
+  return undefined
+})
+
+/** What the bus-only commands (`publish`, `dlq`) need: the namespace, topic and subscription. */
+export interface BusConfig {
+  readonly serviceBus: ServiceBusTarget
+  readonly topic: string
+  readonly subscription: string
+}
+
+export const loadBusConfig = Effect.fn("WorkerConfig.loadBus")(function* (
+  env: Readonly<Record<string, string | undefined>>,
+) {
+  const provider = ConfigProvider.fromEnvRecord(env as Record<string, string | undefined>)
+  const problems: Array<string> = []
+  const serviceBus = yield* readServiceBusTarget(
+    provider,
+    problems,
+    "(use the connection string that `haymaker-worker run` prints for the local profile)",
+  )
+  const topic = yield* read(
+    provider,
+    problems,
+    `${serviceBusPrefix}TOPIC`,
+    Config.String(`${serviceBusPrefix}TOPIC`).pipe(Config.withDefault("agent-logs")),
+    "agent-logs",
+  )
+  const subscription = yield* read(
+    provider,
+    problems,
+    `${serviceBusPrefix}SUBSCRIPTION`,
+    Config.String(`${serviceBusPrefix}SUBSCRIPTION`).pipe(Config.withDefault("orchestrator-sub")),
+    "orchestrator-sub",
+  )
+  if (serviceBus === undefined || problems.length > 0) return yield* new WorkerConfigError({ problems })
+  return { serviceBus, topic, subscription } satisfies BusConfig
+})
+
+const readAzureProfile = Effect.fnUntraced(function* (
+  provider: ConfigProvider.ConfigProvider,
+  problems: Array<string>,
+) {
+  const before = problems.length
+  const serviceBus = yield* readServiceBusTarget(provider, problems, "when Azure settings are given")
 
   const logsRaw = yield* read(provider, problems, `${logsPrefix}*`, logAnalyticsSettingsConfig, undefined)
   const logsValid = logsRaw !== undefined && (yield* valid(problems, resolveLogAnalyticsSettings(logsRaw)))

@@ -33,7 +33,9 @@ export const runWorker = Effect.fn("Worker.run")(function* (
   const subscription = yield* EventSubscription
   const totals: WorkerTotals = { received: 0, completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
   yield* subscription.messages.pipe(
-    Stream.haltWhen(Deferred.await(stop)),
+    // interruptWhen, not haltWhen: haltWhen only looks at `stop` when the next message arrives, which on an idle
+    // subscription may be never.
+    Stream.interruptWhen(Deferred.await(stop)),
     Stream.groupedWithin(options.batchSize, options.batchWaitMs),
     Stream.mapEffect(
       (batch) =>

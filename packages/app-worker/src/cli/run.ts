@@ -1,0 +1,22 @@
+import { Effect, Layer } from "effect"
+import { Command } from "effect/cli"
+import { loadWorkerConfig } from "../config/WorkerConfig.ts"
+import { observabilityLayer } from "../Observability.ts"
+import { resolveEndpoints, runWorkerService } from "../runWorkerService.ts"
+
+/** `haymaker-worker run`: the orchestrator subscriber, until SIGTERM/SIGINT. */
+export const runCommand = Command.make("run", {}, () =>
+  Effect.gen(function* () {
+    const config = yield* loadWorkerConfig(process.env)
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const endpoints = yield* resolveEndpoints(config)
+        yield* runWorkerService(config, endpoints)
+      }),
+    ).pipe(Effect.provide(Layer.fresh(observabilityLayer(config))))
+  }),
+).pipe(
+  Command.withDescription(
+    "Subscribe, parse, dual-write to Log Analytics and Blob Storage, settle. Without Azure settings it starts the local profile (emulator, Azurite, local Logs Ingestion server) and prints their connection strings.",
+  ),
+)

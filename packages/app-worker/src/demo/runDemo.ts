@@ -1,0 +1,145 @@
+import { mkdir, writeFile } from "node:fs/promises"
+import { join, resolve } from "node:path"
+import { ServiceBusClient } from "@azure/service-bus"
+import { BlobServiceClient } from "@azure/storage-blob"
+import { ServiceBusEventPublisher } from "@haymaker/adapters-servicebus"
+import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
+import {
+  type AgentEvent,
+  decodeAgentEvent,
+  EventPublisher,
+  isResourceEvent,
+  type JsonObject,
+  ResourceLedger,
+} from "@haymaker/domain"
+import { sampleRun } from "@haymaker/domain/fixtures"
+import { Clock, DateTime, Effect, Fiber, Result } from "effect"
+import type { WorkerConfig } from "../config/WorkerConfig.ts"
+import { peekDeadLetters } from "../deadLetters/DeadLetterQueue.ts"
+import { startLocalStack } from "../local/LocalStack.ts"
+import { runWorkerService } from "../runWorkerService.ts"
+import { localEndpoints } from "../WorkerLayers.ts"
+import { formatSummary } from "./formatSummary.ts"
+import { generateRunEvents, invalidBodies } from "./generateEvents.ts"
+
+export interface DemoOptions {
+  readonly generatedEvents: number
+  readonly outputDir: string
+  readonly timeoutMs: number
+}
+
+const decodeAll = (events: ReadonlyArray<JsonObject>): Array<AgentEvent> =>
+  events.map((event) => {
+    const decoded = decodeAgentEvent(event)
+    if (Result.isFailure(decoded)) throw new Error(`demo fixture is invalid: ${decoded.failure.message}`)
+    return decoded.success
+  })
+
+/**
+ * The local profile end to end: starts the peers and the worker, publishes the seed's sample run, a burst of
+ * generated runs and a few broken messages through the SDK, waits until every message is settled, then reads back
+ * what landed in Log Analytics, the archive and the dead-letter queue, writes it under `outputDir` and summarises.
+ */
+export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, options: DemoOptions) {
+  const stack = yield* startLocalStack({ topic: config.topic, subscription: config.subscription })
+  const endpoints = localEndpoints(stack)
+  let settled = 0
+  const worker = yield* runWorkerService(config, endpoints, (_, totals) =>
+    Effect.sync(() => {
+      settled = totals.completed + totals.deadLettered
+    }),
+  ).pipe(Effect.forkScoped)
+
+  const wire = [...(sampleRun as ReadonlyArray<JsonObject>), ...generateRunEvents(options.generatedEvents)]
+  const startedAt = yield* Clock.currentTimeMillis
+  yield* EventPublisher.use((publisher) => publisher.publishAll(decodeAll(wire))).pipe(
+    Effect.provide(ServiceBusEventPublisher.layer({ connection: endpoints.serviceBus, topicName: config.topic })),
+  )
+  // Broken agents do not use our publisher: send their bodies with the raw SDK, as they would.
+  const client = yield* Effect.acquireRelease(
+    Effect.sync(() => new ServiceBusClient(stack.serviceBusConnectionString)),
+    (c) => Effect.promise(() => c.close()),
+  )
+  yield* Effect.promise(() =>
+    client.createSender(config.topic).sendMessages(invalidBodies.map(({ body }) => ({ body }))),
+  )
+  const expected = wire.length + invalidBodies.length
+
+  const deadline = startedAt + options.timeoutMs
+  while (settled < expected && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(50)
+  const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
+  yield* Fiber.interrupt(worker)
+
+  const resourceRows = stack.logsIngestion.rows(ResourcesStream.stream)
+  const logRows = stack.logsIngestion.rows(AgentLogsStream.stream)
+  const archived = yield* Effect.promise(() => readArchive(stack.blobConnectionString))
+  const deadLetters = yield* peekDeadLetters(client, config.topic, config.subscription)
+
+  const now = yield* DateTime.now
+  let ledger = ResourceLedger.empty
+  const byType = new Map<string, number>()
+  for (const line of archived) {
+    const eventType = String(line.event.event_type ?? "(none)")
+    byType.set(eventType, (byType.get(eventType) ?? 0) + 1)
+    const decoded = decodeAgentEvent(line.event)
+    if (Result.isSuccess(decoded) && isResourceEvent(decoded.success)) {
+      ledger = ResourceLedger.applyEvent(ledger, decoded.success, now)
+    }
+  }
+
+  const outputDir = resolve(options.outputDir)
+  yield* Effect.promise(() => writeOutputs(outputDir, { resourceRows, logRows, archived, deadLetters }))
+  return formatSummary({
+    published: expected,
+    settled,
+    elapsedMs,
+    byType,
+    ledger,
+    resourceRows: resourceRows.length,
+    logRows: logRows.length,
+    archivedBlobs: archived.length,
+    deadLetters,
+    outputDir,
+    stack,
+  })
+})
+
+interface ArchivedLine {
+  readonly blobName: string
+  readonly event: JsonObject
+}
+
+const readArchive = async (connectionString: string): Promise<Array<ArchivedLine>> => {
+  const service = BlobServiceClient.fromConnectionString(connectionString)
+  const lines: Array<ArchivedLine> = []
+  for await (const container of service.listContainers()) {
+    const containerClient = service.getContainerClient(container.name)
+    for await (const blob of containerClient.listBlobsFlat()) {
+      const content = await containerClient.getBlobClient(blob.name).downloadToBuffer()
+      for (const text of content.toString("utf8").split("\n")) {
+        if (text.trim() === "") continue
+        const parsed = JSON.parse(text) as { event: JsonObject }
+        lines.push({ blobName: `${container.name}/${blob.name}`, event: parsed.event })
+      }
+    }
+  }
+  return lines
+}
+
+const jsonLines = (rows: ReadonlyArray<unknown>) => `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`
+
+const writeOutputs = async (
+  dir: string,
+  outputs: {
+    readonly resourceRows: ReadonlyArray<unknown>
+    readonly logRows: ReadonlyArray<unknown>
+    readonly archived: ReadonlyArray<ArchivedLine>
+    readonly deadLetters: ReadonlyArray<unknown>
+  },
+) => {
+  await mkdir(join(dir, "log-analytics"), { recursive: true })
+  await writeFile(join(dir, "log-analytics", `${ResourcesStream.stream}.jsonl`), jsonLines(outputs.resourceRows))
+  await writeFile(join(dir, "log-analytics", `${AgentLogsStream.stream}.jsonl`), jsonLines(outputs.logRows))
+  await writeFile(join(dir, "archive.jsonl"), jsonLines(outputs.archived))
+  await writeFile(join(dir, "dead-letters.jsonl"), jsonLines(outputs.deadLetters))
+}
