@@ -4,6 +4,12 @@ export {
   type EnqueuedMessage,
   MAX_DELIVERY_COUNT_EXCEEDED,
 } from "./bus/PeekLockQueue.ts"
+export { type EventBusContractOptions, eventBusContract } from "./contracts/bus/eventBusContract.ts"
+export { type ContractContext, DEFAULT_CONTRACT_WAIT } from "./contracts/ContractTest.ts"
+export { EventBusProbe, type ProbedDeadLetter } from "./contracts/EventBusProbe.ts"
+export { inMemoryArchiveProbe, inMemoryBusProbe, inMemoryLogAnalyticsProbe } from "./contracts/inMemoryProbes.ts"
+export { ProbeError } from "./contracts/ProbeError.ts"
+export { SinkFaultInjection, SinkProbe, type StoredRecord } from "./contracts/SinkProbe.ts"
 export { agentEvent, runIdOf } from "./fixtures/agentEvent.ts"
 export { type SinkRecordOptions, sinkRecord } from "./fixtures/sinkRecord.ts"
 export { InMemoryArchive } from "./sinks/InMemoryArchiveSink.ts"

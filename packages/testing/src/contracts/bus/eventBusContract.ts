@@ -1,0 +1,330 @@
+import {
+  type AgentEvent,
+  decodeMessageBody,
+  EventPublisher,
+  type EventSubscription,
+  encodeAgentEvent,
+  type ResourceEventJson,
+  type SettlementError,
+} from "@haymaker/domain"
+import { DateTime, type Duration, Effect, Fiber, type Layer, Result, Schedule } from "effect"
+import { assert, describe, expect } from "vitest"
+import { MAX_DELIVERY_COUNT_EXCEEDED } from "../../bus/PeekLockQueue.ts"
+import { agentEvent } from "../../fixtures/agentEvent.ts"
+import { type ContractContext, contractTest, DEFAULT_CONTRACT_WAIT } from "../ContractTest.ts"
+import { EventBusProbe, type ProbedDeadLetter } from "../EventBusProbe.ts"
+import { consumeRun, type Observed } from "./consumeRun.ts"
+
+export interface EventBusContractOptions<E> {
+  /**
+   * The publisher and subscription under test, on one topic and its subscription, with the probe. Called once per
+   * test: give each test its own entities (named after `uniqueName`), or at least a subscription nothing else reads.
+   */
+  readonly makeLayer: (context: ContractContext) => Layer.Layer<EventPublisher | EventSubscription | EventBusProbe, E>
+  /**
+   * The subscription's MaxDeliveryCount, when small enough to test (at most 10): adds the case where the broker
+   * dead-letters a message abandoned that many times.
+   */
+  readonly maxDeliveryCount?: number
+  /** Bound on every wait. Default 10 seconds. */
+  readonly wait?: Duration.Input
+}
+
+/** Broker and test machine clocks may differ; enqueued times are checked against the test's clock within this. */
+const CLOCK_SKEW_MS = 60_000
+
+const resourceCreated = (runId: string, n: number): ResourceEventJson<"resource_created"> => ({
+  event_type: "resource_created",
+  resource_id: `/subscriptions/sub1/resourceGroups/contract/providers/Microsoft.Compute/virtualMachines/vm${n}`,
+  resource_type: "Microsoft.Compute/virtualMachines",
+  resource_name: `vm${n}`,
+  scenario_name: "event-bus-contract",
+  run_id: runId,
+  timestamp: `2024-11-14T12:00:${String(n % 60).padStart(2, "0")}.000Z`,
+  tags: { contract: "event-bus", n: String(n) },
+})
+
+const eventsOf = (runId: string, count: number, from = 1): ReadonlyArray<AgentEvent> =>
+  Array.from({ length: count }, (_, i) => agentEvent(resourceCreated(runId, from + i)))
+
+const nameOf = (observed: Observed): string =>
+  "resourceName" in observed.event ? observed.event.resourceName : observed.event._tag
+
+const isNamed =
+  (...names: ReadonlyArray<string>) =>
+  (observed: Observed): boolean =>
+    names.includes(nameOf(observed))
+
+const complete = (observed: Observed) => observed.message.complete
+
+/** Publishes a sentinel and receives until it arrives, completing everything: what came before it is returned. */
+const receiveThroughSentinel = (runId: string, wait: Duration.Input) =>
+  Effect.gen(function* () {
+    const publisher = yield* EventPublisher
+    yield* publisher.publish(agentEvent(resourceCreated(runId, 999)))
+    return yield* consumeRun({
+      runId,
+      handle: complete,
+      done: (seen) => seen.some(isNamed("vm999")),
+      waitingFor: "the sentinel event vm999",
+      wait,
+    })
+  })
+
+const expectSettlementError = (effect: Effect.Effect<void, SettlementError>, messageId: string) =>
+  Effect.flip(effect).pipe(
+    Effect.catch(() => Effect.die(new Error(`settling message ${messageId} a second time succeeded`))),
+    Effect.flatMap((error) =>
+      Effect.sync(() => {
+        assert.strictEqual(error._tag, "SettlementError")
+        assert.strictEqual(error.reason, "AlreadySettled")
+        assert.strictEqual(error.messageId, messageId)
+      }),
+    ),
+  )
+
+/** Polls the dead-letter queue until the message shows up. */
+const awaitDeadLetter = (messageId: string, wait: Duration.Input) =>
+  Effect.gen(function* () {
+    const probe = yield* EventBusProbe
+    const found = yield* probe.deadLetters.pipe(
+      Effect.map((deadLetters) => deadLetters.find((message) => message.messageId === messageId)),
+      Effect.repeat({ schedule: Schedule.spaced("50 millis"), until: (message) => message !== undefined }),
+      Effect.timeout(wait),
+      Effect.catchTag("TimeoutError", () =>
+        Effect.die(new Error(`message ${messageId} did not appear in the dead-letter queue`)),
+      ),
+    )
+    return found as ProbedDeadLetter
+  })
+
+const expectBody = (body: unknown, expected: AgentEvent): void => {
+  const decoded = decodeMessageBody(body)
+  if (Result.isFailure(decoded)) assert.fail(`the body does not decode: ${decoded.failure.message}`)
+  else assert.deepStrictEqual(encodeAgentEvent(decoded.success), encodeAgentEvent(expected))
+}
+
+/**
+ * The behaviour every `EventPublisher` + `EventSubscription` pair must show (peek-lock, at-least-once), as a vitest
+ * suite. Call it at the top level of a test file. The suite uses only the ports and {@link EventBusProbe}, waits
+ * with bounded timeouts, assumes no order across redeliveries, and completes messages of other runs it meets.
+ */
+export const eventBusContract = <E>(name: string, options: EventBusContractOptions<E>): void => {
+  const wait = options.wait ?? DEFAULT_CONTRACT_WAIT
+  const test = (
+    title: string,
+    body: (
+      context: ContractContext,
+    ) => Effect.Effect<void, unknown, EventPublisher | EventSubscription | EventBusProbe>,
+  ) => contractTest(title, options.makeLayer, body, wait)
+
+  describe(`${name} (event bus contract)`, () => {
+    test("delivers a published event with its body, a message id, a delivery count, an enqueued time and a sequence number", ({
+      uniqueName,
+    }) =>
+      Effect.gen(function* () {
+        const [event] = eventsOf(uniqueName, 1)
+        const before = yield* DateTime.now
+        yield* (yield* EventPublisher).publish(event as AgentEvent)
+        const [received] = yield* consumeRun({
+          runId: uniqueName,
+          handle: complete,
+          done: (seen) => seen.length === 1,
+          waitingFor: "the published event",
+          wait,
+        })
+        const after = yield* DateTime.now
+
+        const message = (received as Observed).message
+        expectBody(message.body, event as AgentEvent)
+        assert.isString(message.messageId)
+        assert.isNotEmpty(message.messageId)
+        assert.isTrue(Number.isInteger(message.deliveryCount) && message.deliveryCount >= 0)
+        assert.strictEqual(typeof message.sequenceNumber, "bigint")
+        assert.isTrue(message.sequenceNumber >= 0n)
+        const enqueued = DateTime.toEpochMillis(message.enqueuedTime)
+        expect(enqueued).toBeGreaterThanOrEqual(DateTime.toEpochMillis(before) - CLOCK_SKEW_MS)
+        expect(enqueued).toBeLessThanOrEqual(DateTime.toEpochMillis(after) + CLOCK_SKEW_MS)
+      }))
+
+    test("delivers every event of publishAll once, with distinct ids and sequence numbers in publication order", ({
+      uniqueName,
+    }) =>
+      Effect.gen(function* () {
+        const events = eventsOf(uniqueName, 5)
+        yield* (yield* EventPublisher).publishAll(events)
+        const received = yield* consumeRun({
+          runId: uniqueName,
+          handle: complete,
+          done: (seen) => seen.length === 5,
+          waitingFor: "the 5 published events",
+          wait,
+        })
+
+        assert.sameMembers(received.map(nameOf), ["vm1", "vm2", "vm3", "vm4", "vm5"])
+        assert.strictEqual(new Set(received.map(({ message }) => message.messageId)).size, 5)
+        const bySequence = [...received].sort((a, b) => (a.message.sequenceNumber < b.message.sequenceNumber ? -1 : 1))
+        assert.strictEqual(new Set(received.map(({ message }) => message.sequenceNumber)).size, 5)
+        assert.deepStrictEqual(bySequence.map(nameOf), ["vm1", "vm2", "vm3", "vm4", "vm5"])
+        for (const observed of received) {
+          expectBody(observed.message.body, events[Number(nameOf(observed).slice(2)) - 1] as AgentEvent)
+        }
+      }))
+
+    test("gives events published one after another increasing sequence numbers", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const publisher = yield* EventPublisher
+        for (const event of eventsOf(uniqueName, 3)) yield* publisher.publish(event)
+        const received = yield* consumeRun({
+          runId: uniqueName,
+          handle: complete,
+          done: (seen) => seen.length === 3,
+          waitingFor: "the 3 published events",
+          wait,
+        })
+        const sequenceOf = (name: string) => received.find(isNamed(name))?.message.sequenceNumber ?? -1n
+        assert.isTrue(sequenceOf("vm1") < sequenceOf("vm2"), "vm1 was published before vm2")
+        assert.isTrue(sequenceOf("vm2") < sequenceOf("vm3"), "vm2 was published before vm3")
+      }))
+
+    test("accepts an empty publishAll and delivers nothing for it", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        yield* (yield* EventPublisher).publishAll([])
+        const received = yield* receiveThroughSentinel(uniqueName, wait)
+        assert.deepStrictEqual(received.map(nameOf), ["vm999"])
+      }))
+
+    test("delivers an event published while a receiver is already waiting", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const receiving = yield* Effect.forkChild(
+          consumeRun({
+            runId: uniqueName,
+            handle: complete,
+            done: (seen) => seen.length === 1,
+            waitingFor: "the event published after receiving started",
+            wait,
+          }),
+        )
+        yield* (yield* EventPublisher).publishAll(eventsOf(uniqueName, 1))
+        const received = yield* Fiber.join(receiving)
+        assert.deepStrictEqual(received.map(nameOf), ["vm1"])
+      }))
+
+    test("never delivers a completed message again", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        yield* (yield* EventPublisher).publishAll(eventsOf(uniqueName, 1))
+        const [first] = yield* consumeRun({
+          runId: uniqueName,
+          handle: complete,
+          done: (seen) => seen.length === 1,
+          waitingFor: "the published event",
+          wait,
+        })
+        const later = yield* receiveThroughSentinel(uniqueName, wait)
+        assert.notInclude(
+          later.map(({ message }) => message.messageId),
+          (first as Observed).message.messageId,
+        )
+        assert.deepStrictEqual(later.map(nameOf), ["vm999"])
+      }))
+
+    test("delivers an abandoned message again with its delivery count increased by one", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const [event] = eventsOf(uniqueName, 1)
+        yield* (yield* EventPublisher).publish(event as AgentEvent)
+        const deliveries = yield* consumeRun({
+          runId: uniqueName,
+          handle: (observed, seen) => (seen.length === 1 ? observed.message.abandon : observed.message.complete),
+          done: (seen) => seen.length === 2,
+          waitingFor: "the abandoned event to come back",
+          wait,
+        })
+        const [first, second] = deliveries.map(({ message }) => message)
+        assert.strictEqual(second?.messageId, first?.messageId)
+        assert.strictEqual(second?.sequenceNumber, first?.sequenceNumber)
+        assert.strictEqual(second?.deliveryCount, (first?.deliveryCount ?? Number.NaN) + 1)
+        expectBody(second?.body, event as AgentEvent)
+      }))
+
+    test("takes a dead-lettered message out of the subscription and keeps its reason and description", ({
+      uniqueName,
+    }) =>
+      Effect.gen(function* () {
+        const [event] = eventsOf(uniqueName, 1)
+        const description = `dead-lettered by the event bus contract (${uniqueName})`
+        yield* (yield* EventPublisher).publish(event as AgentEvent)
+        const [deadLettered] = yield* consumeRun({
+          runId: uniqueName,
+          handle: (observed) => observed.message.deadLetter("ContractTest", description),
+          done: (seen) => seen.length === 1,
+          waitingFor: "the published event",
+          wait,
+        })
+        const messageId = (deadLettered as Observed).message.messageId
+
+        const later = yield* receiveThroughSentinel(uniqueName, wait)
+        assert.notInclude(
+          later.map(({ message }) => message.messageId),
+          messageId,
+        )
+        const inQueue = yield* awaitDeadLetter(messageId, wait)
+        assert.strictEqual(inQueue.reason, "ContractTest")
+        assert.strictEqual(inQueue.description, description)
+        expectBody(inQueue.body, event as AgentEvent)
+      }))
+
+    test("refuses to settle a message a second time with a SettlementError naming it", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        yield* (yield* EventPublisher).publishAll(eventsOf(uniqueName, 3))
+        const checked = new Set<string>()
+        yield* consumeRun({
+          runId: uniqueName,
+          handle: (observed) => {
+            const message = observed.message
+            const name = nameOf(observed)
+            if (checked.has(name)) return message.complete
+            checked.add(name)
+            const [first, second] =
+              name === "vm1"
+                ? [message.complete, message.complete]
+                : name === "vm2"
+                  ? [message.deadLetter("ContractTest", "settled twice on purpose"), message.abandon]
+                  : [message.abandon, message.deadLetter("ContractTest", "settled twice on purpose")]
+            return Effect.andThen(first, expectSettlementError(second, message.messageId))
+          },
+          // vm3 was abandoned: it comes back once more and is completed then.
+          done: (seen) => checked.size === 3 && seen.filter(isNamed("vm3")).length === 2,
+          waitingFor: "the 3 events, and the abandoned vm3 once more",
+          wait,
+        })
+        assert.strictEqual(checked.size, 3)
+      }))
+
+    const maxDeliveryCount = options.maxDeliveryCount
+    if (maxDeliveryCount !== undefined) {
+      test(`dead-letters a message abandoned ${maxDeliveryCount} times (MaxDeliveryCount)`, ({ uniqueName }) =>
+        Effect.gen(function* () {
+          yield* (yield* EventPublisher).publishAll(eventsOf(uniqueName, 1))
+          const deliveries = yield* consumeRun({
+            runId: uniqueName,
+            handle: (observed) => observed.message.abandon,
+            done: (seen) => seen.length === maxDeliveryCount,
+            waitingFor: `${maxDeliveryCount} deliveries of the abandoned event`,
+            wait,
+          })
+          const counts = deliveries.map(({ message }) => message.deliveryCount)
+          const firstCount = counts[0] ?? 0
+          assert.deepStrictEqual(
+            counts,
+            counts.map((_, i) => firstCount + i),
+          )
+          const messageId = (deliveries[0] as Observed).message.messageId
+
+          const later = yield* receiveThroughSentinel(uniqueName, wait)
+          assert.deepStrictEqual(later.map(nameOf), ["vm999"])
+          const inQueue = yield* awaitDeadLetter(messageId, wait)
+          assert.strictEqual(inQueue.reason, MAX_DELIVERY_COUNT_EXCEEDED)
+        }))
+    }
+  })
+}

@@ -1,0 +1,46 @@
+import { Effect, Layer } from "effect"
+import { InMemoryBus } from "../bus/InMemoryBus.ts"
+import { runIdOf } from "../fixtures/agentEvent.ts"
+import { InMemoryArchive } from "../sinks/InMemoryArchiveSink.ts"
+import { InMemoryLogAnalytics } from "../sinks/InMemoryLogAnalyticsSink.ts"
+import type { SinkRecorder } from "../sinks/RecordingSink.ts"
+import { EventBusProbe } from "./EventBusProbe.ts"
+import { SinkFaultInjection, SinkProbe } from "./SinkProbe.ts"
+
+/** The contract probe of the in-memory bus: its dead-letter queue. */
+export const inMemoryBusProbe: Layer.Layer<EventBusProbe, never, InMemoryBus> = Layer.effect(
+  EventBusProbe,
+  Effect.map(InMemoryBus, (bus) =>
+    EventBusProbe.of({
+      deadLetters: Effect.map(bus.deadLetters, (deadLetters) =>
+        deadLetters.map(({ messageId, body, reason, description }) => ({ messageId, body, reason, description })),
+      ),
+    }),
+  ),
+)
+
+const sinkProbes = (recorder: SinkRecorder) => {
+  const probe = SinkProbe.of({
+    stored: (messageIds) =>
+      Effect.map(recorder.written, (written) => {
+        const wanted = new Set(messageIds)
+        return written
+          .filter((record) => wanted.has(record.messageId))
+          .map((record) => ({ messageId: record.messageId, runId: runIdOf(record.event) }))
+      }),
+  })
+  const faults = SinkFaultInjection.of({
+    failMessages: (messageIds, kind) => recorder.failMessages(messageIds, kind),
+    clear: recorder.clearFaults,
+  })
+  return Layer.merge(Layer.succeed(SinkProbe)(probe), Layer.succeed(SinkFaultInjection)(faults))
+}
+
+/** The contract probe and fault injection of the in-memory Log Analytics sink. */
+export const inMemoryLogAnalyticsProbe: Layer.Layer<SinkProbe | SinkFaultInjection, never, InMemoryLogAnalytics> =
+  Layer.unwrap(Effect.map(InMemoryLogAnalytics, sinkProbes))
+
+/** The contract probe and fault injection of the in-memory archive sink. */
+export const inMemoryArchiveProbe: Layer.Layer<SinkProbe | SinkFaultInjection, never, InMemoryArchive> = Layer.unwrap(
+  Effect.map(InMemoryArchive, sinkProbes),
+)
