@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util"
+import { ConfigError } from "./config/ConfigError.ts"
+import { isLogLevel, type LogLevel, logLevels } from "./log.ts"
+import { startEmulator } from "./startEmulator.ts"
+
+const usage = `Usage: servicebus-emulator [options]
+
+Runs a Docker-free Azure Service Bus emulator (AMQP 1.0) that @azure/service-bus connects to.
+
+Options:
+  --config <path>      Config.json in the official emulator's format (default: topic agent-logs,
+                       subscription orchestrator-sub)
+  --host <address>     interface to listen on (default 127.0.0.1)
+  --port <n>           AMQP port (default 5672; 0 picks a free port)
+  --http-port <n>      port of GET /health (default 5300; 0 picks a free port)
+  --log-level <level>  ${logLevels.join(" | ")} (default info)
+  --key-name <name>    shared access key name (default RootManageSharedAccessKey)
+  -h, --help           show this help
+
+On start, one JSON line with the connection string and the chosen ports is printed to standard output;
+logs go to standard error as JSON lines.`
+
+const port = (flag: string, text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${flag} expects a port number between 0 and 65535, got ${JSON.stringify(text)}`)
+  }
+  return value
+}
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({
+    options: {
+      config: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "http-port": { type: "string" },
+      "log-level": { type: "string" },
+      "key-name": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  })
+  if (values.help === true) {
+    process.stdout.write(`${usage}\n`)
+    return
+  }
+  const logLevel = values["log-level"] ?? "info"
+  if (!isLogLevel(logLevel)) throw new Error(`--log-level expects one of ${logLevels.join(", ")}, got ${logLevel}`)
+  // The key itself comes from the environment so it stays out of process listings.
+  const sharedAccessKey = process.env.SERVICEBUS_EMULATOR_KEY
+  const emulator = await startEmulator({
+    ...(values.config === undefined ? {} : { configPath: values.config }),
+    host: values.host ?? "127.0.0.1",
+    port: port("--port", values.port, 5672),
+    httpPort: port("--http-port", values["http-port"], 5300),
+    logLevel: logLevel as LogLevel,
+    ...(values["key-name"] === undefined ? {} : { sharedAccessKeyName: values["key-name"] }),
+    ...(sharedAccessKey === undefined || sharedAccessKey === "" ? {} : { sharedAccessKey }),
+  })
+  process.stdout.write(
+    `${JSON.stringify({
+      event: "ready",
+      connectionString: emulator.connectionString,
+      host: emulator.host,
+      port: emulator.port,
+      httpPort: emulator.httpPort,
+    })}\n`,
+  )
+  const stop = () => {
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once("SIGINT", stop)
+  process.once("SIGTERM", stop)
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error)
+  process.stderr.write(`servicebus-emulator: ${message}\n`)
+  process.exit(error instanceof ConfigError ? 2 : 1)
+})

@@ -1,0 +1,222 @@
+import type { ServiceBusClient, ServiceBusReceiver } from "@azure/service-bus"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RunningEmulator, startEmulator } from "../src/index.ts"
+import { failure, namespaceConfig, newClient, receiveAll, sleep } from "./support.ts"
+
+const lockSeconds = 1
+const config = namespaceConfig({
+  Queues: [
+    { Name: "expiring", Properties: { LockDuration: `PT${lockSeconds}S`, MaxDeliveryCount: 5 } },
+    { Name: "renewing", Properties: { LockDuration: "PT2S" } },
+    { Name: "limited", Properties: { LockDuration: "PT30S", MaxDeliveryCount: 2 } },
+    { Name: "settling", Properties: { LockDuration: "PT30S" } },
+    { Name: "peeking" },
+  ],
+  Topics: [
+    {
+      Name: "alerts",
+      Subscriptions: [{ Name: "pager", Properties: { LockDuration: "PT0.5S", MaxDeliveryCount: 1 } }],
+    },
+  ],
+})
+
+describe("peek-lock", () => {
+  let emulator: RunningEmulator
+  let client: ServiceBusClient
+  // Automatic lock renewal would hide lock expiry; these tests renew explicitly.
+  const peekLock = (queue: string): ServiceBusReceiver =>
+    client.createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0 })
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ config })
+    client = newClient(emulator.connectionString)
+  })
+
+  afterAll(async () => {
+    await client?.close()
+    await emulator?.close()
+  })
+
+  it("locks a received message with a 16-byte lock token and a locked-until time", async () => {
+    await client.createSender("settling").sendMessages({ body: "locked" })
+    const receiver = peekLock("settling")
+    const before = Date.now()
+    const [message] = await receiver.receiveMessages(1)
+    expect(message?.lockToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+    expect(message?.lockedUntilUtc?.getTime()).toBeGreaterThanOrEqual(before + 29_000)
+    if (message !== undefined) await receiver.completeMessage(message)
+    expect(await receiver.peekMessages(1)).toEqual([])
+  })
+
+  it("redelivers a message whose lock expired, with delivery count + 1, and refuses the stale lock", async () => {
+    await client.createSender("expiring").sendMessages({ body: "slow" })
+    const receiver = peekLock("expiring")
+    const [first] = await receiver.receiveMessages(1)
+    expect(first?.deliveryCount).toBe(0)
+    const [second] = await receiver.receiveMessages(1, { maxWaitTimeInMs: lockSeconds * 1000 + 4000 })
+    expect(second?.body).toBe("slow")
+    expect(second?.deliveryCount).toBe(1)
+    expect(second?.lockToken).not.toBe(first?.lockToken)
+    if (first === undefined || second === undefined) throw new Error("expected two deliveries")
+    const stale = await failure(receiver.completeMessage(first))
+    expect(stale.code).toBe("MessageLockLost")
+    await receiver.completeMessage(second)
+    expect(await receiver.peekMessages(1)).toEqual([])
+  })
+
+  it("extends a lock on renew-lock so the message can still be completed after the first lock would have ended", async () => {
+    await client.createSender("renewing").sendMessages({ body: "renew me" })
+    const receiver = peekLock("renewing")
+    const [message] = await receiver.receiveMessages(1)
+    if (message === undefined) throw new Error("expected a message")
+    const firstLockedUntil = message.lockedUntilUtc?.getTime() ?? 0
+    await sleep(1200)
+    const renewed = await receiver.renewMessageLock(message)
+    expect(renewed.getTime()).toBeGreaterThan(firstLockedUntil)
+    expect(message.lockedUntilUtc?.getTime()).toBe(renewed.getTime())
+    await sleep(Math.max(0, firstLockedUntil - Date.now()) + 300)
+    await receiver.completeMessage(message)
+    expect(await receiver.peekMessages(1)).toEqual([])
+  })
+
+  it("refuses renew-lock after the lock expired", async () => {
+    await client.createSender("expiring").sendMessages({ body: "too late" })
+    const receiver = peekLock("expiring")
+    const [message] = await receiver.receiveMessages(1)
+    if (message === undefined) throw new Error("expected a message")
+    await sleep(lockSeconds * 1000 + 300)
+    const error = await failure(receiver.renewMessageLock(message))
+    expect(error.code).toBe("MessageLockLost")
+    const [again] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 })
+    if (again !== undefined) await receiver.completeMessage(again)
+    expect(again?.deliveryCount).toBe(1)
+  })
+
+  it("abandon returns the message with delivery count + 1 and the modified properties", async () => {
+    await client.createSender("settling").sendMessages({ body: "retry", applicationProperties: { step: 1 } })
+    const receiver = peekLock("settling")
+    const [message] = await receiver.receiveMessages(1)
+    if (message === undefined) throw new Error("expected a message")
+    await receiver.abandonMessage(message, { step: 2, reason: "flaky" })
+    const [again] = await receiver.receiveMessages(1)
+    expect(again?.deliveryCount).toBe(1)
+    expect(again?.applicationProperties).toEqual({ step: 2, reason: "flaky" })
+    if (again !== undefined) await receiver.completeMessage(again)
+  })
+
+  it("moves a message to the dead-letter queue with MaxDeliveryCountExceeded after MaxDeliveryCount deliveries", async () => {
+    await client.createSender("limited").sendMessages({ body: "poison", messageId: "poison-1" })
+    const receiver = peekLock("limited")
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const [message] = await receiver.receiveMessages(1)
+      expect(message?.deliveryCount).toBe(attempt)
+      if (message !== undefined) await receiver.abandonMessage(message)
+    }
+    expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([])
+    const deadLetters = client.createReceiver("limited", { subQueueType: "deadLetter" })
+    const [dead] = await deadLetters.receiveMessages(1)
+    expect(dead?.body).toBe("poison")
+    expect(dead?.messageId).toBe("poison-1")
+    expect(dead?.deadLetterReason).toBe("MaxDeliveryCountExceeded")
+    expect(dead?.deadLetterErrorDescription).toContain("2 delivery attempts")
+    expect(dead?.deliveryCount).toBe(2)
+    if (dead !== undefined) await deadLetters.completeMessage(dead)
+    expect(await deadLetters.peekMessages(1)).toEqual([])
+  })
+
+  it("dead-letters lock expiries too, on subscriptions", async () => {
+    await client.createSender("alerts").sendMessages({ body: "unanswered" })
+    const receiver = client.createReceiver("alerts", "pager", { maxAutoLockRenewalDurationInMs: 0 })
+    const [message] = await receiver.receiveMessages(1)
+    expect(message?.body).toBe("unanswered")
+    const deadLetters = client.createReceiver("alerts", "pager", {
+      subQueueType: "deadLetter",
+      receiveMode: "receiveAndDelete",
+    })
+    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 4000 })
+    expect(dead?.body).toBe("unanswered")
+    expect(dead?.deadLetterReason).toBe("MaxDeliveryCountExceeded")
+  })
+
+  it("dead-letters with the caller's reason and description, readable from the dead-letter queue", async () => {
+    await client.createSender("settling").sendMessages({ body: "bad", applicationProperties: { tenant: "t1" } })
+    const receiver = peekLock("settling")
+    const [message] = await receiver.receiveMessages(1)
+    if (message === undefined) throw new Error("expected a message")
+    await receiver.deadLetterMessage(message, {
+      deadLetterReason: "SchemaViolation",
+      deadLetterErrorDescription: "resource_id is missing",
+    })
+    expect(await receiver.peekMessages(5)).toEqual([])
+    const deadLetters = client.createReceiver("settling", { subQueueType: "deadLetter" })
+    const [peeked] = await deadLetters.peekMessages(1)
+    expect(peeked?.deadLetterReason).toBe("SchemaViolation")
+    const [dead] = await deadLetters.receiveMessages(1)
+    expect(dead).toMatchObject({
+      body: "bad",
+      deadLetterReason: "SchemaViolation",
+      deadLetterErrorDescription: "resource_id is missing",
+      applicationProperties: {
+        tenant: "t1",
+        DeadLetterReason: "SchemaViolation",
+        DeadLetterErrorDescription: "resource_id is missing",
+      },
+    })
+    if (dead !== undefined) await deadLetters.completeMessage(dead)
+  })
+
+  it("defers a message and hands it out again by sequence number only", async () => {
+    await client.createSender("settling").sendMessages({ body: "later" })
+    const receiver = peekLock("settling")
+    const [message] = await receiver.receiveMessages(1)
+    if (message?.sequenceNumber === undefined) throw new Error("expected a message")
+    await receiver.deferMessage(message)
+    expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([])
+    const [peeked] = await receiver.peekMessages(1)
+    expect(peeked?.state).toBe("deferred")
+    const [deferred] = await receiver.receiveDeferredMessages(message.sequenceNumber)
+    expect(deferred?.body).toBe("later")
+    expect(deferred?.state).toBe("deferred")
+    expect(deferred?.deliveryCount).toBe(1)
+    if (deferred === undefined) throw new Error("expected the deferred message")
+    const renewed = await receiver.renewMessageLock(deferred)
+    expect(renewed.getTime()).toBeGreaterThan(Date.now())
+    await receiver.completeMessage(deferred)
+    const gone = await failure(receiver.receiveDeferredMessages(message.sequenceNumber))
+    expect(gone.code).toBe("MessageNotFound")
+    expect(await receiver.peekMessages(1)).toEqual([])
+  })
+
+  it("settles through the management link once the receiving link is closed", async () => {
+    await client.createSender("settling").sendMessages({ body: "orphan" })
+    const receiver = peekLock("settling")
+    const [message] = await receiver.receiveMessages(1)
+    if (message === undefined) throw new Error("expected a message")
+    await receiver.close()
+    const other = peekLock("settling")
+    await other.completeMessage(message)
+    expect(await other.peekMessages(1)).toEqual([])
+  })
+
+  it("peek does not lock: a peeked message is then received as a first delivery", async () => {
+    const sender = client.createSender("peeking")
+    await sender.sendMessages([{ body: "p1" }, { body: "p2" }])
+    const receiver = peekLock("peeking")
+    const peeked = await receiver.peekMessages(10)
+    expect(peeked.map((m) => m.body)).toEqual(["p1", "p2"])
+    expect(peeked.every((m) => m.lockToken === undefined && m.state === "active")).toBe(true)
+    const first = peeked[0]?.sequenceNumber
+    if (first === undefined) throw new Error("expected sequence numbers on peeked messages")
+    const again = await receiver.peekMessages(10, { fromSequenceNumber: first })
+    expect(again.map((m) => m.body)).toEqual(["p1", "p2"])
+    const received = await receiveAll(receiver, 2)
+    expect(received.map((m) => [m.body, m.deliveryCount])).toEqual([
+      ["p1", 0],
+      ["p2", 0],
+    ])
+    // Locked messages stay visible to peek.
+    expect((await receiver.peekMessages(10, { fromSequenceNumber: first })).length).toBe(2)
+    for (const message of received) await receiver.completeMessage(message)
+    expect(await receiver.peekMessages(10, { fromSequenceNumber: first })).toEqual([])
+  })
+})

@@ -1,0 +1,163 @@
+import type { ServiceBusClient } from "@azure/service-bus"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RunningEmulator, startEmulator } from "../src/index.ts"
+import { failure, namespaceConfig, newClient, receiveAll } from "./support.ts"
+
+const config = namespaceConfig({
+  Queues: [{ Name: "jobs" }, { Name: "small", Properties: { MaxMessageSizeInKilobytes: 64 } }],
+  Topics: [
+    {
+      Name: "events",
+      Subscriptions: [
+        { Name: "everything" },
+        {
+          Name: "created",
+          Rules: [
+            {
+              Name: "created-only",
+              Properties: { FilterType: "Correlation", CorrelationFilter: { Label: "resource_created" } },
+            },
+          ],
+        },
+        {
+          Name: "eastus-or-tagged",
+          Rules: [
+            {
+              Name: "eastus",
+              Properties: { FilterType: "Correlation", CorrelationFilter: { Properties: { region: "eastus" } } },
+            },
+            {
+              Name: "tagged",
+              Properties: { FilterType: "Correlation", CorrelationFilter: { CorrelationId: "run-42", To: "ops" } },
+            },
+          ],
+        },
+        {
+          Name: "nothing",
+          Rules: [{ Name: "never", Properties: { FilterType: "Sql", SqlFilter: { SqlExpression: "1=0" } } }],
+        },
+      ],
+    },
+  ],
+})
+
+describe("sending", () => {
+  let emulator: RunningEmulator
+  let client: ServiceBusClient
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ config })
+    client = newClient(emulator.connectionString)
+  })
+
+  afterAll(async () => {
+    await client?.close()
+    await emulator?.close()
+  })
+
+  it("keeps every message property across a send and a receive", async () => {
+    const sender = client.createSender("jobs")
+    const sentAt = Date.now()
+    await sender.sendMessages({
+      body: { resource_id: "r-1", kind: "vm" },
+      messageId: "m-1",
+      correlationId: "c-1",
+      subject: "resource_created",
+      contentType: "application/json",
+      to: "worker",
+      replyTo: "replies",
+      timeToLive: 60_000,
+      applicationProperties: { region: "eastus", attempt: 3, urgent: true },
+    })
+    const receiver = client.createReceiver("jobs", { receiveMode: "receiveAndDelete" })
+    const [message] = await receiver.receiveMessages(1)
+    expect(message).toMatchObject({
+      body: { resource_id: "r-1", kind: "vm" },
+      messageId: "m-1",
+      correlationId: "c-1",
+      subject: "resource_created",
+      contentType: "application/json",
+      to: "worker",
+      replyTo: "replies",
+      timeToLive: 60_000,
+      applicationProperties: { region: "eastus", attempt: 3, urgent: true },
+      deliveryCount: 0,
+      state: "active",
+    })
+    expect(message?.enqueuedTimeUtc?.getTime()).toBeGreaterThanOrEqual(sentAt - 1000)
+    expect(message?.expiresAtUtc?.getTime()).toBe((message?.enqueuedTimeUtc?.getTime() ?? 0) + 60_000)
+  })
+
+  it("assigns a message id when the sender sets none", async () => {
+    await client.createSender("jobs").sendMessages({ body: "anonymous" })
+    const [message] = await client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }).receiveMessages(1)
+    expect(message?.body).toBe("anonymous")
+    expect(typeof message?.messageId).toBe("string")
+    expect(String(message?.messageId).length).toBeGreaterThan(0)
+  })
+
+  it("sends arrays and batches (format 0x80013700) in order with increasing sequence numbers", async () => {
+    const sender = client.createSender("jobs")
+    await sender.sendMessages([{ body: 0 }, { body: 1 }, { body: 2 }])
+    const batch = await sender.createMessageBatch()
+    for (let i = 3; i < 50; i++) expect(batch.tryAddMessage({ body: i })).toBe(true)
+    await sender.sendMessages(batch)
+    const received = await receiveAll(client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }), 50)
+    expect(received.map((m) => m.body)).toEqual(Array.from({ length: 50 }, (_, i) => i))
+    const sequenceNumbers = received.map((m) => m.sequenceNumber?.toNumber() ?? 0)
+    expect(sequenceNumbers).toEqual([...sequenceNumbers].sort((a, b) => a - b))
+    expect(new Set(sequenceNumbers).size).toBe(50)
+  })
+
+  it("advertises the maximum message size, 256 KB by default and configurable per entity", async () => {
+    expect((await client.createSender("jobs").createMessageBatch()).maxSizeInBytes).toBe(256 * 1024)
+    expect((await client.createSender("small").createMessageBatch()).maxSizeInBytes).toBe(64 * 1024)
+  })
+
+  it("refuses an oversize message with MessageSizeExceeded", async () => {
+    const error = await failure(client.createSender("jobs").sendMessages({ body: Buffer.alloc(300 * 1024) }))
+    expect(error.code).toBe("MessageSizeExceeded")
+    const small = await failure(client.createSender("small").sendMessages({ body: Buffer.alloc(100 * 1024) }))
+    expect(small.code).toBe("MessageSizeExceeded")
+    expect(await client.createReceiver("small").peekMessages(5)).toEqual([])
+  })
+
+  it("fans a topic message out to every subscription whose rules match", async () => {
+    const sender = client.createSender("events")
+    await sender.sendMessages([
+      { body: "a", subject: "resource_created", applicationProperties: { region: "westeu" } },
+      { body: "b", subject: "resource_deleted", applicationProperties: { region: "eastus" } },
+      { body: "c", subject: "resource_deleted", correlationId: "run-42", to: "ops" },
+      { body: "d", subject: "resource_deleted", correlationId: "run-42", to: "someone-else" },
+    ])
+    const bodies = async (subscription: string, count: number) =>
+      (
+        await receiveAll(
+          client.createReceiver("events", subscription, { receiveMode: "receiveAndDelete" }),
+          count,
+          count === 0 ? 300 : 5000,
+        )
+      ).map((m) => m.body)
+    expect(await bodies("everything", 4)).toEqual(["a", "b", "c", "d"])
+    expect(await bodies("created", 1)).toEqual(["a"])
+    expect(await bodies("eastus-or-tagged", 2)).toEqual(["b", "c"])
+    expect(await client.createReceiver("events", "nothing").peekMessages(10)).toEqual([])
+  })
+
+  it("shares one sequence number among a topic message's copies", async () => {
+    await client.createSender("events").sendMessages({ body: "shared", subject: "resource_created" })
+    const [all] = await client
+      .createReceiver("events", "everything", { receiveMode: "receiveAndDelete" })
+      .receiveMessages(1)
+    const [created] = await client
+      .createReceiver("events", "created", { receiveMode: "receiveAndDelete" })
+      .receiveMessages(1)
+    expect(all?.body).toBe("shared")
+    expect(created?.sequenceNumber?.toNumber()).toBe(all?.sequenceNumber?.toNumber())
+  })
+
+  it("refuses to receive from a topic itself", async () => {
+    const error = await failure(client.createReceiver("events").receiveMessages(1, { maxWaitTimeInMs: 100 }))
+    expect(error.message).toContain("subscriptions")
+  })
+})

@@ -1,0 +1,51 @@
+import {
+  ServiceBusClient,
+  type ServiceBusClientOptions,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+} from "@azure/service-bus"
+import type { ConfigJson, QueueJson, TopicJson } from "../src/config/ConfigJson.ts"
+
+/** Negative paths must fail fast: no SDK retries, short operation timeouts. */
+export const fastClientOptions: ServiceBusClientOptions = {
+  retryOptions: { maxRetries: 0, retryDelayInMs: 50, timeoutInMs: 10_000 },
+}
+
+export const namespaceConfig = (entities: {
+  readonly Queues?: ReadonlyArray<QueueJson>
+  readonly Topics?: ReadonlyArray<TopicJson>
+}): ConfigJson => ({
+  UserConfig: { Namespaces: [{ Name: "sbemulatorns", ...entities }], Logging: { Type: "Console" } },
+})
+
+export const newClient = (connectionString: string): ServiceBusClient =>
+  new ServiceBusClient(connectionString, fastClientOptions)
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Receives until `count` messages arrived or `timeoutMs` passed. */
+export const receiveAll = async (
+  receiver: ServiceBusReceiver,
+  count: number,
+  timeoutMs = 5000,
+): Promise<Array<ServiceBusReceivedMessage>> => {
+  const received: Array<ServiceBusReceivedMessage> = []
+  const deadline = Date.now() + timeoutMs
+  while (received.length < count && Date.now() < deadline) {
+    const batch = await receiver.receiveMessages(count - received.length, {
+      maxWaitTimeInMs: Math.max(50, deadline - Date.now()),
+    })
+    received.push(...batch)
+  }
+  return received
+}
+
+/** Captures the rejection of a promise so a test can assert on the SDK's error code. */
+export const failure = async (promise: Promise<unknown>): Promise<{ code?: string; message: string }> => {
+  try {
+    await promise
+  } catch (error) {
+    return error as { code?: string; message: string }
+  }
+  throw new Error("expected the operation to fail, but it succeeded")
+}
