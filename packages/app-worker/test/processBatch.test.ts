@@ -1,0 +1,180 @@
+import { describe, expect, it } from "@effect/vitest"
+import { type AgentEvent, ArchiveSink, EventPublisher, type SinkRecord } from "@haymaker/domain"
+import { sampleRun, sampleUnknownEvent } from "@haymaker/domain/fixtures"
+import { agentEvent, InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
+import { Deferred, Effect, Fiber, Layer } from "effect"
+import { type BatchPolicy, sinkRejectedReason } from "../src/pipeline/processBatch.ts"
+import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
+
+const options = (overrides: Partial<BatchPolicy & WorkerOptions> = {}): WorkerOptions => ({
+  batchSize: 50,
+  batchWaitMs: 10,
+  batchConcurrency: 2,
+  invalidMessages: "dead-letter",
+  sinkRetry: { budgetMs: 2_000, initialDelayMs: 5, maxDelayMs: 20 },
+  ...overrides,
+})
+
+const sampleEvents = sampleRun.map(agentEvent)
+
+/** Runs the worker until every message on the bus is completed or dead-lettered, then stops it. */
+const drain = (workerOptions: WorkerOptions) =>
+  Effect.gen(function* () {
+    const bus = yield* InMemoryBus
+    const stop = yield* Deferred.make<void>()
+    const worker = yield* runWorker(workerOptions, stop).pipe(Effect.forkChild)
+    yield* bus.awaitSettled.pipe(Effect.timeout("10 seconds"))
+    yield* Deferred.succeed(stop, undefined)
+    return yield* Fiber.join(worker)
+  })
+
+const publish = (events: ReadonlyArray<AgentEvent>) => EventPublisher.use((publisher) => publisher.publishAll(events))
+
+const testLayer = (maxDeliveryCount = 10) =>
+  Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount }), InMemoryLogAnalytics.layer, InMemoryArchive.layer)
+
+const storedIds = (records: ReadonlyArray<SinkRecord>) => records.map((record) => record.messageId).sort()
+
+describe("worker pipeline (in-memory bus and sinks)", () => {
+  it.live(
+    "writes every valid event to both sinks, completes it, and dead-letters invalid bodies with their reason",
+    () =>
+      Effect.gen(function* () {
+        const bus = yield* InMemoryBus
+        yield* publish(sampleEvents)
+        yield* bus.send(new TextEncoder().encode("{not json"))
+        yield* bus.send(new TextEncoder().encode("[1,2]"))
+        yield* bus.send(new TextEncoder().encode(JSON.stringify({ event_type: "resource_created", run_id: "r" })))
+
+        const totals = yield* drain(options())
+
+        const published = yield* bus.published
+        const validIds = published
+          .slice(0, sampleEvents.length)
+          .map((m) => m.messageId)
+          .sort()
+        expect(storedIds(yield* (yield* InMemoryLogAnalytics).stored)).toEqual(validIds)
+        expect(storedIds(yield* (yield* InMemoryArchive).stored)).toEqual(validIds)
+        expect((yield* bus.completed).map((m) => m.messageId).sort()).toEqual(validIds)
+        const deadLetters = yield* bus.deadLetters
+        expect(deadLetters.map((m) => m.reason).sort()).toEqual(["InvalidJson", "NotAnObject", "SchemaViolation"])
+        expect(deadLetters.find((m) => m.reason === "SchemaViolation")?.description).toContain("resource_id")
+        expect(totals).toMatchObject({
+          received: sampleEvents.length + 3,
+          completed: sampleEvents.length,
+          deadLettered: 3,
+        })
+      }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.live("archives and completes an unknown event type", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      yield* publish([agentEvent(sampleUnknownEvent)])
+      yield* drain(options())
+      const archived = yield* (yield* InMemoryArchive).stored
+      expect(archived).toHaveLength(1)
+      expect(archived[0]?.event._tag).toBe("UnknownEvent")
+      expect(archived[0]?.raw).toEqual(sampleUnknownEvent)
+      expect(yield* bus.completed).toHaveLength(1)
+      expect(yield* bus.deadLetters).toHaveLength(0)
+    }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.live("completes invalid bodies under the seed's `complete` policy, writing nothing", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      yield* bus.send("not json")
+      yield* drain(options({ invalidMessages: "complete" }))
+      expect(yield* bus.completed).toHaveLength(1)
+      expect(yield* bus.deadLetters).toHaveLength(0)
+      expect(yield* (yield* InMemoryArchive).stored).toHaveLength(0)
+    }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.live("retries a transient sink failure within the budget and completes once both sinks confirmed", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      const logs = yield* InMemoryLogAnalytics
+      yield* logs.failNextWrites(2, "transient")
+      yield* publish(sampleEvents)
+      const totals = yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
+      expect(totals.abandoned).toBe(0)
+      expect(yield* bus.completed).toHaveLength(sampleEvents.length)
+      expect(yield* logs.stored).toHaveLength(sampleEvents.length)
+      const writes = yield* logs.writes
+      expect(writes.filter((w) => w.failedMessageIds.length > 0)).toHaveLength(2)
+    }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.live("retries only the records a sink named as failed", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      const archive = yield* InMemoryArchive
+      yield* publish(sampleEvents)
+      const [first] = yield* bus.published
+      yield* archive.failMessages([first?.messageId ?? ""], "transient", { times: 1 })
+      yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
+      const writes = yield* archive.writes
+      expect(writes.at(-1)?.messageIds).toEqual([first?.messageId])
+      expect(yield* archive.stored).toHaveLength(sampleEvents.length)
+      expect(yield* bus.completed).toHaveLength(sampleEvents.length)
+    }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.live("abandons what still fails when the retry budget is spent; the redelivery lands (nothing lost)", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      const logs = yield* InMemoryLogAnalytics
+      yield* publish(sampleEvents.slice(0, 2))
+      const ids = (yield* bus.published).map((m) => m.messageId)
+      yield* logs.failMessages(ids, "transient", { times: 3 })
+      const totals = yield* drain(options({ sinkRetry: { budgetMs: 0, initialDelayMs: 1, maxDelayMs: 1 } }))
+      expect(totals.abandoned).toBeGreaterThan(0)
+      expect((yield* bus.completed).map((m) => m.messageId).sort()).toEqual([...ids].sort())
+      expect(storedIds(yield* logs.stored)).toEqual([...ids].sort())
+      expect(yield* bus.deadLetters).toHaveLength(0)
+    }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.live("dead-letters a record a sink refused for good and completes the rest of its batch", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      const logs = yield* InMemoryLogAnalytics
+      yield* publish(sampleEvents)
+      const [first, ...rest] = (yield* bus.published).map((m) => m.messageId)
+      yield* logs.failMessages([first ?? ""], "permanent")
+      yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
+      const deadLetters = yield* bus.deadLetters
+      expect(deadLetters.map((m) => [m.messageId, m.reason])).toEqual([[first, sinkRejectedReason]])
+      expect(deadLetters[0]?.description).toContain("LogAnalytics")
+      expect((yield* bus.completed).map((m) => m.messageId).sort()).toEqual([...rest].sort())
+    }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.live("on stop, takes no new message but finishes and settles the batch in flight", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      const writing = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const slowArchive = Layer.succeed(ArchiveSink)({
+        write: () => Deferred.succeed(writing, undefined).pipe(Effect.andThen(Deferred.await(release))),
+      })
+      yield* publish(sampleEvents.slice(0, 3))
+      const stop = yield* Deferred.make<void>()
+      const worker = yield* runWorker(options({ batchSize: 3, batchWaitMs: 1_000 }), stop).pipe(
+        Effect.provide(slowArchive),
+        Effect.forkChild,
+      )
+      yield* Deferred.await(writing)
+      yield* Deferred.succeed(stop, undefined)
+      yield* publish(sampleEvents.slice(3, 5))
+      yield* Deferred.succeed(release, undefined)
+      const totals = yield* Fiber.join(worker)
+      expect(totals.completed).toBe(3)
+      expect(yield* bus.completed).toHaveLength(3)
+      // The two published after the stop were never taken: still waiting for the next worker.
+      expect(yield* bus.active).toBe(2)
+    }).pipe(Effect.provide(testLayer())),
+  )
+})
