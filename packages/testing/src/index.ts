@@ -10,6 +10,11 @@ export { EventBusProbe, type ProbedDeadLetter } from "./contracts/EventBusProbe.
 export { inMemoryArchiveProbe, inMemoryBusProbe, inMemoryLogAnalyticsProbe } from "./contracts/inMemoryProbes.ts"
 export { ProbeError } from "./contracts/ProbeError.ts"
 export { SinkFaultInjection, SinkProbe, type StoredRecord } from "./contracts/SinkProbe.ts"
+export {
+  archiveSinkContract,
+  logAnalyticsSinkContract,
+  type SinkContractOptions,
+} from "./contracts/sinks/sinkContract.ts"
 export { agentEvent, runIdOf } from "./fixtures/agentEvent.ts"
 export { type SinkRecordOptions, sinkRecord } from "./fixtures/sinkRecord.ts"
 export { InMemoryArchive } from "./sinks/InMemoryArchiveSink.ts"

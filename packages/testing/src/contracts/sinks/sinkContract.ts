@@ -1,0 +1,243 @@
+import {
+  type AgentEventJson,
+  type AgentLogEventJson,
+  ArchiveSink,
+  LogAnalyticsSink,
+  type ResourceEventJson,
+  type SinkRecord,
+  type SinkWriteError,
+} from "@haymaker/domain"
+import { Duration, Effect, type Layer } from "effect"
+import { assert, describe } from "vitest"
+import { sinkRecord } from "../../fixtures/sinkRecord.ts"
+import { type ContractContext, contractTest, DEFAULT_CONTRACT_WAIT } from "../ContractTest.ts"
+import { SinkFaultInjection, SinkProbe } from "../SinkProbe.ts"
+
+/** The shape both sink ports share. */
+interface SinkPort {
+  readonly write: (records: ReadonlyArray<SinkRecord>) => Effect.Effect<void, SinkWriteError>
+}
+
+interface CommonOptions {
+  /** Bound on every write and probe. Default 10 seconds. */
+  readonly wait?: Duration.Input
+}
+
+/**
+ * How to build the sink under test for one test. With `faultInjection: true` the layer also provides
+ * {@link SinkFaultInjection} and the suite adds the failure cases.
+ */
+export type SinkContractOptions<S, E> = CommonOptions &
+  (
+    | {
+        readonly makeLayer: (context: ContractContext) => Layer.Layer<S | SinkProbe, E>
+        readonly faultInjection?: false
+      }
+    | {
+        readonly makeLayer: (context: ContractContext) => Layer.Layer<S | SinkProbe | SinkFaultInjection, E>
+        readonly faultInjection: true
+      }
+  )
+
+const resourceEvent = (
+  runId: string,
+  eventType: "resource_created" | "resource_deletion_failed",
+  n: number,
+): ResourceEventJson => ({
+  event_type: eventType,
+  resource_id: `/subscriptions/sub1/resourceGroups/contract/providers/Microsoft.Compute/virtualMachines/vm${n}`,
+  resource_type: "Microsoft.Compute/virtualMachines",
+  resource_name: `vm${n}`,
+  scenario_name: "sink-contract",
+  run_id: runId,
+  timestamp: `2024-11-14T12:0${n % 10}:00.000Z`,
+  tags: { contract: "sink" },
+  ...(eventType === "resource_deletion_failed"
+    ? { deletion_error: "Resource is locked or has active dependencies", deletion_attempts: 3 }
+    : {}),
+})
+
+const logEvent = (runId: string, eventType: "agent_started" | "operation", n: number): AgentLogEventJson => ({
+  event_type: eventType,
+  timestamp: `2024-11-14T12:0${n % 10}:30.000Z`,
+  scenario_name: "sink-contract",
+  run_id: runId,
+  agent_id: "contract-agent",
+  message: `${eventType} ${n}`,
+  severity: "info",
+  details: { n },
+})
+
+/** Resource and agent log records of one run: what every sink stores, with message ids unique to the test. */
+const recordsOf = (runId: string, count: number, from = 1): ReadonlyArray<SinkRecord> =>
+  Array.from({ length: count }, (_, i) => {
+    const n = from + i
+    const kinds = [
+      resourceEvent(runId, "resource_created", n),
+      logEvent(runId, "operation", n),
+      resourceEvent(runId, "resource_deletion_failed", n),
+      logEvent(runId, "agent_started", n),
+    ]
+    const json = kinds[i % kinds.length] as AgentEventJson
+    return sinkRecord(json, { messageId: `${runId}-m${n}`, sequenceNumber: BigInt(n) })
+  })
+
+const idsOf = (records: ReadonlyArray<SinkRecord>): ReadonlyArray<string> => records.map((record) => record.messageId)
+
+const sorted = (ids: Iterable<string>): ReadonlyArray<string> => [...ids].sort()
+
+/**
+ * The behaviour every sink (`LogAnalyticsSink`, `ArchiveSink`) must show, as a vitest suite: accepted records are
+ * stored under their message id, rewrites are harmless, an empty batch does nothing, and a failure names exactly the
+ * records that did not land. Uses only the port, {@link SinkProbe} and (optionally) {@link SinkFaultInjection}.
+ */
+const sinkContract = <S, E>(
+  portName: string,
+  port: Effect.Effect<SinkPort, never, S>,
+  name: string,
+  options: SinkContractOptions<S, E>,
+): void => {
+  const wait = options.wait ?? DEFAULT_CONTRACT_WAIT
+  const makeLayer = options.makeLayer as (context: ContractContext) => Layer.Layer<S | SinkProbe, E>
+  const test = (title: string, body: (context: ContractContext) => Effect.Effect<void, unknown, S | SinkProbe>) =>
+    contractTest(title, makeLayer, body, wait)
+
+  const bounded = <A, Err, R>(what: string, effect: Effect.Effect<A, Err, R>) =>
+    effect.pipe(
+      Effect.timeout(wait),
+      Effect.catchTag("TimeoutError", () =>
+        Effect.die(new Error(`${portName}: ${what} did not finish within ${Duration.toMillis(wait)} ms`)),
+      ),
+    )
+
+  const write = (records: ReadonlyArray<SinkRecord>) =>
+    Effect.flatMap(port, (sink) => bounded(`writing ${records.length} records`, sink.write(records)))
+
+  /** The distinct stored message ids among `ids`, checking that every stored copy belongs to the test's run. */
+  const storedIds = (ids: ReadonlyArray<string>, runId: string) =>
+    Effect.gen(function* () {
+      const probe = yield* SinkProbe
+      const copies = yield* bounded("reading back what the sink stored", probe.stored(ids))
+      for (const copy of copies) {
+        assert.include(ids, copy.messageId, "the probe answered with a message id it was not asked about")
+        assert.strictEqual(copy.runId, runId, `the copy stored for ${copy.messageId} is not this test's record`)
+      }
+      return new Set(copies.map((copy) => copy.messageId))
+    })
+
+  describe(`${name} (${portName} contract)`, () => {
+    test("stores every record of a write under its message id", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const records = recordsOf(uniqueName, 4)
+        yield* write(records)
+        assert.deepStrictEqual(sorted(yield* storedIds(idsOf(records), uniqueName)), sorted(idsOf(records)))
+      }))
+
+    test("accepts the same records again, alone or with new ones, and stores no other message", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const records = recordsOf(uniqueName, 4)
+        const fresh = recordsOf(uniqueName, 1, 5)
+        yield* write(records)
+        yield* write(records)
+        yield* write([records[0] as SinkRecord, ...fresh])
+        const all = idsOf([...records, ...fresh])
+        assert.deepStrictEqual(sorted(yield* storedIds(all, uniqueName)), sorted(all))
+      }))
+
+    test("treats an empty batch as a no-op", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const records = recordsOf(uniqueName, 2)
+        yield* write([])
+        assert.strictEqual((yield* storedIds(idsOf(records), uniqueName)).size, 0)
+        yield* write(records.slice(0, 1))
+        yield* write([])
+        assert.deepStrictEqual(sorted(yield* storedIds(idsOf(records), uniqueName)), [records[0]?.messageId as string])
+      }))
+
+    test("accepts a record of an event type it does not know", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const unknown = sinkRecord(
+          { event_type: "quota_warning", run_id: uniqueName, message: "Subscription close to its vCPU quota" },
+          { messageId: `${uniqueName}-unknown` },
+        )
+        yield* write([unknown, ...recordsOf(uniqueName, 1)])
+        const stored = yield* storedIds(idsOf(recordsOf(uniqueName, 1)), uniqueName)
+        assert.strictEqual(stored.size, 1)
+      }))
+
+    if (options.faultInjection === true) {
+      const faultTest = (
+        title: string,
+        body: (context: ContractContext) => Effect.Effect<void, unknown, S | SinkProbe | SinkFaultInjection>,
+      ) => contractTest(title, options.makeLayer, body, wait)
+
+      const failingWrite = (records: ReadonlyArray<SinkRecord>, failing: string, kind: "transient" | "permanent") =>
+        Effect.gen(function* () {
+          const faults = yield* SinkFaultInjection
+          yield* faults.failMessages([failing], kind)
+          const error = yield* Effect.flip(write(records)).pipe(
+            Effect.catch(() => Effect.die(new Error(`the write succeeded although ${failing} was made to fail`))),
+          )
+          yield* faults.clear
+          return error
+        })
+
+      /** The failure names the failing record, only records of the batch, each once, and none that was stored. */
+      const expectExactFailure = (
+        error: SinkWriteError,
+        records: ReadonlyArray<SinkRecord>,
+        failing: string,
+        runId: string,
+      ) =>
+        Effect.gen(function* () {
+          const batch = idsOf(records)
+          assert.strictEqual(error._tag, "SinkWriteError")
+          assert.include(error.failedMessageIds, failing)
+          assert.strictEqual(new Set(error.failedMessageIds).size, error.failedMessageIds.length, "ids named twice")
+          for (const id of error.failedMessageIds) assert.include(batch, id, "a failed id is not in the batch")
+          const stored = yield* storedIds(batch, runId)
+          for (const id of error.failedMessageIds) assert.isFalse(stored.has(id), `${id} failed but was stored`)
+          assert.deepStrictEqual(sorted([...stored, ...error.failedMessageIds]), sorted(batch))
+          assert.isNotEmpty(error.message)
+        })
+
+      faultTest("names exactly the records that did not land when the peer rejects some", ({ uniqueName }) =>
+        Effect.gen(function* () {
+          const records = recordsOf(uniqueName, 4)
+          const failing = records[2]?.messageId as string
+          const error = yield* failingWrite(records, failing, "permanent")
+          assert.isFalse(error.transient, "a rejection is not transient")
+          yield* expectExactFailure(error, records, failing, uniqueName)
+        }),
+      )
+
+      faultTest("marks a failure transient when the peer is unavailable", ({ uniqueName }) =>
+        Effect.gen(function* () {
+          const records = recordsOf(uniqueName, 4)
+          const failing = records[1]?.messageId as string
+          const error = yield* failingWrite(records, failing, "transient")
+          assert.isTrue(error.transient, "an unavailable peer is a transient failure")
+          yield* expectExactFailure(error, records, failing, uniqueName)
+        }),
+      )
+
+      faultTest("stores the failed records when they are written again after the fault", ({ uniqueName }) =>
+        Effect.gen(function* () {
+          const records = recordsOf(uniqueName, 4)
+          const error = yield* failingWrite(records, records[0]?.messageId as string, "transient")
+          const retry = records.filter((record) => error.failedMessageIds.includes(record.messageId))
+          yield* write(retry)
+          assert.deepStrictEqual(sorted(yield* storedIds(idsOf(records), uniqueName)), sorted(idsOf(records)))
+        }),
+      )
+    }
+  })
+}
+
+/** The `LogAnalyticsSink` contract suite; call it at the top level of a test file. */
+export const logAnalyticsSinkContract = <E>(name: string, options: SinkContractOptions<LogAnalyticsSink, E>): void =>
+  sinkContract("LogAnalyticsSink", LogAnalyticsSink, name, options)
+
+/** The `ArchiveSink` contract suite; call it at the top level of a test file. */
+export const archiveSinkContract = <E>(name: string, options: SinkContractOptions<ArchiveSink, E>): void =>
+  sinkContract("ArchiveSink", ArchiveSink, name, options)
