@@ -108,6 +108,13 @@ describe("decodeMessageBody", () => {
     expect(fail({ ...seedResourceDeletionFailed, deletion_attempts: -1 })).toMatchObject({ path: "deletion_attempts" })
   })
 
+  it("quotes the offending value, even one JSON cannot write", () => {
+    expect(fail({ ...seedResourceCreated, resource_name: 42 }).message).toBe(
+      'Invalid resource_created event: field "resource_name" is invalid: Expected string, got 42.',
+    )
+    expect(fail({ ...seedResourceCreated, resource_name: 10n }).message).toContain("got 10")
+  })
+
   it("rejects an unparseable timestamp with an example of the expected form", () => {
     const error = fail({ ...seedResourceCreated, timestamp: "yesterday" })
     expect(error).toMatchObject({ path: "timestamp" })

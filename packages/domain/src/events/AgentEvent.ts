@@ -110,7 +110,7 @@ export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotA
   if (v.isWire(json)) return Result.succeed(v.fromWire(json as never))
   const wire = v.decodeWire(json)
   if (Result.isSuccess(wire)) return Result.succeed(v.fromWire(wire.success as never))
-  const { path, problem } = formatIssue(wire.failure)
+  const { path, problem } = formatIssue(wire.failure, json)
   return Result.fail(withoutStackTrace(() => new SchemaViolation({ eventType: eventType as string, path, problem })))
 }
 

@@ -2,16 +2,47 @@ import { SchemaIssue } from "effect"
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
-const pathSegment = (segment: PropertyKey | { readonly key: PropertyKey }): string => {
-  const key = typeof segment === "object" ? segment.key : segment
-  return String(key)
+const MAX_VALUE_LENGTH = 60
+
+const keyOf = (segment: PropertyKey | { readonly key: PropertyKey }): PropertyKey =>
+  typeof segment === "object" ? segment.key : segment
+
+const valueAt = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
+  let value = input
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined
+    value = (value as Record<PropertyKey, unknown>)[key]
+  }
+  return value
 }
 
-/** Reduces a schema issue to its first failure: a dotted wire path and a sentence a person can act on. */
-export const formatIssue = (issue: SchemaIssue.Issue): { readonly path: string; readonly problem: string } => {
+const describe = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    // Not JSON (a bigint, a cycle): only reachable for values built in code, never for a decoded body.
+    return String(value)
+  }
+}
+
+const show = (value: unknown): string => {
+  const text = describe(value)
+  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH)}…` : text
+}
+
+/**
+ * Reduces a schema issue to its first failure: a dotted wire path and a sentence a person can act on, quoting the
+ * offending value from `input` when the schema's message does not already.
+ */
+export const formatIssue = (
+  issue: SchemaIssue.Issue,
+  input: unknown,
+): { readonly path: string; readonly problem: string } => {
   const first = formatter(issue).issues[0]
   if (first === undefined) return { path: "", problem: "does not match the event schema" }
-  const path = (first.path ?? []).map(pathSegment).join(".")
-  const problem = first.message === "Missing key" ? "is required but missing" : `is invalid: ${first.message}`
-  return { path, problem }
+  const keys = (first.path ?? []).map(keyOf)
+  const path = keys.map(String).join(".")
+  if (first.message === "Missing key") return { path, problem: "is required but missing" }
+  const got = first.message.includes(", got ") ? "" : `, got ${show(valueAt(input, keys))}`
+  return { path, problem: `is invalid: ${first.message}${got}` }
 }
