@@ -55,6 +55,21 @@ describe("properties", () => {
     )
   })
 
+  it("decoding never throws when a known event carries arbitrary values in its fields", () => {
+    const fields = ["resource_id", "resource_name", "timestamp", "tags", "deletion_attempts", "details", "severity"]
+    fc.assert(
+      fc.property(
+        fc.constantFrom("resource_created", "resource_deleted", "operation", "error"),
+        fc.dictionary(fc.constantFrom(...fields), fc.anything(), { noNullPrototype: true }),
+        (eventType, values) => {
+          expect(() => decodeMessageBody({ event_type: eventType, ...values })).not.toThrow()
+          expect(() => parseResourceEvents([{ event_type: eventType, ...values }])).not.toThrow()
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
   it("decoding then encoding a valid event gives back the input", () => {
     fc.assert(
       fc.property(validEventJson, (json) => {
