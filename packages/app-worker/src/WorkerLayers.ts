@@ -8,19 +8,27 @@ import {
 import {
   type ArchiveSinkOptions,
   BlobArchiveSink,
+  FileArchiveSink,
+  FileLogAnalyticsSink,
   LogAnalyticsIngestionSink,
   type LogAnalyticsSinkOptions,
   redactedConnectionString,
 } from "@haymaker/adapters-sinks"
-import { Layer } from "effect"
-import type { AzureProfile, ServiceBusTarget, WorkerConfig } from "./config/WorkerConfig.ts"
-import type { LocalStack } from "./local/LocalStack.ts"
+import { Console, Effect, Layer } from "effect"
+import type { ServiceBusTarget, WorkerConfig } from "./config/WorkerConfig.ts"
+import { type LocalBus, type LocalSinkPeers, startLocalBus, startLocalSinkPeers } from "./local/LocalStack.ts"
 
-/** Where the adapters connect, whichever profile produced it. */
+/** Where the adapters write, whichever way the configuration chose. */
+export type SinkEndpoints =
+  | { readonly _tag: "Ingestion"; readonly logAnalytics: LogAnalyticsSinkOptions; readonly archive: ArchiveSinkOptions }
+  | { readonly _tag: "Filesystem"; readonly directory: string }
+
 export interface Endpoints {
   readonly serviceBus: ServiceBusConnection
-  readonly logAnalytics: LogAnalyticsSinkOptions
-  readonly archive: ArchiveSinkOptions
+  readonly sinks: SinkEndpoints
+  /** The peers started in-process, when the configuration asked for local ones. */
+  readonly localBus: LocalBus | undefined
+  readonly localSinks: LocalSinkPeers | undefined
 }
 
 export const serviceBusConnection = (target: ServiceBusTarget): ServiceBusConnection =>
@@ -28,34 +36,74 @@ export const serviceBusConnection = (target: ServiceBusTarget): ServiceBusConnec
     ? connectionString(target.connectionString)
     : namespace(target.fullyQualifiedNamespace)
 
-export const azureEndpoints = (profile: AzureProfile): Endpoints => ({
-  serviceBus: serviceBusConnection(profile.serviceBus),
-  logAnalytics: profile.logAnalytics,
-  archive: profile.archive,
+export const localSinkEndpoints = (peers: LocalSinkPeers): SinkEndpoints => ({
+  _tag: "Ingestion",
+  logAnalytics: {
+    endpoint: peers.logsIngestionEndpoint,
+    dataCollectionRuleId: peers.dataCollectionRuleId,
+    credential: peers.credential,
+    trustedCa: peers.logsIngestionCa,
+  },
+  archive: { connectionString: redactedConnectionString(peers.blobConnectionString) },
 })
 
-export const localEndpoints = (stack: LocalStack): Endpoints => ({
-  serviceBus: connectionString(stack.serviceBusConnectionString),
-  logAnalytics: {
-    endpoint: stack.logsIngestionEndpoint,
-    dataCollectionRuleId: stack.dataCollectionRuleId,
-    credential: stack.credential,
-    trustedCa: stack.logsIngestionCa,
-  },
-  archive: { connectionString: redactedConnectionString(stack.blobConnectionString) },
+/**
+ * The endpoints of the configuration. Local parts (the emulator; Azurite and the Logs Ingestion server) are started
+ * for the surrounding scope, and their connection settings printed so any agent on this machine can publish.
+ */
+export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (config: WorkerConfig) {
+  const localBus =
+    config.bus._tag === "LocalEmulator"
+      ? yield* startLocalBus({ topic: config.topic, subscription: config.subscription })
+      : undefined
+  const localSinks = config.sinks._tag === "LocalPeers" ? yield* startLocalSinkPeers() : undefined
+  const lines: Array<string> = []
+  if (localBus !== undefined) {
+    lines.push(
+      `  Service Bus (emulator):  ${localBus.connectionString}`,
+      `  topic / subscription:    ${config.topic} / ${config.subscription}`,
+    )
+  }
+  if (localSinks !== undefined) {
+    lines.push(
+      `  Blob Storage (Azurite):  ${localSinks.blobConnectionString}`,
+      `  Logs Ingestion endpoint: ${localSinks.logsIngestionEndpoint} (rule ${localSinks.dataCollectionRuleId})`,
+    )
+  }
+  if (lines.length > 0) yield* Console.log(["Local peers on 127.0.0.1:", ...lines].join("\n"))
+  const sinks: SinkEndpoints =
+    config.sinks._tag === "Azure"
+      ? { _tag: "Ingestion", logAnalytics: config.sinks.logAnalytics, archive: config.sinks.archive }
+      : config.sinks._tag === "Filesystem"
+        ? { _tag: "Filesystem", directory: config.sinks.directory }
+        : localSinkEndpoints(localSinks as LocalSinkPeers)
+  return {
+    serviceBus:
+      localBus === undefined
+        ? serviceBusConnection(config.bus as ServiceBusTarget)
+        : connectionString(localBus.connectionString),
+    sinks,
+    localBus,
+    localSinks,
+  } satisfies Endpoints
 })
 
 /** Both sinks of the dual write. */
-export const sinksLayer = (endpoints: Endpoints) =>
-  Layer.mergeAll(LogAnalyticsIngestionSink.layer(endpoints.logAnalytics), BlobArchiveSink.layer(endpoints.archive))
+export const sinksLayer = (sinks: SinkEndpoints) =>
+  sinks._tag === "Filesystem"
+    ? Layer.mergeAll(
+        FileLogAnalyticsSink.layer({ directory: sinks.directory }),
+        FileArchiveSink.layer({ directory: sinks.directory }),
+      )
+    : Layer.mergeAll(LogAnalyticsIngestionSink.layer(sinks.logAnalytics), BlobArchiveSink.layer(sinks.archive))
 
-export const subscriptionLayer = (config: WorkerConfig, endpoints: Endpoints) =>
+export const subscriptionLayer = (config: WorkerConfig, serviceBus: ServiceBusConnection) =>
   ServiceBusEventSubscription.layer({
-    connection: endpoints.serviceBus,
+    connection: serviceBus,
     topicName: config.topic,
     subscriptionName: config.subscription,
     concurrency: config.concurrency,
   })
 
-export const publisherLayer = (config: WorkerConfig, endpoints: Endpoints) =>
-  ServiceBusEventPublisher.layer({ connection: endpoints.serviceBus, topicName: config.topic })
+export const publisherLayer = (config: WorkerConfig, serviceBus: ServiceBusConnection) =>
+  ServiceBusEventPublisher.layer({ connection: serviceBus, topicName: config.topic })

@@ -1,10 +1,9 @@
-import { Console, Deferred, Effect, Fiber, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer } from "effect"
 import type { WorkerConfig } from "./config/WorkerConfig.ts"
 import { type Readiness, startOpsServer } from "./http/OpsServer.ts"
-import { startLocalStack } from "./local/LocalStack.ts"
 import type { BatchOutcome } from "./pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions, type WorkerTotals } from "./pipeline/Worker.ts"
-import { azureEndpoints, type Endpoints, localEndpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts"
+import { type Endpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts"
 
 export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
   batchSize: config.batchSize,
@@ -12,22 +11,6 @@ export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
   batchConcurrency: config.batchConcurrency,
   invalidMessages: config.invalidMessages,
   sinkRetry: { budgetMs: config.sinkRetryBudgetMs, initialDelayMs: 250, maxDelayMs: 5_000 },
-})
-
-/** The endpoints of the configured profile; the local profile starts its peers for the surrounding scope. */
-export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (config: WorkerConfig) {
-  if (config.profile._tag === "Azure") return azureEndpoints(config.profile)
-  const stack = yield* startLocalStack({ topic: config.topic, subscription: config.subscription })
-  yield* Console.log(
-    [
-      "Local profile: no Azure settings given, so the worker runs against local peers on 127.0.0.1.",
-      `  Service Bus (emulator):  ${stack.serviceBusConnectionString}`,
-      `  topic / subscription:    ${config.topic} / ${config.subscription}`,
-      `  Blob Storage (Azurite):  ${stack.blobConnectionString}`,
-      `  Logs Ingestion endpoint: ${stack.logsIngestionEndpoint} (rule ${stack.dataCollectionRuleId})`,
-    ].join("\n"),
-  )
-  return localEndpoints(stack)
 })
 
 /**
@@ -42,7 +25,9 @@ export const runWorkerService = Effect.fn("Worker.service")(function* (
   const readiness: Readiness = { ready: false }
   const ops = yield* startOpsServer(config.httpHost, config.httpPort, readiness)
   yield* Effect.logInfo(`metrics and probes on ${ops.url}/metrics, /healthz, /readyz`)
-  const services = yield* Layer.build(Layer.mergeAll(sinksLayer(endpoints), subscriptionLayer(config, endpoints)))
+  const services = yield* Layer.build(
+    Layer.mergeAll(sinksLayer(endpoints.sinks), subscriptionLayer(config, endpoints.serviceBus)),
+  )
   const stop = yield* Deferred.make<void>()
   // Detached so that interrupting the main fiber does not cut a batch short: the finalizer below drains it.
   const worker = yield* runWorker(workerOptions(config), stop, onBatch).pipe(

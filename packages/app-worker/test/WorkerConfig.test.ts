@@ -16,7 +16,8 @@ describe("loadWorkerConfig", () => {
   it.effect("an empty environment selects the local profile with the documented defaults", () =>
     Effect.gen(function* () {
       const config = yield* loadWorkerConfig({})
-      expect(config.profile).toEqual({ _tag: "Local" })
+      expect(config.bus).toEqual({ _tag: "LocalEmulator" })
+      expect(config.sinks).toEqual({ _tag: "LocalPeers" })
       expect(config.topic).toBe("agent-logs")
       expect(config.subscription).toBe("orchestrator-sub")
       expect(config.batchSize).toBe(100)
@@ -36,12 +37,11 @@ describe("loadWorkerConfig", () => {
         HAYMAKER_ARCHIVE_ACCOUNT_URL: "https://haymaker.blob.core.windows.net",
         HAYMAKER_WORKER_BATCH_SIZE: "250",
       })
-      expect(config.profile._tag).toBe("Azure")
-      if (config.profile._tag !== "Azure") return
-      expect(config.profile.serviceBus._tag).toBe("ConnectionString")
-      if (config.profile.serviceBus._tag === "ConnectionString") {
-        expect(Redacted.value(config.profile.serviceBus.connectionString)).toBe(secret)
-        expect(String(config.profile.serviceBus.connectionString)).not.toContain("s3cr3t")
+      expect(config.sinks._tag).toBe("Azure")
+      expect(config.bus._tag).toBe("ConnectionString")
+      if (config.bus._tag === "ConnectionString") {
+        expect(Redacted.value(config.bus.connectionString)).toBe(secret)
+        expect(String(config.bus.connectionString)).not.toContain("s3cr3t")
       }
       expect(JSON.stringify(config)).not.toContain("s3cr3t")
       expect(config.batchSize).toBe(250)
@@ -62,11 +62,26 @@ describe("loadWorkerConfig", () => {
       expect(text).toContain("HAYMAKER_WORKER_CONCURRENCY")
       expect(text).toContain("HAYMAKER_INVALID_MESSAGES")
       expect(text).toContain("HAYMAKER_HTTP_PORT: expected a value between 1 and 65535")
-      expect(text).toContain("HAYMAKER_SERVICEBUS_CONNECTION_STRING or HAYMAKER_SERVICEBUS_NAMESPACE")
       expect(text).toContain("HAYMAKER_LOGS_DCR_IMMUTABLE_ID: missing")
       expect(text).toContain("HAYMAKER_ARCHIVE_CONNECTION_STRING")
-      expect(error.problems.length).toBeGreaterThanOrEqual(7)
+      expect(error.problems).toHaveLength(6)
       expect(Runtime.getErrorExitCode(error)).toBe(2)
+    }),
+  )
+
+  it.effect("an Azure Service Bus needs sinks: Azure ones, or the filesystem when asked for", () =>
+    Effect.gen(function* () {
+      const bus = { HAYMAKER_SERVICEBUS_NAMESPACE: "haymaker.servicebus.windows.net" }
+      const error = yield* failure(bus)
+      expect(error.problems).toHaveLength(1)
+      expect(error.message).toContain("the sinks are required with an Azure Service Bus")
+      const config = yield* loadWorkerConfig({
+        ...bus,
+        HAYMAKER_SINKS: "filesystem",
+        HAYMAKER_LOCAL_SINK_DIR: "/tmp/x",
+      })
+      expect(config.bus).toEqual({ _tag: "Namespace", fullyQualifiedNamespace: "haymaker.servicebus.windows.net" })
+      expect(config.sinks).toEqual({ _tag: "Filesystem", directory: "/tmp/x" })
     }),
   )
 

@@ -27,7 +27,8 @@ export const demoCommand = Command.make(
       // The demo always runs locally, on ephemeral ports, quietly unless asked otherwise.
       const config = {
         ...loaded,
-        profile: { _tag: "Local" } as const,
+        bus: { _tag: "LocalEmulator" } as const,
+        sinks: { _tag: "LocalPeers" } as const,
         httpHost: "127.0.0.1",
         httpPort: 0,
         batchWaitMs: Math.min(loaded.batchWaitMs, 50),

@@ -2,7 +2,8 @@ import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { loadWorkerConfig } from "../config/WorkerConfig.ts"
 import { observabilityLayer } from "../Observability.ts"
-import { resolveEndpoints, runWorkerService } from "../runWorkerService.ts"
+import { runWorkerService } from "../runWorkerService.ts"
+import { resolveEndpoints } from "../WorkerLayers.ts"
 
 /** `haymaker-worker run`: the orchestrator subscriber, until SIGTERM/SIGINT. */
 export const runCommand = Command.make("run", {}, () =>
@@ -17,6 +18,6 @@ export const runCommand = Command.make("run", {}, () =>
   }),
 ).pipe(
   Command.withDescription(
-    "Subscribe, parse, dual-write to Log Analytics and Blob Storage, settle. Without Azure settings it starts the local profile (emulator, Azurite, local Logs Ingestion server) and prints their connection strings.",
+    "Subscribe, parse, dual-write to Log Analytics and Blob Storage, settle. Without Azure settings it starts local peers (emulator, Azurite, local Logs Ingestion server) and prints their connection strings.",
   ),
 )

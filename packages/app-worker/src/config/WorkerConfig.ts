@@ -15,21 +15,25 @@ export type ServiceBusTarget =
   | { readonly _tag: "ConnectionString"; readonly connectionString: Redacted.Redacted<string> }
   | { readonly _tag: "Namespace"; readonly fullyQualifiedNamespace: string }
 
-export interface AzureProfile {
-  readonly _tag: "Azure"
-  readonly serviceBus: ServiceBusTarget
-  /** Validated settings of the sinks, passed as they are to the adapters' layers. */
-  readonly logAnalytics: LogAnalyticsSinkOptions
-  readonly archive: ArchiveSinkOptions
-}
+/** The bus the worker reads: Azure (or any broker given by connection string), or the in-process emulator. */
+export type BusTarget = ServiceBusTarget | { readonly _tag: "LocalEmulator" }
 
-/** No Azure settings at all: the emulator, Azurite and the local Logs Ingestion server, on loopback. */
-export interface LocalProfile {
-  readonly _tag: "Local"
-}
+/** Where the dual write goes. */
+export type SinkTarget =
+  /** Log Analytics (Logs Ingestion API) and Blob Storage; settings validated by the adapters' own schemas. */
+  | {
+      readonly _tag: "Azure"
+      readonly logAnalytics: LogAnalyticsSinkOptions
+      readonly archive: ArchiveSinkOptions
+    }
+  /** JSON lines under a folder: `log-analytics/` and `archive/`. */
+  | { readonly _tag: "Filesystem"; readonly directory: string }
+  /** Azurite and the local HTTPS Logs Ingestion server, started in-process, so the real SDKs do the writing. */
+  | { readonly _tag: "LocalPeers" }
 
 export interface WorkerConfig {
-  readonly profile: AzureProfile | LocalProfile
+  readonly bus: BusTarget
+  readonly sinks: SinkTarget
   readonly topic: string
   readonly subscription: string
   /** Messages held (received, not yet settled) at most. */
@@ -51,10 +55,8 @@ export interface WorkerConfig {
 const serviceBusPrefix = "HAYMAKER_SERVICEBUS_"
 const logsPrefix = "HAYMAKER_LOGS_"
 const archivePrefix = "HAYMAKER_ARCHIVE_"
-/** Variables that name a place in Azure; without any of them the worker runs the local profile. */
-const azureVariables = [
-  `${serviceBusPrefix}CONNECTION_STRING`,
-  `${serviceBusPrefix}NAMESPACE`,
+const busVariables = [`${serviceBusPrefix}CONNECTION_STRING`, `${serviceBusPrefix}NAMESPACE`]
+const azureSinkVariables = [
   `${logsPrefix}INGESTION_ENDPOINT`,
   `${logsPrefix}DCR_IMMUTABLE_ID`,
   `${archivePrefix}CONNECTION_STRING`,
@@ -157,13 +159,30 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     Option.none<string>(),
   )
 
-  const profile = azureVariables.some((name) => (env[name] ?? "") !== "")
-    ? yield* readAzureProfile(provider, problems)
-    : ({ _tag: "Local" } as const)
+  const isSet = (name: string) => (env[name] ?? "") !== ""
+  const externalBus = busVariables.some(isSet)
+  const bus: BusTarget | undefined = externalBus
+    ? yield* readServiceBusTarget(provider, problems, "")
+    : { _tag: "LocalEmulator" }
+  const sinkKind = yield* read(
+    provider,
+    problems,
+    "HAYMAKER_SINKS",
+    Config.option(Config.Literals(["azure", "filesystem", "local"], "HAYMAKER_SINKS")),
+    Option.none(),
+  )
+  const sinks = yield* readSinkTarget(
+    provider,
+    problems,
+    Option.getOrElse(sinkKind, () => (azureSinkVariables.some(isSet) ? "azure" : externalBus ? "required" : "local")),
+  )
 
-  if (problems.length > 0 || profile === undefined) return yield* new WorkerConfigError({ problems })
+  if (problems.length > 0 || bus === undefined || sinks === undefined) {
+    return yield* new WorkerConfigError({ problems })
+  }
   return {
-    profile,
+    bus,
+    sinks,
     topic,
     subscription,
     concurrency,
@@ -213,7 +232,7 @@ const readServiceBusTarget = Effect.fnUntraced(function* (
     return { _tag: "Namespace", fullyQualifiedNamespace: namespace.value } satisfies ServiceBusTarget
   }
   problems.push(
-    `${serviceBusPrefix}CONNECTION_STRING or ${serviceBusPrefix}NAMESPACE: one is required ${requiredBecause}`,
+    `${serviceBusPrefix}CONNECTION_STRING or ${serviceBusPrefix}NAMESPACE: one is required${requiredBecause}`,
   )
   return undefined
 })
@@ -233,7 +252,7 @@ export const loadBusConfig = Effect.fn("WorkerConfig.loadBus")(function* (
   const serviceBus = yield* readServiceBusTarget(
     provider,
     problems,
-    "(use the connection string that `haymaker-worker run` prints for the local profile)",
+    " (use the connection string that `haymaker-worker run` prints for the local profile)",
   )
   const topic = yield* read(
     provider,
@@ -253,26 +272,44 @@ export const loadBusConfig = Effect.fn("WorkerConfig.loadBus")(function* (
   return { serviceBus, topic, subscription } satisfies BusConfig
 })
 
-const readAzureProfile = Effect.fnUntraced(function* (
+const readSinkTarget = Effect.fnUntraced(function* (
   provider: ConfigProvider.ConfigProvider,
   problems: Array<string>,
+  kind: "azure" | "filesystem" | "local" | "required",
 ) {
-  const before = problems.length
-  const serviceBus = yield* readServiceBusTarget(provider, problems, "when Azure settings are given")
-
-  const logsRaw = yield* read(provider, problems, `${logsPrefix}*`, logAnalyticsSettingsConfig, undefined)
-  const logsValid = logsRaw !== undefined && (yield* valid(problems, resolveLogAnalyticsSettings(logsRaw)))
-  const archiveRaw = yield* read(provider, problems, `${archivePrefix}*`, archiveSettingsConfig, undefined)
-  const archiveValid = archiveRaw !== undefined && (yield* valid(problems, resolveArchiveSettings(archiveRaw)))
-
-  if (problems.length > before || serviceBus === undefined || !logsValid || !archiveValid) return undefined
-  return {
-    _tag: "Azure",
-    serviceBus,
-    // Validated just above by the adapters' own schemas.
-    logAnalytics: logsRaw as unknown as LogAnalyticsSinkOptions,
-    archive: archiveRaw as unknown as ArchiveSinkOptions,
-  } satisfies AzureProfile
+  switch (kind) {
+    case "local":
+      return { _tag: "LocalPeers" } satisfies SinkTarget
+    case "filesystem": {
+      const directory = yield* read(
+        provider,
+        problems,
+        "HAYMAKER_LOCAL_SINK_DIR",
+        Config.String("HAYMAKER_LOCAL_SINK_DIR").pipe(Config.withDefault(".haymaker/sinks")),
+        ".haymaker/sinks",
+      )
+      return { _tag: "Filesystem", directory } satisfies SinkTarget
+    }
+    case "required":
+      problems.push(
+        `${logsPrefix}INGESTION_ENDPOINT, ${logsPrefix}DCR_IMMUTABLE_ID and ${archivePrefix}CONNECTION_STRING or ${archivePrefix}ACCOUNT_URL: the sinks are required with an Azure Service Bus (or set HAYMAKER_SINKS=filesystem)`,
+      )
+      return undefined
+    case "azure": {
+      const before = problems.length
+      const logsRaw = yield* read(provider, problems, `${logsPrefix}*`, logAnalyticsSettingsConfig, undefined)
+      const logsValid = logsRaw !== undefined && (yield* valid(problems, resolveLogAnalyticsSettings(logsRaw)))
+      const archiveRaw = yield* read(provider, problems, `${archivePrefix}*`, archiveSettingsConfig, undefined)
+      const archiveValid = archiveRaw !== undefined && (yield* valid(problems, resolveArchiveSettings(archiveRaw)))
+      if (problems.length > before || !logsValid || !archiveValid) return undefined
+      return {
+        _tag: "Azure",
+        // Validated just above by the adapters' own schemas.
+        logAnalytics: logsRaw as unknown as LogAnalyticsSinkOptions,
+        archive: archiveRaw as unknown as ArchiveSinkOptions,
+      } satisfies SinkTarget
+    }
+  }
 })
 
 const valid = <A>(

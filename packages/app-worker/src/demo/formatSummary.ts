@@ -1,6 +1,5 @@
 import { ResourceLedger } from "@haymaker/domain"
 import type { DeadLetter } from "../deadLetters/DeadLetterQueue.ts"
-import type { LocalStack } from "../local/LocalStack.ts"
 
 export interface DemoSummary {
   readonly published: number
@@ -13,7 +12,7 @@ export interface DemoSummary {
   readonly archivedBlobs: number
   readonly deadLetters: ReadonlyArray<DeadLetter>
   readonly outputDir: string
-  readonly stack: Pick<LocalStack, "serviceBusConnectionString" | "blobEndpoint" | "logsIngestionEndpoint">
+  readonly endpoints: { readonly serviceBus: string; readonly blob: string; readonly logsIngestion: string }
 }
 
 const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
@@ -72,8 +71,8 @@ export const formatSummary = (summary: DemoSummary): string => {
         ),
     "",
     "Where the outputs are",
-    `  Log Analytics rows:   ${summary.resourceRows} resource rows, ${summary.logRows} agent log rows (local Logs Ingestion server ${summary.stack.logsIngestionEndpoint})`,
-    `  Blob archive:         ${summary.archivedBlobs} archived messages (Azurite ${summary.stack.blobEndpoint})`,
+    `  Log Analytics rows:   ${summary.resourceRows} resource rows, ${summary.logRows} agent log rows (local Logs Ingestion server ${summary.endpoints.logsIngestion})`,
+    `  Blob archive:         ${summary.archivedBlobs} archived messages (Azurite ${summary.endpoints.blob})`,
     `  Copies on disk:       ${summary.outputDir}/{log-analytics/*.jsonl, archive.jsonl, dead-letters.jsonl}`,
     "  (the local peers live only while the demo runs; `haymaker-worker run` keeps them up)",
   ].join("\n")

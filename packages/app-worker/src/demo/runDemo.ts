@@ -16,9 +16,8 @@ import { sampleRun } from "@haymaker/domain/fixtures"
 import { Clock, DateTime, Effect, Fiber, Result } from "effect"
 import type { WorkerConfig } from "../config/WorkerConfig.ts"
 import { peekDeadLetters } from "../deadLetters/DeadLetterQueue.ts"
-import { startLocalStack } from "../local/LocalStack.ts"
 import { runWorkerService } from "../runWorkerService.ts"
-import { localEndpoints } from "../WorkerLayers.ts"
+import { resolveEndpoints } from "../WorkerLayers.ts"
 import { formatSummary } from "./formatSummary.ts"
 import { generateRunEvents, invalidBodies } from "./generateEvents.ts"
 
@@ -41,8 +40,10 @@ const decodeAll = (events: ReadonlyArray<JsonObject>): Array<AgentEvent> =>
  * what landed in Log Analytics, the archive and the dead-letter queue, writes it under `outputDir` and summarises.
  */
 export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, options: DemoOptions) {
-  const stack = yield* startLocalStack({ topic: config.topic, subscription: config.subscription })
-  const endpoints = localEndpoints(stack)
+  const endpoints = yield* resolveEndpoints(config)
+  const bus = endpoints.localBus
+  const peers = endpoints.localSinks
+  if (bus === undefined || peers === undefined) return yield* Effect.die("the demo runs on local peers only")
   let settled = 0
   const worker = yield* runWorkerService(config, endpoints, (_, totals) =>
     Effect.sync(() => {
@@ -57,7 +58,7 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   )
   // Broken agents do not use our publisher: send their bodies with the raw SDK, as they would.
   const client = yield* Effect.acquireRelease(
-    Effect.sync(() => new ServiceBusClient(stack.serviceBusConnectionString)),
+    Effect.sync(() => new ServiceBusClient(bus.connectionString)),
     (c) => Effect.promise(() => c.close()),
   )
   yield* Effect.promise(() =>
@@ -70,9 +71,9 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
   yield* Fiber.interrupt(worker)
 
-  const resourceRows = stack.logsIngestion.rows(ResourcesStream.stream)
-  const logRows = stack.logsIngestion.rows(AgentLogsStream.stream)
-  const archived = yield* Effect.promise(() => readArchive(stack.blobConnectionString))
+  const resourceRows = peers.logsIngestion.rows(ResourcesStream.stream)
+  const logRows = peers.logsIngestion.rows(AgentLogsStream.stream)
+  const archived = yield* Effect.promise(() => readArchive(peers.blobConnectionString))
   const deadLetters = yield* peekDeadLetters(client, config.topic, config.subscription)
 
   const now = yield* DateTime.now
@@ -100,7 +101,11 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
     archivedBlobs: archived.length,
     deadLetters,
     outputDir,
-    stack,
+    endpoints: {
+      serviceBus: bus.connectionString,
+      blob: peers.blobEndpoint,
+      logsIngestion: peers.logsIngestionEndpoint,
+    },
   })
 })
 

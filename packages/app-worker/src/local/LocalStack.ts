@@ -13,7 +13,7 @@ import { Effect } from "effect"
 /** The local rule id: any `dcr-` + 32 hex digits works against the local server, this one is easy to recognise. */
 export const localDataCollectionRuleId = "dcr-00000000000000000000000000000001"
 
-export interface LocalStackOptions {
+export interface LocalBusOptions {
   readonly topic: string
   readonly subscription: string
   /** Lock duration of the local subscription (ISO-8601), long enough for sink retries. */
@@ -21,9 +21,12 @@ export interface LocalStackOptions {
   readonly maxDeliveryCount?: number
 }
 
-export interface LocalStack {
+export interface LocalBus {
   /** Works with `new ServiceBusClient(...)` from any agent on this machine. */
-  readonly serviceBusConnectionString: string
+  readonly connectionString: string
+}
+
+export interface LocalSinkPeers {
   readonly blobConnectionString: string
   readonly blobEndpoint: string
   readonly logsIngestionEndpoint: string
@@ -35,12 +38,8 @@ export interface LocalStack {
   readonly azurite: AzuritePeer
 }
 
-/**
- * The local profile's peers, all on 127.0.0.1 with ephemeral ports: the Service Bus emulator in-process with the
- * topic and subscription, Azurite, and the HTTPS Logs Ingestion server validating rows against the shipped stream
- * declarations. Stopped with the surrounding scope.
- */
-export const startLocalStack = Effect.fn("LocalStack.start")(function* (options: LocalStackOptions) {
+/** The Service Bus emulator in-process on 127.0.0.1 (ephemeral port) with the topic and subscription. */
+export const startLocalBus = Effect.fn("LocalStack.bus")(function* (options: LocalBusOptions) {
   const emulator = yield* Effect.acquireRelease(
     Effect.promise(() =>
       startEmulator({
@@ -76,6 +75,14 @@ export const startLocalStack = Effect.fn("LocalStack.start")(function* (options:
     ),
     (running) => Effect.promise(() => running.close()),
   )
+  return { connectionString: emulator.connectionString } satisfies LocalBus
+})
+
+/**
+ * Azurite and the HTTPS Logs Ingestion server (validating rows against the shipped stream declarations), on
+ * 127.0.0.1 with ephemeral ports, so the real SDKs do the writing. Stopped with the surrounding scope.
+ */
+export const startLocalSinkPeers = Effect.fn("LocalStack.sinks")(function* () {
   const [azurite, logsIngestion] = yield* Effect.all(
     [
       azuriteScoped(),
@@ -86,7 +93,6 @@ export const startLocalStack = Effect.fn("LocalStack.start")(function* (options:
     { concurrency: 2 },
   )
   return {
-    serviceBusConnectionString: emulator.connectionString,
     blobConnectionString: azurite.connectionString,
     blobEndpoint: azurite.blobEndpoint,
     logsIngestionEndpoint: logsIngestion.endpoint,
@@ -95,5 +101,5 @@ export const startLocalStack = Effect.fn("LocalStack.start")(function* (options:
     credential: staticTokenCredential(),
     logsIngestion,
     azurite,
-  } satisfies LocalStack
+  } satisfies LocalSinkPeers
 })
