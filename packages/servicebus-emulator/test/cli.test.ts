@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+import { namespaceConfig, newClient } from "./support.ts"
+
+const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url))
+
+interface Ready {
+  readonly connectionString: string
+  readonly port: number
+  readonly httpPort: number
+}
+
+const started: Array<ChildProcess> = []
+
+const run = (args: ReadonlyArray<string>): ChildProcess => {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+  started.push(child)
+  return child
+}
+
+const firstLine = (child: ChildProcess): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    lines.once("line", (line) => {
+      lines.close()
+      resolve(line)
+    })
+    child.once("exit", (code) => reject(new Error(`the CLI exited with ${code} before printing a line`)))
+  })
+
+const exit = (child: ChildProcess): Promise<{ code: number | null; stderr: string }> =>
+  new Promise((resolve) => {
+    let stderr = ""
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8")
+    })
+    child.once("exit", (code) => resolve({ code, stderr }))
+  })
+
+describe("servicebus-emulator CLI", () => {
+  afterAll(() => {
+    for (const child of started) if (child.exitCode === null) child.kill("SIGKILL")
+  })
+
+  it("prints its connection string and ports, serves /health and the SDK, and stops on SIGTERM", async () => {
+    const child = run(["--port", "0", "--http-port", "0", "--log-level", "warn"])
+    const exited = exit(child)
+    const ready = JSON.parse(await firstLine(child)) as Ready
+    expect(ready.port).toBeGreaterThan(0)
+    expect(ready.httpPort).toBeGreaterThan(0)
+    expect(ready.connectionString).toContain(`Endpoint=sb://127.0.0.1:${ready.port};`)
+
+    const health = await fetch(`http://127.0.0.1:${ready.httpPort}/health`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toMatchObject({ status: "healthy", amqpPort: ready.port, topics: 1 })
+    expect((await fetch(`http://127.0.0.1:${ready.httpPort}/nope`)).status).toBe(404)
+
+    const client = newClient(ready.connectionString)
+    await client.createSender("agent-logs").sendMessages({ body: { event_type: "resource_created" } })
+    const receiver = client.createReceiver("agent-logs", "orchestrator-sub", { receiveMode: "receiveAndDelete" })
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 })
+    expect(message?.body).toEqual({ event_type: "resource_created" })
+    await client.close()
+
+    child.kill("SIGTERM")
+    expect((await exited).code).toBe(0)
+  })
+
+  it("loads --config and refuses an invalid one naming the bad field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-emulator-cli-"))
+    const good = join(dir, "good.json")
+    writeFileSync(good, JSON.stringify(namespaceConfig({ Queues: [{ Name: "from-file" }] })))
+    const child = run(["--config", good, "--port", "0", "--http-port", "0", "--log-level", "silent"])
+    const exited = exit(child)
+    const ready = JSON.parse(await firstLine(child)) as Ready
+    const client = newClient(ready.connectionString)
+    await client.createSender("from-file").sendMessages({ body: "hi" })
+    expect((await client.createReceiver("from-file").peekMessages(1)).map((m) => m.body)).toEqual(["hi"])
+    await client.close()
+    child.kill("SIGTERM")
+    expect((await exited).code).toBe(0)
+
+    const bad = join(dir, "bad.json")
+    writeFileSync(
+      bad,
+      JSON.stringify(namespaceConfig({ Queues: [{ Name: "q", Properties: { LockDuration: "one minute" } }] })),
+    )
+    const refused = await exit(run(["--config", bad, "--port", "0", "--http-port", "0"]))
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain("UserConfig.Namespaces[0].Queues[0].Properties.LockDuration")
+    expect(refused.stderr).toContain(bad)
+  })
+
+  it("rejects unknown flags", async () => {
+    const result = await exit(run(["--prot", "1"]))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("--prot")
+  })
+})

@@ -1,0 +1,97 @@
+import type { ServiceBusClient } from "@azure/service-bus"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RunningEmulator, startEmulator } from "../src/index.ts"
+import { namespaceConfig, newClient, sleep } from "./support.ts"
+
+const config = namespaceConfig({
+  Queues: [
+    { Name: "dead-lettering", Properties: { DeadLetteringOnMessageExpiration: true } },
+    { Name: "dropping", Properties: { DeadLetteringOnMessageExpiration: false } },
+    { Name: "short-lived", Properties: { DefaultMessageTimeToLive: "PT0.3S", DeadLetteringOnMessageExpiration: true } },
+    { Name: "locked-expiry", Properties: { DeadLetteringOnMessageExpiration: true, LockDuration: "PT1S" } },
+  ],
+  Topics: [
+    {
+      Name: "feed",
+      Properties: { DefaultMessageTimeToLive: "PT0.3S" },
+      Subscriptions: [{ Name: "archive", Properties: { DeadLetteringOnMessageExpiration: true } }],
+    },
+  ],
+})
+
+describe("message time to live", () => {
+  let emulator: RunningEmulator
+  let client: ServiceBusClient
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ config })
+    client = newClient(emulator.connectionString)
+  })
+
+  afterAll(async () => {
+    await client?.close()
+    await emulator?.close()
+  })
+
+  it("dead-letters an expired message when DeadLetteringOnMessageExpiration is on", async () => {
+    await client.createSender("dead-lettering").sendMessages({ body: "stale", timeToLive: 300 })
+    await sleep(600)
+    const receiver = client.createReceiver("dead-lettering")
+    expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([])
+    const deadLetters = client.createReceiver("dead-lettering", {
+      subQueueType: "deadLetter",
+      receiveMode: "receiveAndDelete",
+    })
+    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 2000 })
+    expect(dead?.body).toBe("stale")
+    expect(dead?.deadLetterReason).toBe("TTLExpiredException")
+    expect(dead?.timeToLive).toBe(300)
+  })
+
+  it("drops an expired message when DeadLetteringOnMessageExpiration is off", async () => {
+    const sender = client.createSender("dropping")
+    await sender.sendMessages([{ body: "gone", timeToLive: 300 }, { body: "kept" }])
+    await sleep(600)
+    const receiver = client.createReceiver("dropping", { receiveMode: "receiveAndDelete" })
+    expect((await receiver.peekMessages(10)).map((m) => m.body)).toEqual(["kept"])
+    expect((await receiver.receiveMessages(5, { maxWaitTimeInMs: 300 })).map((m) => m.body)).toEqual(["kept"])
+    const deadLetters = client.createReceiver("dropping", { subQueueType: "deadLetter" })
+    expect(await deadLetters.peekMessages(10)).toEqual([])
+  })
+
+  it("applies the entity's DefaultMessageTimeToLive when it is shorter than the message's", async () => {
+    await client.createSender("short-lived").sendMessages({ body: "default ttl", timeToLive: 60_000 })
+    await sleep(600)
+    const deadLetters = client.createReceiver("short-lived", {
+      subQueueType: "deadLetter",
+      receiveMode: "receiveAndDelete",
+    })
+    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 2000 })
+    expect(dead?.body).toBe("default ttl")
+    expect(dead?.deadLetterReason).toBe("TTLExpiredException")
+  })
+
+  it("applies the topic's DefaultMessageTimeToLive to subscriptions", async () => {
+    await client.createSender("feed").sendMessages({ body: "news" })
+    await sleep(600)
+    expect(await client.createReceiver("feed", "archive").peekMessages(5)).toEqual([])
+    const deadLetters = client.createReceiver("feed", "archive", {
+      subQueueType: "deadLetter",
+      receiveMode: "receiveAndDelete",
+    })
+    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 2000 })
+    expect(dead?.body).toBe("news")
+  })
+
+  it("does not expire a locked message before its lock is released", async () => {
+    await client.createSender("locked-expiry").sendMessages({ body: "in progress", timeToLive: 300 })
+    const receiver = client.createReceiver("locked-expiry", { maxAutoLockRenewalDurationInMs: 0 })
+    const [message] = await receiver.receiveMessages(1)
+    if (message === undefined) throw new Error("expected a message")
+    await sleep(500)
+    // Still locked (LockDuration 1 s) although its TTL passed: completing it works.
+    await receiver.completeMessage(message)
+    const deadLetters = client.createReceiver("locked-expiry", { subQueueType: "deadLetter" })
+    expect(await deadLetters.peekMessages(5)).toEqual([])
+  })
+})
