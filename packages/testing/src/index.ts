@@ -1,4 +1,4 @@
-export { type BodyForm, InMemoryBus, type InMemoryBusOptions, type SendOptions } from "./bus/InMemoryBus.ts"
+export { InMemoryBus, type InMemoryBusOptions, type SendOptions } from "./bus/InMemoryBus.ts"
 export {
   type DeadLetteredMessage,
   type EnqueuedMessage,
@@ -16,6 +16,36 @@ export {
   type SinkContractOptions,
 } from "./contracts/sinks/sinkContract.ts"
 export { agentEvent, runIdOf } from "./fixtures/agentEvent.ts"
+export {
+  badTimestamp,
+  type EventScope,
+  type ExpectedDecodeError,
+  type InvalidEventCase,
+  type InvalidEventKind,
+  invalidEvent,
+  invalidJsonText,
+  missingRequiredField,
+  notAnObject,
+  wrongFieldType,
+} from "./fixtures/arbitraries/invalidEvents.ts"
+export {
+  canonicalTimestamp,
+  type IsoTimestamp,
+  invalidTimestampText,
+  isoTimestamp,
+} from "./fixtures/arbitraries/timestamps.ts"
+export {
+  agentLogEventJson,
+  anyAgentLogEventJson,
+  anyEventJson,
+  anyResourceEventJson,
+  type EventArbitraryOptions,
+  eventJsonOfType,
+  resourceEventJson,
+  unknownEventJson,
+} from "./fixtures/arbitraries/validEvents.ts"
+export { type BodyForm, toMessageBody } from "./fixtures/messageBody.ts"
+export * from "./fixtures/sampleEvents.ts"
 export { type SinkRecordOptions, sinkRecord } from "./fixtures/sinkRecord.ts"
 export { InMemoryArchive } from "./sinks/InMemoryArchiveSink.ts"
 export { InMemoryLogAnalytics } from "./sinks/InMemoryLogAnalyticsSink.ts"

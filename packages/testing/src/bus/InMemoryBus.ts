@@ -11,6 +11,7 @@ import {
   type SubscriptionErrorReason,
 } from "@haymaker/domain"
 import { Context, DateTime, Effect, Layer, Stream } from "effect"
+import { type BodyForm, toMessageBody } from "../fixtures/messageBody.ts"
 import {
   type DeadLetteredMessage,
   type Delivery,
@@ -18,9 +19,6 @@ import {
   PeekLockQueue,
   type SettleRefusal,
 } from "./PeekLockQueue.ts"
-
-/** How published events are handed to receivers: the SDK gives bytes, a string or an already parsed object. */
-export type BodyForm = "bytes" | "text" | "object"
 
 export interface InMemoryBusOptions {
   /**
@@ -79,14 +77,7 @@ export class InMemoryBus extends Context.Service<
   ): Layer.Layer<EventPublisher | EventSubscription | InMemoryBus> => makeLayer(options)
 }
 
-const encoder = new TextEncoder()
-
-const bodyOf = (event: AgentEvent, form: BodyForm): unknown => {
-  const json = encodeAgentEvent(event)
-  if (form === "object") return json
-  const text = JSON.stringify(json)
-  return form === "text" ? text : encoder.encode(text)
-}
+const bodyOf = (event: AgentEvent, form: BodyForm): unknown => toMessageBody(encodeAgentEvent(event), form)
 
 const refusalMessage = (refusal: SettleRefusal, action: string, messageId: string): string =>
   refusal === "AlreadySettled"
