@@ -37,7 +37,10 @@ export interface FaultResponse {
 export interface LogsIngestionFaults {
   /** The next `count` matching requests get 429 with `Retry-After`. */
   readonly throttle: (count: number, options?: ThrottleOptions) => void
-  /** Matching requests get `status` (500, 503, …) for `count` requests, for `durationMs`, or until cleared. */
+  /**
+   * Matching requests get `status` (500, 503, or a rejection such as 400/403) for `count` requests, for `durationMs`,
+   * or until cleared.
+   */
   readonly fail: (status: number, options?: FailOptions) => void
   /** Matching requests are answered only after `delayMs`. */
   readonly slow: (delayMs: number, options?: FaultScope) => void
@@ -60,6 +63,11 @@ interface DelayRule extends Rule {
 }
 
 const CODES: Readonly<Record<number, string>> = {
+  400: "InvalidRequest",
+  401: "InvalidAuthenticationToken",
+  403: "AuthorizationFailed",
+  404: "NotFound",
+  413: "ContentLengthLimitExceeded",
   429: "TooManyRequests",
   500: "InternalServerError",
   502: "BadGateway",

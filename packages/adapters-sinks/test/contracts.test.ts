@@ -1,0 +1,173 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { BlobServiceClient } from "@azure/storage-blob"
+import {
+  archiveSinkContract,
+  logAnalyticsSinkContract,
+  ProbeError,
+  SinkFaultInjection,
+  SinkProbe,
+  type StoredRecord,
+} from "@haymaker/testing"
+import {
+  type AzuritePeer,
+  type LogsIngestionServer,
+  startAzurite,
+  startLogsIngestionServer,
+  staticTokenCredential,
+} from "@haymaker/testing/peers"
+import { Effect, Layer, Redacted } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
+import * as FileArchiveSink from "../src/filesystem/FileArchiveSink.ts"
+import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts"
+import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
+import { AgentLogsStream, ResourcesStream, Streams, streamDeclarations } from "../src/logAnalytics/Streams.ts"
+
+const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
+
+let server: LogsIngestionServer
+let azurite: AzuritePeer
+let scratch: string
+
+beforeAll(async () => {
+  ;[server, azurite, scratch] = await Promise.all([
+    startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
+    startAzurite(),
+    mkdtemp(join(tmpdir(), "haymaker-sink-contracts-")),
+  ])
+}, 60_000)
+afterAll(() => Promise.all([server?.close(), azurite?.close(), rm(scratch, { recursive: true, force: true })]))
+
+const probeFailure = (what: string) => (cause: unknown) =>
+  new ProbeError({ message: `reading back ${what} failed: ${String(cause)}`, cause })
+
+/** Copies of stored rows or archive lines: each carries `message_id` and the record's `run_id`. */
+const storedFrom = (items: ReadonlyArray<{ messageId: unknown; runId: unknown }>, ids: ReadonlyArray<string>) => {
+  const wanted = new Set(ids)
+  return items
+    .filter((item) => typeof item.messageId === "string" && wanted.has(item.messageId))
+    .map(
+      (item): StoredRecord => ({
+        messageId: item.messageId as string,
+        runId: typeof item.runId === "string" ? item.runId : undefined,
+      }),
+    )
+}
+
+const rowsOfServer = (ids: ReadonlyArray<string>) =>
+  storedFrom(
+    [ResourcesStream.stream, AgentLogsStream.stream].flatMap((stream) =>
+      server.rows(stream, RULE_ID).map((row) => ({ messageId: row.message_id, runId: row.run_id })),
+    ),
+    ids,
+  )
+
+/** What an archive line says about itself: its message id and the run of the raw event. */
+const fromArchiveLine = (line: string) => {
+  const record = JSON.parse(line) as { message: { message_id: unknown }; event: { run_id?: unknown } }
+  return { messageId: record.message.message_id, runId: record.event.run_id }
+}
+
+logAnalyticsSinkContract("LogAnalyticsIngestionSink (Logs Ingestion API server)", {
+  faultInjection: true,
+  makeLayer: () =>
+    Layer.mergeAll(
+      LogAnalyticsIngestionSink.layer({
+        endpoint: server.endpoint,
+        dataCollectionRuleId: RULE_ID,
+        credential: staticTokenCredential(),
+        trustedCa: server.ca,
+        maxRetries: 1,
+        retryDelayMs: 5,
+        maxRetryDelayMs: 20,
+      }),
+      Layer.succeed(SinkProbe)({ stored: (ids) => Effect.sync(() => rowsOfServer(ids)) }),
+      Layer.succeed(SinkFaultInjection)({
+        failMessages: (ids, kind) =>
+          Effect.sync(() =>
+            server.faults.fail(kind === "transient" ? 503 : 400, {
+              match: ({ rows }) => rows.some((row) => ids.includes((row as { message_id?: string }).message_id ?? "")),
+            }),
+          ),
+        clear: Effect.sync(() => server.faults.clear()),
+      }),
+    ),
+})
+
+archiveSinkContract("BlobArchiveSink (Azurite)", {
+  makeLayer: ({ uniqueName }) => {
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(uniqueName)
+    return Layer.mergeAll(
+      BlobArchiveSink.layer({ connectionString: Redacted.make(azurite.connectionString), container: uniqueName }),
+      Layer.succeed(SinkProbe)({
+        stored: (ids) =>
+          Effect.tryPromise({
+            try: async () => {
+              const lines: Array<{ messageId: unknown; runId: unknown }> = []
+              for await (const blob of container.listBlobsFlat()) {
+                const content = await container.getBlobClient(blob.name).downloadToBuffer()
+                lines.push(fromArchiveLine(content.toString()))
+              }
+              return storedFrom(lines, ids)
+            },
+            catch: probeFailure(`container ${uniqueName}`),
+          }),
+      }),
+    )
+  },
+})
+
+const filesUnder = async (folder: string): Promise<Array<string>> => {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name))
+}
+
+archiveSinkContract("FileArchiveSink (local folder)", {
+  makeLayer: ({ uniqueName }) => {
+    const directory = join(scratch, uniqueName)
+    return Layer.mergeAll(
+      FileArchiveSink.layer({ directory }),
+      Layer.succeed(SinkProbe)({
+        stored: (ids) =>
+          Effect.tryPromise({
+            try: async () => {
+              const files = await filesUnder(join(directory, "archive"))
+              return storedFrom(
+                await Promise.all(files.map(async (f) => fromArchiveLine(await readFile(f, "utf8")))),
+                ids,
+              )
+            },
+            catch: probeFailure(directory),
+          }),
+      }),
+    )
+  },
+})
+
+logAnalyticsSinkContract("FileLogAnalyticsSink (local folder)", {
+  makeLayer: ({ uniqueName }) => {
+    const directory = join(scratch, uniqueName)
+    return Layer.mergeAll(
+      FileLogAnalyticsSink.layer({ directory }),
+      Layer.succeed(SinkProbe)({
+        stored: (ids) =>
+          Effect.tryPromise({
+            try: async () => {
+              const rows: Array<{ messageId: unknown; runId: unknown }> = []
+              for (const { table } of Streams) {
+                const text = await readFile(join(directory, "log-analytics", `${table}.jsonl`), "utf8").catch(() => "")
+                for (const line of text.split("\n").filter((l) => l !== "")) {
+                  const row = JSON.parse(line) as { message_id: unknown; run_id: unknown }
+                  rows.push({ messageId: row.message_id, runId: row.run_id })
+                }
+              }
+              return storedFrom(rows, ids)
+            },
+            catch: probeFailure(directory),
+          }),
+      }),
+    )
+  },
+})
