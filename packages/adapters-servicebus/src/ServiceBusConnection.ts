@@ -104,12 +104,12 @@ export const acquireClient = (
   )
 
 /**
- * Reads the connection from configuration: `SERVICEBUS_CONNECTION_STRING`, else
- * `SERVICEBUS_FULLY_QUALIFIED_NAMESPACE` with `DefaultAzureCredential`.
+ * Reads the connection from configuration: `HAYMAKER_SERVICEBUS_CONNECTION_STRING`, else
+ * `HAYMAKER_SERVICEBUS_NAMESPACE` with `DefaultAzureCredential`.
  */
 export const connectionConfig: Config.Config<ServiceBusConnection> = Config.Redacted(
-  "SERVICEBUS_CONNECTION_STRING",
+  "HAYMAKER_SERVICEBUS_CONNECTION_STRING",
 ).pipe(
   Config.map((value) => connectionString(value)),
-  Config.orElse(() => Config.String("SERVICEBUS_FULLY_QUALIFIED_NAMESPACE").pipe(Config.map((ns) => namespace(ns)))),
+  Config.orElse(() => Config.String("HAYMAKER_SERVICEBUS_NAMESPACE").pipe(Config.map((ns) => namespace(ns)))),
 )

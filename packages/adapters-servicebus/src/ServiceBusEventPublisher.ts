@@ -37,15 +37,15 @@ export const layer = (config: PublisherConfig): Layer.Layer<EventPublisher, Serv
   )
 
 /**
- * The publisher configured from the environment: the connection (`SERVICEBUS_CONNECTION_STRING`, or
- * `SERVICEBUS_FULLY_QUALIFIED_NAMESPACE`), `SERVICEBUS_TOPIC` (default `agent-logs`) and
- * `SERVICEBUS_BATCH_SIZE` (default 100).
+ * The publisher configured from the environment: the connection (`HAYMAKER_SERVICEBUS_CONNECTION_STRING`, or
+ * `HAYMAKER_SERVICEBUS_NAMESPACE`), `HAYMAKER_SERVICEBUS_TOPIC` (default `agent-logs`) and
+ * `HAYMAKER_SERVICEBUS_BATCH_SIZE` (default 100).
  */
 export const layerConfig: Layer.Layer<EventPublisher, Config.ConfigError | ServiceBusConfigInvalid> = Layer.unwrap(
   Effect.gen(function* () {
     const connection = yield* connectionConfig
-    const topicName = yield* Config.String("SERVICEBUS_TOPIC").pipe(Config.withDefault("agent-logs"))
-    const batchSize = yield* Config.Int("SERVICEBUS_BATCH_SIZE").pipe(Config.withDefault(100))
+    const topicName = yield* Config.String("HAYMAKER_SERVICEBUS_TOPIC").pipe(Config.withDefault("agent-logs"))
+    const batchSize = yield* Config.Int("HAYMAKER_SERVICEBUS_BATCH_SIZE").pipe(Config.withDefault(100))
     return layer({ connection, topicName, batchSize })
   }),
 )

@@ -75,18 +75,18 @@ export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription
   )
 
 /**
- * The subscription configured from the environment: the connection (`SERVICEBUS_CONNECTION_STRING`, or
- * `SERVICEBUS_FULLY_QUALIFIED_NAMESPACE`), `SERVICEBUS_TOPIC` (default `agent-logs`), `SERVICEBUS_SUBSCRIPTION`
- * (default `orchestrator-sub`) and `SERVICEBUS_CONCURRENCY` (default 16).
+ * The subscription configured from the environment: the connection (`HAYMAKER_SERVICEBUS_CONNECTION_STRING`, or
+ * `HAYMAKER_SERVICEBUS_NAMESPACE`), `HAYMAKER_SERVICEBUS_TOPIC` (default `agent-logs`), `HAYMAKER_SERVICEBUS_SUBSCRIPTION`
+ * (default `orchestrator-sub`) and `HAYMAKER_SERVICEBUS_CONCURRENCY` (default 16).
  */
 export const layerConfig: Layer.Layer<EventSubscription, Config.ConfigError | ServiceBusConfigInvalid> = Layer.unwrap(
   Effect.gen(function* () {
     const connection = yield* connectionConfig
-    const topicName = yield* Config.String("SERVICEBUS_TOPIC").pipe(Config.withDefault("agent-logs"))
-    const subscriptionName = yield* Config.String("SERVICEBUS_SUBSCRIPTION").pipe(
+    const topicName = yield* Config.String("HAYMAKER_SERVICEBUS_TOPIC").pipe(Config.withDefault("agent-logs"))
+    const subscriptionName = yield* Config.String("HAYMAKER_SERVICEBUS_SUBSCRIPTION").pipe(
       Config.withDefault("orchestrator-sub"),
     )
-    const concurrency = yield* Config.Int("SERVICEBUS_CONCURRENCY").pipe(Config.withDefault(16))
+    const concurrency = yield* Config.Int("HAYMAKER_SERVICEBUS_CONCURRENCY").pipe(Config.withDefault(16))
     return layer({ connection, topicName, subscriptionName, concurrency })
   }),
 )
