@@ -159,6 +159,18 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
     )
   })
 
+  it("names a single row over 1 MB as a permanent 413 failure and still lands the others", async () => {
+    const huge = agentLogMessage("huge", { blob: "x".repeat(1_100_000) })
+
+    const error = writeFailure(await write([resourceMessage("small"), huge, agentLogMessage("also-small")]))
+
+    expect(error.failedMessageIds).toEqual(["huge"])
+    expect(error.transient).toBe(false)
+    expect(error.cause).toEqual([expect.objectContaining({ status: 413, code: "ContentLengthLimitExceeded" })])
+    expect(server.rows(AgentLogsStream.stream).map((r) => r.message_id)).toEqual(["also-small"])
+    expect(server.rows(ResourcesStream.stream).map((r) => r.message_id)).toEqual(["small"])
+  })
+
   it("reports a wrong stream name as permanent 404 failures, not retried", async () => {
     const error = writeFailure(await write([resourceMessage("m1")], { resourcesStream: "Custom-Wrong" }))
 
