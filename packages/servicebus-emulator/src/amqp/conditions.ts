@@ -7,6 +7,7 @@ import { MessageFormatError } from "./sections.ts"
  */
 const byKind: Record<BrokerErrorKind, { readonly condition: string; readonly status: number }> = {
   EntityNotFound: { condition: "amqp:not-found", status: 404 },
+  EntityAlreadyExists: { condition: "com.microsoft:entity-already-exists", status: 409 },
   MessageLockLost: { condition: "com.microsoft:message-lock-lost", status: 410 },
   MessageNotFound: { condition: "com.microsoft:message-not-found", status: 404 },
   MessageSizeExceeded: { condition: "amqp:link:message-size-exceeded", status: 413 },

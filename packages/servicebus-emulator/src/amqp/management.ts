@@ -8,6 +8,7 @@ import { errorReply } from "./conditions.ts"
 import { encodeDelivery } from "./encodeDelivery.ts"
 import { bodyMap, longValue, type Response, sendResponse } from "./requestResponse.ts"
 import { type DecodedMessage, messageHelpers, type Typed, types } from "./rheaTypes.ts"
+import { addRule, enumerateRules, removeRule } from "./ruleManagement.ts"
 
 const amqpLong = 0x81
 const amqpTimestamp = 0x83
@@ -149,6 +150,11 @@ const updateDisposition = (context: ManagementContext, body: Body): Response => 
   return ok(map([]))
 }
 
+const subscriptionOf = (context: ManagementContext) => {
+  const ref = context.broker.resolve(context.entityPath)
+  return ref.kind === "subscription" && !ref.deadLetter ? ref.subscription : undefined
+}
+
 const operations: Readonly<Record<string, (context: ManagementContext, body: Body) => Response>> = {
   "com.microsoft:renew-lock": renewLock,
   "com.microsoft:peek-message": peek,
@@ -156,6 +162,16 @@ const operations: Readonly<Record<string, (context: ManagementContext, body: Bod
   "com.microsoft:cancel-scheduled-message": cancelScheduled,
   "com.microsoft:receive-by-sequence-number": receiveBySequenceNumber,
   "com.microsoft:update-disposition": updateDisposition,
+  "com.microsoft:add-rule": (context, body) => {
+    addRule(subscriptionOf(context), context.entityPath, body)
+    return ok(map([]))
+  },
+  "com.microsoft:remove-rule": (context, body) => {
+    removeRule(subscriptionOf(context), context.entityPath, body)
+    return ok(map([]))
+  },
+  "com.microsoft:enumerate-rules": (context, body) =>
+    ok(enumerateRules(subscriptionOf(context), context.entityPath, body)),
 }
 
 /** Serves one request of `<entity>/$management`; unknown operations get 501. */

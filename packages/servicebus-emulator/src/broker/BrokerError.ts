@@ -4,6 +4,7 @@
  */
 export type BrokerErrorKind =
   | "EntityNotFound"
+  | "EntityAlreadyExists"
   | "MessageLockLost"
   | "MessageNotFound"
   | "MessageSizeExceeded"

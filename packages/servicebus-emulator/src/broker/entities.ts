@@ -1,4 +1,4 @@
-import type { QueueConfig, SubscriptionConfig, TopicConfig } from "../config/EmulatorConfig.ts"
+import type { FilterConfig, QueueConfig, SubscriptionConfig, TopicConfig } from "../config/EmulatorConfig.ts"
 import type { Payload } from "./BrokeredMessage.ts"
 import type { Deadline } from "./DeadlineQueue.ts"
 import { type Filter, filterFromConfig } from "./filters.ts"
@@ -65,6 +65,8 @@ export class QueueEntity {
 export interface Rule {
   readonly name: string
   readonly filter: Filter
+  /** The filter's definition, for enumerating rules. */
+  readonly config: FilterConfig
 }
 
 export class SubscriptionEntity {
@@ -97,7 +99,11 @@ export class SubscriptionEntity {
       host,
     )
     for (const rule of config.rules) {
-      this.rules.set(rule.name.toLowerCase(), { name: rule.name, filter: filterFromConfig(rule.filter) })
+      this.rules.set(rule.name.toLowerCase(), {
+        name: rule.name,
+        filter: filterFromConfig(rule.filter),
+        config: rule.filter,
+      })
     }
   }
 

@@ -1,0 +1,121 @@
+import { cpus } from "node:os"
+import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
+import { startEmulator } from "../src/index.ts"
+import { startMinimalPeer } from "./minimalPeer.ts"
+
+/**
+ * 1 KB messages through `@azure/service-bus` on one topic with one subscription: batched send, peek-lock receive +
+ * complete, receive-and-delete. Median of several runs, against the emulator and against a minimal AMQP peer that
+ * stores nothing (the same SDK code paths; the ratio shows the emulator's own cost).
+ */
+const runs = Number(process.env.BENCH_RUNS ?? 5)
+const messagesPerRun = Number(process.env.BENCH_MESSAGES ?? 10_000)
+const receiveBatch = 1000
+// A 1 KB JSON event, like the agents' resource events (the SDK JSON-decodes every received body).
+const body = {
+  event_type: "resource_created",
+  resource_id: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/vm/vm-1",
+  padding: "x".repeat(850),
+}
+const topic = "agent-logs"
+const subscription = "orchestrator-sub"
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+const sendBatched = async (sender: ServiceBusSender, count: number): Promise<void> => {
+  let sent = 0
+  while (sent < count) {
+    const batch = await sender.createMessageBatch()
+    while (sent < count && batch.tryAddMessage({ body })) sent++
+    await sender.sendMessages(batch)
+  }
+}
+
+const receiveCount = async (receiver: ServiceBusReceiver, count: number, complete: boolean): Promise<void> => {
+  let received = 0
+  while (received < count) {
+    const messages = await receiver.receiveMessages(Math.min(receiveBatch, count - received), {
+      maxWaitTimeInMs: 5000,
+    })
+    if (messages.length === 0) throw new Error(`receive stalled after ${received} of ${count} messages`)
+    received += messages.length
+    if (complete) await Promise.all(messages.map((message) => receiver.completeMessage(message)))
+  }
+}
+
+const rate = async (action: () => Promise<void>, count: number): Promise<number> => {
+  const start = performance.now()
+  await action()
+  return count / ((performance.now() - start) / 1000)
+}
+
+interface Target {
+  readonly name: string
+  readonly connectionString: string
+  /** Whether receives need messages sent first (the minimal peer invents them). */
+  readonly stores: boolean
+}
+
+const measure = async (target: Target): Promise<Record<string, number>> => {
+  const client = new ServiceBusClient(target.connectionString)
+  const sender = client.createSender(topic)
+  const peekLock = client.createReceiver(topic, subscription, { maxAutoLockRenewalDurationInMs: 0 })
+  const receiveAndDelete = client.createReceiver(topic, subscription, { receiveMode: "receiveAndDelete" })
+  const results: Record<string, Array<number>> = { send: [], peekLock: [], receiveAndDelete: [] }
+  // Warm-up: connections, links, JIT.
+  await sendBatched(sender, 2000)
+  await receiveCount(receiveAndDelete, 2000, false)
+  for (let run = 0; run < runs; run++) {
+    results.send?.push(await rate(() => sendBatched(sender, messagesPerRun), messagesPerRun))
+    results.peekLock?.push(await rate(() => receiveCount(peekLock, messagesPerRun, true), messagesPerRun))
+    if (target.stores) await sendBatched(sender, messagesPerRun)
+    results.receiveAndDelete?.push(
+      await rate(() => receiveCount(receiveAndDelete, messagesPerRun, false), messagesPerRun),
+    )
+  }
+  await client.close()
+  return Object.fromEntries(Object.entries(results).map(([key, values]) => [key, median(values)]))
+}
+
+const main = async () => {
+  const emulator = await startEmulator()
+  const peer = await startMinimalPeer()
+  try {
+    const baseline = await measure({ name: "minimal peer", connectionString: peer.connectionString, stores: false })
+    const measured = await measure({ name: "emulator", connectionString: emulator.connectionString, stores: true })
+    const rows = [
+      ["batched send (`createMessageBatch`, 256 KB batches)", "send"],
+      ["peek-lock `receiveMessages(1000)` + `completeMessage` each", "peekLock"],
+      ["receive-and-delete `receiveMessages(1000)`", "receiveAndDelete"],
+    ] as const
+    const format = (n: number) => Math.round(n).toLocaleString("en-US")
+    const lines = [
+      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+      `${runs} runs × ${messagesPerRun.toLocaleString("en-US")} messages of 1 KB, median; SDK, emulator and baseline peer share one process.`,
+      "",
+      "| scenario | emulator msg/s | minimal peer msg/s | emulator / peer |",
+      "|---|---:|---:|---:|",
+      ...rows.map(([label, key]) => {
+        const e = measured[key] ?? 0
+        const b = baseline[key] ?? 1
+        return `| ${label} | ${format(e)} | ${format(b)} | ${Math.round((e / b) * 100)}% |`
+      }),
+    ]
+    process.stdout.write(`${lines.join("\n")}\n`)
+  } finally {
+    await emulator.close()
+    await peer.close()
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exit(1)
+  },
+)
