@@ -54,39 +54,57 @@ const rate = async (action: () => Promise<void>, count: number): Promise<number>
 }
 
 interface Target {
-  readonly name: string
   readonly connectionString: string
   /** Whether receives need messages sent first (the minimal peer invents them). */
   readonly stores: boolean
 }
 
-const measure = async (target: Target): Promise<Record<string, number>> => {
+interface Scenarios {
+  readonly send: Array<number>
+  readonly peekLock: Array<number>
+  readonly receiveAndDelete: Array<number>
+}
+
+const connect = async (target: Target) => {
   const client = new ServiceBusClient(target.connectionString)
   const sender = client.createSender(topic)
   const peekLock = client.createReceiver(topic, subscription, { maxAutoLockRenewalDurationInMs: 0 })
   const receiveAndDelete = client.createReceiver(topic, subscription, { receiveMode: "receiveAndDelete" })
-  const results: Record<string, Array<number>> = { send: [], peekLock: [], receiveAndDelete: [] }
   // Warm-up: connections, links, JIT.
   await sendBatched(sender, 2000)
   await receiveCount(receiveAndDelete, 2000, false)
-  for (let run = 0; run < runs; run++) {
-    results.send?.push(await rate(() => sendBatched(sender, messagesPerRun), messagesPerRun))
-    results.peekLock?.push(await rate(() => receiveCount(peekLock, messagesPerRun, true), messagesPerRun))
+  const results: Scenarios = { send: [], peekLock: [], receiveAndDelete: [] }
+  const run = async () => {
+    results.send.push(await rate(() => sendBatched(sender, messagesPerRun), messagesPerRun))
+    results.peekLock.push(await rate(() => receiveCount(peekLock, messagesPerRun, true), messagesPerRun))
     if (target.stores) await sendBatched(sender, messagesPerRun)
-    results.receiveAndDelete?.push(
+    results.receiveAndDelete.push(
       await rate(() => receiveCount(receiveAndDelete, messagesPerRun, false), messagesPerRun),
     )
   }
-  await client.close()
-  return Object.fromEntries(Object.entries(results).map(([key, values]) => [key, median(values)]))
+  return { client, results, run }
 }
 
 const main = async () => {
   const emulator = await startEmulator()
   const peer = await startMinimalPeer()
   try {
-    const baseline = await measure({ name: "minimal peer", connectionString: peer.connectionString, stores: false })
-    const measured = await measure({ name: "emulator", connectionString: emulator.connectionString, stores: true })
+    const baselineRun = await connect({ connectionString: peer.connectionString, stores: false })
+    const emulatorRun = await connect({ connectionString: emulator.connectionString, stores: true })
+    // Interleaved so that load from other processes affects both sides alike.
+    for (let i = 0; i < runs; i++) {
+      await baselineRun.run()
+      await emulatorRun.run()
+    }
+    await baselineRun.client.close()
+    await emulatorRun.client.close()
+    const summary = (results: Scenarios) => ({
+      send: median(results.send),
+      peekLock: median(results.peekLock),
+      receiveAndDelete: median(results.receiveAndDelete),
+    })
+    const baseline = summary(baselineRun.results)
+    const measured = summary(emulatorRun.results)
     const rows = [
       ["batched send (`createMessageBatch`, 256 KB batches)", "send"],
       ["peek-lock `receiveMessages(1000)` + `completeMessage` each", "peekLock"],
@@ -95,7 +113,7 @@ const main = async () => {
     const format = (n: number) => Math.round(n).toLocaleString("en-US")
     const lines = [
       `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-      `${runs} runs × ${messagesPerRun.toLocaleString("en-US")} messages of 1 KB, median; SDK, emulator and baseline peer share one process.`,
+      `${runs} interleaved runs × ${messagesPerRun.toLocaleString("en-US")} messages of 1 KB JSON, median; SDK, emulator and baseline peer share one process.`,
       "",
       "| scenario | emulator msg/s | minimal peer msg/s | emulator / peer |",
       "|---|---:|---:|---:|",

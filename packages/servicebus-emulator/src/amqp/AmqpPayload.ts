@@ -185,8 +185,12 @@ const encodeProperties = (fields: Readonly<Record<string, unknown>>): Buffer =>
 // One growable scratch buffer for the small sections encoded on every delivery.
 const scratch = new types.Writer(Buffer.allocUnsafe(4096))
 
-export const writeSections = (sections: ReadonlyArray<ReturnType<typeof types.described>>): Buffer => {
+export const writeSections = (sections: ReadonlyArray<ReturnType<typeof types.described>>): Buffer =>
+  Buffer.from(writeSectionsInPlace(sections))
+
+/** Like `writeSections`, but the bytes stay in the shared scratch buffer: copy them before encoding anything else. */
+export const writeSectionsInPlace = (sections: ReadonlyArray<ReturnType<typeof types.described>>): Buffer => {
   scratch.position = 0
   for (const section of sections) scratch.write(section)
-  return Buffer.from(scratch.toBuffer())
+  return scratch.toBuffer()
 }

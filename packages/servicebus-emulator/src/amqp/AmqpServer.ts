@@ -5,7 +5,7 @@ import type { Logger } from "../log.ts"
 import { type LinkContext, onReceiverOpen, onSenderOpen } from "./attachLinks.ts"
 import { ConnectionState } from "./ConnectionState.ts"
 import type { ConsumerLink } from "./ConsumerLink.ts"
-import { connectionInternals, deliverEncodedBytes } from "./rheaInternals.ts"
+import { batchSocketWrites, connectionInternals, deliverEncodedBytes } from "./rheaInternals.ts"
 import { installSaslMechanisms, PlainWithKey } from "./sasl.ts"
 import type { SharedAccessPolicy } from "./sharedAccessSignature.ts"
 
@@ -106,6 +106,7 @@ export class AmqpServer {
       treat_modified_as_released: false,
       properties: { product: "haymaker-servicebus-emulator" },
     } as unknown as Parameters<typeof this.container.create_connection>[0])
+    batchSocketWrites(connection, socket)
     const state = new ConnectionState(id, connection)
     this.connections.set(connection, { state, consumers: new Set() })
     ;(connection as unknown as { accept(socket: Socket): void }).accept(socket)

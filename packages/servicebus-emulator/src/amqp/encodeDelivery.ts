@@ -1,6 +1,6 @@
 import type { BrokeredMessage } from "../broker/BrokeredMessage.ts"
 import type { AmqpPayload } from "./AmqpPayload.ts"
-import { writeSections } from "./AmqpPayload.ts"
+import { writeSectionsInPlace } from "./AmqpPayload.ts"
 import { messageHelpers, type Typed, types } from "./rheaTypes.ts"
 import { sectionCodes } from "./sections.ts"
 
@@ -34,13 +34,16 @@ export const encodeDelivery = (message: BrokeredMessage, deliveryCount: number):
   if (message.deadLetterSource !== undefined)
     add("x-opt-deadletter-source", types.wrap_string(message.deadLetterSource))
 
-  const head = writeSections([
-    messageHelpers.header(header).described(),
-    types.described(types.wrap_ulong(sectionCodes.messageAnnotations), types.Map32(annotations)),
-  ])
   const bare =
     message.propertyOverrides === undefined
       ? payload.bare
       : payload.bareWithApplicationProperties(message.applicationProperties())
-  return Buffer.concat([head, bare], head.length + bare.length)
+  const head = writeSectionsInPlace([
+    messageHelpers.header(header).described(),
+    types.described(types.wrap_ulong(sectionCodes.messageAnnotations), types.Map32(annotations)),
+  ])
+  const encoded = Buffer.allocUnsafe(head.length + bare.length)
+  head.copy(encoded, 0)
+  bare.copy(encoded, head.length)
+  return encoded
 }

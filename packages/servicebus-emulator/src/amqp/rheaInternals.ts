@@ -107,3 +107,23 @@ export const answerDrainsAlways = (sender: Sender): void => {
     return true
   }
 }
+
+/**
+ * rhea writes every frame with its own `socket.write` (one syscall and, with Nagle off, one TCP segment each).
+ * Corking the socket while rhea handles input or runs its processing pass turns a burst of transfers or
+ * dispositions into a single vectored write. Must run before `accept`, which binds `input` to the socket.
+ */
+export const batchSocketWrites = (connection: Connection, socket: { cork(): void; uncork(): void }): void => {
+  const target = connection as unknown as Record<"input" | "_process", (...args: Array<unknown>) => unknown>
+  for (const name of ["input", "_process"] as const) {
+    const original = target[name]
+    target[name] = function (this: unknown, ...args: Array<unknown>) {
+      socket.cork()
+      try {
+        return original.apply(this, args)
+      } finally {
+        socket.uncork()
+      }
+    }
+  }
+}
