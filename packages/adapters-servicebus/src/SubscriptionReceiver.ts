@@ -113,23 +113,28 @@ export const receiveDeliveries = (
             )
           })
 
-        const toDelivery = (item: Held): Delivery => ({
-          message: item.message,
-          body: item.message.body,
-          complete: settle(item, "completed", () => item.receiver.completeMessage(item.message), "complete"),
-          abandon: settle(item, "abandoned", () => item.receiver.abandonMessage(item.message), "abandon"),
-          deadLetter: (reason, description) =>
-            settle(
-              item,
-              "dead-lettered",
-              () =>
-                item.receiver.deadLetterMessage(item.message, {
-                  deadLetterReason: reason,
-                  deadLetterErrorDescription: description,
-                }),
-              "dead-letter",
-            ),
-        })
+        const heldOf = new WeakMap<Delivery, Held>()
+        const toDelivery = (item: Held): Delivery => {
+          const delivery: Delivery = {
+            message: item.message,
+            body: item.message.body,
+            complete: settle(item, "completed", () => item.receiver.completeMessage(item.message), "complete"),
+            abandon: settle(item, "abandoned", () => item.receiver.abandonMessage(item.message), "abandon"),
+            deadLetter: (reason, description) =>
+              settle(
+                item,
+                "dead-lettered",
+                () =>
+                  item.receiver.deadLetterMessage(item.message, {
+                    deadLetterReason: reason,
+                    deadLetterErrorDescription: description,
+                  }),
+                "dead-letter",
+              ),
+          }
+          heldOf.set(delivery, item)
+          return delivery
+        }
 
         const abandonQuietly = (item: Held) => {
           if (item.settled) return
@@ -213,14 +218,24 @@ export const receiveDeliveries = (
             active = open()
           }),
           () =>
-            Effect.promise(async () => {
+            Effect.gen(function* () {
               closing = true
               const current = active
-              if (current !== undefined) await current.subscription.close().catch(() => undefined)
-              const deadline = Date.now() + settings.closeGraceMs
-              while (held.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
-              for (const item of [...held]) abandonQuietly(item)
-              if (current !== undefined) await current.receiver.close().catch(() => undefined)
+              if (current !== undefined)
+                yield* Effect.promise(() => current.subscription.close().catch(() => undefined))
+              // Deliveries still buffered were never handed to the consumer, so nobody will settle them: release them
+              // now instead of letting them wait out the grace period.
+              const unclaimed = yield* Queue.clear(queue).pipe(Effect.orElseSucceed((): Array<Delivery> => []))
+              for (const delivery of unclaimed) {
+                const item = heldOf.get(delivery)
+                if (item !== undefined) abandonQuietly(item)
+              }
+              yield* Effect.promise(async () => {
+                const deadline = Date.now() + settings.closeGraceMs
+                while (held.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+                for (const item of [...held]) abandonQuietly(item)
+                if (current !== undefined) await current.receiver.close().catch(() => undefined)
+              })
             }),
         )
 
