@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
 import type { MessageRouting, Payload } from "../broker/BrokeredMessage.ts"
 import { type DecodedMessage, messageHelpers, types } from "./rheaTypes.ts"
-import { binaryValue, MessageFormatError, scanSections, sectionCodes } from "./sections.ts"
+import { binaryValue, MessageFormatError, type Section, scanSections, sectionCodes } from "./sections.ts"
 
 /** Annotations only the broker sets; a sender's copies are dropped. */
 const brokerAnnotations = new Set([
@@ -32,12 +32,35 @@ const timeMs = (value: unknown): number | undefined => {
   return undefined
 }
 
+/** True for an empty list or map (list0, or a compound whose count is 0): nothing to decode. */
+const isEmptyCompound = (buffer: Buffer, offset: number): boolean => {
+  const code = buffer[offset]
+  if (code === 0x45) return true
+  if (code === 0xc0 || code === 0xc1) return buffer[offset + 2] === 0
+  if (code === 0xd0 || code === 0xd1) return buffer.readUInt32BE(offset + 5) === 0
+  return false
+}
+
+/** Whether the first field of an encoded list (the properties' message-id) is set. */
+const firstFieldIsSet = (buffer: Buffer, offset: number): boolean => {
+  const code = buffer[offset]
+  if (code === 0xc0) return (buffer[offset + 2] as number) > 0 && buffer[offset + 3] !== 0x40
+  if (code === 0xd0) return buffer.readUInt32BE(offset + 5) > 0 && buffer[offset + 9] !== 0x40
+  return false
+}
+
+interface Range {
+  readonly start: number
+  readonly end: number
+}
+
 /**
  * A message as the AMQP layer stores it: the bare message (properties, application properties, body, footer)
- * exactly as sent, plus the decoded fields that routing and delivery need.
+ * exactly as sent, plus the decoded fields that routing and delivery need. Properties and application properties
+ * are decoded only when something reads `routing` (a correlation filter, a dead-letter reason): a topic with
+ * TrueFilter subscriptions never pays for it.
  */
 export class AmqpPayload implements Payload {
-  readonly routing: MessageRouting
   readonly timeToLiveMs: number | undefined
   readonly scheduledEnqueueTimeMs: number | undefined
   readonly sizeInBytes: number
@@ -46,12 +69,13 @@ export class AmqpPayload implements Payload {
   /** The sender's message annotations (partition key, scheduled time, custom ones), broker-owned keys removed. */
   readonly annotations: Readonly<Record<string, unknown>> | undefined
   readonly bare: Buffer
+  private readonly properties: Range | undefined
   /** Where the application-properties section sits in `bare` (start === end when there is none). */
-  private readonly applicationPropertiesStart: number
-  private readonly applicationPropertiesEnd: number
+  private readonly applicationProperties: Range
+  private readonly assignedMessageId: string | undefined
+  private decodedRouting: MessageRouting | undefined
 
   private constructor(fields: {
-    routing: MessageRouting
     timeToLiveMs: number | undefined
     scheduledEnqueueTimeMs: number | undefined
     sizeInBytes: number
@@ -59,10 +83,10 @@ export class AmqpPayload implements Payload {
     priority: number | undefined
     annotations: Record<string, unknown> | undefined
     bare: Buffer
-    applicationPropertiesStart: number
-    applicationPropertiesEnd: number
+    properties: Range | undefined
+    applicationProperties: Range
+    assignedMessageId: string | undefined
   }) {
-    this.routing = fields.routing
     this.timeToLiveMs = fields.timeToLiveMs
     this.scheduledEnqueueTimeMs = fields.scheduledEnqueueTimeMs
     this.sizeInBytes = fields.sizeInBytes
@@ -70,8 +94,9 @@ export class AmqpPayload implements Payload {
     this.priority = fields.priority
     this.annotations = fields.annotations
     this.bare = fields.bare
-    this.applicationPropertiesStart = fields.applicationPropertiesStart
-    this.applicationPropertiesEnd = fields.applicationPropertiesEnd
+    this.properties = fields.properties
+    this.applicationProperties = fields.applicationProperties
+    this.assignedMessageId = fields.assignedMessageId
   }
 
   /**
@@ -80,57 +105,68 @@ export class AmqpPayload implements Payload {
    */
   static decode(encoded: Buffer): AmqpPayload {
     const sections = scanSections(encoded)
-    const bodyIndex = sections.findIndex((s) => s.code >= sectionCodes.data)
-    const prefixEnd = bodyIndex < 0 ? encoded.length : (sections[bodyIndex]?.start ?? encoded.length)
-    const decoded: DecodedMessage = prefixEnd > 0 ? messageHelpers.decode(encoded.subarray(0, prefixEnd)) : {}
-    const properties = sections.find((s) => s.code === sectionCodes.properties)
-    const applicationProperties = sections.find((s) => s.code === sectionCodes.applicationProperties)
-    const bareStart = sections.find((s) => s.code >= sectionCodes.properties)?.start ?? encoded.length
+    let header: Section | undefined
+    let messageAnnotations: Section | undefined
+    let properties: Section | undefined
+    let applicationProperties: Section | undefined
+    let bareStart = encoded.length
+    for (const section of sections) {
+      if (section.code === sectionCodes.header) header = section
+      else if (section.code === sectionCodes.messageAnnotations) messageAnnotations = section
+      else if (section.code === sectionCodes.properties) properties = section
+      else if (section.code === sectionCodes.applicationProperties) applicationProperties = section
+      if (section.code >= sectionCodes.properties && bareStart === encoded.length) bareStart = section.start
+    }
+    const headerFields =
+      header === undefined || isEmptyCompound(encoded, header.valueStart)
+        ? {}
+        : messageHelpers.decode(encoded.subarray(header.start, header.end))
+    const rawAnnotations =
+      messageAnnotations === undefined || isEmptyCompound(encoded, messageAnnotations.valueStart)
+        ? undefined
+        : messageHelpers.decode(encoded.subarray(messageAnnotations.start, messageAnnotations.end)).message_annotations
 
-    let messageId = idText(decoded.message_id)
-    let bare: Buffer
-    let shift = 0
-    if (messageId === undefined) {
-      messageId = randomUUID().replaceAll("-", "")
-      const encodedProperties = encodeProperties({ ...propertyFields(decoded), message_id: messageId })
+    let bare = encoded.subarray(bareStart)
+    let shift = -bareStart
+    let assignedMessageId: string | undefined
+    let propertiesRange: Range | undefined =
+      properties === undefined ? undefined : { start: properties.start - bareStart, end: properties.end - bareStart }
+    if (properties === undefined || !firstFieldIsSet(encoded, properties.valueStart)) {
+      assignedMessageId = randomUUID().replaceAll("-", "")
+      const decoded =
+        properties === undefined ? {} : messageHelpers.decode(encoded.subarray(properties.start, properties.end))
+      const encodedProperties = encodeProperties({ ...propertyFields(decoded), message_id: assignedMessageId })
       const afterProperties = properties?.end ?? bareStart
       bare = Buffer.concat([encodedProperties, encoded.subarray(afterProperties)])
-      shift = encodedProperties.length - (afterProperties - bareStart)
-    } else {
-      bare = encoded.subarray(bareStart)
+      shift = encodedProperties.length - afterProperties
+      propertiesRange = { start: 0, end: encodedProperties.length }
     }
-    const appStart = applicationProperties === undefined ? (properties?.end ?? bareStart) : applicationProperties.start
-    const appEnd = applicationProperties === undefined ? appStart : applicationProperties.end
+    const appStart = applicationProperties?.start ?? properties?.end ?? bareStart
+    const appEnd = applicationProperties?.end ?? appStart
 
-    const annotations: Record<string, unknown> = {}
-    let hasAnnotations = false
-    for (const [key, value] of Object.entries(decoded.message_annotations ?? {})) {
+    let annotations: Record<string, unknown> | undefined
+    for (const [key, value] of Object.entries(rawAnnotations ?? {})) {
       if (brokerAnnotations.has(key)) continue
+      annotations ??= {}
       annotations[key] = value
-      hasAnnotations = true
     }
     return new AmqpPayload({
-      routing: {
-        messageId,
-        correlationId: idText(decoded.correlation_id),
-        to: decoded.to,
-        subject: decoded.subject,
-        replyTo: decoded.reply_to,
-        replyToSessionId: decoded.reply_to_group_id,
-        sessionId: decoded.group_id,
-        contentType: decoded.content_type,
-        applicationProperties: decoded.application_properties ?? {},
-      },
-      timeToLiveMs: decoded.ttl,
-      scheduledEnqueueTimeMs: timeMs(decoded.message_annotations?.[scheduledEnqueueTime]),
+      timeToLiveMs: headerFields.ttl,
+      scheduledEnqueueTimeMs: timeMs(rawAnnotations?.[scheduledEnqueueTime]),
       sizeInBytes: encoded.length,
-      durable: decoded.durable,
-      priority: decoded.priority,
-      annotations: hasAnnotations ? annotations : undefined,
+      durable: headerFields.durable,
+      priority: headerFields.priority,
+      annotations,
       bare,
-      applicationPropertiesStart: appStart - bareStart + shift,
-      applicationPropertiesEnd: appEnd - bareStart + shift,
+      properties: propertiesRange,
+      applicationProperties: { start: appStart + shift, end: appEnd + shift },
+      assignedMessageId,
     })
+  }
+
+  get routing(): MessageRouting {
+    this.decodedRouting ??= this.decodeRouting()
+    return this.decodedRouting
   }
 
   /** The bare message with different application properties (dead-letter reason, `propertiesToModify`). */
@@ -139,10 +175,31 @@ export class AmqpPayload implements Payload {
       types.described(types.wrap_ulong(sectionCodes.applicationProperties), types.wrap_map(applicationProperties)),
     ])
     return Buffer.concat([
-      this.bare.subarray(0, this.applicationPropertiesStart),
+      this.bare.subarray(0, this.applicationProperties.start),
       section,
-      this.bare.subarray(this.applicationPropertiesEnd),
+      this.bare.subarray(this.applicationProperties.end),
     ])
+  }
+
+  private decodeRouting(): MessageRouting {
+    const decoded: DecodedMessage =
+      this.properties === undefined
+        ? {}
+        : messageHelpers.decode(this.bare.subarray(this.properties.start, this.properties.end))
+    const { start, end } = this.applicationProperties
+    const applicationProperties =
+      end > start ? (messageHelpers.decode(this.bare.subarray(start, end)).application_properties ?? {}) : {}
+    return {
+      messageId: this.assignedMessageId ?? idText(decoded.message_id) ?? "",
+      correlationId: idText(decoded.correlation_id),
+      to: decoded.to,
+      subject: decoded.subject,
+      replyTo: decoded.reply_to,
+      replyToSessionId: decoded.reply_to_group_id,
+      sessionId: decoded.group_id,
+      contentType: decoded.content_type,
+      applicationProperties,
+    }
   }
 }
 
