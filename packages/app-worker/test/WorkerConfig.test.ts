@@ -61,7 +61,7 @@ describe("loadWorkerConfig", () => {
       expect(text).toContain("HAYMAKER_WORKER_BATCH_SIZE: must be between 1 and 1000, got 0")
       expect(text).toContain("HAYMAKER_WORKER_CONCURRENCY")
       expect(text).toContain("HAYMAKER_INVALID_MESSAGES")
-      expect(text).toContain("HAYMAKER_HTTP_PORT: expected a value between 1 and 65535")
+      expect(text).toContain("HAYMAKER_HTTP_PORT: must be between 0 and 65535, got 70000")
       expect(text).toContain("HAYMAKER_LOGS_DCR_IMMUTABLE_ID: missing")
       expect(text).toContain("HAYMAKER_ARCHIVE_CONNECTION_STRING")
       expect(error.problems).toHaveLength(6)

@@ -144,13 +144,8 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     "json" as "json" | "pretty",
   )
   const httpHost = yield* string("HAYMAKER_HTTP_HOST", "0.0.0.0")
-  const httpPort = yield* read(
-    provider,
-    problems,
-    "HAYMAKER_HTTP_PORT",
-    Config.Port("HAYMAKER_HTTP_PORT").pipe(Config.withDefault(8080)),
-    8080,
-  )
+  // 0 picks a free port (tests, several workers on one machine).
+  const httpPort = yield* int("HAYMAKER_HTTP_PORT", 8080, 0, 65_535)
   const otlpEndpoint = yield* read(
     provider,
     problems,

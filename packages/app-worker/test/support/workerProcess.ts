@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { readdir, readFile } from "node:fs/promises"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const bin = fileURLToPath(new URL("../../src/bin.ts", import.meta.url))
+
+export interface WorkerProcess {
+  readonly child: ChildProcess
+  /** Everything written to standard output and standard error so far. */
+  readonly output: () => string
+  /** Resolves with the exit code (or the signal's name) once the process ended. */
+  readonly exited: Promise<number | string>
+}
+
+/** Starts `haymaker-worker <args>` as a separate process, as an operator would. */
+export const startWorkerProcess = (args: ReadonlyArray<string>, env: Record<string, string>): WorkerProcess => {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { PATH: process.env.PATH ?? "", HAYMAKER_LOG_FORMAT: "json", HAYMAKER_HTTP_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let output = ""
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8")
+  })
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8")
+  })
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  )
+  return { child, output: () => output, exited }
+}
+
+const filesUnder = async (dir: string): Promise<Array<string>> => {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name))
+}
+
+/** The message ids the filesystem archive holds (one file per message). */
+export const archivedMessageIds = async (sinkDir: string): Promise<Array<string>> => {
+  const ids: Array<string> = []
+  for (const file of await filesUnder(join(sinkDir, "archive"))) {
+    for (const line of (await readFile(file, "utf8")).split("\n")) {
+      if (line.trim() !== "") ids.push((JSON.parse(line) as { message: { message_id: string } }).message.message_id)
+    }
+  }
+  return ids
+}
+
+/** The `message_id` of every Log Analytics row the filesystem sink appended, duplicates included. */
+export const loggedMessageIds = async (sinkDir: string): Promise<Array<string>> => {
+  const ids: Array<string> = []
+  for (const file of await filesUnder(join(sinkDir, "log-analytics"))) {
+    for (const line of (await readFile(file, "utf8")).split("\n")) {
+      if (line.trim() !== "") ids.push((JSON.parse(line) as { message_id: string }).message_id)
+    }
+  }
+  return ids
+}
+
+/** Polls `check` every 50 ms until it holds or `timeoutMs` passed; returns whether it held. */
+export const eventually = async (check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return check()
+}
