@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto"
-import type { AddressInfo } from "node:net"
+import { type AddressInfo, createServer, type Socket } from "node:net"
 import rhea, { type EventContext, type Sender } from "rhea"
+import { batchSocketWrites } from "../src/amqp/rheaInternals.ts"
 
 /**
  * The baseline: the least an AMQP peer must do for `@azure/service-bus` to send and receive. It answers CBS with
@@ -70,13 +71,18 @@ export const startMinimalPeer = async (): Promise<{ readonly connectionString: s
     })
   })
   container.on("error", () => undefined)
-  const sockets = new Set<{ destroy(): void }>()
-  const server = container.listen({ host: "127.0.0.1", port: 0, autoaccept: false, tcp_no_delay: true } as never)
-  server.on("connection", (socket) => {
+  const sockets = new Set<Socket>()
+  // Same transport handling as the emulator (Nagle off, one vectored write per rhea pass), so that the ratio
+  // measures the broker's work rather than socket handling.
+  const server = createServer((socket) => {
+    socket.setNoDelay(true)
     sockets.add(socket)
     socket.on("close", () => sockets.delete(socket))
+    const connection = container.create_connection({ autoaccept: false } as never)
+    batchSocketWrites(connection, socket)
+    ;(connection as unknown as { accept(socket: Socket): void }).accept(socket)
   })
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()))
+  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, () => resolve()))
   const port = (server.address() as AddressInfo).port
   return {
     connectionString: `Endpoint=sb://127.0.0.1:${port};SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true;`,

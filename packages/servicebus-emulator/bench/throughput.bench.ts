@@ -95,6 +95,9 @@ const main = async () => {
     for (let i = 0; i < runs; i++) {
       await baselineRun.run()
       await emulatorRun.run()
+      const last = (results: Scenarios) =>
+        [results.send, results.peekLock, results.receiveAndDelete].map((r) => Math.round(r[i] ?? 0)).join(" / ")
+      process.stderr.write(`run ${i + 1}: peer ${last(baselineRun.results)}, emulator ${last(emulatorRun.results)}\n`)
     }
     await baselineRun.client.close()
     await emulatorRun.client.close()
