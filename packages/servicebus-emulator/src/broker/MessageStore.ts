@@ -299,6 +299,11 @@ export class MessageStore {
 
   private activateScheduled(message: BrokeredMessage): void {
     if (this.messages.get(message.sequenceNumber) !== message) return
+    if (this.settings.forwardTo !== undefined) {
+      this.remove(message)
+      this.host.forward(this.settings.forwardTo, message.payload, message.hops + 1, {})
+      return
+    }
     const now = this.host.now()
     message.state = "active"
     message.enqueuedTimeMs = now
