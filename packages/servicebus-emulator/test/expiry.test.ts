@@ -8,7 +8,7 @@ const config = namespaceConfig({
     { Name: "dead-lettering", Properties: { DeadLetteringOnMessageExpiration: true } },
     { Name: "dropping", Properties: { DeadLetteringOnMessageExpiration: false } },
     { Name: "short-lived", Properties: { DefaultMessageTimeToLive: "PT0.3S", DeadLetteringOnMessageExpiration: true } },
-    { Name: "locked-expiry", Properties: { DeadLetteringOnMessageExpiration: true, LockDuration: "PT1S" } },
+    { Name: "locked-expiry", Properties: { DeadLetteringOnMessageExpiration: true, LockDuration: "PT5S" } },
   ],
   Topics: [
     {
@@ -19,7 +19,8 @@ const config = namespaceConfig({
   ],
 })
 
-describe("message time to live", () => {
+// Each test has its own entity, so the (mostly waiting) tests run concurrently.
+describe.concurrent("message time to live", () => {
   let emulator: RunningEmulator
   let client: ServiceBusClient
 
@@ -89,7 +90,7 @@ describe("message time to live", () => {
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     await sleep(500)
-    // Still locked (LockDuration 1 s) although its TTL passed: completing it works.
+    // Still locked (LockDuration 5 s) although its TTL passed: completing it works.
     await receiver.completeMessage(message)
     const deadLetters = client.createReceiver("locked-expiry", { subQueueType: "deadLetter" })
     expect(await deadLetters.peekMessages(5)).toEqual([])

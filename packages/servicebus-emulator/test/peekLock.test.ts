@@ -7,9 +7,13 @@ const lockSeconds = 1
 const config = namespaceConfig({
   Queues: [
     { Name: "expiring", Properties: { LockDuration: `PT${lockSeconds}S`, MaxDeliveryCount: 5 } },
-    { Name: "renewing", Properties: { LockDuration: "PT2S" } },
+    { Name: "expiring-renew", Properties: { LockDuration: `PT${lockSeconds}S`, MaxDeliveryCount: 5 } },
+    { Name: "renewing", Properties: { LockDuration: "PT3S" } },
     { Name: "limited", Properties: { LockDuration: "PT30S", MaxDeliveryCount: 2 } },
-    { Name: "settling", Properties: { LockDuration: "PT30S" } },
+    ...["locking", "abandoning", "dead-lettering", "deferring", "orphaning"].map((Name) => ({
+      Name,
+      Properties: { LockDuration: "PT30S" },
+    })),
     { Name: "peeking" },
   ],
   Topics: [
@@ -20,7 +24,8 @@ const config = namespaceConfig({
   ],
 })
 
-describe("peek-lock", () => {
+// Each test has its own entity, so the (often waiting) tests run concurrently.
+describe.concurrent("peek-lock", () => {
   let emulator: RunningEmulator
   let client: ServiceBusClient
   // Automatic lock renewal would hide lock expiry; these tests renew explicitly.
@@ -38,8 +43,8 @@ describe("peek-lock", () => {
   })
 
   it("locks a received message with a 16-byte lock token and a locked-until time", async () => {
-    await client.createSender("settling").sendMessages({ body: "locked" })
-    const receiver = peekLock("settling")
+    await client.createSender("locking").sendMessages({ body: "locked" })
+    const receiver = peekLock("locking")
     const before = Date.now()
     const [message] = await receiver.receiveMessages(1)
     expect(message?.lockToken).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
@@ -70,7 +75,7 @@ describe("peek-lock", () => {
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     const firstLockedUntil = message.lockedUntilUtc?.getTime() ?? 0
-    await sleep(1200)
+    await sleep(1500)
     const renewed = await receiver.renewMessageLock(message)
     expect(renewed.getTime()).toBeGreaterThan(firstLockedUntil)
     expect(message.lockedUntilUtc?.getTime()).toBe(renewed.getTime())
@@ -80,8 +85,8 @@ describe("peek-lock", () => {
   })
 
   it("refuses renew-lock after the lock expired", async () => {
-    await client.createSender("expiring").sendMessages({ body: "too late" })
-    const receiver = peekLock("expiring")
+    await client.createSender("expiring-renew").sendMessages({ body: "too late" })
+    const receiver = peekLock("expiring-renew")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     await sleep(lockSeconds * 1000 + 300)
@@ -93,8 +98,8 @@ describe("peek-lock", () => {
   })
 
   it("abandon returns the message with delivery count + 1 and the modified properties", async () => {
-    await client.createSender("settling").sendMessages({ body: "retry", applicationProperties: { step: 1 } })
-    const receiver = peekLock("settling")
+    await client.createSender("abandoning").sendMessages({ body: "retry", applicationProperties: { step: 1 } })
+    const receiver = peekLock("abandoning")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     await receiver.abandonMessage(message, { step: 2, reason: "flaky" })
@@ -139,8 +144,8 @@ describe("peek-lock", () => {
   })
 
   it("dead-letters with the caller's reason and description, readable from the dead-letter queue", async () => {
-    await client.createSender("settling").sendMessages({ body: "bad", applicationProperties: { tenant: "t1" } })
-    const receiver = peekLock("settling")
+    await client.createSender("dead-lettering").sendMessages({ body: "bad", applicationProperties: { tenant: "t1" } })
+    const receiver = peekLock("dead-lettering")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     await receiver.deadLetterMessage(message, {
@@ -148,7 +153,7 @@ describe("peek-lock", () => {
       deadLetterErrorDescription: "resource_id is missing",
     })
     expect(await receiver.peekMessages(5)).toEqual([])
-    const deadLetters = client.createReceiver("settling", { subQueueType: "deadLetter" })
+    const deadLetters = client.createReceiver("dead-lettering", { subQueueType: "deadLetter" })
     const [peeked] = await deadLetters.peekMessages(1)
     expect(peeked?.deadLetterReason).toBe("SchemaViolation")
     const [dead] = await deadLetters.receiveMessages(1)
@@ -166,8 +171,8 @@ describe("peek-lock", () => {
   })
 
   it("defers a message and hands it out again by sequence number only", async () => {
-    await client.createSender("settling").sendMessages({ body: "later" })
-    const receiver = peekLock("settling")
+    await client.createSender("deferring").sendMessages({ body: "later" })
+    const receiver = peekLock("deferring")
     const [message] = await receiver.receiveMessages(1)
     if (message?.sequenceNumber === undefined) throw new Error("expected a message")
     await receiver.deferMessage(message)
@@ -188,12 +193,12 @@ describe("peek-lock", () => {
   })
 
   it("settles through the management link once the receiving link is closed", async () => {
-    await client.createSender("settling").sendMessages({ body: "orphan" })
-    const receiver = peekLock("settling")
+    await client.createSender("orphaning").sendMessages({ body: "orphan" })
+    const receiver = peekLock("orphaning")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     await receiver.close()
-    const other = peekLock("settling")
+    const other = peekLock("orphaning")
     await other.completeMessage(message)
     expect(await other.peekMessages(1)).toEqual([])
   })

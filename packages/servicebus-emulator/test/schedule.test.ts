@@ -4,11 +4,12 @@ import { type RunningEmulator, startEmulator } from "../src/index.ts"
 import { namespaceConfig, newClient, sleep } from "./support.ts"
 
 const config = namespaceConfig({
-  Queues: [{ Name: "reminders" }],
+  Queues: [{ Name: "reminders" }, { Name: "cancellable" }, { Name: "via-send" }],
   Topics: [{ Name: "timeline", Subscriptions: [{ Name: "reader" }] }],
 })
 
-describe("scheduled messages", () => {
+// Each test has its own entity, so the (mostly waiting) tests run concurrently.
+describe.concurrent("scheduled messages", () => {
   let emulator: RunningEmulator
   let client: ServiceBusClient
 
@@ -23,7 +24,7 @@ describe("scheduled messages", () => {
   })
 
   it("holds a scheduled message until its time, visible to peek as scheduled", async () => {
-    const at = new Date(Date.now() + 1200)
+    const at = new Date(Date.now() + 2000)
     const [sequenceNumber] = await client.createSender("reminders").scheduleMessages({ body: "wake up" }, at)
     expect(sequenceNumber?.toNumber()).toBeGreaterThan(0)
     const receiver = client.createReceiver("reminders", { receiveMode: "receiveAndDelete" })
@@ -39,20 +40,21 @@ describe("scheduled messages", () => {
   })
 
   it("cancels a scheduled message so it never appears", async () => {
-    const sender = client.createSender("reminders")
-    const [cancelled] = await sender.scheduleMessages({ body: "never" }, new Date(Date.now() + 600))
-    const [kept] = await sender.scheduleMessages({ body: "kept" }, new Date(Date.now() + 600))
+    const sender = client.createSender("cancellable")
+    const at = new Date(Date.now() + 1500)
+    const [cancelled] = await sender.scheduleMessages({ body: "never" }, at)
+    const [kept] = await sender.scheduleMessages({ body: "kept" }, at)
     if (cancelled === undefined || kept === undefined) throw new Error("expected sequence numbers")
     await sender.cancelScheduledMessages(cancelled)
-    await sleep(900)
-    const receiver = client.createReceiver("reminders", { receiveMode: "receiveAndDelete" })
+    await sleep(Math.max(0, at.getTime() - Date.now()) + 300)
+    const receiver = client.createReceiver("cancellable", { receiveMode: "receiveAndDelete" })
     const received = await receiver.receiveMessages(5, { maxWaitTimeInMs: 1000 })
     expect(received.map((m) => m.body)).toEqual(["kept"])
   })
 
   it("schedules on topics and fans out at the scheduled time; cancel works there too", async () => {
     const sender = client.createSender("timeline")
-    const at = new Date(Date.now() + 800)
+    const at = new Date(Date.now() + 1500)
     const [first, second] = await sender.scheduleMessages([{ body: "t1" }, { body: "t2" }], at)
     if (second === undefined || first === undefined) throw new Error("expected sequence numbers")
     await sender.cancelScheduledMessages([second])
@@ -65,9 +67,9 @@ describe("scheduled messages", () => {
   })
 
   it("treats a message sent with a future scheduledEnqueueTimeUtc as scheduled", async () => {
-    const at = new Date(Date.now() + 800)
-    await client.createSender("reminders").sendMessages({ body: "via send", scheduledEnqueueTimeUtc: at })
-    const receiver = client.createReceiver("reminders", { receiveMode: "receiveAndDelete" })
+    const at = new Date(Date.now() + 1500)
+    await client.createSender("via-send").sendMessages({ body: "via send", scheduledEnqueueTimeUtc: at })
+    const receiver = client.createReceiver("via-send", { receiveMode: "receiveAndDelete" })
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([])
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 })
     expect(message?.body).toBe("via send")
