@@ -114,6 +114,13 @@ describe("sending", () => {
     expect((await client.createSender("small").createMessageBatch()).maxSizeInBytes).toBe(64 * 1024)
   })
 
+  it("carries a message just under the limit", async () => {
+    const body = Buffer.alloc(250 * 1024, 7)
+    await client.createSender("jobs").sendMessages({ body })
+    const [message] = await client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }).receiveMessages(1)
+    expect(Buffer.compare(message?.body as Buffer, body)).toBe(0)
+  })
+
   it("refuses an oversize message with MessageSizeExceeded", async () => {
     const error = await failure(client.createSender("jobs").sendMessages({ body: Buffer.alloc(300 * 1024) }))
     expect(error.code).toBe("MessageSizeExceeded")

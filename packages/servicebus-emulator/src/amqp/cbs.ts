@@ -18,7 +18,13 @@ export const handleCbsRequest = (
   now: number,
   logger: Logger,
 ): void => {
-  const request = messageHelpers.decode(encoded)
+  let request: ReturnType<typeof messageHelpers.decode>
+  try {
+    request = messageHelpers.decode(encoded)
+  } catch (error) {
+    logger.warn("undecodable CBS request", { connection: state.id, error })
+    return
+  }
   const properties = request.application_properties ?? {}
   const reply = (status: number, description: string) => {
     if (!sendResponse(state, request, { status, description })) {
