@@ -14,7 +14,7 @@ export const defaultSharedAccessKey = "SAS_KEY_VALUE"
 
 export interface EmulatorOptions {
   /** A configuration in the official Config.json format; wins over `configPath`. */
-  readonly config?: ConfigJson | unknown
+  readonly config?: ConfigJson
   /** A Config.json file; without `config` and `configPath` the shipped default (topic `agent-logs`) is used. */
   readonly configPath?: string
   /** Interface to listen on; 127.0.0.1 by default. */

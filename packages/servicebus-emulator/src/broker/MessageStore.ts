@@ -2,8 +2,9 @@ import type { Logger } from "../log.ts"
 import { BrokerError } from "./BrokerError.ts"
 import { BrokeredMessage, type Lock, type Payload } from "./BrokeredMessage.ts"
 import type { DeadlineQueue } from "./DeadlineQueue.ts"
+import { Fifo } from "./Fifo.ts"
 import type { LockTokens } from "./LockTokens.ts"
-import { Fifo, MinHeap } from "./queues.ts"
+import { MinHeap } from "./MinHeap.ts"
 
 export type ReceiveMode = "peekLock" | "receiveAndDelete"
 
