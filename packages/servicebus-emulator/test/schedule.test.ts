@@ -1,7 +1,7 @@
 import type { ServiceBusClient } from "@azure/service-bus"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningEmulator, startEmulator } from "../src/index.ts"
-import { namespaceConfig, newClient, sleep } from "./support.ts"
+import { failure, namespaceConfig, newClient, sleep } from "./support.ts"
 
 const config = namespaceConfig({
   Queues: [{ Name: "reminders" }, { Name: "cancellable" }, { Name: "via-send" }],
@@ -46,6 +46,8 @@ describe.concurrent("scheduled messages", () => {
     const [kept] = await sender.scheduleMessages({ body: "kept" }, at)
     if (cancelled === undefined || kept === undefined) throw new Error("expected sequence numbers")
     await sender.cancelScheduledMessages(cancelled)
+    const again = await failure(sender.cancelScheduledMessages(cancelled))
+    expect(again.code).toBe("MessageNotFound")
     await sleep(Math.max(0, at.getTime() - Date.now()) + 300)
     const receiver = client.createReceiver("cancellable", { receiveMode: "receiveAndDelete" })
     const received = await receiver.receiveMessages(5, { maxWaitTimeInMs: 1000 })

@@ -155,7 +155,7 @@ export class Broker {
       if (!cancelled) {
         throw new BrokerError(
           "MessageNotFound",
-          `No scheduled message with sequence number ${sequenceNumber} exists in '${target.name}'.`,
+          `Messages not found. Missing sequence numbers: ${sequenceNumber} (no scheduled message with this sequence number in '${target.name}').`,
         )
       }
     }
