@@ -4,7 +4,7 @@
 // `node bench/sinks.bench.ts [--write]`; --write replaces this package's section in the root BENCHMARKS.md.
 import { readFileSync, writeFileSync } from "node:fs"
 import { Agent } from "node:https"
-import { availableParallelism, cpus } from "node:os"
+import { availableParallelism, cpus, loadavg } from "node:os"
 import { LogsIngestionClient } from "@azure/monitor-ingestion"
 import { BlobServiceClient } from "@azure/storage-blob"
 import { decodeAgentEvent, type JsonObject, ResourceRecord, type SinkRecord } from "@haymaker/domain"
@@ -194,9 +194,9 @@ const report = (lines: ReadonlyArray<string>) => {
   const section = [
     "## @haymaker/adapters-sinks",
     "",
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, by \`pnpm --filter @haymaker/adapters-sinks bench\`.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, by \`pnpm --filter @haymaker/adapters-sinks bench\`; load average ${loadavg()[0]?.toFixed(1)} at the end (the machine is shared).`,
     `Median of ${RUNS} runs against local peers on 127.0.0.1: the Logs Ingestion server over HTTPS in the bench process (it gunzips and validates every row on the same cores), Azurite in memory in a child process. Absolute numbers are bound by the peers; the ratio is the point.`,
-    `Baseline in the same run: the raw SDK doing the same writes (\`LogsIngestionClient.upload\` of prebuilt rows; \`BlockBlobClient.upload\` with \`If-None-Match: *\` at concurrency ${CONCURRENCY}).`,
+    `Baseline in the same run: the raw SDK doing the same writes (the same rows built and sent with \`LogsIngestionClient.upload\`; \`BlockBlobClient.upload\` with \`If-None-Match: *\` at concurrency ${CONCURRENCY}).`,
     "",
     "| sink | batch | adapter | raw SDK | ratio |",
     "|---|---:|---:|---:|---:|",
