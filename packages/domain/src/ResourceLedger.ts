@@ -15,7 +15,7 @@
  */
 import { DateTime, HashMap, Option } from "effect"
 import type { ResourceEvent } from "./events/ResourceEvent.ts"
-import { Resource, type ResourceStatus } from "./Resource.ts"
+import { type Resource, type ResourceStatus, resourceOfValidated } from "./Resource.ts"
 import { encodeResource } from "./ResourceRecord.ts"
 import { resourceFromEvent } from "./resourceFromEvent.ts"
 
@@ -91,8 +91,8 @@ const observe = (entry: Entry | undefined, resource: Resource): Entry => {
 
 const stateOf = (entry: Entry): Resource => {
   const winner = entry.latestDeletion ?? entry.latest
-  const deletionError = entry.latestFailure?.deletionError
-  return new Resource({
+  // Every field comes from observations that are Resources already: only the combination is new.
+  return resourceOfValidated({
     resourceId: winner.resourceId,
     resourceType: winner.resourceType,
     resourceName: winner.resourceName,
@@ -100,10 +100,10 @@ const stateOf = (entry: Entry): Resource => {
     runId: winner.runId,
     createdAt: entry.earliestCreation ?? entry.earliestObservation,
     status: winner.status,
-    ...(entry.latestDeletion === undefined ? {} : { deletedAt: observedAt(entry.latestDeletion) }),
+    deletedAt: entry.latestDeletion === undefined ? undefined : observedAt(entry.latestDeletion),
     deletionAttempts: entry.maxAttempts,
-    ...(deletionError === undefined ? {} : { deletionError }),
-    tags: entry.latestTagged?.tags ?? {},
+    deletionError: entry.latestFailure?.deletionError,
+    tags: entry.latestTagged?.tags,
   })
 }
 

@@ -1,6 +1,6 @@
 import type { DateTime } from "effect"
 import type { ResourceEvent } from "./events/ResourceEvent.ts"
-import { Resource, type ResourceStatus } from "./Resource.ts"
+import { type Resource, type ResourceStatus, resourceOfValidated } from "./Resource.ts"
 
 const statusOf: { readonly [K in ResourceEvent["_tag"]]: ResourceStatus } = {
   ResourceCreated: "created",
@@ -14,24 +14,18 @@ const statusOf: { readonly [K in ResourceEvent["_tag"]]: ResourceStatus } = {
  */
 export const resourceFromEvent = (event: ResourceEvent, now: DateTime.Utc): Resource => {
   const at = event.timestamp ?? now
-  const resource = new Resource(
-    {
-      resourceId: event.resourceId,
-      resourceType: event.resourceType,
-      resourceName: event.resourceName,
-      scenarioName: event.scenarioName,
-      runId: event.runId,
-      createdAt: at,
-      status: statusOf[event._tag],
-      ...(event._tag === "ResourceDeleted" ? { deletedAt: at } : {}),
-      deletionAttempts: event.deletionAttempts ?? 0,
-      ...(event.deletionError === undefined ? {} : { deletionError: event.deletionError }),
-      tags: event.tags ?? {},
-    },
-    // The event passed the wire schema's checks (non-negative attempts, string tags): only the structure is re-checked.
-    trusted,
-  )
-  return resource
+  // The event passed the wire schema (non-negative integer attempts, string tags): nothing left to check.
+  return resourceOfValidated({
+    resourceId: event.resourceId,
+    resourceType: event.resourceType,
+    resourceName: event.resourceName,
+    scenarioName: event.scenarioName,
+    runId: event.runId,
+    createdAt: at,
+    status: statusOf[event._tag],
+    deletedAt: event._tag === "ResourceDeleted" ? at : undefined,
+    deletionAttempts: event.deletionAttempts,
+    deletionError: event.deletionError,
+    tags: event.tags,
+  })
 }
-
-const trusted = { disableChecks: true } as const

@@ -15,20 +15,31 @@ const base = {
 
 describe("Resource", () => {
   it("defaults deletionAttempts to 0 and tags to {}, and leaves deletedAt and deletionError absent", () => {
-    const resource = new Resource(base)
+    const resource = Resource.make(base)
     expect(resource.deletionAttempts).toBe(0)
     expect(resource.tags).toEqual({})
     expect("deletedAt" in resource).toBe(false)
     expect("deletionError" in resource).toBe(false)
   })
 
-  it("rejects negative deletion attempts and non-string tag values", () => {
-    expect(() => new Resource({ ...base, deletionAttempts: -1 })).toThrow()
-    expect(() => new Resource({ ...base, tags: { a: 1 as unknown as string } })).toThrow()
+  it("rejects negative or fractional deletion attempts and non-string tag values", () => {
+    expect(() => Resource.make({ ...base, deletionAttempts: -1 })).toThrow("deletionAttempts must be an integer >= 0")
+    expect(() => Resource.make({ ...base, deletionAttempts: 1.5 })).toThrow("deletionAttempts must be an integer >= 0")
+    expect(() => Resource.make({ ...base, tags: { a: 1 as unknown as string } })).toThrow('tag "a" must be a string')
+  })
+
+  it("is a plain value that the schema validates as untrusted input", () => {
+    const resource = Resource.make({ ...base, tags: { env: "test" } })
+    expect(Object.getPrototypeOf(resource)).toBe(Object.prototype)
+    expect(Schema.is(Resource)(resource)).toBe(true)
+    expect(Schema.decodeUnknownSync(Resource)(resource)).toEqual(resource)
+    expect(() => Schema.decodeUnknownSync(Resource)({ ...resource, deletionAttempts: -1 })).toThrow()
+    expect(() => Schema.decodeUnknownSync(Resource)({ ...resource, tags: { env: 1 } })).toThrow()
+    expect(() => Schema.decodeUnknownSync(Resource)({ ...resource, createdAt: "2024-11-14T12:00:00Z" })).toThrow()
   })
 
   it("encodes to the seed's model_dump shape", () => {
-    expect(encodeResource(new Resource(base))).toEqual({
+    expect(encodeResource(Resource.make(base))).toEqual({
       resource_id: base.resourceId,
       resource_type: "Microsoft.Compute/virtualMachines",
       resource_name: "vm1",
@@ -58,7 +69,7 @@ describe("Resource", () => {
   })
 
   it("ResourceRecord encodes like encodeResource and decodes its output back", () => {
-    const resource = new Resource({
+    const resource = Resource.make({
       ...base,
       status: "deleted",
       deletedAt: DateTime.makeUnsafe("2024-11-14T12:05:00.250Z"),
@@ -69,7 +80,7 @@ describe("Resource", () => {
     const json = Schema.encodeSync(ResourceRecord)(resource)
     expect(json).toEqual(encodeResource(resource))
     const back = Schema.decodeUnknownSync(ResourceRecord)(JSON.parse(JSON.stringify(json)))
-    expect(back).toBeInstanceOf(Resource)
+    expect(Schema.is(Resource)(back)).toBe(true)
     expect(encodeResource(back)).toEqual(json)
   })
 
