@@ -37,15 +37,27 @@ export const make = Effect.fnUntraced(function* (
   const layout = settings.layout ?? "partitioned"
   const prefix = (settings.prefix ?? "events").replace(/^\/+|\/+$/g, "")
   const root = resolve(directory, "archive")
+  const folders = new Set<string>()
 
   const store = (record: SinkRecord, archivedAt: string) =>
     Effect.promise(async (): Promise<FailedMessage | undefined> => {
       const path = resolve(root, blobNameFor(layout, prefix, record))
       // Names are sanitised (no `..` segments); this guards the invariant rather than trusting it.
       if (!path.startsWith(root + sep)) return failureOf(record.messageId, new Error(`unsafe archive path ${path}`))
+      const folder = dirname(path)
+      const line = archiveLine(record, archivedAt)
       try {
-        await mkdir(dirname(path), { recursive: true })
-        await writeFile(path, archiveLine(record, archivedAt), { flag: "wx" })
+        // Most messages of a run share an hour folder: create it once, not once per message.
+        if (!folders.has(folder)) {
+          await mkdir(folder, { recursive: true })
+          folders.add(folder)
+        }
+        await writeFile(path, line, { flag: "wx" }).catch(async (error: { code?: string }) => {
+          if (error.code !== "ENOENT") throw error
+          // The folder went away since it was created (cleaned up by hand): create it again.
+          await mkdir(folder, { recursive: true })
+          await writeFile(path, line, { flag: "wx" })
+        })
         return undefined
       } catch (error) {
         return (error as { code?: string }).code === "EEXIST" ? undefined : failureOf(record.messageId, error)
