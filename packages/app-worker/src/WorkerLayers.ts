@@ -16,7 +16,11 @@ import {
 } from "@haymaker/adapters-sinks"
 import { Console, Effect, Layer } from "effect"
 import type { ServiceBusTarget, WorkerConfig } from "./config/WorkerConfig.ts"
-import { type LocalBus, type LocalSinkPeers, startLocalBus, startLocalSinkPeers } from "./local/LocalStack.ts"
+import type { LocalBus, LocalSinkPeers } from "./local/LocalStack.ts"
+
+// The local peers (emulator, Azurite, the Logs Ingestion server) are loaded only when asked for, so a worker
+// talking to Azure does not carry them in memory.
+const localStack = () => Effect.promise(() => import("./local/LocalStack.ts"))
 
 /** Where the adapters write, whichever way the configuration chose. */
 export type SinkEndpoints =
@@ -54,9 +58,9 @@ export const localSinkEndpoints = (peers: LocalSinkPeers): SinkEndpoints => ({
 export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (config: WorkerConfig) {
   const localBus =
     config.bus._tag === "LocalEmulator"
-      ? yield* startLocalBus({ topic: config.topic, subscription: config.subscription })
+      ? yield* (yield* localStack()).startLocalBus({ topic: config.topic, subscription: config.subscription })
       : undefined
-  const localSinks = config.sinks._tag === "LocalPeers" ? yield* startLocalSinkPeers() : undefined
+  const localSinks = config.sinks._tag === "LocalPeers" ? yield* (yield* localStack()).startLocalSinkPeers() : undefined
   const lines: Array<string> = []
   if (localBus !== undefined) {
     lines.push(

@@ -36,7 +36,7 @@ const emulatorConfig = {
         ],
       },
     ],
-    Logging: { Type: "Console" },
+    Logging: { Type: "Console" as const },
   },
 }
 

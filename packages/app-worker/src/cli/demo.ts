@@ -1,7 +1,6 @@
 import { Console, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { loadWorkerConfig } from "../config/WorkerConfig.ts"
-import { runDemo } from "../demo/runDemo.ts"
 import { observabilityLayer } from "../Observability.ts"
 
 /** `haymaker-worker demo`: the whole pipeline on the local profile, with a summary. */
@@ -36,6 +35,8 @@ export const demoCommand = Command.make(
         logFormat: process.env.HAYMAKER_LOG_FORMAT === undefined ? ("pretty" as const) : loaded.logFormat,
       }
       yield* Console.log(`Starting the local stack and publishing ${events} generated events plus the seed's samples…`)
+      // Loaded on demand: the demo brings the storage SDK and the generators, which `run` does not need.
+      const { runDemo } = yield* Effect.promise(() => import("../demo/runDemo.ts"))
       const summary = yield* Effect.scoped(
         runDemo(config, { generatedEvents: events, outputDir: output, timeoutMs: timeoutSeconds * 1000 }),
       ).pipe(Effect.provide(Layer.fresh(observabilityLayer(config))))

@@ -1,0 +1,189 @@
+/**
+ * End to end on the local stack: the worker (a separate process) drains N events from the emulator (a separate
+ * process) into the sinks; in the same run, the raw SDK's peek-lock receive + complete drains N events from the same
+ * emulator. Reports both rates, their ratio, and the worker's peak RSS. Not a test: `pnpm bench`.
+ *
+ *   node bench/endToEnd.bench.ts [--events 10000] [--rounds 3] [--peers-events 2000]
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { cpus, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { ServiceBusClient } from "@azure/service-bus"
+import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
+import { generateRunEvents } from "../src/demo/generateEvents.ts"
+
+const { values } = parseArgs({
+  options: { events: { type: "string" }, rounds: { type: "string" }, "peers-events": { type: "string" } },
+})
+const events = Number(values.events ?? 10_000)
+const rounds = Number(values.rounds ?? 3)
+const peersEvents = Number(values["peers-events"] ?? 2_000)
+const topic = "agent-logs"
+const subscription = "orchestrator-sub"
+const emulatorCli = fileURLToPath(import.meta.resolve("@haymaker/servicebus-emulator")).replace(/index\.ts$/, "cli.ts")
+const workerBin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const median = (xs: ReadonlyArray<number>) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+const lines = (child: ChildProcess, onLine: (line: string) => void) => {
+  let buffer = ""
+  const feed = (chunk: Buffer) => {
+    buffer += chunk.toString("utf8")
+    for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+      onLine(buffer.slice(0, i))
+      buffer = buffer.slice(i + 1)
+    }
+  }
+  child.stdout?.on("data", feed)
+  child.stderr?.on("data", feed)
+}
+
+const stop = async (child: ChildProcess) => {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once("exit", resolve))
+  child.kill("SIGTERM")
+  await Promise.race([exited, sleep(20_000).then(() => child.kill("SIGKILL"))])
+}
+
+const startEmulator = async () => {
+  const child = spawn(process.execPath, [emulatorCli, "--port", "0", "--http-port", "0", "--log-level", "error"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  const connectionString = await new Promise<string>((resolve, reject) => {
+    lines(child, (line) => {
+      if (line.includes('"ready"')) resolve((JSON.parse(line) as { connectionString: string }).connectionString)
+    })
+    child.once("exit", (code) => reject(new Error(`emulator exited with ${code}`)))
+  })
+  return { child, connectionString }
+}
+
+const publish = async (client: ServiceBusClient, count: number) => {
+  const sender = client.createSender(topic)
+  const messages = generateRunEvents(count).map((event) => toServiceBusMessage(event))
+  for (let i = 0; i < messages.length; i += 250) await sender.sendMessages(messages.slice(i, i + 250))
+  await sender.close()
+}
+
+/** The baseline: the SDK's streaming peek-lock receiver completing every message, nothing else. */
+const rawReceiveComplete = async (client: ServiceBusClient, count: number): Promise<number> => {
+  const receiver = client.createReceiver(topic, subscription)
+  let done = 0
+  const started = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    const subscriptionHandle = receiver.subscribe(
+      {
+        processMessage: async (message) => {
+          await receiver.completeMessage(message)
+          if (++done === count) resolve()
+        },
+        processError: async (args) => reject(args.error),
+      },
+      { autoCompleteMessages: false, maxConcurrentCalls: 256 },
+    )
+    void subscriptionHandle
+  })
+  const elapsed = performance.now() - started
+  await receiver.close()
+  return (count / elapsed) * 1000
+}
+
+const metric = async (url: string, name: string): Promise<number> => {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+  return line === undefined ? 0 : Number(line.split(" ").at(-1))
+}
+
+const peakRssMb = async (pid: number): Promise<number> => {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "")
+  const match = /VmHWM:\s+(\d+) kB/.exec(status)
+  return match === null ? Number.NaN : Number(match[1]) / 1024
+}
+
+/** The worker as deployed: its own process, reading the emulator, writing the chosen sinks. */
+const workerDrain = async (connectionString: string, count: number, sinks: "filesystem" | "local") => {
+  const sinkDir = await mkdtemp(join(tmpdir(), "haymaker-bench-"))
+  const child = spawn(process.execPath, [workerBin, "run"], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HAYMAKER_SERVICEBUS_CONNECTION_STRING: connectionString,
+      HAYMAKER_SINKS: sinks,
+      HAYMAKER_LOCAL_SINK_DIR: sinkDir,
+      HAYMAKER_HTTP_PORT: "0",
+      HAYMAKER_HTTP_HOST: "127.0.0.1",
+      HAYMAKER_LOG_LEVEL: "Info",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let url: string | undefined
+  lines(child, (line) => {
+    const match = /metrics and probes on (http:\/\/[^/]+)\/metrics/.exec(line)
+    if (match !== null) url = match[1]
+  })
+  try {
+    while (url === undefined) {
+      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}`)
+      await sleep(20)
+    }
+    while (
+      (await fetch(`${url}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    )
+      await sleep(20)
+    const started = performance.now()
+    while ((await metric(url, "haymaker_messages_completed_total")) < count) await sleep(20)
+    const elapsed = performance.now() - started
+    return { rate: (count / elapsed) * 1000, peakRssMb: await peakRssMb(child.pid ?? 0) }
+  } finally {
+    await stop(child)
+    await rm(sinkDir, { recursive: true, force: true })
+  }
+}
+
+const round = async (count: number, sinks: "filesystem" | "local") => {
+  const emulator = await startEmulator()
+  const client = new ServiceBusClient(emulator.connectionString)
+  try {
+    await publish(client, count)
+    const raw = await rawReceiveComplete(client, count)
+    await publish(client, count)
+    const worker = await workerDrain(emulator.connectionString, count, sinks)
+    return { raw, ...worker }
+  } finally {
+    await client.close()
+    await stop(emulator.child)
+  }
+}
+
+const report = (label: string, results: ReadonlyArray<{ raw: number; rate: number; peakRssMb: number }>) => {
+  const raw = median(results.map((r) => r.raw))
+  const worker = median(results.map((r) => r.rate))
+  const ratios = results.map((r) => r.rate / r.raw)
+  console.log(
+    `| ${label} | ${results.length} | ${Math.round(raw)} | ${Math.round(worker)} | ${(median(ratios) * 100).toFixed(0)}% | ${Math.max(...results.map((r) => r.peakRssMb)).toFixed(0)} MB |`,
+  )
+}
+
+console.log(
+  `# app-worker end to end: ${cpus().length} cores, Node ${process.version}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+)
+console.log(
+  "| sinks | rounds | raw SDK peek-lock receive+complete (msg/s, median) | worker (msg/s, median) | ratio (median of per-round ratios) | worker peak RSS (max) |",
+)
+console.log("|---|---:|---:|---:|---:|---:|")
+const filesystem = []
+for (let i = 0; i < rounds; i++) filesystem.push(await round(events, "filesystem"))
+report(`filesystem, ${events} events`, filesystem)
+if (peersEvents > 0)
+  report(`Azurite + Logs Ingestion server, ${peersEvents} events`, [await round(peersEvents, "local")])
