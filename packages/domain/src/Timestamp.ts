@@ -35,6 +35,9 @@ const DOT = 46
 const COMMA = 44
 const PLUS = 43
 const MINUS = 45
+const UPPER_T = 84
+const LOWER_T = 116
+const SPACE = 32
 
 const parse = (text: string): number | undefined => {
   const length = text.length
@@ -45,8 +48,8 @@ const parse = (text: string): number | undefined => {
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
   let millis = daysFromCivil(year, month, day) * 86_400_000
   if (length === 10) return millis
-  const separator = text[10]
-  if ((separator !== "T" && separator !== "t" && separator !== " ") || length < 16) return undefined
+  const separator = text.charCodeAt(10)
+  if ((separator !== UPPER_T && separator !== LOWER_T && separator !== SPACE) || length < 16) return undefined
   const hour = digits(text, 11, 2)
   const minute = digits(text, 14, 2)
   if (text.charCodeAt(13) !== COLON || hour < 0 || hour > 23 || minute < 0 || minute > 59) return undefined
@@ -60,15 +63,17 @@ const parse = (text: string): number | undefined => {
     const mark = text.charCodeAt(i)
     if (i < length && (mark === DOT || mark === COMMA)) {
       const start = ++i
+      // Milliseconds: the first three fraction digits; finer precision (Python's microseconds) is truncated.
+      let fraction = 0
       while (i < length && i - start < 9) {
         const d = text.charCodeAt(i) - 48
         if (!(d >= 0 && d <= 9)) break
+        if (i - start < 3) fraction = fraction * 10 + d
         i++
       }
-      if (i === start) return undefined
-      // Milliseconds: the first three fraction digits; finer precision (Python's microseconds) is truncated.
-      const fraction = text.slice(start, Math.min(i, start + 3)).padEnd(3, "0")
-      millis += Number(fraction)
+      const count = i - start
+      if (count === 0) return undefined
+      millis += count === 1 ? fraction * 100 : count === 2 ? fraction * 10 : fraction
     }
   }
   if (i === length) return millis
@@ -107,18 +112,25 @@ export const parseIsoTimestamp = (text: string): number | undefined => {
   return millis
 }
 
+// One DateTime per decoded event: `DateTime.makeUnsafe(millis)` allocates a Date and inspects its input first, while
+// `fromEpochSeconds` builds the DateTime directly. Dividing by 1000 and multiplying back is exact for every instant
+// the parser produces in practice; the comparison sends any other (and NaN, which must throw) to `makeUnsafe`.
+const utcOfMillis = (millis: number): DateTime.Utc => {
+  const utc = DateTime.fromEpochSeconds(millis / 1000)
+  return utc.epochMilliseconds === millis ? utc : DateTime.makeUnsafe(millis)
+}
+
 /** Parses an ISO-8601 timestamp (see {@link parseIsoTimestamp}) into a `DateTime.Utc`. */
 export const parseTimestamp = (text: string): DateTime.Utc | undefined => {
   const millis = parseIsoTimestamp(text)
-  return millis === undefined ? undefined : DateTime.makeUnsafe(millis)
+  return millis === undefined ? undefined : utcOfMillis(millis)
 }
 
 /**
  * Converts a timestamp string that a wire schema already accepted. Throws (a defect, not a decoding failure) when
  * called with text that skipped validation.
  */
-export const timestampOfValidated = (text: string): DateTime.Utc =>
-  DateTime.makeUnsafe(parseIsoTimestamp(text) ?? Number.NaN)
+export const timestampOfValidated = (text: string): DateTime.Utc => utcOfMillis(parseIsoTimestamp(text) ?? Number.NaN)
 
 /** Formats a timestamp the way every encoder of this package does: ISO-8601 in UTC with milliseconds and `Z`. */
 export const formatTimestamp = (timestamp: DateTime.Utc): string => DateTime.formatIso(timestamp)

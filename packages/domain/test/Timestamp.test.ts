@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime } from "effect"
 import { formatTimestamp, parseIsoTimestamp, parseTimestamp } from "../src/index.ts"
+import { timestampOfValidated } from "../src/Timestamp.ts"
 
 const utc = (iso: string) => new Date(iso).getTime()
 
@@ -45,6 +46,18 @@ describe("parseIsoTimestamp", () => {
     "2024-11-14T12:00:00.1234567890Z",
   ])("rejects %j", (text) => {
     expect(parseIsoTimestamp(text)).toBeUndefined()
+  })
+
+  it("builds DateTimes with the exact instant, including those where millis / 1000 * 1000 is not exact", () => {
+    // 70006900558788 / 1000 * 1000 === 70006900558787.99 in floating point.
+    for (const text of ["4188-06-06T01:15:58.788Z", "2024-11-14T12:00:00.123Z", "0001-01-01T00:00:00.001Z"]) {
+      expect(parseTimestamp(text)?.epochMilliseconds).toBe(new Date(text).getTime())
+      expect(formatTimestamp(timestampOfValidated(text))).toBe(text)
+    }
+  })
+
+  it("refuses to convert text that skipped validation", () => {
+    expect(() => timestampOfValidated("yesterday")).toThrow()
   })
 
   it("formats as ISO-8601 UTC with milliseconds", () => {
