@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Redacted, Runtime } from "effect"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
@@ -93,6 +94,23 @@ describe("loadWorkerConfig", () => {
       })
       expect(error.message).toContain("both set")
       expect(error.message).not.toContain("topsecret")
+    }),
+  )
+
+  it.effect(".env.example documents the defaults: its values load, and equal an empty environment's", () =>
+    Effect.gen(function* () {
+      const text = readFileSync(new URL("../.env.example", import.meta.url), "utf8")
+      const env = Object.fromEntries(
+        text
+          .split("\n")
+          .filter((line) => /^[A-Z_]+=/.test(line))
+          .map((line) => {
+            const [name = "", value = ""] = line.split("=", 2)
+            return [name, value.replace(/\s+#.*$/, "").trim()]
+          }),
+      )
+      expect(Object.keys(env).length).toBeGreaterThan(10)
+      expect(yield* loadWorkerConfig(env)).toEqual(yield* loadWorkerConfig({}))
     }),
   )
 })
