@@ -9,7 +9,7 @@ import {
   parseResourceEvents,
   parseResourceEventsDetailed,
 } from "../src/index.ts"
-import { anyIsoTimestamp, resourceEventJson, validEventJson } from "./arbitraries.ts"
+import { anyIsoTimestamp, canonicalTimestamp, resourceEventJson, validEventJson } from "./arbitraries.ts"
 
 const decoded = (value: unknown) => {
   const result = decodeAgentEvent(value)
@@ -105,6 +105,46 @@ describe("properties", () => {
         expect(encode(event)).toEqual(encodeAgentEvent(event))
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it("the fast decoder accepts and rejects exactly what the AgentEvent codec does, nulls and bad timestamps included", () => {
+    const decode = Schema.decodeUnknownResult(AgentEvent)
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.string(),
+      canonicalTimestamp,
+      fc.constantFrom("2024-11-14", "2024-11-14T12:00:00.5+01:00", "2024-13-01T00:00:00Z", "yesterday", ""),
+      fc.nat(),
+      fc.integer({ min: -3, max: -1 }),
+      fc.double(),
+      fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { noNullPrototype: true }),
+      fc.constantFrom("info", "warning", "error", "debug"),
+    )
+    const overrides = fc.dictionary(
+      fc.constantFrom(
+        "timestamp",
+        "tags",
+        "deletion_error",
+        "deletion_attempts",
+        "resource_id",
+        "resource_type",
+        "details",
+        "severity",
+        "run_id",
+      ),
+      value,
+      { noNullPrototype: true },
+    )
+    fc.assert(
+      fc.property(validEventJson, overrides, (json, changes) => {
+        const input = { ...json, ...changes }
+        const fast = decodeAgentEvent(input)
+        const codec = decode(input)
+        expect(Result.isSuccess(fast)).toBe(Result.isSuccess(codec))
+        if (Result.isSuccess(fast) && Result.isSuccess(codec)) expect(fast.success).toEqual(codec.success)
+      }),
+      { numRuns: 1000 },
     )
   })
 

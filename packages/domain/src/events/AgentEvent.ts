@@ -46,7 +46,9 @@ export const AgentEvent = Schema.Union([
 ])
 
 interface Variant {
-  /** Compiled guard: the fast path for valid input (a valid wire value needs no reconstruction to be read). */
+  /** The fast path: the event for input of the common shape (no `null`s, valid timestamp), else `undefined`. */
+  readonly decodeCommon: (input: unknown) => AgentEvent | undefined
+  /** Compiled guard of the whole wire schema (a valid wire value needs no reconstruction to be read). */
   readonly isWire: (input: unknown) => boolean
   /** Detailed decoding, run only for invalid input to say what is wrong. */
   readonly decodeWire: (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
@@ -56,9 +58,11 @@ interface Variant {
 
 const variant = (v: {
   readonly Wire: Schema.Decoder<unknown>
+  readonly decodeCommon: (input: unknown) => AgentEvent | undefined
   readonly fromWire: (wire: never) => AgentEvent
   readonly toWire: (event: never) => AgentEventJson
 }): Variant => ({
+  decodeCommon: v.decodeCommon,
   isWire: SchemaParser.is(v.Wire),
   decodeWire: SchemaParser.decodeUnknownResult(v.Wire),
   fromWire: v.fromWire,
@@ -105,6 +109,8 @@ export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotA
       ? byEventType[eventType as KnownEventType]
       : undefined
   if (v === undefined) return Result.succeed(makeUnknownEvent(json))
+  const common = v.decodeCommon(json)
+  if (common !== undefined) return Result.succeed(common)
   // The wire schemas have no transformations, so a value that passes the guard is its own decoded form; `fromWire`
   // reads only the schema's keys, so excess keys (which decoding would strip) are ignored as well.
   if (v.isWire(json)) return Result.succeed(v.fromWire(json as never))

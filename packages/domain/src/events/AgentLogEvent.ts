@@ -1,6 +1,6 @@
-import { type DateTime, Schema, SchemaGetter } from "effect"
+import { type DateTime, Schema, SchemaGetter, SchemaParser } from "effect"
 import { SchemaJITCompiler } from "effect/schema"
-import { formatTimestamp, IsoTimestampString, timestampOfValidated } from "../Timestamp.ts"
+import { formatTimestamp, IsoTimestampString, parseTimestamp, timestampOfValidated } from "../Timestamp.ts"
 import type { AgentLogEventType } from "./EventType.ts"
 
 export const Severity = Schema.Literals(["info", "warning", "error"])
@@ -22,6 +22,24 @@ const makeWire = <const T extends AgentLogEventType>(eventType: T) =>
     details: JsonObject,
     resource_id: Schema.optionalKey(Schema.NullOr(Schema.String)),
     resource_type: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  })
+
+/**
+ * The common shape, checked first on the hot path (see `makeCommonWire` of the resource events): optional fields
+ * absent rather than `null`, the timestamp any string, left to the parser that converts it.
+ */
+const makeCommonWire = <const T extends AgentLogEventType>(eventType: T) =>
+  Schema.Struct({
+    event_type: Schema.Literal(eventType),
+    timestamp: Schema.String,
+    scenario_name: Schema.String,
+    run_id: Schema.String,
+    agent_id: Schema.String,
+    message: Schema.String,
+    severity: Severity,
+    details: JsonObject,
+    resource_id: Schema.optionalKey(Schema.String),
+    resource_type: Schema.optionalKey(Schema.String),
   })
 
 /** The JSON object of an agent log event as agents publish it. */
@@ -65,12 +83,15 @@ const domainFields = {
 
 const makeVariant = <const Tag extends string, const T extends AgentLogEventType>(tag: Tag, eventType: T) => {
   const Wire = makeWire(eventType)
+  const CommonWire = makeCommonWire(eventType)
   SchemaJITCompiler.enable(Wire.ast)
+  SchemaJITCompiler.enable(CommonWire.ast)
+  const isCommonWire = SchemaParser.is(CommonWire)
 
-  const fromWire = (wire: AgentLogEventJson<T>): AgentLogEventOf<Tag> => {
+  const build = (wire: AgentLogEventJson<T>, timestamp: DateTime.Utc): AgentLogEventOf<Tag> => {
     const event: { -readonly [K in keyof AgentLogEventOf<Tag>]: AgentLogEventOf<Tag>[K] } = {
       _tag: tag,
-      timestamp: timestampOfValidated(wire.timestamp),
+      timestamp,
       scenarioName: wire.scenario_name,
       runId: wire.run_id,
       agentId: wire.agent_id,
@@ -81,6 +102,17 @@ const makeVariant = <const Tag extends string, const T extends AgentLogEventType
     if (wire.resource_id != null) event.resourceId = wire.resource_id
     if (wire.resource_type != null) event.resourceType = wire.resource_type
     return event
+  }
+
+  /** Converts a value the wire schema accepted. */
+  const fromWire = (wire: AgentLogEventJson<T>): AgentLogEventOf<Tag> =>
+    build(wire, timestampOfValidated(wire.timestamp))
+
+  /** The hot path: the event when the input has the common shape and a valid timestamp, otherwise `undefined`. */
+  const decodeCommon = (input: unknown): AgentLogEventOf<Tag> | undefined => {
+    if (!isCommonWire(input)) return undefined
+    const timestamp = parseTimestamp(input.timestamp)
+    return timestamp === undefined ? undefined : build(input, timestamp)
   }
 
   const toWire = (event: AgentLogEventOf<Tag>): AgentLogEventJson<T> => {
@@ -106,7 +138,7 @@ const makeVariant = <const Tag extends string, const T extends AgentLogEventType
       encode: SchemaGetter.transform(toWire),
     }),
   )
-  return { eventType, Wire, Domain, Codec, fromWire, toWire }
+  return { eventType, Wire, Domain, Codec, decodeCommon, fromWire, toWire }
 }
 
 const started = makeVariant("AgentStarted", "agent_started")
