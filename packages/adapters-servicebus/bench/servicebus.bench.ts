@@ -1,83 +1,74 @@
 /**
- * `pnpm bench`: the adapters against the raw SDK doing the same work, through one in-process emulator, in one run.
+ * `pnpm bench`: the adapters against the raw SDK doing the same work, in one process, through one emulator.
  *
- * - publish: `EventBusClient` (concurrent `publish`, batches of 100) and `publishEvent` per awaited event, against the
- *   SDK sending `createMessageBatch`/`tryAddMessage` batches of 100 one after another;
+ * - publish: `EventBusClient` (concurrent `publish`, batches of 100, then `close()`) against the raw SDK doing the
+ *   same job: its own client, `createMessageBatch`/`tryAddMessage` batches of 100 sent one after another, then
+ *   close. Same events, same wire messages (body, properties, a 32-character message id), same count.
+ *   `publishEvent` per awaited event, and the raw SDK with two sends in flight, are shown for reference;
  * - consume: the `EventSubscription` layer (peek-lock, 16 held, complete each) against the SDK's streaming receiver
- *   doing peek-lock receive + `completeMessage` with the same concurrency.
+ *   doing peek-lock receive + `completeMessage` with the same concurrency, each on a subscription preloaded with the
+ *   same messages (the preload is not timed).
+ *
+ * The emulator runs in a child process (`--in-process` keeps it in this one), like a real broker, so the CPU time
+ * this process spends per event is the client side's alone. Each round runs every scenario once, the baseline and
+ * the adapter next to each other in alternating order, so load from other processes on a shared machine hits both
+ * alike; the ratios are the median of the per-round ratios.
  *
  * Prints a table and writes the `## @haymaker/adapters-servicebus` section of the root BENCHMARKS.md (pass
- * `--no-write` to only print).
+ * `--no-write` to only print). `--runs N` and `--events N` change the work.
  */
+import { spawn } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus } from "node:os"
-import { ServiceBusClient, type ServiceBusMessage } from "@azure/service-bus"
+import { createInterface } from "node:readline"
+import { ServiceBusClient } from "@azure/service-bus"
 import { EventSubscription } from "@haymaker/domain"
 import { startEmulator } from "@haymaker/servicebus-emulator"
 import { Effect, Stream } from "effect"
 import { closeAll, connectionString, EventBusClient, publishEvent, ServiceBusEventSubscription } from "../src/index.ts"
+import { type BenchEvent, benchConfig, benchEvent, rawBatchSend } from "./workload.ts"
 
-const EVENTS = 5_000
-const PER_EVENT = 500
-const RUNS = 5
-const CONCURRENCY = 16
-
-const event = (i: number) => ({
-  event_type: "resource_created",
-  resource_id: `/subscriptions/sub1/resourceGroups/rg-${i % 50}/providers/Microsoft.Compute/virtualMachines/vm${i}`,
-  resource_type: "Microsoft.Compute/virtualMachines",
-  resource_name: `vm${i}`,
-  scenario_name: "compute-scenario",
-  run_id: `run-${Math.floor(i / 500)}`,
-  timestamp: new Date(Date.UTC(2024, 10, 14, 12) + i * 1000).toISOString(),
-  tags: { env: "bench", index: String(i) },
-})
-const events = Array.from({ length: EVENTS }, (_, i) => event(i))
-
-const topics = ["raw-batch", "client-batch", "per-event", "consume-raw", "consume-adapter"]
-const emulator = await startEmulator({
-  config: {
-    UserConfig: {
-      Namespaces: [
-        {
-          Name: "sbemulatorns",
-          Queues: [],
-          Topics: topics.map((name) => ({
-            Name: name,
-            Properties: {},
-            Subscriptions: [
-              { Name: "bench-sub", Properties: { LockDuration: "PT1M", MaxDeliveryCount: 10 }, Rules: [] },
-            ],
-          })),
-        },
-      ],
-      Logging: { Type: "Console" },
-    },
-  },
-  port: 0,
-})
-const cs = emulator.connectionString
-const sdk = new ServiceBusClient(cs)
-
-const rawMessage = (e: (typeof events)[number]): ServiceBusMessage => ({
-  body: e,
-  contentType: "application/json",
-  subject: e.event_type,
-  applicationProperties: { event_type: e.event_type, run_id: e.run_id, scenario_name: e.scenario_name },
-})
-
-const rawBatchSend = async (topic: string, items: ReadonlyArray<(typeof events)[number]>) => {
-  const sender = sdk.createSender(topic)
-  let batch = await sender.createMessageBatch()
-  for (const item of items) {
-    if (batch.count < 100 && batch.tryAddMessage(rawMessage(item))) continue
-    await sender.sendMessages(batch)
-    batch = await sender.createMessageBatch()
-    batch.tryAddMessage(rawMessage(item))
-  }
-  if (batch.count > 0) await sender.sendMessages(batch)
-  await sender.close()
+const argument = (name: string, fallback: number): number => {
+  const index = process.argv.indexOf(name)
+  const value = index === -1 ? undefined : Number(process.argv[index + 1])
+  return value === undefined || !Number.isFinite(value) ? fallback : value
 }
+const EVENTS = argument("--events", 5_000)
+const RUNS = argument("--runs", 11)
+const PER_EVENT = Math.min(500, EVENTS)
+const BATCH = 100
+const CONCURRENCY = 16
+const inProcess = process.argv.includes("--in-process")
+
+const events = Array.from({ length: EVENTS }, (_, i) => benchEvent(i))
+const topics = ["raw-batch", "raw-pipelined", "client-batch", "per-event", "consume-raw", "consume-adapter"]
+
+const startBroker = async (): Promise<{ connectionString: string; close: () => Promise<void> }> => {
+  if (inProcess) {
+    const emulator = await startEmulator({ config: benchConfig(topics), port: 0 })
+    return { connectionString: emulator.connectionString, close: () => emulator.close() }
+  }
+  const child = spawn(process.execPath, [new URL("./emulatorProcess.ts", import.meta.url).pathname, topics.join(",")], {
+    stdio: ["pipe", "pipe", "inherit"],
+  })
+  const lines = createInterface({ input: child.stdout })
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve)
+    child.once("exit", (code) => reject(new Error(`the emulator process exited (${code}) before listening`)))
+  })
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  return {
+    connectionString: (JSON.parse(first) as { connectionString: string }).connectionString,
+    close: async () => {
+      child.stdin.end()
+      await exited
+    },
+  }
+}
+
+const broker = await startBroker()
+const cs = broker.connectionString
+const sdk = new ServiceBusClient(cs)
 
 // Empties a subscription between runs so each run starts from the same state.
 const purge = async (topic: string) => {
@@ -86,134 +77,178 @@ const purge = async (topic: string) => {
   await receiver.close()
 }
 
-const timed = async (work: () => Promise<void>): Promise<number> => {
+const preload = (topic: string) => rawBatchSend(cs, topic, events, { batchSize: BATCH, inFlight: 1 })
+
+interface Sample {
+  /** Events per second of wall-clock time. */
+  readonly rate: number
+  /** Microseconds of this process's CPU time per event. */
+  readonly cpuPerEvent: number
+}
+
+const measure = async (count: number, work: () => Promise<void>): Promise<Sample> => {
+  const cpu = process.cpuUsage()
   const start = performance.now()
   await work()
-  return performance.now() - start
+  const ms = performance.now() - start
+  const used = process.cpuUsage(cpu)
+  return { rate: count / (ms / 1000), cpuPerEvent: (used.user + used.system) / count }
 }
+
+const consumeRaw = async () => {
+  const receiver = sdk.createReceiver("consume-raw", "bench-sub", { skipParsingBodyAsJson: true })
+  let done = 0
+  await new Promise<void>((resolve, reject) => {
+    receiver.subscribe(
+      {
+        processMessage: async (message) => {
+          await receiver.completeMessage(message)
+          if (++done === EVENTS) resolve()
+        },
+        processError: async (args) => reject(args.error),
+      },
+      { autoCompleteMessages: false, maxConcurrentCalls: CONCURRENCY },
+    )
+  })
+  await receiver.close()
+}
+
+const consumeAdapter = () =>
+  Effect.gen(function* () {
+    const { messages } = yield* EventSubscription
+    // Settled as they come, like the SDK's concurrent calls (ordered output would wait on the slowest).
+    yield* messages.pipe(
+      Stream.mapEffect((message) => message.complete, { concurrency: CONCURRENCY, unordered: true }),
+      Stream.take(EVENTS),
+      Stream.runDrain,
+    )
+  }).pipe(
+    Effect.provide(
+      ServiceBusEventSubscription.layer({
+        connection: connectionString(cs),
+        topicName: "consume-adapter",
+        subscriptionName: "bench-sub",
+        concurrency: CONCURRENCY,
+        watchdog: false,
+      }),
+    ),
+    Effect.runPromise,
+  )
 
 const scenarios = {
   rawBatch: async () => {
-    const ms = await timed(() => rawBatchSend("raw-batch", events))
+    const sample = await measure(EVENTS, () => rawBatchSend(cs, "raw-batch", events, { batchSize: BATCH, inFlight: 1 }))
     await purge("raw-batch")
-    return EVENTS / (ms / 1000)
+    return sample
+  },
+  rawPipelined: async () => {
+    const sample = await measure(EVENTS, () =>
+      rawBatchSend(cs, "raw-pipelined", events, { batchSize: BATCH, inFlight: 2 }),
+    )
+    await purge("raw-pipelined")
+    return sample
   },
   clientBatch: async () => {
-    const ms = await timed(async () => {
-      const client = new EventBusClient({ connectionString: cs, topicName: "client-batch", batchSize: 100 })
-      await Promise.all(events.map((e) => client.publish(e)))
+    const sample = await measure(EVENTS, async () => {
+      const client = new EventBusClient({ connectionString: cs, topicName: "client-batch", batchSize: BATCH })
+      await Promise.all(events.map((event: BenchEvent) => client.publish(event)))
       await client.close()
     })
     await purge("client-batch")
-    return EVENTS / (ms / 1000)
+    return sample
   },
   perEvent: async () => {
-    const ms = await timed(async () => {
-      for (const e of events.slice(0, PER_EVENT)) await publishEvent(cs, "per-event", e)
+    const sample = await measure(PER_EVENT, async () => {
+      for (const event of events.slice(0, PER_EVENT)) await publishEvent(cs, "per-event", event)
     })
     await closeAll()
     await purge("per-event")
-    return PER_EVENT / (ms / 1000)
+    return sample
   },
   consumeRaw: async () => {
-    await rawBatchSend("consume-raw", events)
-    const ms = await timed(async () => {
-      const receiver = sdk.createReceiver("consume-raw", "bench-sub", { skipParsingBodyAsJson: true })
-      let done = 0
-      await new Promise<void>((resolve, reject) => {
-        receiver.subscribe(
-          {
-            processMessage: async (message) => {
-              await receiver.completeMessage(message)
-              if (++done === EVENTS) resolve()
-            },
-            processError: async (args) => reject(args.error),
-          },
-          { autoCompleteMessages: false, maxConcurrentCalls: CONCURRENCY },
-        )
-      })
-      await receiver.close()
-    })
-    return EVENTS / (ms / 1000)
+    await preload("consume-raw")
+    return measure(EVENTS, consumeRaw)
   },
   consumeAdapter: async () => {
-    await rawBatchSend("consume-adapter", events)
-    const layer = ServiceBusEventSubscription.layer({
-      connection: connectionString(cs),
-      topicName: "consume-adapter",
-      subscriptionName: "bench-sub",
-      concurrency: CONCURRENCY,
-      watchdog: false,
-    })
-    const ms = await timed(() =>
-      Effect.gen(function* () {
-        const { messages } = yield* EventSubscription
-        yield* messages.pipe(
-          Stream.mapEffect((message) => message.complete, { concurrency: CONCURRENCY }),
-          Stream.take(EVENTS),
-          Stream.runDrain,
-        )
-      }).pipe(Effect.provide(layer), Effect.runPromise),
-    )
-    return EVENTS / (ms / 1000)
+    await preload("consume-adapter")
+    return measure(EVENTS, consumeAdapter)
   },
 }
+type Scenario = keyof typeof scenarios
+
+const samples = Object.fromEntries(Object.keys(scenarios).map((name) => [name, [] as Array<Sample>])) as Record<
+  Scenario,
+  Array<Sample>
+>
+
+// Warm-up: JIT, and the emulator's first links; not measured.
+for (const run of Object.values(scenarios)) await run()
+for (let round = 0; round < RUNS; round++) {
+  // Pairs run back to back, in alternating order, so drift in the machine's load hits baseline and adapter alike.
+  const pairs: Array<[Scenario, Scenario]> = [
+    ["rawBatch", "clientBatch"],
+    ["consumeRaw", "consumeAdapter"],
+  ]
+  for (const [baseline, adapter] of pairs) {
+    const order = round % 2 === 0 ? [baseline, adapter] : [adapter, baseline]
+    for (const name of order) samples[name].push(await scenarios[name]())
+  }
+  samples.rawPipelined.push(await scenarios.rawPipelined())
+  samples.perEvent.push(await scenarios.perEvent())
+  process.stderr.write(`round ${round + 1}/${RUNS} done\n`)
+}
+await sdk.close()
+await broker.close()
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? 0
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
+const rate = (name: Scenario) => median(samples[name].map((s) => s.rate))
+const cpu = (name: Scenario) => median(samples[name].map((s) => s.cpuPerEvent))
+/** Median of the per-round ratios of two scenarios' rates. */
+const pairedRatio = (adapter: Scenario, baseline: Scenario) =>
+  median(samples[adapter].map((s, i) => s.rate / (samples[baseline][i]?.rate ?? Number.NaN)))
 
-const results: Record<keyof typeof scenarios, Array<number>> = {
-  rawBatch: [],
-  clientBatch: [],
-  perEvent: [],
-  consumeRaw: [],
-  consumeAdapter: [],
-}
-// Warm-up: connections, links and JIT, not measured.
-for (const run of [scenarios.rawBatch, scenarios.clientBatch, scenarios.consumeRaw, scenarios.consumeAdapter])
-  await run()
-// Interleaved so drift on a shared machine hits every scenario alike.
-for (let i = 0; i < RUNS; i++) {
-  for (const name of Object.keys(scenarios) as Array<keyof typeof scenarios>) {
-    results[name].push(await scenarios[name]())
-  }
-}
-await sdk.close()
-await emulator.close()
-
-const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<
-  keyof typeof scenarios,
-  number
->
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US")
 const pct = (n: number) => `${(n * 100).toFixed(0)}%`
-const publishRatio = m.clientBatch / m.rawBatch
-const consumeRatio = m.consumeAdapter / m.consumeRaw
+const publishRatio = pairedRatio("clientBatch", "rawBatch")
+const consumeRatio = pairedRatio("consumeAdapter", "consumeRaw")
+const row = (label: string, name: Scenario, baseline: Scenario | undefined) =>
+  `| ${label} | ${fmt(rate(name))} | ${baseline === undefined ? "100%" : pct(pairedRatio(name, baseline))} | ${cpu(name).toFixed(0)} |`
 
 const section = `## @haymaker/adapters-servicebus
 
-Through one in-process \`@haymaker/servicebus-emulator\` (AMQP on 127.0.0.1), ${fmt(EVENTS)} resource events of about
-400 bytes of JSON per run, median of ${RUNS} interleaved runs after a warm-up. Machine: ${availableParallelism()} cores
-(${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. The
-emulator shares the process (and the cores) with the clients, so absolute rates are low; the ratios are what counts.
+${fmt(EVENTS)} resource events of about 400 bytes of JSON per run, through \`@haymaker/servicebus-emulator\`
+(AMQP on 127.0.0.1, ${inProcess ? "in the bench's process" : "in a child process, like a real broker"}); median of
+${RUNS} rounds after a warm-up. Each round runs the baseline and the adapter back to back, in alternating order; "vs
+baseline" is the median of the per-round ratios. Same events, same wire messages (JSON body, content type, subject,
+three application properties, a 32-character message id), same batch size (${BATCH}) and concurrency
+(${CONCURRENCY}) on both sides. Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}),
+shared with other work; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.
 
-| scenario | events/s (median) | vs raw SDK |
-|---|---:|---:|
-| raw SDK: \`createMessageBatch\` + \`tryAddMessage\` batches of 100, sent one after another (baseline) | ${fmt(m.rawBatch)} | 100% |
-| \`EventBusClient\`: ${fmt(EVENTS)} concurrent \`publish\` calls, \`batchSize\` 100, then \`close()\` | ${fmt(m.clientBatch)} | ${pct(publishRatio)} |
-| \`publishEvent\` per event, each awaited (${fmt(PER_EVENT)} events; cached connection) | ${fmt(m.perEvent)} | ${pct(m.perEvent / m.rawBatch)} |
-| raw SDK: streaming peek-lock receive + \`completeMessage\`, ${CONCURRENCY} concurrent (baseline) | ${fmt(m.consumeRaw)} | 100% |
-| \`EventSubscription\` layer: \`messages\` stream, ${CONCURRENCY} held, \`complete\` each | ${fmt(m.consumeAdapter)} | ${pct(consumeRatio)} |
+| scenario | events/s (median) | vs baseline | client CPU µs/event |
+|---|---:|---:|---:|
+${row("raw SDK: own client, `createMessageBatch` + `tryAddMessage` batches, one send at a time, close (baseline)", "rawBatch", undefined)}
+${row(`\`EventBusClient\`: ${fmt(EVENTS)} concurrent \`publish\` calls, \`batchSize\` ${BATCH}, then \`close()\``, "clientBatch", "rawBatch")}
+${row("raw SDK as the baseline, but two sends in flight (for reference)", "rawPipelined", "rawBatch")}
+${row(`\`publishEvent\` per event, each awaited (${fmt(PER_EVENT)} events; cached connection; for reference)`, "perEvent", "rawBatch")}
+${row(`raw SDK: streaming peek-lock receive + \`completeMessage\`, ${CONCURRENCY} concurrent calls (baseline)`, "consumeRaw", undefined)}
+${row(`\`EventSubscription\` layer: \`messages\` stream, ${CONCURRENCY} held, \`complete\` each (unordered \`mapEffect\`)`, "consumeAdapter", "consumeRaw")}
 
 Floors: batched publish at least 90% of the raw SDK batch rate (${publishRatio >= 0.9 ? "met" : "NOT met"}: ${pct(publishRatio)});
-consumption at least 80% of the raw SDK rate (${consumeRatio >= 0.8 ? "met" : "NOT met"}: ${pct(consumeRatio)}). Run with
-\`pnpm --filter @haymaker/adapters-servicebus bench\`.
+consumption at least 80% of the raw SDK rate (${consumeRatio >= 0.8 ? "met" : "NOT met"}: ${pct(consumeRatio)}).
+Run with \`pnpm --filter @haymaker/adapters-servicebus bench\` (\`-- --runs N --events N --in-process --no-write\`).
 `
 
 console.log(section)
-console.log("all runs (events/s):", JSON.stringify(results))
+console.log(
+  "all runs (events/s):",
+  JSON.stringify(
+    Object.fromEntries(Object.entries(samples).map(([name, list]) => [name, list.map((s) => Math.round(s.rate))])),
+  ),
+)
 
 if (!process.argv.includes("--no-write")) {
   const file = new URL("../../../BENCHMARKS.md", import.meta.url)

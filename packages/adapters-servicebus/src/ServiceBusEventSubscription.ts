@@ -1,4 +1,4 @@
-import { EventSubscription, type ReceivedMessage } from "@haymaker/domain"
+import { EventSubscription, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
 import { Config, DateTime, Effect, Layer, Stream } from "effect"
 import { toSettlementError, toSubscriptionError } from "./PortErrors.ts"
 import { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
@@ -10,8 +10,7 @@ import {
   type ServiceBusConnection,
   type ServiceBusRetry,
 } from "./ServiceBusConnection.ts"
-import type { ServiceBusAdapterError } from "./ServiceBusErrors.ts"
-import { type Delivery, receiveDeliveries } from "./SubscriptionReceiver.ts"
+import { type Delivery, type Outcome, receiveDeliveries } from "./SubscriptionReceiver.ts"
 
 export interface SubscriptionConfig {
   readonly connection: ServiceBusConnection
@@ -28,22 +27,59 @@ export interface SubscriptionConfig {
   readonly retry?: ServiceBusRetry
 }
 
-const toReceivedMessage = (delivery: Delivery): ReceivedMessage => {
-  const message = delivery.message
-  const messageId = message.messageId === undefined ? "" : String(message.messageId)
-  const settle = (effect: Effect.Effect<void, ServiceBusAdapterError>) =>
-    effect.pipe(Effect.mapError((error) => toSettlementError(error, messageId)))
-  return {
-    messageId,
-    body: delivery.body,
-    deliveryCount: message.deliveryCount ?? 0,
-    enqueuedTime: DateTime.fromDateUnsafe(message.enqueuedTimeUtc ?? new Date()),
-    sequenceNumber: message.sequenceNumber === undefined ? 0n : BigInt(message.sequenceNumber.toString()),
-    complete: settle(delivery.complete),
-    abandon: settle(delivery.abandon),
-    deadLetter: (reason, description) => settle(delivery.deadLetter(reason, description)),
+/**
+ * The port's view of a delivery. Fields the consumer may never read (enqueued time, sequence number, the settle
+ * effects) are computed on access: building them eagerly cost more than receiving the message.
+ */
+class SubscriptionMessage implements ReceivedMessage {
+  readonly #delivery: Delivery
+  readonly messageId: string
+  readonly body: unknown
+  readonly deliveryCount: number
+
+  constructor(delivery: Delivery) {
+    const message = delivery.message
+    this.#delivery = delivery
+    this.messageId = message.messageId === undefined ? "" : String(message.messageId)
+    this.body = delivery.body
+    this.deliveryCount = message.deliveryCount ?? 0
+  }
+
+  get enqueuedTime(): DateTime.Utc {
+    return DateTime.fromDateUnsafe(this.#delivery.message.enqueuedTimeUtc ?? new Date())
+  }
+
+  get sequenceNumber(): bigint {
+    const sequenceNumber = this.#delivery.message.sequenceNumber
+    return sequenceNumber === undefined ? 0n : BigInt(sequenceNumber.toString())
+  }
+
+  #settle(outcome: Outcome, reason?: string, description?: string): Effect.Effect<void, SettlementError> {
+    return Effect.callback((resume) => {
+      this.#delivery.settle(
+        outcome,
+        (failure) =>
+          resume(failure === undefined ? Effect.void : Effect.fail(toSettlementError(failure, this.messageId))),
+        reason,
+        description,
+      )
+    })
+  }
+
+  get complete(): Effect.Effect<void, SettlementError> {
+    return this.#settle("completed")
+  }
+
+  get abandon(): Effect.Effect<void, SettlementError> {
+    return this.#settle("abandoned")
+  }
+
+  deadLetter(reason: string, description: string): Effect.Effect<void, SettlementError> {
+    return this.#settle("dead-lettered", reason, description)
   }
 }
+
+const toReceivedMessage = (delivery: Delivery): ReceivedMessage => new SubscriptionMessage(delivery)
 
 /**
  * `EventSubscription` over a topic subscription in peek-lock mode: auto-complete off, `concurrency` messages held

@@ -30,21 +30,151 @@ export interface ReceiverSettings {
 
 export type Outcome = "completed" | "abandoned" | "dead-lettered"
 
+/** Called once a settlement is over: with nothing when the broker accepted it, with the typed failure otherwise. */
+export type Settled = (failure: ServiceBusAdapterError | undefined) => void
+
 /** A message held under a peek lock, with the operations that settle it exactly once. */
 export interface Delivery {
   readonly message: ServiceBusReceivedMessage
   /** The raw body: the bytes of a data section, or the value of an AMQP value/sequence section. */
   readonly body: unknown
+  /** Settles the message (callback style, for adapters that build their own effects); a second call fails. */
+  readonly settle: (outcome: Outcome, done: Settled, reason?: string, description?: string) => void
   readonly complete: Effect.Effect<void, ServiceBusAdapterError>
   readonly abandon: Effect.Effect<void, ServiceBusAdapterError>
   readonly deadLetter: (reason: string, description: string) => Effect.Effect<void, ServiceBusAdapterError>
 }
 
-interface Held {
-  readonly receiver: ServiceBusReceiver
+/** What the deliveries of one stream share: the open receivers' bookkeeping. */
+interface ReceiverState {
+  readonly entityPath: string
+  readonly context: (operation: string) => FailureContext
+  /**
+   * Messages delivered and not yet settled (a settlement counts once the broker acknowledged it): each holds one of
+   * the SDK's concurrent calls, so the broker's credit follows how fast the consumer settles.
+   */
+  readonly held: Set<HeldDelivery>
+  readonly logOutcome: ((delivery: HeldDelivery, outcome: Outcome) => void) | undefined
+  readonly onIdle: () => void
+}
+
+const operationOf: Record<Outcome, string> = {
+  completed: "complete",
+  abandoned: "abandon",
+  "dead-lettered": "dead-letter",
+}
+
+/**
+ * One delivered message. Its settle effects are built only when read (a consumer reads one of three), straight on
+ * the SDK's promise: no fiber, no effect chain per message beyond the one the consumer runs.
+ */
+class HeldDelivery implements Delivery {
   readonly message: ServiceBusReceivedMessage
-  settled: boolean
-  readonly release: () => void
+  readonly receiver: ServiceBusReceiver
+  /** After this time (ms since epoch) the lock is certainly gone, so the slot is released even if nobody settles. */
+  readonly giveUpAt: number
+  readonly #state: ReceiverState
+  readonly #release: () => void
+  #settled = false
+
+  constructor(
+    state: ReceiverState,
+    receiver: ServiceBusReceiver,
+    message: ServiceBusReceivedMessage,
+    giveUpAt: number,
+    release: () => void,
+  ) {
+    this.#state = state
+    this.receiver = receiver
+    this.message = message
+    this.giveUpAt = giveUpAt
+    this.#release = release
+  }
+
+  get body(): unknown {
+    return this.message.body
+  }
+
+  /** Frees the SDK call this message holds (once). */
+  release(): void {
+    if (this.#state.held.delete(this)) this.#release()
+  }
+
+  settle(outcome: Outcome, done: Settled, reason?: string, description?: string): void {
+    const state = this.#state
+    if (this.#settled) {
+      done(
+        new ServiceBusOperationFailed({
+          code: "MessageAlreadySettled",
+          entityPath: state.entityPath,
+          operation: operationOf[outcome],
+          retryable: false,
+          message: `Message ${String(this.message.messageId)} from ${state.entityPath} was already settled; settle each message exactly once`,
+        }),
+      )
+      return
+    }
+    this.#settled = true
+    let sent: Promise<void>
+    try {
+      sent =
+        outcome === "completed"
+          ? this.receiver.completeMessage(this.message)
+          : outcome === "abandoned"
+            ? this.receiver.abandonMessage(this.message)
+            : this.receiver.deadLetterMessage(this.message, {
+                deadLetterReason: reason ?? "",
+                deadLetterErrorDescription: description ?? "",
+              })
+    } catch (cause) {
+      sent = Promise.reject(cause)
+    }
+    sent.then(
+      () => {
+        this.release()
+        state.logOutcome?.(this, outcome)
+        done(undefined)
+        state.onIdle()
+      },
+      (cause: unknown) => {
+        this.release()
+        done(fromSdkError(cause, state.context(operationOf[outcome])))
+        state.onIdle()
+      },
+    )
+  }
+
+  #effect(outcome: Outcome, reason?: string, description?: string): Effect.Effect<void, ServiceBusAdapterError> {
+    return Effect.callback((resume) => {
+      this.settle(
+        outcome,
+        (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure)),
+        reason,
+        description,
+      )
+    })
+  }
+
+  get complete(): Effect.Effect<void, ServiceBusAdapterError> {
+    return this.#effect("completed")
+  }
+
+  get abandon(): Effect.Effect<void, ServiceBusAdapterError> {
+    return this.#effect("abandoned")
+  }
+
+  deadLetter(reason: string, description: string): Effect.Effect<void, ServiceBusAdapterError> {
+    return this.#effect("dead-lettered", reason, description)
+  }
+
+  /** Abandons a message nobody will settle (the stream ended), without reporting to anyone. */
+  abandonQuietly(): void {
+    if (this.#settled) {
+      this.release()
+      return
+    }
+    this.settle("abandoned", () => undefined)
+  }
 }
 
 interface Active {
@@ -60,9 +190,12 @@ const eventTypeOf = (message: ServiceBusReceivedMessage): string => {
   return message.subject ?? "unknown"
 }
 
+/** How often held messages are checked against their give-up time (a timer per message would cost more). */
+const sweepIntervalMs = 1_000
+
 /**
  * Streams the messages of a topic subscription in peek-lock mode. The SDK's streaming receiver runs with
- * auto-complete off and `concurrency` concurrent calls; each call returns only when its message is settled, so the
+ * auto-complete off and `concurrency` concurrent calls; each call returns when its message is settled, so the
  * broker's credit (and therefore how many messages are locked at once) follows how fast the consumer settles:
  * backpressure all the way to the broker. The SDK renews locks while a message is held.
  */
@@ -79,70 +212,26 @@ export const receiveDeliveries = (
         // Forking a fiber per message only to drop a debug line would cost more than receiving it.
         const debugEnabled = LogLevel.isGreaterThanOrEqualTo("Debug", Context.get(services, References.MinimumLogLevel))
         const entityPath = `${settings.topicName}/Subscriptions/${settings.subscriptionName}`
-        const context = (operation: string): FailureContext => ({ host, entityPath, operation })
-        const held = new Set<Held>()
         let closing = false
         let lastActivityAt = Date.now()
         let active: Active | undefined
+        let whenIdle: (() => void) | undefined
 
-        const settle = (item: Held, outcome: Outcome, action: () => Promise<void>, operation: string) =>
-          Effect.suspend(() => {
-            if (item.settled) {
-              return Effect.fail(
-                new ServiceBusOperationFailed({
-                  code: "MessageAlreadySettled",
-                  entityPath,
-                  operation,
-                  retryable: false,
-                  message: `Message ${String(item.message.messageId)} from ${entityPath} was already settled; settle each message exactly once`,
-                }),
-              )
-            }
-            item.settled = true
-            const settled = Effect.tryPromise({
-              try: action,
-              catch: (cause) => fromSdkError(cause, context(operation)),
-            }).pipe(Effect.ensuring(Effect.sync(item.release)))
-            if (!debugEnabled) return settled
-            return settled.pipe(
-              Effect.tap(() =>
-                Effect.logDebug(
-                  `Message ${String(item.message.messageId)} (${eventTypeOf(item.message)}) ${outcome}`,
-                ).pipe(withEventBusLogger),
-              ),
-            )
-          })
-
-        const heldOf = new WeakMap<Delivery, Held>()
-        const toDelivery = (item: Held): Delivery => {
-          const delivery: Delivery = {
-            message: item.message,
-            body: item.message.body,
-            complete: settle(item, "completed", () => item.receiver.completeMessage(item.message), "complete"),
-            abandon: settle(item, "abandoned", () => item.receiver.abandonMessage(item.message), "abandon"),
-            deadLetter: (reason, description) =>
-              settle(
-                item,
-                "dead-lettered",
-                () =>
-                  item.receiver.deadLetterMessage(item.message, {
-                    deadLetterReason: reason,
-                    deadLetterErrorDescription: description,
-                  }),
-                "dead-letter",
-              ),
-          }
-          heldOf.set(delivery, item)
-          return delivery
-        }
-
-        const abandonQuietly = (item: Held) => {
-          if (item.settled) return
-          item.settled = true
-          item.receiver
-            .abandonMessage(item.message)
-            .catch(() => undefined)
-            .finally(item.release)
+        const state: ReceiverState = {
+          entityPath,
+          context: (operation) => ({ host, entityPath, operation }),
+          held: new Set(),
+          logOutcome: debugEnabled
+            ? (delivery, outcome) =>
+                run(
+                  Effect.logDebug(
+                    `Message ${String(delivery.message.messageId)} (${eventTypeOf(delivery.message)}) ${outcome}`,
+                  ),
+                )
+            : undefined,
+          onIdle: () => {
+            if (whenIdle !== undefined && state.held.size === 0) whenIdle()
+          },
         }
 
         // The SDK keeps its call pending (and the broker's credit used) until the message is settled, or until the
@@ -151,29 +240,19 @@ export const receiveDeliveries = (
           new Promise<void>((resolve) => {
             const receivedAt = Date.now()
             const lockMs = Math.max(0, (message.lockedUntilUtc?.getTime() ?? receivedAt) - receivedAt)
-            const giveUpAfter = Math.max(settings.maxAutoLockRenewalMs, lockMs) + lockMs + 1_000
-            const item: Held = {
-              receiver,
-              message,
-              settled: false,
-              release: () => {
-                clearTimeout(timer)
-                if (held.delete(item)) resolve()
-              },
-            }
-            const timer = setTimeout(item.release, giveUpAfter)
-            timer.unref()
-            held.add(item)
-            lastActivityAt = Date.now()
+            const giveUpAt = receivedAt + Math.max(settings.maxAutoLockRenewalMs, lockMs) + lockMs + 1_000
+            const delivery = new HeldDelivery(state, receiver, message, giveUpAt, resolve)
+            state.held.add(delivery)
+            lastActivityAt = receivedAt
             if (debugEnabled) {
               run(Effect.logDebug(`Received message ${String(message.messageId)} (${eventTypeOf(message)})`))
             }
-            if (closing || !Queue.offerUnsafe(queue, toDelivery(item))) abandonQuietly(item)
+            if (closing || !Queue.offerUnsafe(queue, delivery)) delivery.abandonQuietly()
           })
 
         const onError = async (args: ProcessErrorArgs) => {
           if (closing) return
-          const error = fromSdkError(args.error, context(args.errorSource))
+          const error = fromSdkError(args.error, state.context(args.errorSource))
           // Credentials and entity names do not heal by retrying; end the stream so the caller sees why.
           if (args.errorSource === "receive" && fatalCodes.has(error._tag)) {
             Queue.failCauseUnsafe(queue, Cause.fail(error))
@@ -209,33 +288,39 @@ export const receiveDeliveries = (
         )
         const peek = Effect.tryPromise({
           try: () => probe.peekMessages(1, { fromSequenceNumber: Long.ZERO }),
-          catch: (cause) => fromSdkError(cause, context("receive from")),
+          catch: (cause) => fromSdkError(cause, state.context("receive from")),
         })
         yield* peek
 
         yield* Effect.acquireRelease(
           Effect.sync(() => {
             active = open()
+            const sweep = setInterval(() => {
+              const now = Date.now()
+              for (const delivery of state.held) if (delivery.giveUpAt <= now) delivery.release()
+            }, sweepIntervalMs)
+            sweep.unref()
+            return sweep
           }),
-          () =>
-            Effect.gen(function* () {
+          (sweep) =>
+            Effect.promise(async () => {
               closing = true
               const current = active
-              if (current !== undefined)
-                yield* Effect.promise(() => current.subscription.close().catch(() => undefined))
-              // Deliveries still buffered were never handed to the consumer, so nobody will settle them: release them
-              // now instead of letting them wait out the grace period.
-              const unclaimed = yield* Queue.clear(queue).pipe(Effect.orElseSucceed((): Array<Delivery> => []))
-              for (const delivery of unclaimed) {
-                const item = heldOf.get(delivery)
-                if (item !== undefined) abandonQuietly(item)
-              }
-              yield* Effect.promise(async () => {
-                const deadline = Date.now() + settings.closeGraceMs
-                while (held.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
-                for (const item of [...held]) abandonQuietly(item)
-                if (current !== undefined) await current.receiver.close().catch(() => undefined)
+              if (current !== undefined) await current.subscription.close().catch(() => undefined)
+              // Held messages get the grace period to be settled (and the settlements acknowledged) before the
+              // receiver, whose link carries the settlements, is detached.
+              await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, settings.closeGraceMs)
+                whenIdle = () => {
+                  clearTimeout(timer)
+                  resolve()
+                }
+                state.onIdle()
               })
+              whenIdle = undefined
+              clearInterval(sweep)
+              for (const delivery of [...state.held]) delivery.abandonQuietly()
+              if (current !== undefined) await current.receiver.close().catch(() => undefined)
             }),
         )
 
@@ -244,7 +329,7 @@ export const receiveDeliveries = (
           const check = Effect.gen(function* () {
             if (closing || active === undefined) return
             const peeked = yield* peek.pipe(Effect.orElseSucceed(() => []))
-            const activity = { now: Date.now(), lastActivityAt, inFlight: held.size }
+            const activity = { now: Date.now(), lastActivityAt, inFlight: state.held.size }
             if (!isStuck(activity, peeked, watchdog)) return
             yield* Effect.logWarning(
               `Receiver on ${entityPath} delivered nothing for ${activity.now - lastActivityAt} ms while messages wait; recreating it`,

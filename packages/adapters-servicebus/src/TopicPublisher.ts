@@ -19,8 +19,12 @@ export interface TopicPublisherSettings {
   readonly maxBatchBytes?: number
   /** How long a partial batch waits for more events. Default 10 ms. */
   readonly flushIntervalMs?: number
-  /** Events waiting to be sent at most before `publish` waits (memory bound). Default 10,000 or 10 × `batchSize`. */
-  readonly queueCapacity?: number
+  /**
+   * Batches in flight on the sender link at most. Default 2: the next batch is packed and sent while the broker
+   * stores the previous one. Order holds while sends succeed; a batch the SDK has to delay or retry may land after
+   * the one behind it, so give `1` when the topic must see events in publish order even then.
+   */
+  readonly maxInFlightBatches?: number
 }
 
 export interface TopicPublisher {
@@ -37,6 +41,8 @@ export interface TopicPublisher {
 
 export const defaultBatchSize = 100
 export const defaultFlushIntervalMs = 10
+export const defaultMaxInFlightBatches = 2
+const closeGraceMs = 60_000
 
 /** A batching publisher to one topic over an existing client; closing the scope sends what is queued. */
 export const makeTopicPublisherOn = Effect.fnUntraced(function* (
@@ -56,7 +62,8 @@ export const makeTopicPublisherOn = Effect.fnUntraced(function* (
       batchSize,
       maxBatchBytes: settings.maxBatchBytes,
       flushIntervalMs: settings.flushIntervalMs ?? defaultFlushIntervalMs,
-      queueCapacity: Math.max(1, settings.queueCapacity ?? Math.max(10_000, batchSize * 10)),
+      maxInFlightBatches: Math.max(1, Math.floor(settings.maxInFlightBatches ?? defaultMaxInFlightBatches)),
+      closeGraceMs,
     },
   )
   return {

@@ -1,10 +1,10 @@
-import { Effect, Exit, Scope } from "effect"
+import { Cause, Effect, Exit, Scope } from "effect"
 import type { PublishOptions, WireEvent } from "../MessageEncoding.ts"
 import type { ServiceBusConnection, ServiceBusRetry } from "../ServiceBusConnection.ts"
 import { ServiceBusClientClosed } from "../ServiceBusErrors.ts"
 import { defaultBatchSize, makeTopicPublisher, type TopicPublisher } from "../TopicPublisher.ts"
 import { type ConnectionOptions, toConnection } from "./ConnectionOptions.ts"
-import { runForCaller } from "./PromiseRuntime.ts"
+import { provideCallerLogLevel, runForCaller } from "./PromiseRuntime.ts"
 
 export type EventBusClientOptions = ConnectionOptions & {
   readonly topicName: string
@@ -14,6 +14,11 @@ export type EventBusClientOptions = ConnectionOptions & {
   readonly flushIntervalMs?: number
   /** Bytes per batch at most (default: the largest message the topic accepts). */
   readonly maxBatchBytes?: number
+  /**
+   * Batches in flight at most (default 2). Events reach the topic in publish order while sends succeed; give `1` to
+   * keep that order even when the SDK has to retry a send.
+   */
+  readonly maxInFlightBatches?: number
   readonly retry?: ServiceBusRetry
 }
 
@@ -32,7 +37,7 @@ export class EventBusClient {
   readonly batchSize: number
   readonly #connection: ServiceBusConnection
   readonly #options: EventBusClientOptions
-  #open: Promise<Open> | undefined
+  #open: Open | undefined
   #closed = false
 
   constructor(options: EventBusClientOptions) {
@@ -42,62 +47,59 @@ export class EventBusClient {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? defaultBatchSize))
   }
 
-  #publisher(): Promise<Open> {
+  // Building the SDK client and the sender is synchronous (the AMQP connection opens with the first batch), so
+  // publishing never waits for a promise before its event is queued.
+  #publisher(): TopicPublisher {
     if (this.#closed) {
-      return Promise.reject(
-        new ServiceBusClientClosed({
-          code: "ClientClosed",
-          entityPath: this.topicName,
-          message: `This EventBusClient for ${this.topicName} is closed; create a new one to publish`,
-        }),
-      )
-    }
-    if (this.#open === undefined) {
-      const options = this.#options
-      const connection = this.#connection
-      const batchSize = this.batchSize
-      const open = Effect.gen(function* () {
-        const scope = yield* Scope.make()
-        const publisher = yield* makeTopicPublisher(
-          connection,
-          {
-            topicName: options.topicName,
-            batchSize,
-            ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
-            ...(options.maxBatchBytes === undefined ? {} : { maxBatchBytes: options.maxBatchBytes }),
-          },
-          options.retry,
-        ).pipe(Scope.provide(scope))
-        return { scope, publisher }
+      throw new ServiceBusClientClosed({
+        code: "ClientClosed",
+        entityPath: this.topicName,
+        message: `This EventBusClient for ${this.topicName} is closed; create a new one to publish`,
       })
-      const opening = runForCaller(open)
-      // A client that could not be built may be retried by the next call.
-      opening.catch(() => {
-        if (this.#open === opening) this.#open = undefined
-      })
-      this.#open = opening
-      return opening
     }
-    return this.#open
+    if (this.#open !== undefined) return this.#open.publisher
+    const options = this.#options
+    const scope = Effect.runSync(Scope.make())
+    const built = Effect.runSyncExit(
+      makeTopicPublisher(
+        this.#connection,
+        {
+          topicName: options.topicName,
+          batchSize: this.batchSize,
+          ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
+          ...(options.maxBatchBytes === undefined ? {} : { maxBatchBytes: options.maxBatchBytes }),
+          ...(options.maxInFlightBatches === undefined ? {} : { maxInFlightBatches: options.maxInFlightBatches }),
+        },
+        options.retry,
+      ).pipe(Scope.provide(scope), provideCallerLogLevel),
+    )
+    if (Exit.isFailure(built)) {
+      // Nothing was opened; the next call may try again.
+      Effect.runSync(Scope.close(scope, built))
+      throw Cause.squash(built.cause)
+    }
+    this.#open = { scope, publisher: built.value }
+    return built.value
   }
 
   /** Publishes one event; resolves once the broker accepted it, rejects with a typed error otherwise. */
-  async publish(event: WireEvent, options?: PublishOptions): Promise<void> {
-    const { publisher } = await this.#publisher()
-    return publisher.publishPromise(event, options)
+  publish(event: WireEvent, options?: PublishOptions): Promise<void> {
+    try {
+      return this.#publisher().publishPromise(event, options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** Publishes several events in order; resolves once all were accepted. */
   async publishAll(events: Iterable<WireEvent>): Promise<void> {
-    const { publisher } = await this.#publisher()
-    return runForCaller(publisher.publishAll(Array.from(events)))
+    return runForCaller(this.#publisher().publishAll(Array.from(events)))
   }
 
   /** Sends everything published so far without waiting for a batch to fill. */
   async flush(): Promise<void> {
     if (this.#open === undefined) return
-    const { publisher } = await this.#open
-    return runForCaller(publisher.flush)
+    return runForCaller(this.#open.publisher.flush)
   }
 
   /** Sends what is queued, then closes the connection. Safe to call more than once. */
@@ -106,8 +108,7 @@ export class EventBusClient {
     this.#closed = true
     const open = this.#open
     if (open === undefined) return
-    const { scope } = await open
-    await runForCaller(Scope.close(scope, Exit.void))
+    await runForCaller(Scope.close(open.scope, Exit.void))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

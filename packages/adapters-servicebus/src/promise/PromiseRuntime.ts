@@ -19,3 +19,7 @@ export const runForCaller = <A, E>(effect: Effect.Effect<A, E>, signal?: AbortSi
     effect.pipe(Effect.provideService(References.MinimumLogLevel, minimumLevel)),
     signal === undefined ? undefined : { signal },
   )
+
+/** Gives an effect the Promise API's log level (what `setEventBusLogLevel` set). */
+export const provideCallerLogLevel = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.provideService(effect, References.MinimumLogLevel, minimumLevel)

@@ -1,5 +1,5 @@
 import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus"
-import { startEmulator } from "@haymaker/servicebus-emulator"
+import { type ConfigJson, startEmulator } from "@haymaker/servicebus-emulator"
 
 export interface TestSubscription {
   readonly name: string
@@ -14,7 +14,7 @@ export interface TestTopic {
 }
 
 /** An emulator Config.json (the official emulator's format) holding the given topics. */
-export const busConfig = (topics: ReadonlyArray<TestTopic>) => ({
+export const busConfig = (topics: ReadonlyArray<TestTopic>): ConfigJson => ({
   UserConfig: {
     Namespaces: [
       {
