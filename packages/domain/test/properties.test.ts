@@ -1,6 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import * as fc from "fast-check"
+import { agentLogEventVariants } from "../src/events/AgentLogEvent.ts"
+import { formatIssue } from "../src/events/formatIssue.ts"
+import { resourceEventVariants } from "../src/events/ResourceEvent.ts"
 import {
   AgentEvent,
   decodeAgentEvent,
@@ -144,6 +147,57 @@ describe("properties", () => {
         expect(Result.isSuccess(fast)).toBe(Result.isSuccess(codec))
         if (Result.isSuccess(fast) && Result.isSuccess(codec)) expect(fast.success).toEqual(codec.success)
       }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it("a rejected event names the same field and problem as decoding its whole wire schema would", () => {
+    const wires: Record<string, Schema.Decoder<unknown>> = {}
+    for (const v of [...Object.values(resourceEventVariants), ...Object.values(agentLogEventVariants)]) {
+      wires[v.eventType] = v.Wire
+    }
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.string(),
+      fc.constantFrom("2024-13-01T00:00:00Z", "yesterday", "info"),
+      fc.integer({ min: -3, max: 3 }),
+      fc.double(),
+      fc.array(fc.string(), { maxLength: 2 }),
+      fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { noNullPrototype: true }),
+    )
+    const wireKeys = fc.constantFrom(
+      "timestamp",
+      "tags",
+      "deletion_error",
+      "deletion_attempts",
+      "resource_id",
+      "resource_type",
+      "resource_name",
+      "run_id",
+      "agent_id",
+      "details",
+      "severity",
+    )
+    fc.assert(
+      fc.property(
+        validEventJson,
+        fc.dictionary(wireKeys, value, { noNullPrototype: true }),
+        fc.uniqueArray(wireKeys, { maxLength: 2 }),
+        (json, changes, removed) => {
+          const input: Record<string, unknown> = { ...json, ...changes }
+          for (const key of removed) delete input[key]
+          const wire = wires[String(json.event_type)]
+          // validEventJson also yields unknown event types, which have no wire schema to compare with.
+          if (wire === undefined) return
+          const whole = Schema.decodeUnknownResult(wire)(input)
+          const result = decodeAgentEvent(input)
+          expect(Result.isFailure(result)).toBe(Result.isFailure(whole))
+          if (Result.isFailure(result) && Result.isFailure(whole)) {
+            expect(result.failure).toMatchObject(formatIssue(whole.failure.issue, input))
+          }
+        },
+      ),
       { numRuns: 1000 },
     )
   })

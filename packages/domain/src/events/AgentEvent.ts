@@ -12,6 +12,7 @@ import {
   type JsonObject,
 } from "./AgentLogEvent.ts"
 import type { KnownEventType } from "./EventType.ts"
+import { makeFirstViolation, type Violation } from "./firstViolation.ts"
 import { formatIssue } from "./formatIssue.ts"
 import {
   ResourceCreated,
@@ -50,20 +51,23 @@ interface Variant {
   readonly decodeCommon: (input: unknown) => AgentEvent | undefined
   /** Compiled guard of the whole wire schema (a valid wire value needs no reconstruction to be read). */
   readonly isWire: (input: unknown) => boolean
-  /** Detailed decoding, run only for invalid input to say what is wrong. */
+  /** For invalid input only: the first field that is missing or invalid. */
+  readonly firstViolation: (input: JsonObject) => Violation | undefined
+  /** Detailed decoding of the whole object, when no single field explains the failure. */
   readonly decodeWire: (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
   readonly fromWire: (wire: never) => AgentEvent
   readonly toWire: (event: never) => AgentEventJson
 }
 
 const variant = (v: {
-  readonly Wire: Schema.Decoder<unknown>
+  readonly Wire: Schema.Decoder<unknown> & { readonly fields: Schema.Struct.Fields }
   readonly decodeCommon: (input: unknown) => AgentEvent | undefined
   readonly fromWire: (wire: never) => AgentEvent
   readonly toWire: (event: never) => AgentEventJson
 }): Variant => ({
   decodeCommon: v.decodeCommon,
   isWire: SchemaParser.is(v.Wire),
+  firstViolation: makeFirstViolation(v.Wire.fields),
   decodeWire: SchemaParser.decodeUnknownResult(v.Wire),
   fromWire: v.fromWire,
   toWire: v.toWire,
@@ -114,9 +118,13 @@ export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotA
   // The wire schemas have no transformations, so a value that passes the guard is its own decoded form; `fromWire`
   // reads only the schema's keys, so excess keys (which decoding would strip) are ignored as well.
   if (v.isWire(json)) return Result.succeed(v.fromWire(json as never))
-  const wire = v.decodeWire(json)
-  if (Result.isSuccess(wire)) return Result.succeed(v.fromWire(wire.success as never))
-  const { path, problem } = formatIssue(wire.failure, json)
+  let violation = v.firstViolation(json)
+  if (violation === undefined) {
+    const wire = v.decodeWire(json)
+    if (Result.isSuccess(wire)) return Result.succeed(v.fromWire(wire.success as never))
+    violation = formatIssue(wire.failure, json)
+  }
+  const { path, problem } = violation
   return Result.fail(withoutStackTrace(() => new SchemaViolation({ eventType: eventType as string, path, problem })))
 }
 
