@@ -36,6 +36,32 @@ describe("filesystem sinks (local profile)", () => {
   const logAnalytics = (records: ReadonlyArray<SinkRecord>) =>
     Effect.runPromise(Effect.flatMap(FileLogAnalyticsSink.make({ directory }), (sink) => sink.write(records)))
 
+  it("ends a line left unfinished by a killed writer before appending new rows", async () => {
+    const table = join(directory, "log-analytics/HayMakerResources_CL.jsonl")
+    await logAnalytics([resourceMessage("m1")])
+    await writeFile(table, '{"message_id":"half', { flag: "a" })
+    await logAnalytics([resourceMessage("m2", 2)])
+
+    const lines = (await readFile(table, "utf8")).split("\n")
+    expect(lines).toHaveLength(4)
+    expect(lines[1]).toBe('{"message_id":"half')
+    expect(JSON.parse(lines[0] ?? "").message_id).toBe("m1")
+    expect(JSON.parse(lines[2] ?? "").message_id).toBe("m2")
+    expect(lines[3]).toBe("")
+  })
+
+  it("never shows a partly written archive file: files appear whole, temporary copies stay out of the archive", async () => {
+    await archive([resourceMessage("m1"), agentLogMessage("m2")])
+    await archive([resourceMessage("m1")])
+
+    const files = await listFiles(directory)
+    expect(files.filter((file) => file.startsWith("archive/"))).toHaveLength(2)
+    expect(files.some((file) => file.endsWith(".tmp"))).toBe(false)
+    for (const file of files.filter((f) => f.startsWith("archive/"))) {
+      expect((await readFile(join(directory, file), "utf8")).endsWith("\n")).toBe(true)
+    }
+  })
+
   it("appends the Log Analytics rows as JSON lines per table", async () => {
     await logAnalytics([resourceMessage("m1"), agentLogMessage("m2"), otherMessage("m3")])
     await logAnalytics([resourceMessage("m4", 4)])

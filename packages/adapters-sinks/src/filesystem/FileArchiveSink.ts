@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises"
-import { dirname, resolve, sep } from "node:path"
+import { randomUUID } from "node:crypto"
+import { link, mkdir, unlink, writeFile } from "node:fs/promises"
+import { dirname, join, resolve, sep } from "node:path"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, Schema } from "effect"
 import { archiveLine } from "../archive/ArchiveRecord.ts"
@@ -37,7 +38,15 @@ export const make = Effect.fnUntraced(function* (
   const layout = settings.layout ?? "partitioned"
   const prefix = (settings.prefix ?? "events").replace(/^\/+|\/+$/g, "")
   const root = resolve(directory, "archive")
+  // Temporary files live beside the archive (same filesystem, so they can be linked) but outside it.
+  const staging = resolve(directory, ".staging")
+  // Most messages of a run share an hour folder: create each once, not once per message.
   const folders = new Set<string>()
+  const ensureFolder = async (folder: string) => {
+    if (folders.has(folder)) return
+    await mkdir(folder, { recursive: true })
+    folders.add(folder)
+  }
 
   const store = (record: SinkRecord, archivedAt: string) =>
     Effect.promise(async (): Promise<FailedMessage | undefined> => {
@@ -47,17 +56,22 @@ export const make = Effect.fnUntraced(function* (
       const folder = dirname(path)
       const line = archiveLine(record, archivedAt)
       try {
-        // Most messages of a run share an hour folder: create it once, not once per message.
-        if (!folders.has(folder)) {
-          await mkdir(folder, { recursive: true })
-          folders.add(folder)
+        await Promise.all([ensureFolder(staging), ensureFolder(folder)])
+        // Written whole under a temporary name, then linked into place: linking is atomic and fails when the name
+        // exists, so a reader (or a redelivery) never finds a half-written file, and the first copy wins.
+        const temporary = join(staging, `${randomUUID()}.tmp`)
+        await writeFile(temporary, line, { flag: "wx" })
+        try {
+          await link(temporary, path).catch(async (error: { code?: string }) => {
+            if (error.code !== "ENOENT") throw error
+            // The folder went away since it was created (cleaned up by hand): create it again.
+            folders.delete(folder)
+            await ensureFolder(folder)
+            await link(temporary, path)
+          })
+        } finally {
+          await unlink(temporary).catch(() => undefined)
         }
-        await writeFile(path, line, { flag: "wx" }).catch(async (error: { code?: string }) => {
-          if (error.code !== "ENOENT") throw error
-          // The folder went away since it was created (cleaned up by hand): create it again.
-          await mkdir(folder, { recursive: true })
-          await writeFile(path, line, { flag: "wx" })
-        })
         return undefined
       } catch (error) {
         return (error as { code?: string }).code === "EEXIST" ? undefined : failureOf(record.messageId, error)

@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from "node:fs/promises"
+import { appendFile, mkdir, open } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
 import { type Config, Effect, Layer } from "effect"
@@ -6,6 +6,20 @@ import { agentLogRow, resourceRow } from "../logAnalytics/Rows.ts"
 import { AgentLogsStream, ResourcesStream } from "../logAnalytics/Streams.ts"
 import { failureOf, sinkWriteError } from "../SinkFailures.ts"
 import { type FileSinkConfigError, fileSinkSettingsConfig, resolveFileSinkSettings } from "./FileSinkConfig.ts"
+
+const terminateLastLine = async (path: string): Promise<void> => {
+  const file = await open(path, "r+").catch(() => undefined)
+  if (file === undefined) return
+  try {
+    const { size } = await file.stat()
+    if (size === 0) return
+    const last = Buffer.alloc(1)
+    await file.read(last, 0, 1, size - 1)
+    if (last[0] !== 0x0a) await file.write("\n", size)
+  } finally {
+    await file.close()
+  }
+}
 
 /**
  * The LogAnalyticsSink of the local profile: the same rows the Logs Ingestion API would receive, appended as JSON
@@ -17,6 +31,12 @@ export const make = Effect.fnUntraced(function* (
 ): Effect.fn.Return<LogAnalyticsSink["Service"], FileSinkConfigError> {
   const { directory } = yield* resolveFileSinkSettings(options)
   const folder = resolve(directory, "log-analytics")
+  // A writer killed mid-append leaves a partial last line: end it, so that the next rows start on a line of their own.
+  yield* Effect.promise(() =>
+    Promise.all(
+      [ResourcesStream.table, AgentLogsStream.table].map((table) => terminateLastLine(join(folder, `${table}.jsonl`))),
+    ),
+  )
 
   const append = (table: string, rows: ReadonlyArray<Record<string, unknown>>) =>
     Effect.promise(async () => {
