@@ -2,6 +2,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
 import { PrometheusMetrics } from "effect/observability"
+import { sampleProcessMemory } from "../metrics/WorkerMetrics.ts"
 
 /** Readiness as the worker sees it: ready while it receives, not while it starts or drains. */
 export interface Readiness {
@@ -28,6 +29,7 @@ export const startOpsServer = Effect.fn("OpsServer.start")(function* (
     if (request.method !== "GET") {
       response.writeHead(405, { allow: "GET" }).end()
     } else if (path === "/metrics") {
+      Effect.runSyncWith(context)(sampleProcessMemory)
       response
         .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
         .end(PrometheusMetrics.formatUnsafe(context))

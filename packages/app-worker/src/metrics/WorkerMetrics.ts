@@ -45,3 +45,22 @@ export const recordSinkLatency = (sink: string, seconds: number): Effect.Effect<
 
 export const increment = (counter: Metric.Counter<number>, count: number): Effect.Effect<void> =>
   count === 0 ? Effect.void : Metric.update(counter, count)
+
+const residentMemory = Metric.gauge("process_resident_memory_bytes", { description: "Resident set size" })
+const heapUsed = Metric.gauge("nodejs_heap_used_bytes", { description: "V8 heap in use" })
+const heapTotal = Metric.gauge("nodejs_heap_total_bytes", { description: "V8 heap reserved" })
+const external = Metric.gauge("nodejs_external_memory_bytes", { description: "Memory of buffers outside the V8 heap" })
+
+/** Samples the process's memory into the gauges; called on each scrape. */
+export const sampleProcessMemory: Effect.Effect<void> = Effect.suspend(() => {
+  const usage = process.memoryUsage()
+  return Effect.all(
+    [
+      Metric.update(residentMemory, usage.rss),
+      Metric.update(heapUsed, usage.heapUsed),
+      Metric.update(heapTotal, usage.heapTotal),
+      Metric.update(external, usage.external),
+    ],
+    { discard: true },
+  )
+})

@@ -48,12 +48,19 @@ export const archivedMessageIds = async (sinkDir: string): Promise<Array<string>
   return ids
 }
 
-/** The `message_id` of every Log Analytics row the filesystem sink appended, duplicates included. */
+/**
+ * The `message_id` of every Log Analytics row the filesystem sink appended, duplicates included. A worker killed
+ * mid-append may leave one torn line; like a log reader, this skips what does not parse.
+ */
 export const loggedMessageIds = async (sinkDir: string): Promise<Array<string>> => {
   const ids: Array<string> = []
   for (const file of await filesUnder(join(sinkDir, "log-analytics"))) {
     for (const line of (await readFile(file, "utf8")).split("\n")) {
-      if (line.trim() !== "") ids.push((JSON.parse(line) as { message_id: string }).message_id)
+      try {
+        if (line.trim() !== "") ids.push((JSON.parse(line) as { message_id: string }).message_id)
+      } catch {
+        // a torn line
+      }
     }
   }
   return ids
