@@ -160,6 +160,8 @@ ${row("Effect Schema decoding only (no `Resource` built)", decodeOnlyRates)}
 Ratio Schema / hand-written (median of the paired runs): **${ratio.toFixed(2)}** (CPU time: ${cpuRatio.toFixed(2)}).
 Floor: 200,000 events/s for the Schema path: **${schemaMedian >= 200_000 ? "met" : "NOT met"}** in this run
 (${fmt(schemaMedian)}). Both paths produced ${fmt(schemaTally.resources)} resources and rejected ${fmt(schemaTally.failed)} bodies.
+The floor is a wall-clock rate, so it depends on what else runs on the two cores: under a load average of 4 to 7 the
+rates of both paths fell by a third to two thirds, together; the ratio is the figure that carries over between runs.
 
 Where the time goes (CPU profile of the Schema path): \`JSON.parse\` about half, as in the baseline; then one
 \`DateTime.Utc\` per event (Effect's constructor defines a hidden property, the largest cost after parsing), the
