@@ -10,13 +10,17 @@ import {
 /** Called once per queued message: with nothing when the broker accepted its batch, with the failure otherwise. */
 export type Settle = (failure: ServiceBusAdapterError | undefined) => void
 
-export interface QueuedMessage {
-  readonly message: ServiceBusMessage
+/** One queued item; `message` is its encoding, made when its batch is packed. */
+export interface QueuedMessage<T> {
+  readonly item: T
   readonly eventType: string
   readonly settle: Settle
+  message: ServiceBusMessage | undefined
 }
 
-export interface BatchQueueOptions {
+export interface BatchQueueOptions<T> {
+  /** Turns a queued item into its message, when its batch is packed (not when it is offered). */
+  readonly encode: (item: T) => ServiceBusMessage
   /** Messages per batch at most. */
   readonly batchSize: number
   /** Bytes per batch at most; `undefined` uses the largest message the entity accepts. */
@@ -28,8 +32,8 @@ export interface BatchQueueOptions {
 }
 
 export interface BatchQueueHooks {
-  readonly sent: (entries: ReadonlyArray<QueuedMessage>) => void
-  readonly failed: (entries: ReadonlyArray<QueuedMessage>, error: ServiceBusAdapterError) => void
+  readonly sent: (entries: ReadonlyArray<QueuedMessage<unknown>>) => void
+  readonly failed: (entries: ReadonlyArray<QueuedMessage<unknown>>, error: ServiceBusAdapterError) => void
 }
 
 interface FlushWaiter {
@@ -44,8 +48,9 @@ const compactAfter = 4_096
  * The publishing hot path, in plain JavaScript: no fiber, no Effect per message or per batch, so what the adapter
  * adds over the SDK is a closure and an array slot per message.
  *
- * Messages leave the queue in the order they were offered and are packed, synchronously, into an SDK
- * `ServiceBusMessageBatch` created ahead of time (creating one is asynchronous). Batch boundaries fall where the
+ * Items leave the queue in the order they were offered, are encoded (`encode`) and packed, synchronously, into an
+ * SDK `ServiceBusMessageBatch` created ahead of time (creating one is asynchronous); encoding at packing time keeps
+ * that work next to the sends it overlaps with, and keeps only small snapshots alive while events wait. Batch boundaries fall where the
  * count (`batchSize`) or the bytes (`tryAddMessage`) say; a partial batch goes out when `flushIntervalMs` passed
  * since it started filling, on `flush()` and on `close()`. Up to `maxInFlightBatches` sends share the sender link:
  * AMQP keeps transfers on one link in order and the broker appends them in that order, so while sends succeed the
@@ -53,12 +58,12 @@ const compactAfter = 4_096
  * land after the batch sent behind it; `maxInFlightBatches: 1` keeps the order even then, at the cost of a round
  * trip per batch.
  */
-export class BatchQueue {
+export class BatchQueue<T> {
   readonly #sender: ServiceBusSender
   readonly #context: FailureContext
-  readonly #options: BatchQueueOptions
+  readonly #options: BatchQueueOptions<T>
   readonly #hooks: BatchQueueHooks
-  #items: Array<QueuedMessage | undefined> = []
+  #items: Array<QueuedMessage<T> | undefined> = []
   #head = 0
   /** Messages offered so far; a message's position is the count before it. */
   #offered = 0
@@ -75,7 +80,12 @@ export class BatchQueue {
   #closed: Promise<void> | undefined
   #onIdle: (() => void) | undefined
 
-  constructor(sender: ServiceBusSender, context: FailureContext, options: BatchQueueOptions, hooks: BatchQueueHooks) {
+  constructor(
+    sender: ServiceBusSender,
+    context: FailureContext,
+    options: BatchQueueOptions<T>,
+    hooks: BatchQueueHooks,
+  ) {
     this.#sender = sender
     this.#context = context
     this.#options = options
@@ -86,10 +96,10 @@ export class BatchQueue {
     return this.#items.length - this.#head
   }
 
-  /** Queues a message; `false` (and nothing queued) once `close()` was called. */
-  offer(message: ServiceBusMessage, eventType: string, settle: Settle): boolean {
+  /** Queues an item; `false` (and nothing queued) once `close()` was called. */
+  offer(item: T, eventType: string, settle: Settle): boolean {
     if (this.#closing) return false
-    this.#items.push({ message, eventType, settle })
+    this.#items.push({ item, eventType, settle, message: undefined })
     this.#offered++
     if (this.#length >= this.#options.batchSize || this.#options.flushIntervalMs <= 0) this.#pump()
     else if (this.#timer === undefined && !this.#partialDue) this.#armTimer()
@@ -167,11 +177,13 @@ export class BatchQueue {
   /** Packs messages from the head of the queue into `batch` and sends it. */
   #fill(batch: ServiceBusMessageBatch): void {
     const start = this.#taken
-    const entries: Array<QueuedMessage> = []
+    const entries: Array<QueuedMessage<T>> = []
     while (entries.length < this.#options.batchSize && this.#length > 0) {
-      const entry = this.#items[this.#head] as QueuedMessage
+      const entry = this.#items[this.#head] as QueuedMessage<T>
       let added: boolean
       try {
+        // Kept on the entry: a message that overflows this batch opens the next one without being encoded again.
+        entry.message ??= this.#options.encode(entry.item)
         added = batch.tryAddMessage(entry.message)
       } catch (cause) {
         this.#advance()
@@ -182,7 +194,7 @@ export class BatchQueue {
         if (entries.length > 0) break
         // A refused first message leaves its properties on the SDK's batch envelope: start the next from a new one.
         this.#advance()
-        entry.settle(this.#tooLarge(entry, batch.maxSizeInBytes))
+        entry.settle(this.#tooLarge(entry.eventType, entry.message, batch.maxSizeInBytes))
         return
       }
       this.#advance()
@@ -229,9 +241,9 @@ export class BatchQueue {
         // The link could not be opened (entity, credential, connection): the batch it was for fails; the messages
         // behind it get their own attempt.
         const error = fromSdkError(cause, this.#context)
-        const failed: Array<QueuedMessage> = []
+        const failed: Array<QueuedMessage<T>> = []
         while (failed.length < this.#options.batchSize && this.#length > 0) {
-          failed.push(this.#items[this.#head] as QueuedMessage)
+          failed.push(this.#items[this.#head] as QueuedMessage<T>)
           this.#advance()
         }
         for (const entry of failed) entry.settle(error)
@@ -288,24 +300,24 @@ export class BatchQueue {
       message: `The publisher for ${this.#context.entityPath} closed before this event could be sent; publish it again on a new client`,
     })
     while (this.#length > 0) {
-      const entry = this.#items[this.#head] as QueuedMessage
+      const entry = this.#items[this.#head] as QueuedMessage<T>
       this.#advance()
       entry.settle(error)
     }
     for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve()
   }
 
-  #tooLarge(entry: QueuedMessage, maxSizeInBytes: number): EventTooLarge {
-    const body = entry.message.body
+  #tooLarge(eventType: string, message: ServiceBusMessage | undefined, maxSizeInBytes: number): EventTooLarge {
+    const body = message?.body
     const sizeInBytes = Buffer.isBuffer(body) ? body.length : Buffer.byteLength(JSON.stringify(body) ?? "")
     const entityPath = this.#context.entityPath
     return new EventTooLarge({
       code: "MessageSizeExceeded",
       entityPath,
-      eventType: entry.eventType,
+      eventType,
       sizeInBytes,
       maxSizeInBytes,
-      message: `The ${entry.eventType} event (${sizeInBytes} bytes of JSON) does not fit in a message to ${entityPath}, whose limit is ${maxSizeInBytes} bytes including headers: shrink the event (e.g. move large details to blob storage)`,
+      message: `The ${eventType} event (${sizeInBytes} bytes of JSON) does not fit in a message to ${entityPath}, whose limit is ${maxSizeInBytes} bytes including headers: shrink the event (e.g. move large details to blob storage)`,
     })
   }
 }

@@ -1,7 +1,8 @@
-import type { ServiceBusMessage, ServiceBusSender } from "@azure/service-bus"
+import type { ServiceBusSender } from "@azure/service-bus"
 import { Context, Effect, LogLevel, References, type Scope } from "effect"
 import { BatchQueue, type QueuedMessage, type Settle } from "./BatchQueue.ts"
 import { withEventBusLogger } from "./Logging.ts"
+import { encodePrepared, type PreparedEvent } from "./MessageEncoding.ts"
 import { type FailureContext, type ServiceBusAdapterError, ServiceBusClientClosed } from "./ServiceBusErrors.ts"
 
 export interface BatchingSenderOptions {
@@ -21,19 +22,17 @@ export interface BatchingSenderOptions {
 }
 
 export interface BatchingSender {
-  /** Resolves when the broker accepted the batch that carried the message. */
-  readonly send: (message: ServiceBusMessage, eventType: string) => Effect.Effect<void, ServiceBusAdapterError>
+  /** Resolves when the broker accepted the batch that carried the event. */
+  readonly send: (event: PreparedEvent) => Effect.Effect<void, ServiceBusAdapterError>
   /** `send` for Promise callers, without a fiber. */
-  readonly sendPromise: (message: ServiceBusMessage, eventType: string) => Promise<void>
-  /** Queues the messages in order, then resolves once all were accepted (or fails with the first failure). */
-  readonly sendMany: (
-    messages: ReadonlyArray<{ readonly message: ServiceBusMessage; readonly eventType: string }>,
-  ) => Effect.Effect<void, ServiceBusAdapterError>
+  readonly sendPromise: (event: PreparedEvent) => Promise<void>
+  /** Queues the events in order, then resolves once all were accepted (or fails with the first failure). */
+  readonly sendMany: (events: ReadonlyArray<PreparedEvent>) => Effect.Effect<void, ServiceBusAdapterError>
   /** Sends everything queued before this call, and resolves when the broker settled it. */
   readonly flush: Effect.Effect<void>
 }
 
-const summarizeTypes = (entries: ReadonlyArray<QueuedMessage>): string => {
+const summarizeTypes = (entries: ReadonlyArray<QueuedMessage<unknown>>): string => {
   const counts = new Map<string, number>()
   for (const entry of entries) counts.set(entry.eventType, (counts.get(entry.eventType) ?? 0) + 1)
   return Array.from(counts, ([type, count]) => `${type} x${count}`).join(", ")
@@ -54,10 +53,11 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
     if (debugEnabled) Effect.runForkWith(services)(withEventBusLogger(effect))
   }
   const entityPath = context.entityPath
-  const queue = new BatchQueue(
+  const queue = new BatchQueue<PreparedEvent>(
     sender,
     { ...context, operation: "send to" },
     {
+      encode: encodePrepared,
       batchSize: options.batchSize,
       maxBatchBytes: options.maxBatchBytes,
       flushIntervalMs: options.flushIntervalMs,
@@ -79,23 +79,23 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
       message: `The publisher for ${entityPath} is closed; create a new one to publish`,
     })
 
-  const send = (message: ServiceBusMessage, eventType: string) =>
+  const send = (event: PreparedEvent) =>
     Effect.callback<void, ServiceBusAdapterError>((resume) => {
       const settle: Settle = (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure))
-      if (!queue.offer(message, eventType, settle)) resume(Effect.fail(closedError()))
+      if (!queue.offer(event, event.eventType, settle)) resume(Effect.fail(closedError()))
     })
 
-  const sendPromise = (message: ServiceBusMessage, eventType: string): Promise<void> =>
+  const sendPromise = (event: PreparedEvent): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      if (!queue.offer(message, eventType, (failure) => (failure === undefined ? resolve() : reject(failure)))) {
+      if (!queue.offer(event, event.eventType, (failure) => (failure === undefined ? resolve() : reject(failure)))) {
         reject(closedError())
       }
     })
 
-  const sendMany = (messages: ReadonlyArray<{ readonly message: ServiceBusMessage; readonly eventType: string }>) =>
+  const sendMany = (events: ReadonlyArray<PreparedEvent>) =>
     Effect.callback<void, ServiceBusAdapterError>((resume) => {
-      if (messages.length === 0) return resume(Effect.void)
-      let remaining = messages.length
+      if (events.length === 0) return resume(Effect.void)
+      let remaining = events.length
       // The failure reported is that of the earliest message that failed, whatever order the batches settled in.
       let firstFailure: { readonly index: number; readonly error: ServiceBusAdapterError } | undefined
       const settleAt =
@@ -106,8 +106,8 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
           }
           if (--remaining === 0) resume(firstFailure === undefined ? Effect.void : Effect.fail(firstFailure.error))
         }
-      for (const [index, { message, eventType }] of messages.entries()) {
-        if (!queue.offer(message, eventType, settleAt(index))) settleAt(index)(closedError())
+      for (const [index, event] of events.entries()) {
+        if (!queue.offer(event, event.eventType, settleAt(index))) settleAt(index)(closedError())
       }
     })
 

@@ -34,30 +34,59 @@ const stringField = (event: WireEvent, key: string): string | undefined => {
 export const eventTypeOf = (event: WireEvent): string => stringField(event, "event_type") ?? "unknown"
 
 /**
- * The message for one event: the body is the event's UTF-8 JSON in a single data section, marked
+ * What `publish` keeps of an event until its batch is packed: the JSON text (a snapshot: later changes to the
+ * caller's object do not leak into the message) and the fields the message's headers come from. Turning it into a
+ * message (bytes, message id) is left to packing time, which overlaps with the sends already in flight.
+ */
+export interface PreparedEvent {
+  readonly json: string
+  readonly eventType: string
+  readonly runId: string | undefined
+  readonly scenarioName: string | undefined
+  readonly options: PublishOptions | undefined
+}
+
+export const prepareEvent = (event: WireEvent, options?: PublishOptions): PreparedEvent => ({
+  json: JSON.stringify(event),
+  eventType: eventTypeOf(event),
+  runId: stringField(event, "run_id"),
+  scenarioName: stringField(event, "scenario_name"),
+  options:
+    options === undefined
+      ? undefined
+      : options.applicationProperties === undefined
+        ? { ...options }
+        : { ...options, applicationProperties: { ...options.applicationProperties } },
+})
+
+/**
+ * The message for a prepared event: the body is the event's UTF-8 JSON in a single data section, marked
  * `application/json`; `subject` and the application properties `event_type`, `run_id`, `scenario_name` let
  * subscription rules filter without reading bodies.
  */
-export const toServiceBusMessage = (event: WireEvent, options: PublishOptions = {}): ServiceBusMessage => {
-  const applicationProperties: Record<string, string | number | boolean> = { event_type: eventTypeOf(event) }
-  const runId = stringField(event, "run_id")
-  if (runId !== undefined) applicationProperties.run_id = runId
-  const scenarioName = stringField(event, "scenario_name")
-  if (scenarioName !== undefined) applicationProperties.scenario_name = scenarioName
-  const json = JSON.stringify(event)
+export const encodePrepared = (prepared: PreparedEvent): ServiceBusMessage => {
+  const applicationProperties: Record<string, string | number | boolean> = { event_type: prepared.eventType }
+  if (prepared.runId !== undefined) applicationProperties.run_id = prepared.runId
+  if (prepared.scenarioName !== undefined) applicationProperties.scenario_name = prepared.scenarioName
+  const options = prepared.options
   const message: ServiceBusMessage = {
-    body: Buffer.from(json, "utf8"),
+    body: Buffer.from(prepared.json, "utf8"),
     contentType: "application/json",
-    subject: eventTypeOf(event),
-    messageId: options.messageId ?? messageIdOfJson(json),
+    subject: prepared.eventType,
+    messageId: options?.messageId ?? messageIdOfJson(prepared.json),
     applicationProperties:
-      options.applicationProperties === undefined
+      options?.applicationProperties === undefined
         ? applicationProperties
         : { ...applicationProperties, ...options.applicationProperties },
   }
+  if (options === undefined) return message
   if (options.correlationId !== undefined) message.correlationId = options.correlationId
   if (options.sessionId !== undefined) message.sessionId = options.sessionId
   if (options.partitionKey !== undefined) message.partitionKey = options.partitionKey
   if (options.timeToLiveMs !== undefined) message.timeToLive = options.timeToLiveMs
   return message
 }
+
+/** The message for one event (see `encodePrepared`). */
+export const toServiceBusMessage = (event: WireEvent, options?: PublishOptions): ServiceBusMessage =>
+  encodePrepared(prepareEvent(event, options))

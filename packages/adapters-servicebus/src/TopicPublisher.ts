@@ -1,7 +1,7 @@
 import type { ServiceBusClient } from "@azure/service-bus"
 import { Effect, type Scope } from "effect"
 import { makeBatchingSender } from "./BatchingSender.ts"
-import { eventTypeOf, type PublishOptions, toServiceBusMessage, type WireEvent } from "./MessageEncoding.ts"
+import { type PreparedEvent, type PublishOptions, prepareEvent, type WireEvent } from "./MessageEncoding.ts"
 import {
   acquireClient,
   hostOf,
@@ -68,23 +68,17 @@ export const makeTopicPublisherOn = Effect.fnUntraced(function* (
   )
   return {
     topicName: settings.topicName,
-    publish: (event, options) =>
-      Effect.suspend(() => batching.send(toServiceBusMessage(event, options), eventTypeOf(event))),
+    publish: (event, options) => Effect.suspend(() => batching.send(prepareEvent(event, options))),
     publishPromise: (event, options) => {
-      let message: ReturnType<typeof toServiceBusMessage>
+      let prepared: PreparedEvent
       try {
-        message = toServiceBusMessage(event, options)
+        prepared = prepareEvent(event, options)
       } catch (error) {
         return Promise.reject(error)
       }
-      return batching.sendPromise(message, eventTypeOf(event))
+      return batching.sendPromise(prepared)
     },
-    publishAll: (events) =>
-      Effect.suspend(() =>
-        batching.sendMany(
-          events.map((event) => ({ message: toServiceBusMessage(event), eventType: eventTypeOf(event) })),
-        ),
-      ),
+    publishAll: (events) => Effect.suspend(() => batching.sendMany(events.map((event) => prepareEvent(event)))),
     flush: batching.flush,
   }
 })
