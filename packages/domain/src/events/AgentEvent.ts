@@ -93,6 +93,9 @@ const byTag: { readonly [K in AgentEvent["_tag"]]?: Variant } = {
   AgentError: byEventType.error,
 }
 
+// A Map: one hashed lookup per message, and no inherited keys to guard against.
+const variantOf: ReadonlyMap<string, Variant> = new Map(Object.entries(byEventType))
+
 /**
  * Decodes an already parsed JSON value into an `AgentEvent`.
  *
@@ -108,10 +111,7 @@ export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotA
   }
   const json = value as JsonObject
   const eventType = json.event_type
-  const v =
-    typeof eventType === "string" && Object.hasOwn(byEventType, eventType)
-      ? byEventType[eventType as KnownEventType]
-      : undefined
+  const v = typeof eventType === "string" ? variantOf.get(eventType) : undefined
   if (v === undefined) return Result.succeed(makeUnknownEvent(json))
   const common = v.decodeCommon(json)
   if (common !== undefined) return Result.succeed(common)
