@@ -60,7 +60,7 @@ export {
 export { LogAnalyticsSink } from "./ports/LogAnalyticsSink.ts"
 export type { SinkRecord } from "./ports/SinkRecord.ts"
 export { SinkWriteError } from "./ports/SinkWriteError.ts"
-export { Resource, ResourceStatus } from "./Resource.ts"
+export { Resource, type ResourceInput, ResourceStatus } from "./Resource.ts"
 export * as ResourceLedger from "./ResourceLedger.ts"
 export { encodeResource, ResourceRecord, type ResourceRecordJson } from "./ResourceRecord.ts"
 export { resourceFromEvent } from "./resourceFromEvent.ts"
