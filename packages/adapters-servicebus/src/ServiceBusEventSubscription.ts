@@ -1,5 +1,5 @@
 import { EventSubscription, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
-import { Config, DateTime, Effect, Layer, Stream } from "effect"
+import { Config, DateTime, Effect, Layer } from "effect"
 import { toSettlementError, toSubscriptionError } from "./PortErrors.ts"
 import { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
 import {
@@ -10,7 +10,7 @@ import {
   type ServiceBusConnection,
   type ServiceBusRetry,
 } from "./ServiceBusConnection.ts"
-import { type Delivery, type Outcome, receiveDeliveries } from "./SubscriptionReceiver.ts"
+import { type Delivery, type Outcome, receiveAs } from "./SubscriptionReceiver.ts"
 
 export interface SubscriptionConfig {
   readonly connection: ServiceBusConnection
@@ -92,7 +92,7 @@ export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription
     EventSubscription,
     Effect.gen(function* () {
       const client = yield* acquireClient(config.connection, config.retry)
-      const deliveries = receiveDeliveries(
+      const messages = receiveAs(
         client,
         {
           topicName: config.topicName,
@@ -103,10 +103,10 @@ export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription
           closeGraceMs: config.closeGraceMs ?? 30_000,
         },
         hostOf(config.connection),
+        toReceivedMessage,
+        toSubscriptionError,
       )
-      return EventSubscription.of({
-        messages: deliveries.pipe(Stream.map(toReceivedMessage), Stream.mapError(toSubscriptionError)),
-      })
+      return EventSubscription.of({ messages })
     }),
   )
 
