@@ -1,3 +1,4 @@
+import type { ServiceBusReceivedMessage } from "@azure/service-bus"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EventBusClient, EventTooLarge } from "../src/index.ts"
 import { deriveMessageId } from "../src/MessageEncoding.ts"
@@ -6,7 +7,15 @@ import { bodyJson, drain, resourceCreated, startTestBus, type TestBus } from "./
 describe("EventBusClient", () => {
   let bus: TestBus
   beforeAll(async () => {
-    bus = await startTestBus([{ name: "batched" }, { name: "oversize" }, { name: "on-close" }, { name: "flushed" }])
+    bus = await startTestBus([
+      { name: "batched" },
+      { name: "oversize" },
+      { name: "on-close" },
+      { name: "flushed" },
+      { name: "pipelined" },
+      { name: "one-at-a-time" },
+      { name: "snapshot" },
+    ])
   })
   afterAll(() => bus.close())
 
@@ -80,5 +89,42 @@ describe("EventBusClient", () => {
     const received = await drain(bus.connectionString, "flushed", "orchestrator-sub", 2)
     expect(received).toHaveLength(2)
     await client.close()
+  })
+
+  it.each([
+    ["pipelined", undefined],
+    ["one-at-a-time", 1],
+  ] as const)("keeps publish order across many batches on %s sends", async (topicName, maxInFlightBatches) => {
+    const client = new EventBusClient({
+      connectionString: bus.connectionString,
+      topicName,
+      batchSize: 7,
+      ...(maxInFlightBatches === undefined ? {} : { maxInFlightBatches }),
+    })
+    const events = Array.from({ length: 120 }, (_, i) => resourceCreated(`o${i}`))
+    await Promise.all(events.map((event) => client.publish(event)))
+    await client.close()
+    const received = await drain(bus.connectionString, topicName, "orchestrator-sub", events.length)
+    expect(received.map((m) => (bodyJson(m) as { resource_name: string }).resource_name)).toEqual(
+      events.map((event) => event.resource_name),
+    )
+  })
+
+  it("sends an event as it was when published, even if the caller changes it before the batch is packed", async () => {
+    const client = new EventBusClient({
+      connectionString: bus.connectionString,
+      topicName: "snapshot",
+      flushIntervalMs: 60_000,
+    })
+    const event = resourceCreated("before")
+    const options = { applicationProperties: { agent_id: "a1" } }
+    const published = client.publish(event, options)
+    event.resource_name = "after"
+    options.applicationProperties.agent_id = "a2"
+    await client.close()
+    await published
+    const [message] = await drain(bus.connectionString, "snapshot", "orchestrator-sub", 1)
+    expect((bodyJson(message as ServiceBusReceivedMessage) as { resource_name: string }).resource_name).toBe("before")
+    expect(message?.applicationProperties?.agent_id).toBe("a1")
   })
 })

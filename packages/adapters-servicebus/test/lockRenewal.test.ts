@@ -21,8 +21,12 @@ const subscription = (bus: TestBus, topicName: string, maxAutoLockRenewalMs: num
 describe("lock renewal", () => {
   let bus: TestBus
   beforeAll(async () => {
-    bus = await startTestBus([{ name: "renewed" }, { name: "not-renewed" }])
-    for (const topicName of ["renewed", "not-renewed"]) {
+    bus = await startTestBus([
+      { name: "renewed" },
+      { name: "not-renewed" },
+      { name: "abandoned-by-consumer", subscriptions: [{ name: "orchestrator-sub", lockDuration: "PT1S" }] },
+    ])
+    for (const topicName of ["renewed", "not-renewed", "abandoned-by-consumer"]) {
       const client = new EventBusClient({ connectionString: bus.connectionString, topicName })
       await client.publish(resourceCreated("slow"))
       await client.close()
@@ -79,5 +83,40 @@ describe("lock renewal", () => {
     expect(redelivered !== undefined && Exit.isSuccess(redelivered)).toBe(true)
     expect(late !== undefined && Exit.isFailure(late)).toBe(true)
     expect(JSON.stringify(late)).toContain("LockLost")
+  }, 20_000)
+
+  it("frees the slot of a message nobody settles once its lock is certainly gone, so receiving goes on", async () => {
+    // One slot, no renewal, a 1 s lock: the first delivery is dropped on the floor by the consumer. The broker can
+    // deliver again only once the adapter stops holding that message (lock + grace), and then the redelivery comes.
+    const seen: Array<number> = []
+    await Effect.gen(function* () {
+      const { messages } = yield* EventSubscription
+      yield* messages.pipe(
+        Stream.mapEffect((message) => {
+          seen.push(message.deliveryCount)
+          return seen.length === 1 ? Effect.void : message.complete
+        }),
+        Stream.take(2),
+        Stream.runDrain,
+      )
+    }).pipe(
+      Effect.provide(
+        ServiceBusEventSubscription.layer({
+          connection: connectionString(bus.connectionString),
+          topicName: "abandoned-by-consumer",
+          subscriptionName: "orchestrator-sub",
+          concurrency: 1,
+          maxAutoLockRenewalMs: 0,
+          watchdog: false,
+          closeGraceMs: 1_000,
+        }),
+      ),
+      Effect.runPromise,
+    )
+    expect(seen).toHaveLength(2)
+    expect(seen[1]).toBeGreaterThan(seen[0] ?? 0)
+    expect(
+      await drain(bus.connectionString, "abandoned-by-consumer", "orchestrator-sub", 1, { maxWaitMs: 500 }),
+    ).toEqual([])
   }, 20_000)
 })
