@@ -4,7 +4,19 @@ import type {
   ServiceBusReceivedMessage,
   ServiceBusReceiver,
 } from "@azure/service-bus"
-import { Cause, Context, Effect, identity, LogLevel, Queue, References, type Scope, Stream } from "effect"
+import {
+  Array as Arr,
+  Cause,
+  Channel,
+  Context,
+  Effect,
+  identity,
+  LogLevel,
+  Queue,
+  References,
+  type Scope,
+  Stream,
+} from "effect"
 import Long from "long"
 import { withEventBusLogger } from "./Logging.ts"
 import { isStuck, type WatchdogSettings } from "./ReceiverWatchdog.ts"
@@ -206,8 +218,8 @@ export const receiveDeliveries = (
 ): Stream.Stream<Delivery, ServiceBusAdapterError> => receiveAs(client, settings, host, identity, identity)
 
 /**
- * `receiveDeliveries`, with each delivery and failure already in the caller's terms: applied where the message
- * enters the stream, which saves the stream a mapping stage per pull (a pull per message when messages trickle in).
+ * `receiveDeliveries`, with each delivery and failure already in the caller's terms (`view` runs as the message is
+ * pulled, `toError` where the failure is raised), which saves the stream two mapping stages per pull.
  */
 export const receiveAs = <A, E>(
   client: ServiceBusClient,
@@ -216,7 +228,10 @@ export const receiveAs = <A, E>(
   view: (delivery: Delivery) => A,
   toError: (error: ServiceBusAdapterError) => E,
 ): Stream.Stream<A, E> =>
-  Stream.callback<A, E>(
+  // One message per pull, not the whole buffer: an operator that stops early (`take`) then leaves the messages it
+  // did not want in the buffer, where closing finds and abandons them, instead of dropping them with the rest of a
+  // chunk while they stay locked.
+  Channel.callback<HeldDelivery, E>(
     (queue) =>
       Effect.gen(function* () {
         const services = (yield* Effect.context<never>()) as Context.Context<never>
@@ -259,7 +274,7 @@ export const receiveAs = <A, E>(
             if (debugEnabled) {
               run(Effect.logDebug(`Received message ${String(message.messageId)} (${eventTypeOf(message)})`))
             }
-            if (closing || !Queue.offerUnsafe(queue, view(delivery))) delivery.abandonQuietly()
+            if (closing || !Queue.offerUnsafe(queue, delivery)) delivery.abandonQuietly()
           })
 
         const onError = async (args: ProcessErrorArgs) => {
@@ -318,6 +333,11 @@ export const receiveAs = <A, E>(
             Effect.promise(async () => {
               closing = true
               const current = active
+              // Deliveries still buffered were never handed to the consumer, so nobody will settle them: abandon them
+              // now instead of letting them wait out the grace period. Deliveries arriving from now on are abandoned
+              // by `hold`.
+              const unclaimed = Effect.runSync(Queue.clear(queue).pipe(Effect.orElseSucceed(() => [])))
+              for (const delivery of unclaimed) delivery.abandonQuietly()
               if (current !== undefined) await current.subscription.close().catch(() => undefined)
               // Held messages get the grace period to be settled (and the settlements acknowledged) before the
               // receiver, whose link carries the settlements, is detached.
@@ -360,4 +380,7 @@ export const receiveAs = <A, E>(
         }
       }) as Effect.Effect<void, E, Scope.Scope>,
     { bufferSize: settings.concurrency * 2 + 16 },
+  ).pipe(
+    Channel.map((delivery) => Arr.of(view(delivery))),
+    Stream.fromChannel,
   )
