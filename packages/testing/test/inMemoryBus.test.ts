@@ -9,7 +9,7 @@ import {
   type SettlementError,
 } from "@haymaker/domain"
 import { seedEventSchemaExamples, seedResourceCreated } from "@haymaker/domain/fixtures"
-import { DateTime, Effect, Exit, Fiber, Result, Stream } from "effect"
+import { DateTime, Deferred, Effect, Exit, Fiber, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { agentEvent, InMemoryBus, MAX_DELIVERY_COUNT_EXCEEDED } from "../src/index.ts"
 
@@ -208,6 +208,35 @@ describe("InMemoryBus", () => {
       assert.strictEqual(again?.deliveryCount, 1)
     }).pipe(Effect.provide(InMemoryBus.layer())),
   )
+
+  it.live("with closeGraceMs, a run that ends lets its held deliveries be settled before releasing them", () => {
+    const settleWhileClosing = (closeGraceMs: number) =>
+      Effect.gen(function* () {
+        const bus = yield* InMemoryBus
+        yield* (yield* EventPublisher).publish(created)
+        const taken = yield* Deferred.make<ReceivedMessage>()
+        const run = yield* (yield* EventSubscription).messages.pipe(
+          Stream.take(1),
+          Stream.tap((message) => Deferred.succeed(taken, message)),
+          Stream.runDrain,
+          Effect.forkChild,
+        )
+        const message = yield* Deferred.await(taken)
+        // Let the run reach its end and start closing before settling.
+        yield* Effect.sleep(20)
+        const settled = yield* Effect.result(message.complete)
+        yield* Fiber.join(run)
+        return { settled, completed: (yield* bus.completed).length }
+      }).pipe(Effect.provide(InMemoryBus.layer({ closeGraceMs })))
+    return Effect.gen(function* () {
+      const withGrace = yield* settleWhileClosing(2_000)
+      assert.isTrue(Result.isSuccess(withGrace.settled))
+      assert.strictEqual(withGrace.completed, 1)
+      const withoutGrace = yield* settleWhileClosing(0)
+      assert.isTrue(Result.isFailure(withoutGrace.settled))
+      assert.strictEqual(withoutGrace.completed, 0)
+    })
+  })
 
   it.effect("delivers to a receiver that was already waiting when the message arrived", () =>
     Effect.gen(function* () {

@@ -28,6 +28,12 @@ export interface InMemoryBusOptions {
   readonly maxDeliveryCount?: number
   /** The body form of published events. Default `bytes` (UTF-8 JSON, what the Service Bus adapter delivers). */
   readonly bodyForm?: BodyForm
+  /**
+   * When a run of `messages` ends, how long the deliveries it emitted but nobody settled yet may still be settled
+   * before they are released, as the Service Bus adapter gives them while closing its receiver. Default 0: released
+   * at once.
+   */
+  readonly closeGraceMs?: number
   /** The message id of a published event. Default: a random UUID. */
   readonly messageId?: (event: AgentEvent, sequenceNumber: bigint) => string
 }
@@ -141,6 +147,22 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
           }
         })
 
+      // Like the Service Bus adapter closing its receiver: the deliveries still held get `graceMs` to be settled.
+      const waitUntilSettled = (held: Set<Delivery>, graceMs: number): Effect.Effect<void> =>
+        graceMs <= 0 || held.size === 0
+          ? Effect.void
+          : Effect.callback<void>((resume) => {
+              // Settling notifies before the delivery leaves `held`: look once the settlement is done.
+              const unsubscribe = queue.subscribe(() =>
+                queueMicrotask(() => {
+                  if (held.size > 0) return
+                  unsubscribe()
+                  resume(Effect.void)
+                }),
+              )
+              return Effect.sync(unsubscribe)
+            }).pipe(Effect.timeoutOption(graceMs), Effect.asVoid)
+
       // One pull: a message as soon as one is available, the arranged fault, or a wait for the next change.
       const pull = (held: Set<Delivery>): Effect.Effect<ReceivedMessage, SubscriptionError> =>
         Effect.callback<ReceivedMessage, SubscriptionError>((resume) => {
@@ -167,9 +189,13 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
           Effect.acquireRelease(
             Effect.sync(() => new Set<Delivery>()),
             (held) =>
-              Effect.sync(() => {
-                for (const delivery of held) queue.releaseUnsettled(delivery)
-              }),
+              waitUntilSettled(held, options.closeGraceMs ?? 0).pipe(
+                Effect.andThen(
+                  Effect.sync(() => {
+                    for (const delivery of held) queue.releaseUnsettled(delivery)
+                  }),
+                ),
+              ),
           ),
           (held) => Stream.fromEffectRepeat(pull(held)),
         ),
