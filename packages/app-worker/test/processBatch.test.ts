@@ -30,8 +30,13 @@ const drain = (workerOptions: WorkerOptions) =>
 
 const publish = (events: ReadonlyArray<AgentEvent>) => EventPublisher.use((publisher) => publisher.publishAll(events))
 
-const testLayer = (maxDeliveryCount = 10) =>
-  Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount }), InMemoryLogAnalytics.layer, InMemoryArchive.layer)
+// `closeGraceMs`: held messages may still be settled while the subscription closes, as with the Service Bus adapter.
+const testLayer = (maxDeliveryCount = 10, closeGraceMs = 0) =>
+  Layer.mergeAll(
+    InMemoryBus.layer({ maxDeliveryCount, closeGraceMs }),
+    InMemoryLogAnalytics.layer,
+    InMemoryArchive.layer,
+  )
 
 const storedIds = (records: ReadonlyArray<SinkRecord>) => records.map((record) => record.messageId).sort()
 
@@ -175,6 +180,6 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       expect(yield* bus.completed).toHaveLength(3)
       // The two published after the stop were never taken: still waiting for the next worker.
       expect(yield* bus.active).toBe(2)
-    }).pipe(Effect.provide(testLayer())),
+    }).pipe(Effect.provide(testLayer(10, 5_000))),
   )
 })

@@ -101,13 +101,13 @@ describe("haymaker-worker run (a separate process, filesystem sinks)", () => {
     const ids = await publish(1_000)
     const first = startWorker()
     // Kill it as soon as part of the work landed, with the rest received, locked or still waiting.
-    expect(await eventually(async () => (await archivedMessageIds(sinkDir)).length > 50, 30_000)).toBe(true)
+    expect(await eventually(async () => (await archivedMessageIds(sinkDir)).length > 50, 90_000)).toBe(true)
     first.child.kill("SIGKILL")
     expect(await first.exited).toBe("SIGKILL")
     expect(await everyIdArchived(ids)).toBe(false)
 
     startWorker()
-    expect(await eventually(() => everyIdArchived(ids), 60_000)).toBe(true)
+    expect(await eventually(() => everyIdArchived(ids), 120_000)).toBe(true)
     const archived = await archivedMessageIds(sinkDir)
     expect(new Set(archived).size).toBe(ids.length)
     // Log Analytics rows may repeat a message (redelivery); every resource and log event is there at least once.
@@ -115,20 +115,20 @@ describe("haymaker-worker run (a separate process, filesystem sinks)", () => {
     expect(logged.size).toBeGreaterThanOrEqual(ids.length - 1) // the sample run's one unknown event has no row
     for (const id of logged) expect(ids).toContain(id)
     expect(await deadLetterCount()).toBe(0)
-  }, 120_000)
+  }, 300_000)
 
   it("SIGTERM under load: stops taking messages, settles what it holds, exits 0; nothing is lost", async () => {
     const ids = await publish(2_000)
     const worker = startWorker()
-    expect(await eventually(async () => (await archivedMessageIds(sinkDir)).length > 100, 30_000)).toBe(true)
+    expect(await eventually(async () => (await archivedMessageIds(sinkDir)).length > 100, 90_000)).toBe(true)
     worker.child.kill("SIGTERM")
     expect(await worker.exited).toBe(0)
     expect(worker.output()).toContain("stopped cleanly")
 
     startWorker()
-    expect(await eventually(() => everyIdArchived(ids), 60_000)).toBe(true)
+    expect(await eventually(() => everyIdArchived(ids), 120_000)).toBe(true)
     expect(await deadLetterCount()).toBe(0)
-  }, 120_000)
+  }, 300_000)
 
   it("invalid configuration: one message listing every problem, exit code 2", async () => {
     const worker = startWorker({
@@ -145,5 +145,5 @@ describe("haymaker-worker run (a separate process, filesystem sinks)", () => {
     expect(output).toContain("HAYMAKER_INVALID_MESSAGES")
     expect(output).toContain("the sinks are required with an Azure Service Bus")
     expect(output).not.toContain("SharedAccessKey=")
-  }, 30_000)
+  }, 120_000)
 })
