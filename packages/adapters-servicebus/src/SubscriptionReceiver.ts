@@ -308,7 +308,9 @@ export const receiveAs = <A, E>(
         }
 
         // A peek validates the namespace, the credential and the entity up front, with a typed error, instead of the
-        // SDK's streaming receiver retrying forever in the background.
+        // SDK's streaming receiver retrying forever in the background. It runs before the receiver starts: started
+        // together, a failing receiver's retries hold up the peek (the SDK authorizes one link at a time per
+        // connection).
         const probe = yield* Effect.acquireRelease(
           Effect.sync(() => client.createReceiver(settings.topicName, settings.subscriptionName)),
           (receiver) => Effect.promise(() => receiver.close().catch(() => undefined)),
