@@ -14,6 +14,7 @@ import { parseArgs } from "node:util"
 import { ServiceBusClient } from "@azure/service-bus"
 import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
+import { workerNodeFlags } from "../src/nodeFlags.ts"
 
 const { values } = parseArgs({
   options: { events: { type: "string" }, rounds: { type: "string" }, "peers-events": { type: "string" } },
@@ -110,7 +111,8 @@ const peakRssMb = async (pid: number): Promise<number> => {
 /** The worker as deployed: its own process, reading the emulator, writing the chosen sinks. */
 const workerDrain = async (connectionString: string, count: number, sinks: "filesystem" | "local") => {
   const sinkDir = await mkdtemp(join(tmpdir(), "haymaker-bench-"))
-  const child = spawn(process.execPath, [workerBin, "run"], {
+  // Run as deployed: with the V8 heap limits of the bin and the package scripts.
+  const child = spawn(process.execPath, [...workerNodeFlags, workerBin, "run"], {
     env: {
       PATH: process.env.PATH ?? "",
       HAYMAKER_SERVICEBUS_CONNECTION_STRING: connectionString,

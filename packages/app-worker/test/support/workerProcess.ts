@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { workerNodeFlags } from "../../src/nodeFlags.ts"
 
 const bin = fileURLToPath(new URL("../../src/bin.ts", import.meta.url))
 
@@ -15,7 +16,7 @@ export interface WorkerProcess {
 
 /** Starts `haymaker-worker <args>` as a separate process, as an operator would. */
 export const startWorkerProcess = (args: ReadonlyArray<string>, env: Record<string, string>): WorkerProcess => {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [...workerNodeFlags, bin, ...args], {
     env: { PATH: process.env.PATH ?? "", HAYMAKER_LOG_FORMAT: "json", HAYMAKER_HTTP_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   })
