@@ -49,10 +49,10 @@ const compactAfter = 4_096
  * adds over the SDK is a closure and an array slot per message.
  *
  * Items leave the queue in the order they were offered, are encoded (`encode`) and packed, synchronously, into an
- * SDK `ServiceBusMessageBatch` created ahead of time (creating one is asynchronous); encoding at packing time keeps
- * that work next to the sends it overlaps with, and keeps only small snapshots alive while events wait. Batch boundaries fall where the
- * count (`batchSize`) or the bytes (`tryAddMessage`) say; a partial batch goes out when `flushIntervalMs` passed
- * since it started filling, on `flush()` and on `close()`. Up to `maxInFlightBatches` sends share the sender link:
+ * SDK `ServiceBusMessageBatch` created ahead of time (creating one is asynchronous). Encoding at packing time puts
+ * that work next to the sends it overlaps with, and keeps only small snapshots alive while items wait. Batch
+ * boundaries fall where the count (`batchSize`) or the bytes (`tryAddMessage`) say; a partial batch goes out when
+ * `flushIntervalMs` passed since it started filling, on `flush()` and on `close()`. Up to `maxInFlightBatches` sends share the sender link:
  * AMQP keeps transfers on one link in order and the broker appends them in that order, so while sends succeed the
  * topic sees the messages in offered order. A batch whose send is retried by the SDK after a transient failure may
  * land after the batch sent behind it; `maxInFlightBatches: 1` keeps the order even then, at the cost of a round
