@@ -277,7 +277,12 @@ baseline that reused an open one and sent messages without a message id, and bui
 adapter now snapshots each event as JSON at \`publish\`, builds the message when its batch is packed, into an SDK
 batch created ahead of time, and keeps two batches in flight on the sender link (\`maxInFlightBatches\`, default 2;
 \`1\` for strict order even when the SDK retries a send, see the package README). Consumption no longer builds
-three settle effects, a \`DateTime\` and a \`bigint\` per message, nor a timer per message.`
+three settle effects, a \`DateTime\` and a \`bigint\` per message, nor a timer per message. What is left on the
+consumer side: the layer validates the subscription with a peek before it receives (about 50 ms per stream start
+here, which the steady-state line leaves out), and the consumer's \`mapEffect\` runs an Effect fiber per message,
+which costs more CPU than the SDK's promise; the bounded form \`{ concurrency: ${CONCURRENCY} }\` measured about
+70% in separate runs, against about 85% for \`{ concurrency: "unbounded", unordered: true }\`, which the tables use
+(the subscription already bounds the messages in hand).`
 
 const body = `${RUNS} rounds after a warm-up. Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}),
 shared with other work; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.
