@@ -12,9 +12,15 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { ServiceBusClient } from "@azure/service-bus"
-import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
+import { connectionString, toServiceBusMessage } from "@haymaker/adapters-servicebus"
+import { InMemoryArchive, InMemoryLogAnalytics } from "@haymaker/testing"
+import { Deferred, Effect, Fiber, Layer } from "effect"
+import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
 import { workerNodeFlags } from "../src/nodeFlags.ts"
+import { runWorker } from "../src/pipeline/Worker.ts"
+import { workerOptions } from "../src/runWorkerService.ts"
+import { subscriptionLayer } from "../src/WorkerLayers.ts"
 
 const { values } = parseArgs({
   options: { events: { type: "string" }, rounds: { type: "string" }, "peers-events": { type: "string" } },
@@ -151,6 +157,51 @@ const workerDrain = async (connectionString: string, count: number, sinks: "file
   }
 }
 
+/**
+ * The worker's own cost: its pipeline (subscription adapter, decoding, micro-batches, settlement) in this process
+ * with in-memory sinks, so no sink I/O is measured; same process as the raw baseline, default settings.
+ */
+const pipelineDrain = (serviceBus: string, count: number) =>
+  Effect.gen(function* () {
+    const config = yield* loadWorkerConfig({})
+    const stop = yield* Deferred.make<void>()
+    let settled = 0
+    const started = performance.now()
+    const worker = yield* runWorker(workerOptions(config), stop, (outcome) =>
+      Effect.sync(() => {
+        settled += outcome.completed
+      }),
+    ).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          InMemoryLogAnalytics.layer,
+          InMemoryArchive.layer,
+          subscriptionLayer(config, connectionString(serviceBus)),
+        ),
+      ),
+      Effect.forkChild,
+    )
+    while (settled < count) yield* Effect.sleep(5)
+    const rate = (count / (performance.now() - started)) * 1000
+    yield* Deferred.succeed(stop, undefined)
+    yield* Fiber.join(worker)
+    return { rate, peakRssMb: Number.NaN }
+  }).pipe(Effect.runPromise)
+
+const pipelineRound = async (count: number) => {
+  const emulator = await startEmulator()
+  const client = new ServiceBusClient(emulator.connectionString)
+  try {
+    await publish(client, count)
+    const raw = await rawReceiveComplete(client, count)
+    await publish(client, count)
+    return { raw, ...(await pipelineDrain(emulator.connectionString, count)) }
+  } finally {
+    await client.close()
+    await stop(emulator.child)
+  }
+}
+
 const round = async (count: number, sinks: "filesystem" | "local") => {
   const emulator = await startEmulator()
   const client = new ServiceBusClient(emulator.connectionString)
@@ -171,12 +222,12 @@ const report = (label: string, results: ReadonlyArray<{ raw: number; rate: numbe
   const worker = median(results.map((r) => r.rate))
   const ratios = results.map((r) => r.rate / r.raw)
   console.log(
-    `| ${label} | ${results.length} | ${Math.round(raw)} | ${Math.round(worker)} | ${(median(ratios) * 100).toFixed(0)}% | ${Math.max(...results.map((r) => r.peakRssMb)).toFixed(0)} MB |`,
+    `| ${label} | ${results.length} | ${Math.round(raw)} | ${Math.round(worker)} | ${(median(ratios) * 100).toFixed(0)}% | ${results.every((r) => Number.isNaN(r.peakRssMb)) ? "n/a" : `${Math.max(...results.map((r) => r.peakRssMb)).toFixed(0)} MB`} |`,
   )
 }
 
 console.log(
-  `# app-worker end to end: ${cpus().length} cores, Node ${process.version}, load ${loadavg()
+  `# app-worker end to end (worker run with ${workerNodeFlags.join(" ")}): ${cpus().length} cores, Node ${process.version}, load ${loadavg()
     .map((l) => l.toFixed(1))
     .join(" ")}`,
 )
@@ -184,6 +235,9 @@ console.log(
   "| sinks | rounds | raw SDK peek-lock receive+complete (msg/s, median) | worker (msg/s, median) | ratio (median of per-round ratios) | worker peak RSS (max) |",
 )
 console.log("|---|---:|---:|---:|---:|---:|")
+const pipeline = []
+for (let i = 0; i < rounds; i++) pipeline.push(await pipelineRound(events))
+report(`none (worker pipeline in the bench process, in-memory sinks), ${events} events`, pipeline)
 const filesystem = []
 for (let i = 0; i < rounds; i++) filesystem.push(await round(events, "filesystem"))
 report(`filesystem, ${events} events`, filesystem)
