@@ -105,6 +105,8 @@ describe("decodeMessageBody", () => {
   it("reports a wrongly typed field, including nested ones, with its path", () => {
     expect(fail({ ...seedResourceCreated, resource_name: 42 })).toMatchObject({ path: "resource_name" })
     expect(fail({ ...seedResourceCreated, tags: { env: 1 } })).toMatchObject({ path: "tags.env" })
+    // A tag named "" is a path segment of its own (found by the property test against the whole wire schema).
+    expect(fail({ ...seedResourceCreated, tags: { "": null } })).toMatchObject({ path: "tags." })
     expect(fail({ ...seedResourceDeletionFailed, deletion_attempts: -1 })).toMatchObject({ path: "deletion_attempts" })
   })
 

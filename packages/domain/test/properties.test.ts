@@ -194,7 +194,8 @@ describe("properties", () => {
           const result = decodeAgentEvent(input)
           expect(Result.isFailure(result)).toBe(Result.isFailure(whole))
           if (Result.isFailure(result) && Result.isFailure(whole)) {
-            expect(result.failure).toMatchObject(formatIssue(whole.failure.issue, input))
+            const { path, problem } = formatIssue(whole.failure.issue, input)
+            expect(result.failure).toMatchObject({ path, problem })
           }
         },
       ),

@@ -41,8 +41,8 @@ export const makeFirstViolation = (
       const value = input[check.key]
       const decoded = check.decode(value)
       if (Result.isSuccess(decoded)) continue
-      const { path, problem } = formatIssue(decoded.failure, value)
-      return { path: path === "" ? check.key : `${check.key}.${path}`, problem }
+      const { path, depth, problem } = formatIssue(decoded.failure, value)
+      return { path: depth === 0 ? check.key : `${check.key}.${path}`, problem }
     }
     return undefined
   }

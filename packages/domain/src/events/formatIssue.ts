@@ -37,12 +37,14 @@ const show = (value: unknown): string => {
 export const formatIssue = (
   issue: SchemaIssue.Issue,
   input: unknown,
-): { readonly path: string; readonly problem: string } => {
+): { readonly path: string; readonly depth: number; readonly problem: string } => {
   const first = formatter(issue).issues[0]
-  if (first === undefined) return { path: "", problem: "does not match the event schema" }
+  if (first === undefined) return { path: "", depth: 0, problem: "does not match the event schema" }
   const keys = (first.path ?? []).map(keyOf)
+  // `depth` tells "the value itself" (0) from a key that is the empty string (1, path ""), e.g. a tag named "".
   const path = keys.map(String).join(".")
-  if (first.message === "Missing key") return { path, problem: "is required but missing" }
+  const depth = keys.length
+  if (first.message === "Missing key") return { path, depth, problem: "is required but missing" }
   const got = first.message.includes(", got ") ? "" : `, got ${show(valueAt(input, keys))}`
-  return { path, problem: `is invalid: ${first.message}${got}` }
+  return { path, depth, problem: `is invalid: ${first.message}${got}` }
 }
