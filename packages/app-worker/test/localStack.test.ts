@@ -1,5 +1,4 @@
 import { ServiceBusClient } from "@azure/service-bus"
-import { BlobServiceClient } from "@azure/storage-blob"
 import { describe, expect, it } from "@effect/vitest"
 import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
 import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
@@ -8,6 +7,7 @@ import { Effect } from "effect"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { peekDeadLetters } from "../src/deadLetters/DeadLetterQueue.ts"
 import { generateRunEvents, invalidBodies } from "../src/demo/generateEvents.ts"
+import { readArchive } from "../src/demo/readArchive.ts"
 import type { WorkerTotals } from "../src/pipeline/Worker.ts"
 import { runWorkerService } from "../src/runWorkerService.ts"
 import { resolveEndpoints } from "../src/WorkerLayers.ts"
@@ -21,21 +21,6 @@ const knownEventTypes = new Set([
   "cleanup_complete",
   "error",
 ])
-
-const archivedMessageIds = async (connectionString: string): Promise<Array<string>> => {
-  const service = BlobServiceClient.fromConnectionString(connectionString)
-  const ids: Array<string> = []
-  for await (const container of service.listContainers()) {
-    const client = service.getContainerClient(container.name)
-    for await (const blob of client.listBlobsFlat()) {
-      const text = (await client.getBlobClient(blob.name).downloadToBuffer()).toString("utf8")
-      for (const line of text.split("\n")) {
-        if (line.trim() !== "") ids.push((JSON.parse(line) as { message: { message_id: string } }).message.message_id)
-      }
-    }
-  }
-  return ids
-}
 
 /**
  * The worker on the local stack (the emulator, Azurite and the HTTPS Logs Ingestion server, all through the real
@@ -91,7 +76,7 @@ const runLocalStack = (options: {
       events,
       validIds: valid.map((message) => String(message.messageId)),
       rowIds: rows.map((row) => String(row.message_id)),
-      archivedIds: yield* Effect.promise(() => archivedMessageIds(peers.blobConnectionString)),
+      archivedIds: (yield* Effect.promise(() => readArchive(peers.blobConnectionString))).map((line) => line.messageId),
       deadLetters: yield* peekDeadLetters(client, config.topic, config.subscription),
       requests: peers.logsIngestion.requests(),
     }

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { ServiceBusClient } from "@azure/service-bus"
-import { BlobServiceClient } from "@azure/storage-blob"
 import { ServiceBusEventPublisher } from "@haymaker/adapters-servicebus"
 import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
 import {
@@ -20,6 +19,7 @@ import { runWorkerService } from "../runWorkerService.ts"
 import { resolveEndpoints } from "../WorkerLayers.ts"
 import { formatSummary } from "./formatSummary.ts"
 import { generateRunEvents, invalidBodies } from "./generateEvents.ts"
+import { type ArchivedLine, readArchive } from "./readArchive.ts"
 
 export interface DemoOptions {
   readonly generatedEvents: number
@@ -108,28 +108,6 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
     },
   })
 })
-
-interface ArchivedLine {
-  readonly blobName: string
-  readonly event: JsonObject
-}
-
-const readArchive = async (connectionString: string): Promise<Array<ArchivedLine>> => {
-  const service = BlobServiceClient.fromConnectionString(connectionString)
-  const lines: Array<ArchivedLine> = []
-  for await (const container of service.listContainers()) {
-    const containerClient = service.getContainerClient(container.name)
-    for await (const blob of containerClient.listBlobsFlat()) {
-      const content = await containerClient.getBlobClient(blob.name).downloadToBuffer()
-      for (const text of content.toString("utf8").split("\n")) {
-        if (text.trim() === "") continue
-        const parsed = JSON.parse(text) as { event: JsonObject }
-        lines.push({ blobName: `${container.name}/${blob.name}`, event: parsed.event })
-      }
-    }
-  }
-  return lines
-}
 
 const jsonLines = (rows: ReadonlyArray<unknown>) => `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`
 
