@@ -194,6 +194,25 @@ const parseRule = (object: JsonObject): RuleConfig => {
   return fail(`${props.path}.FilterType`, `expected "Correlation" or "Sql", got ${JSON.stringify(filterType)}`)
 }
 
+/** An optional array of named objects, each parsed, whose names are unique (compared case-insensitively, as Azure does). */
+const namedList = <A extends { readonly name: string }>(
+  object: JsonObject,
+  key: string,
+  noun: string,
+  parse: (entry: JsonObject) => A,
+): Array<A> => {
+  const raw = field(object, key)
+  if (raw.value === undefined || raw.value === null) return []
+  const seen = new Set<string>()
+  return asArray(raw.path, raw.value).map((entry, i) => {
+    const parsed = parse(asObject(`${raw.path}[${i}]`, entry))
+    const lower = parsed.name.toLowerCase()
+    if (seen.has(lower)) fail(`${raw.path}[${i}].Name`, `duplicate ${noun} name ${JSON.stringify(parsed.name)}`)
+    seen.add(lower)
+    return parsed
+  })
+}
+
 const subscriptionKeys = [
   "DeadLetteringOnMessageExpiration",
   "DefaultMessageTimeToLive",
@@ -208,18 +227,7 @@ const parseSubscription = (object: JsonObject): SubscriptionConfig => {
   onlyKeys(object, ["Name", "Properties", "Rules"])
   const subscriptionName = name(object, subscriptionNamePattern, 50, "subscription")
   const props = properties(object, subscriptionKeys)
-  const rawRules = field(object, "Rules")
-  const rules: Array<RuleConfig> = []
-  if (rawRules.value !== undefined && rawRules.value !== null) {
-    const seen = new Set<string>()
-    asArray(rawRules.path, rawRules.value).forEach((entry, i) => {
-      const rule = parseRule(asObject(`${rawRules.path}[${i}]`, entry))
-      const key = rule.name.toLowerCase()
-      if (seen.has(key)) fail(`${rawRules.path}[${i}].Name`, `duplicate rule name ${JSON.stringify(rule.name)}`)
-      seen.add(key)
-      rules.push(rule)
-    })
-  }
+  const rules: Array<RuleConfig> = namedList(object, "Rules", "rule", parseRule)
   // Azure gives every subscription created without rules the "$Default" rule with a TrueFilter.
   if (rules.length === 0) rules.push({ name: defaultRuleName, filter: { type: "true" } })
   return {
@@ -260,20 +268,7 @@ const parseTopic = (object: JsonObject): TopicConfig => {
   onlyKeys(object, ["Name", "Properties", "Subscriptions"])
   const topicName = name(object, entityNamePattern, 260, "topic")
   const props = properties(object, topicKeys)
-  const rawSubs = field(object, "Subscriptions")
-  const subscriptions: Array<SubscriptionConfig> = []
-  if (rawSubs.value !== undefined && rawSubs.value !== null) {
-    const seen = new Set<string>()
-    asArray(rawSubs.path, rawSubs.value).forEach((entry, i) => {
-      const subscription = parseSubscription(asObject(`${rawSubs.path}[${i}]`, entry))
-      const key = subscription.name.toLowerCase()
-      if (seen.has(key)) {
-        fail(`${rawSubs.path}[${i}].Name`, `duplicate subscription name ${JSON.stringify(subscription.name)}`)
-      }
-      seen.add(key)
-      subscriptions.push(subscription)
-    })
-  }
+  const subscriptions = namedList(object, "Subscriptions", "subscription", parseSubscription)
   return {
     name: topicName,
     properties: {
