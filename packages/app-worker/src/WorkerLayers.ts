@@ -109,5 +109,5 @@ export const subscriptionLayer = (config: WorkerConfig, serviceBus: ServiceBusCo
     concurrency: config.concurrency,
   })
 
-export const publisherLayer = (config: WorkerConfig, serviceBus: ServiceBusConnection) =>
-  ServiceBusEventPublisher.layer({ connection: serviceBus, topicName: config.topic })
+export const publisherLayer = (topic: string, serviceBus: ServiceBusConnection) =>
+  ServiceBusEventPublisher.layer({ connection: serviceBus, topicName: topic })

@@ -7,6 +7,7 @@ import { sampleRun } from "@haymaker/domain/fixtures"
 import { type RunningEmulator, startEmulator } from "@haymaker/servicebus-emulator"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
+import { topicConfig } from "../src/local/LocalStack.ts"
 import {
   archivedMessageIds,
   eventually,
@@ -18,27 +19,8 @@ import {
 const topic = "agent-logs"
 const subscription = "orchestrator-sub"
 
-const emulatorConfig = {
-  UserConfig: {
-    Namespaces: [
-      {
-        Name: "sbemulatorns",
-        Queues: [],
-        Topics: [
-          {
-            Name: topic,
-            Properties: {},
-            // A short lock so that what a killed worker held comes back within the test.
-            Subscriptions: [
-              { Name: subscription, Properties: { LockDuration: "PT2S", MaxDeliveryCount: 10 }, Rules: [] },
-            ],
-          },
-        ],
-      },
-    ],
-    Logging: { Type: "Console" as const },
-  },
-}
+// A short lock so that what a killed worker held comes back within the test.
+const emulatorConfig = topicConfig({ topic, subscription, lockDuration: "PT2S", maxDeliveryCount: 10 })
 
 let emulator: RunningEmulator
 let client: ServiceBusClient

@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises"
-import { ServiceBusEventPublisher } from "@haymaker/adapters-servicebus"
 import { type AgentEvent, decodeMessageBody, EventPublisher } from "@haymaker/domain"
 import { Console, Effect, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { loadBusConfig } from "../config/WorkerConfig.ts"
-import { serviceBusConnection } from "../WorkerLayers.ts"
+import { publisherLayer, serviceBusConnection } from "../WorkerLayers.ts"
 
 /** A line of the input that is not a valid event. */
 export interface RejectedLine {
@@ -60,9 +59,7 @@ export const publishCommand = Command.make(
         return
       }
       yield* EventPublisher.use((publisher) => publisher.publishAll(events)).pipe(
-        Effect.provide(
-          ServiceBusEventPublisher.layer({ connection: serviceBusConnection(bus.serviceBus), topicName: bus.topic }),
-        ),
+        Effect.provide(publisherLayer(bus.topic, serviceBusConnection(bus.serviceBus))),
       )
       yield* Console.log(`published ${events.length} event(s) to ${bus.topic}`)
     }),

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { ServiceBusClient } from "@azure/service-bus"
-import { ServiceBusEventPublisher } from "@haymaker/adapters-servicebus"
 import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
 import {
   type AgentEvent,
@@ -16,7 +15,7 @@ import { Clock, DateTime, Effect, Fiber, Result } from "effect"
 import type { WorkerConfig } from "../config/WorkerConfig.ts"
 import { peekDeadLetters } from "../deadLetters/DeadLetterQueue.ts"
 import { runWorkerService } from "../runWorkerService.ts"
-import { resolveEndpoints } from "../WorkerLayers.ts"
+import { publisherLayer, resolveEndpoints } from "../WorkerLayers.ts"
 import { formatSummary } from "./formatSummary.ts"
 import { generateRunEvents, invalidBodies } from "./generateEvents.ts"
 import { type ArchivedLine, readArchive } from "./readArchive.ts"
@@ -54,7 +53,7 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const wire = [...(sampleRun as ReadonlyArray<JsonObject>), ...generateRunEvents(options.generatedEvents)]
   const startedAt = yield* Clock.currentTimeMillis
   yield* EventPublisher.use((publisher) => publisher.publishAll(decodeAll(wire))).pipe(
-    Effect.provide(ServiceBusEventPublisher.layer({ connection: endpoints.serviceBus, topicName: config.topic })),
+    Effect.provide(publisherLayer(config.topic, endpoints.serviceBus)),
   )
   // Broken agents do not use our publisher: send their bodies with the raw SDK, as they would.
   const client = yield* Effect.acquireRelease(

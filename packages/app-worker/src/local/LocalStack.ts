@@ -1,5 +1,5 @@
 import { streamDeclarations } from "@haymaker/adapters-sinks"
-import { startEmulator } from "@haymaker/servicebus-emulator"
+import { type ConfigJson, startEmulator } from "@haymaker/servicebus-emulator"
 import {
   type AzuritePeer,
   azuriteScoped,
@@ -38,41 +38,40 @@ export interface LocalSinkPeers {
   readonly azurite: AzuritePeer
 }
 
+/** An emulator configuration (the official Config.json format) with one topic and one subscription. */
+export const topicConfig = (options: LocalBusOptions): ConfigJson => ({
+  UserConfig: {
+    Namespaces: [
+      {
+        Name: "sbemulatorns",
+        Queues: [],
+        Topics: [
+          {
+            Name: options.topic,
+            Properties: {},
+            Subscriptions: [
+              {
+                Name: options.subscription,
+                Properties: {
+                  LockDuration: options.lockDuration ?? "PT1M",
+                  MaxDeliveryCount: options.maxDeliveryCount ?? 10,
+                  DefaultMessageTimeToLive: "PT1H",
+                },
+                Rules: [],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+    Logging: { Type: "Console" },
+  },
+})
+
 /** The Service Bus emulator in-process on 127.0.0.1 (ephemeral port) with the topic and subscription. */
 export const startLocalBus = Effect.fn("LocalStack.bus")(function* (options: LocalBusOptions) {
   const emulator = yield* Effect.acquireRelease(
-    Effect.promise(() =>
-      startEmulator({
-        config: {
-          UserConfig: {
-            Namespaces: [
-              {
-                Name: "sbemulatorns",
-                Queues: [],
-                Topics: [
-                  {
-                    Name: options.topic,
-                    Properties: {},
-                    Subscriptions: [
-                      {
-                        Name: options.subscription,
-                        Properties: {
-                          LockDuration: options.lockDuration ?? "PT1M",
-                          MaxDeliveryCount: options.maxDeliveryCount ?? 10,
-                          DefaultMessageTimeToLive: "PT1H",
-                        },
-                        Rules: [],
-                      },
-                    ],
-                  },
-                ],
-              },
-            ],
-            Logging: { Type: "Console" },
-          },
-        },
-      }),
-    ),
+    Effect.promise(() => startEmulator({ config: topicConfig(options) })),
     (running) => Effect.promise(() => running.close()),
   )
   return { connectionString: emulator.connectionString } satisfies LocalBus
