@@ -1,12 +1,15 @@
 export * from "./archive/ArchiveConfig.ts"
 export * from "./archive/ArchiveErrors.ts"
+export { type ArchiveObject, archiveContentType, archiveObjects } from "./archive/ArchiveObjects.ts"
 export { archiveLine, archiveRecord } from "./archive/ArchiveRecord.ts"
 export * as BlobArchiveSink from "./archive/BlobArchiveSink.ts"
 export {
+  ARCHIVE_LAYOUTS,
   type ArchiveLayout,
   blobNameFor,
   MAX_BLOB_NAME_LENGTH,
   MAX_BLOB_NAME_SEGMENTS,
+  partitionFolder,
   sanitizeNamePath,
 } from "./archive/BlobNames.ts"
 export * as FileArchiveSink from "./filesystem/FileArchiveSink.ts"

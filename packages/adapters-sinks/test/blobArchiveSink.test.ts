@@ -7,7 +7,7 @@ import type { ArchiveSinkOptions } from "../src/archive/ArchiveConfig.ts"
 import type { ArchiveConfigError } from "../src/archive/ArchiveErrors.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import { MAX_BLOB_NAME_LENGTH } from "../src/archive/BlobNames.ts"
-import { agentLogMessage, otherMessage, resourceDump, resourceMessage } from "./fixtures.ts"
+import { agentLog, agentLogMessage, otherMessage, resourceDump, resourceMessage, sinkRecord } from "./fixtures.ts"
 
 type Sink = Effect.Success<ReturnType<typeof BlobArchiveSink.make>>
 
@@ -22,6 +22,15 @@ const listNames = async (container: ContainerClient) => {
 
 const download = async (container: ContainerClient, name: string) =>
   (await container.getBlobClient(name).downloadToBuffer()).toString()
+
+const messageIdsIn = (content: string) =>
+  content
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line).message.message_id as string)
+
+/** A batch blob's name: the hour folder of its events, then a hash of its message ids. */
+const BATCH_NAME = /^events\/y=2024\/m=11\/d=14\/h=(\d\d)\/[0-9a-f]{32}\.jsonl$/
 
 describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
   let azurite: AzuritePeer
@@ -52,10 +61,46 @@ describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
   }, 60_000)
   afterAll(() => azurite?.close())
 
-  it("creates the container and writes one JSON-lines blob per message: raw event, resource, metadata, archived_at", async () => {
-    const records = [resourceMessage("m1"), agentLogMessage("m2"), otherMessage("m3")]
+  it("creates the container and, by default, writes one JSON-lines blob per write and hour of event time", async () => {
+    const nextHour = sinkRecord("m4", { ...agentLog(), timestamp: "2024-11-14T13:05:00Z" })
+    const records = [resourceMessage("m1"), agentLogMessage("m2"), nextHour, otherMessage("m3")]
 
     const container = await write({ container: freshContainer() }, records)
+
+    const names = await listNames(container)
+    expect(names.map((name) => BATCH_NAME.exec(name)?.[1])).toEqual(["12", "13"])
+    const [noon, one] = await Promise.all(names.map((name) => download(container, name)))
+    expect(messageIdsIn(noon ?? "")).toEqual(["m1", "m2", "m3"])
+    expect(messageIdsIn(one ?? "")).toEqual(["m4"])
+    expect(JSON.parse(noon?.split("\n")[0] ?? "")).toEqual({
+      message: { message_id: "m1", sequence_number: "42", enqueued_time: "2024-11-14T12:00:01.000Z" },
+      event: records[0]?.raw,
+      resource: resourceDump(1),
+      archived_at: expect.any(String),
+    })
+    expect((await container.getBlobClient(names[0] ?? "").getProperties()).contentType).toBe("application/x-ndjson")
+  })
+
+  it("batched: a retried write finds its blob, a redelivery in a later batch adds a copy carrying its message_id", async () => {
+    const [a, b, c] = [resourceMessage("a"), agentLogMessage("b"), otherMessage("c")] as const
+    const container = await write({ container: freshContainer() }, [a, b])
+    const [first] = await listNames(container)
+    const content = await download(container, first ?? "")
+
+    // The worker retries exactly the records that failed, possibly in another order and with repeats.
+    await write({ container: container.containerName }, [b, a, b], [a, c])
+
+    const names = await listNames(container)
+    expect(names).toHaveLength(2)
+    expect(await download(container, first ?? "")).toBe(content)
+    const later = names.find((name) => name !== first) ?? ""
+    expect(messageIdsIn(await download(container, later))).toEqual(["a", "c"])
+  })
+
+  it("partitioned: writes one JSON-lines blob per message: raw event, resource, metadata, archived_at", async () => {
+    const records = [resourceMessage("m1"), agentLogMessage("m2"), otherMessage("m3")]
+
+    const container = await write({ container: freshContainer(), layout: "partitioned" }, records)
 
     expect(await listNames(container)).toEqual([
       "events/y=2024/m=11/d=14/h=12/m1.jsonl",
@@ -78,22 +123,22 @@ describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
     expect(properties.contentType).toBe("application/x-ndjson")
   })
 
-  it("is idempotent: redelivered and repeated messages leave one blob with the first content", async () => {
+  it("partitioned: redelivered and repeated messages leave one blob with the first content", async () => {
     const record = resourceMessage("dup-1")
     const name = "events/y=2024/m=11/d=14/h=12/dup-1.jsonl"
-    const container = await write({ container: freshContainer() }, [record, record])
+    const container = await write({ container: freshContainer(), layout: "partitioned" }, [record, record])
     const first = await download(container, name)
 
-    await write({ container: container.containerName }, [record], [record])
+    await write({ container: container.containerName, layout: "partitioned" }, [record], [record])
 
     expect(await listNames(container)).toEqual([name])
     expect(await download(container, name)).toBe(first)
   })
 
-  it("stores hostile ids under safe, distinct names in both layouts", async () => {
+  it("stores hostile ids under safe, distinct names in the per-message layouts", async () => {
     const hostileIds = ["..", "../../x", "%2F..%2Fescape", "y".repeat(4_000), "ünïcödé-日本語", "emoji-🚀", "a/./b//c"]
     const partitioned = await write(
-      { container: freshContainer() },
+      { container: freshContainer(), layout: "partitioned" },
       hostileIds.map((id) => agentLogMessage(id)),
     )
     const perEvent = await write(
@@ -136,10 +181,12 @@ describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
       Effect.gen(function* () {
         yield* Effect.promise(() => sink.container.delete())
         yield* sink.write([resourceMessage("after-delete")])
-        return yield* Effect.promise(() => listNames(sink.container))
+        const names = yield* Effect.promise(() => listNames(sink.container))
+        return yield* Effect.promise(() => Promise.all(names.map((name) => download(sink.container, name))))
       }),
     )
-    expect(result._tag === "Success" && result.success).toEqual(["events/y=2024/m=11/d=14/h=12/after-delete.jsonl"])
+    if (result._tag !== "Success") throw result.failure
+    expect(result.success.map(messageIdsIn)).toEqual([["after-delete"]])
   })
 
   it("fails with a transient typed error naming every message when the storage account becomes unreachable", async () => {

@@ -64,11 +64,17 @@ const rowsOfServer = (ids: ReadonlyArray<string>) =>
     ids,
   )
 
-/** What an archive line says about itself: its message id and the run of the raw event. */
-const fromArchiveLine = (line: string) => {
-  const record = JSON.parse(line) as { message: { message_id: unknown }; event: { run_id?: unknown } }
-  return { messageId: record.message.message_id, runId: record.event.run_id }
-}
+/** What the archive lines of one object say about themselves: their message ids and the runs of the raw events. */
+const fromArchiveLines = (content: string) =>
+  content
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const record = JSON.parse(line) as { message: { message_id: unknown }; event: { run_id?: unknown } }
+      return { messageId: record.message.message_id, runId: record.event.run_id }
+    })
+
+const ARCHIVE_LAYOUTS_UNDER_CONTRACT = ["batched", "partitioned"] as const
 
 logAnalyticsSinkContract("LogAnalyticsIngestionSink (Logs Ingestion API server)", {
   faultInjection: true,
@@ -96,55 +102,61 @@ logAnalyticsSinkContract("LogAnalyticsIngestionSink (Logs Ingestion API server)"
     ),
 })
 
-archiveSinkContract("BlobArchiveSink (Azurite)", {
-  makeLayer: ({ uniqueName }) => {
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(uniqueName)
-    return Layer.mergeAll(
-      BlobArchiveSink.layer({ connectionString: Redacted.make(azurite.connectionString), container: uniqueName }),
-      Layer.succeed(SinkProbe)({
-        stored: (ids) =>
-          Effect.tryPromise({
-            try: async () => {
-              const lines: Array<{ messageId: unknown; runId: unknown }> = []
-              for await (const blob of container.listBlobsFlat()) {
-                const content = await container.getBlobClient(blob.name).downloadToBuffer()
-                lines.push(fromArchiveLine(content.toString()))
-              }
-              return storedFrom(lines, ids)
-            },
-            catch: probeFailure(`container ${uniqueName}`),
-          }),
-      }),
-    )
-  },
-})
+for (const layout of ARCHIVE_LAYOUTS_UNDER_CONTRACT) {
+  archiveSinkContract(`BlobArchiveSink (Azurite, ${layout} layout)`, {
+    makeLayer: ({ uniqueName }) => {
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(uniqueName)
+      return Layer.mergeAll(
+        BlobArchiveSink.layer({
+          connectionString: Redacted.make(azurite.connectionString),
+          container: uniqueName,
+          layout,
+        }),
+        Layer.succeed(SinkProbe)({
+          stored: (ids) =>
+            Effect.tryPromise({
+              try: async () => {
+                const lines: Array<{ messageId: unknown; runId: unknown }> = []
+                for await (const blob of container.listBlobsFlat()) {
+                  const content = await container.getBlobClient(blob.name).downloadToBuffer()
+                  lines.push(...fromArchiveLines(content.toString()))
+                }
+                return storedFrom(lines, ids)
+              },
+              catch: probeFailure(`container ${uniqueName}`),
+            }),
+        }),
+      )
+    },
+  })
+}
 
 const filesUnder = async (folder: string): Promise<Array<string>> => {
   const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name))
 }
 
-archiveSinkContract("FileArchiveSink (local folder)", {
-  makeLayer: ({ uniqueName }) => {
-    const directory = join(scratch, uniqueName)
-    return Layer.mergeAll(
-      FileArchiveSink.layer({ directory }),
-      Layer.succeed(SinkProbe)({
-        stored: (ids) =>
-          Effect.tryPromise({
-            try: async () => {
-              const files = await filesUnder(join(directory, "archive"))
-              return storedFrom(
-                await Promise.all(files.map(async (f) => fromArchiveLine(await readFile(f, "utf8")))),
-                ids,
-              )
-            },
-            catch: probeFailure(directory),
-          }),
-      }),
-    )
-  },
-})
+for (const layout of ARCHIVE_LAYOUTS_UNDER_CONTRACT) {
+  archiveSinkContract(`FileArchiveSink (local folder, ${layout} layout)`, {
+    makeLayer: ({ uniqueName }) => {
+      const directory = join(scratch, uniqueName)
+      return Layer.mergeAll(
+        FileArchiveSink.layer({ directory, layout }),
+        Layer.succeed(SinkProbe)({
+          stored: (ids) =>
+            Effect.tryPromise({
+              try: async () => {
+                const files = await filesUnder(join(directory, "archive"))
+                const contents = await Promise.all(files.map((file) => readFile(file, "utf8")))
+                return storedFrom(contents.flatMap(fromArchiveLines), ids)
+              },
+              catch: probeFailure(directory),
+            }),
+        }),
+      )
+    },
+  })
+}
 
 logAnalyticsSinkContract("FileLogAnalyticsSink (local folder)", {
   makeLayer: ({ uniqueName }) => {

@@ -4,9 +4,10 @@ import { join, relative } from "node:path"
 import type { SinkRecord } from "@haymaker/domain"
 import { Effect } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import type { ArchiveLayout } from "../src/archive/BlobNames.ts"
 import * as FileArchiveSink from "../src/filesystem/FileArchiveSink.ts"
 import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts"
-import { agentLogMessage, otherMessage, resourceDump, resourceMessage } from "./fixtures.ts"
+import { agentLog, agentLogMessage, otherMessage, resourceDump, resourceMessage, sinkRecord } from "./fixtures.ts"
 
 const listFiles = async (root: string): Promise<Array<string>> => {
   const entries = await readdir(root, { recursive: true, withFileTypes: true })
@@ -30,7 +31,7 @@ describe("filesystem sinks (local profile)", () => {
   })
   afterEach(() => rm(directory, { recursive: true, force: true }))
 
-  const archive = (records: ReadonlyArray<SinkRecord>, layout?: "partitioned" | "perEvent") =>
+  const archive = (records: ReadonlyArray<SinkRecord>, layout?: ArchiveLayout) =>
     Effect.runPromise(Effect.flatMap(FileArchiveSink.make({ directory, layout }), (sink) => sink.write(records)))
 
   const logAnalytics = (records: ReadonlyArray<SinkRecord>) =>
@@ -52,7 +53,7 @@ describe("filesystem sinks (local profile)", () => {
 
   it("never shows a partly written archive file: files appear whole, temporary copies stay out of the archive", async () => {
     await archive([resourceMessage("m1"), agentLogMessage("m2")])
-    await archive([resourceMessage("m1")])
+    await archive([resourceMessage("m1")], "partitioned")
 
     const files = await listFiles(directory)
     expect(files.filter((file) => file.startsWith("archive/"))).toHaveLength(2)
@@ -79,11 +80,34 @@ describe("filesystem sinks (local profile)", () => {
     expect(logs.map((row) => row.message_id)).toEqual(["m2"])
   })
 
-  it("archives one file per message with the blob archive's names, once under redelivery", async () => {
-    const records = [resourceMessage("m1"), agentLogMessage("m2")]
+  it("archives one file per write and hour with the blob archive's names; a retried write finds its file", async () => {
+    const nextHour = sinkRecord("m3", { ...agentLog(), timestamp: "2024-11-14T13:05:00Z" })
+    const records = [resourceMessage("m1"), agentLogMessage("m2"), nextHour]
     await archive(records)
+    const files = await listFiles(directory)
+    const contents = await Promise.all(files.map((file) => readFile(join(directory, file), "utf8")))
+    await archive([nextHour, ...records])
+
+    expect(
+      files.map((file) => /^archive\/events\/y=2024\/m=11\/d=14\/h=(\d\d)\/[0-9a-f]{32}\.jsonl$/.exec(file)?.[1]),
+    ).toEqual(["12", "13"])
+    expect(await listFiles(directory)).toEqual(files)
+    expect(await Promise.all(files.map((file) => readFile(join(directory, file), "utf8")))).toEqual(contents)
+    const lines = contents.map((content) =>
+      content
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    )
+    expect(lines.map((file) => file.map((line) => line.message.message_id))).toEqual([["m1", "m2"], ["m3"]])
+    expect(lines[0]?.[0]).toMatchObject({ message: { message_id: "m1" }, resource: resourceDump(1) })
+  })
+
+  it("archives one file per message in the partitioned layout, once under redelivery", async () => {
+    const records = [resourceMessage("m1"), agentLogMessage("m2")]
+    await archive(records, "partitioned")
     const first = await readFile(join(directory, "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl"), "utf8")
-    await archive([records[0] as SinkRecord, records[0] as SinkRecord])
+    await archive([records[0] as SinkRecord, records[0] as SinkRecord], "partitioned")
 
     expect(await listFiles(directory)).toEqual([
       "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl",
@@ -94,7 +118,7 @@ describe("filesystem sinks (local profile)", () => {
   })
 
   it("keeps hostile ids inside the archive folder and supports the per-event layout", async () => {
-    await archive([agentLogMessage("../../../escape"), agentLogMessage("%2F..%2Fx")])
+    await archive([agentLogMessage("../../../escape"), agentLogMessage("%2F..%2Fx")], "partitioned")
     await archive([resourceMessage("r1", 1, "/subscriptions/S/../../../../etc/passwd")], "perEvent")
 
     const files = await listFiles(directory)

@@ -64,13 +64,14 @@ describe("layers built from configuration", () => {
     expect(result._tag === "Failure" && String(result.failure)).toContain("HAYMAKER_LOGS_INGESTION_ENDPOINT")
   })
 
-  it("BlobArchiveSink.layerConfig reads the connection string as a secret and provides the ArchiveSink port", async () => {
+  it("BlobArchiveSink.layerConfig reads the connection string as a secret and the layout, and provides the ArchiveSink port", async () => {
     const container = `layer-config-${process.pid}`
     const sinkLayer = BlobArchiveSink.layerConfig().pipe(
       Layer.provide(
         fromEnv({
           HAYMAKER_ARCHIVE_CONNECTION_STRING: azurite.connectionString,
           HAYMAKER_ARCHIVE_CONTAINER: container,
+          HAYMAKER_ARCHIVE_LAYOUT: "partitioned",
         }),
       ),
     )

@@ -23,6 +23,8 @@ import { workerOptions } from "../src/runWorkerService.ts"
 import { subscriptionLayer } from "../src/WorkerLayers.ts"
 
 const { values } = parseArgs({
+  // `pnpm bench -- --events N` passes the `--` on.
+  args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === "--")),
   options: { events: { type: "string" }, rounds: { type: "string" }, "peers-events": { type: "string" } },
 })
 const events = Number(values.events ?? 10_000)

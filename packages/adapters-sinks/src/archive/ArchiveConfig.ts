@@ -1,7 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth"
 import { Config, Effect, Redacted, Schema } from "effect"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
-import type { ArchiveLayout } from "./BlobNames.ts"
+import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "./BlobNames.ts"
 
 /** Azure container names: 3–63 of a-z, 0-9 and single hyphens, starting and ending with a letter or digit. */
 const ContainerName = Schema.String.check(Schema.isPattern(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/))
@@ -14,7 +14,7 @@ export const ArchiveSettings = Schema.Struct({
   /** `https://<account>.blob.core.windows.net`, used with a TokenCredential (default DefaultAzureCredential). */
   accountUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/))),
   container: Schema.optionalKey(ContainerName),
-  layout: Schema.optionalKey(Schema.Literals(["partitioned", "perEvent"])),
+  layout: Schema.optionalKey(Schema.Literals(ARCHIVE_LAYOUTS)),
   /** First path segment(s) of every blob name (default `events`). */
   prefix: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._=/-]{0,200}$/))),
   /** Concurrent blob uploads per write (default 16). */
@@ -63,7 +63,7 @@ export const resolveArchiveSettings = (input: unknown): Effect.Effect<ResolvedAr
           ? { _tag: "ConnectionString", connectionString: settings.connectionString }
           : { _tag: "AccountUrl", accountUrl: settings.accountUrl ?? "" },
       container: settings.container ?? "haymaker-events",
-      layout: settings.layout ?? "partitioned",
+      layout: settings.layout ?? "batched",
       prefix: (settings.prefix ?? "events").replace(/^\/+|\/+$/g, ""),
       maxConcurrency: settings.maxConcurrency ?? 16,
       maxTries: settings.maxTries ?? 4,

@@ -11,8 +11,7 @@ import {
   resolveArchiveSettings,
 } from "./ArchiveConfig.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
-import { archiveLine } from "./ArchiveRecord.ts"
-import { blobNameFor } from "./BlobNames.ts"
+import { archiveContentType, archiveObjects } from "./ArchiveObjects.ts"
 
 interface ServiceError {
   readonly statusCode?: number
@@ -48,9 +47,10 @@ const ensureContainer = (container: ContainerClient) =>
   })
 
 /**
- * The ArchiveSink over Blob Storage: each record becomes its own blob under a deterministic, time-partitioned name,
- * written only if absent (`If-None-Match: *`), so a redelivered message finds its blob (409 BlobAlreadyExists) and
- * counts as landed. The container is created when missing, also when it disappears while the sink runs.
+ * The ArchiveSink over Blob Storage. Each object of a write (see {@link archiveObjects}: one per batch and hour in the
+ * default `batched` layout, one per message in the others) is uploaded whole under a deterministic name, only if
+ * absent (`If-None-Match: *`): a retry that finds the object (409 BlobAlreadyExists) counts it as landed. The
+ * container is created when missing, also when it disappears while the sink runs.
  */
 export const make = Effect.fnUntraced(function* (
   options: ArchiveSinkOptions,
@@ -61,7 +61,7 @@ export const make = Effect.fnUntraced(function* (
   // process open, so there is nothing for a finalizer to release.
   const container = serviceClient(settings, credential).getContainerClient(settings.container)
   yield* ensureContainer(container)
-  const contentType = settings.layout === "partitioned" ? "application/x-ndjson" : "application/json"
+  const contentType = archiveContentType(settings.layout)
 
   const upload = (name: string, content: string, abortSignal: AbortSignal): Promise<Outcome> =>
     container
@@ -92,22 +92,24 @@ export const make = Effect.fnUntraced(function* (
 
   const write = Effect.fn("ArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
     const archivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-    // One blob per distinct message id: a message repeated within a batch is written once.
-    const unique = new Map<string, SinkRecord>()
-    for (const record of records) if (!unique.has(record.messageId)) unique.set(record.messageId, record)
+    const objects = archiveObjects(settings.layout, settings.prefix, records, archivedAt)
     const outcomes = yield* Effect.forEach(
-      [...unique.values()],
-      (record) =>
-        store(blobNameFor(settings.layout, settings.prefix, record), archiveLine(record, archivedAt)).pipe(
-          Effect.map((outcome) => [record.messageId, outcome] as const),
-        ),
+      objects,
+      (object) => Effect.map(store(object.name, object.content), (outcome) => [object, outcome] as const),
       { concurrency: settings.maxConcurrency },
     )
     const failed: Array<FailedMessage> = []
-    for (const [messageId, outcome] of outcomes) {
-      if (outcome._tag === "Failed") failed.push(failureOf(messageId, outcome.error))
+    for (const [object, outcome] of outcomes) {
+      if (outcome._tag === "Failed")
+        for (const record of object.records) failed.push(failureOf(record.messageId, outcome.error))
     }
-    if (failed.length > 0) return yield* sinkWriteError("Archive", failed, outcomes.length)
+    if (failed.length > 0) {
+      return yield* sinkWriteError(
+        "Archive",
+        failed,
+        objects.reduce((n, object) => n + object.records.length, 0),
+      )
+    }
   })
 
   return { write, container }

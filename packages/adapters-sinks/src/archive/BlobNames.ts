@@ -9,11 +9,16 @@ export const MAX_BLOB_NAME_LENGTH = 1024
 export const MAX_BLOB_NAME_SEGMENTS = 254
 
 /**
- * - `partitioned` (default): `{prefix}/y=YYYY/m=MM/d=DD/h=HH/{message id}.jsonl`, one JSON line per message, in the
- *   style of Azure's own archives (diagnostic settings, Event Hubs Capture).
+ * - `batched` (default): `{prefix}/y=YYYY/m=MM/d=DD/h=HH/{batch key}.jsonl`, one object per write and hour, a JSON
+ *   line per message, in the style of Azure's own archives (diagnostic settings, Event Hubs Capture). A redelivered
+ *   message lands again in a later batch: remove duplicates by `message.message_id` when reading.
+ * - `partitioned`: `{prefix}/y=YYYY/m=MM/d=DD/h=HH/{message id}.jsonl`, one object per message, so a redelivery finds
+ *   its object and the archive holds exactly one copy, at one upload per message.
  * - `perEvent`: the seed's `{prefix}/{timestamp}/{resource_id}.json` (messages without a resource use their id).
  */
-export type ArchiveLayout = "partitioned" | "perEvent"
+export type ArchiveLayout = "batched" | "partitioned" | "perEvent"
+
+export const ARCHIVE_LAYOUTS: ReadonlyArray<ArchiveLayout> = ["batched", "partitioned", "perEvent"]
 
 // Letters and digits of any script, plus ASCII punctuation that needs no escaping in a URL path.
 const UNSAFE = /[^\p{L}\p{M}\p{N}._\-=/:@+,~]/gu
@@ -57,19 +62,20 @@ export const sanitizeNamePath = (
 
 const segmentCount = (path: string) => path.split("/").length
 
-/** Deterministic blob name for a record, so a redelivered message maps to the same blob. */
-export const blobNameFor = (layout: ArchiveLayout, prefix: string, record: SinkRecord): string => {
-  const safePrefix =
-    prefix === "" ? "" : sanitizeNamePath(prefix, { lowerCase: false, maxLength: 200, maxSegments: 16 })
-  const at = eventTimeIso(record)
-  const folder =
-    layout === "partitioned"
-      ? (() => {
-          const { year, month, day, hour } = utcParts(at)
-          return `y=${year}/m=${month}/d=${day}/h=${hour}`
-        })()
-      : at
-  const head = [safePrefix, folder].filter((part) => part !== "").join("/")
+const safePrefix = (prefix: string) =>
+  prefix === "" ? "" : sanitizeNamePath(prefix, { lowerCase: false, maxLength: 200, maxSegments: 16 })
+
+const joined = (prefix: string, folder: string) => [safePrefix(prefix), folder].filter((part) => part !== "").join("/")
+
+/** `{prefix}/y=YYYY/m=MM/d=DD/h=HH` of the record's event time: the folder of the hour-partitioned layouts. */
+export const partitionFolder = (prefix: string, record: SinkRecord): string => {
+  const { year, month, day, hour } = utcParts(eventTimeIso(record))
+  return joined(prefix, `y=${year}/m=${month}/d=${day}/h=${hour}`)
+}
+
+/** Deterministic name of a record's own object in the per-message layouts, so a redelivery maps to the same name. */
+export const blobNameFor = (layout: Exclude<ArchiveLayout, "batched">, prefix: string, record: SinkRecord): string => {
+  const head = layout === "partitioned" ? partitionFolder(prefix, record) : joined(prefix, eventTimeIso(record))
   const extension = layout === "partitioned" ? ".jsonl" : ".json"
   const resourceId = layout === "perEvent" ? Option.getOrUndefined(record.resource)?.resourceId : undefined
   const leaf = sanitizeNamePath(resourceId ?? record.messageId, {

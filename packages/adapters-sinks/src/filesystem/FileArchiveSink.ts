@@ -3,8 +3,8 @@ import { link, mkdir, unlink, writeFile } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, Schema } from "effect"
-import { archiveLine } from "../archive/ArchiveRecord.ts"
-import { type ArchiveLayout, blobNameFor } from "../archive/BlobNames.ts"
+import { type ArchiveObject, archiveObjects } from "../archive/ArchiveObjects.ts"
+import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "../archive/BlobNames.ts"
 import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
 import { FileSinkConfigError, fileSinkSettingsConfig } from "./FileSinkConfig.ts"
 
@@ -16,13 +16,14 @@ export interface FileArchiveSinkOptions {
 
 const FileArchiveSettings = Schema.Struct({
   directory: Schema.NonEmptyString,
-  layout: Schema.optionalKey(Schema.Literals(["partitioned", "perEvent"])),
+  layout: Schema.optionalKey(Schema.Literals(ARCHIVE_LAYOUTS)),
   prefix: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._=/-]{0,200}$/))),
 })
 
 /**
- * The ArchiveSink of the local profile: the blob archive's names and lines as files under `{directory}/archive/`,
- * created exclusively (`wx`), so a redelivered message finds its file and counts as landed, like `If-None-Match: *`.
+ * The ArchiveSink of the local profile: the blob archive's objects (names and lines) as files under
+ * `{directory}/archive/`, each linked into place only if absent, so a retry that finds its file counts it as landed,
+ * like `If-None-Match: *`.
  */
 export const make = Effect.fnUntraced(function* (
   options: FileArchiveSinkOptions,
@@ -35,7 +36,7 @@ export const make = Effect.fnUntraced(function* (
     ),
   )
   const { directory } = settings
-  const layout = settings.layout ?? "partitioned"
+  const layout = settings.layout ?? "batched"
   const prefix = (settings.prefix ?? "events").replace(/^\/+|\/+$/g, "")
   const root = resolve(directory, "archive")
   // Temporary files live beside the archive (same filesystem, so they can be linked) but outside it.
@@ -48,19 +49,19 @@ export const make = Effect.fnUntraced(function* (
     folders.add(folder)
   }
 
-  const store = (record: SinkRecord, archivedAt: string) =>
-    Effect.promise(async (): Promise<FailedMessage | undefined> => {
-      const path = resolve(root, blobNameFor(layout, prefix, record))
+  /** Stores one object whole; answers the error when it did not land. */
+  const store = (object: ArchiveObject) =>
+    Effect.promise(async (): Promise<unknown> => {
+      const path = resolve(root, object.name)
       // Names are sanitised (no `..` segments); this guards the invariant rather than trusting it.
-      if (!path.startsWith(root + sep)) return failureOf(record.messageId, new Error(`unsafe archive path ${path}`))
+      if (!path.startsWith(root + sep)) return new Error(`unsafe archive path ${path}`)
       const folder = dirname(path)
-      const line = archiveLine(record, archivedAt)
       try {
         await Promise.all([ensureFolder(staging), ensureFolder(folder)])
         // Written whole under a temporary name, then linked into place: linking is atomic and fails when the name
-        // exists, so a reader (or a redelivery) never finds a half-written file, and the first copy wins.
+        // exists, so a reader (or a retry) never finds a half-written file, and the first copy wins.
         const temporary = join(staging, `${randomUUID()}.tmp`)
-        await writeFile(temporary, line, { flag: "wx" })
+        await writeFile(temporary, object.content, { flag: "wx" })
         try {
           await link(temporary, path).catch(async (error: { code?: string }) => {
             if (error.code !== "ENOENT") throw error
@@ -74,16 +75,26 @@ export const make = Effect.fnUntraced(function* (
         }
         return undefined
       } catch (error) {
-        return (error as { code?: string }).code === "EEXIST" ? undefined : failureOf(record.messageId, error)
+        return (error as { code?: string }).code === "EEXIST" ? undefined : error
       }
     })
 
   const write = Effect.fn("FileArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
     const archivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-    const unique = [...new Map(records.map((record) => [record.messageId, record])).values()]
-    const outcomes = yield* Effect.forEach(unique, (record) => store(record, archivedAt), { concurrency: 16 })
-    const failed = outcomes.filter((outcome): outcome is FailedMessage => outcome !== undefined)
-    if (failed.length > 0) return yield* sinkWriteError("Archive", failed, unique.length)
+    const objects = archiveObjects(layout, prefix, records, archivedAt)
+    const outcomes = yield* Effect.forEach(objects, store, { concurrency: 16 })
+    const failed: Array<FailedMessage> = []
+    outcomes.forEach((error, i) => {
+      if (error !== undefined)
+        for (const record of objects[i]?.records ?? []) failed.push(failureOf(record.messageId, error))
+    })
+    if (failed.length > 0) {
+      return yield* sinkWriteError(
+        "Archive",
+        failed,
+        objects.reduce((n, object) => n + object.records.length, 0),
+      )
+    }
   })
 
   return ArchiveSink.of({ write })

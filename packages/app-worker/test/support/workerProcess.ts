@@ -38,7 +38,7 @@ const filesUnder = async (dir: string): Promise<Array<string>> => {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name))
 }
 
-/** The message ids the filesystem archive holds (one file per message). */
+/** The message id of every line of the filesystem archive, copies from redeliveries included. */
 export const archivedMessageIds = async (sinkDir: string): Promise<Array<string>> => {
   const ids: Array<string> = []
   for (const file of await filesUnder(join(sinkDir, "archive"))) {

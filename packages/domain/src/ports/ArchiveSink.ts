@@ -2,7 +2,10 @@ import { Context, type Effect } from "effect"
 import type { SinkRecord } from "./SinkRecord.ts"
 import type { SinkWriteError } from "./SinkWriteError.ts"
 
-/** Stores records for long-term retention (Blob Storage). Writes are idempotent per message id. */
+/**
+ * Stores records for long-term retention (Blob Storage). Every stored copy carries its message id: retrying a write
+ * is harmless, and a redelivered message may add a copy that readers remove by message id.
+ */
 export class ArchiveSink extends Context.Service<
   ArchiveSink,
   {

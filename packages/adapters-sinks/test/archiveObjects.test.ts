@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest"
+import { archiveContentType, archiveObjects } from "../src/archive/ArchiveObjects.ts"
+import { agentLog, agentLogMessage, otherMessage, resourceMessage, sinkRecord } from "./fixtures.ts"
+
+const AT = "2026-11-26T00:00:00.000Z"
+const idsOf = (object: { readonly records: ReadonlyArray<{ readonly messageId: string }> }) =>
+  object.records.map((record) => record.messageId)
+
+describe("archive objects of a write", () => {
+  const a = resourceMessage("a")
+  const b = agentLogMessage("b")
+  const c = otherMessage("c")
+  const later = sinkRecord("d", { ...agentLog(), timestamp: "2024-11-14T13:59:59Z" })
+
+  it("batched: one object per hour folder, a line per distinct message, in the order written", () => {
+    const objects = archiveObjects("batched", "events", [a, b, later, a, c], AT)
+
+    expect(objects.map(idsOf)).toEqual([["a", "b", "c"], ["d"]])
+    expect(objects[0]?.name).toMatch(/^events\/y=2024\/m=11\/d=14\/h=12\/[0-9a-f]{32}\.jsonl$/)
+    expect(objects[1]?.name).toMatch(/^events\/y=2024\/m=11\/d=14\/h=13\/[0-9a-f]{32}\.jsonl$/)
+    const lines = objects[0]?.content.split("\n") ?? []
+    expect(lines).toHaveLength(4)
+    expect(lines[3]).toBe("")
+    expect(lines.slice(0, 3).map((line) => JSON.parse(line).message.message_id)).toEqual(["a", "b", "c"])
+  })
+
+  it("batched: the same messages in any order get the same name, any other set another", () => {
+    const name = (records: Parameters<typeof archiveObjects>[2]) => archiveObjects("batched", "", records, AT)[0]?.name
+    expect(name([a, b, c])).toBe(name([c, a, b, a]))
+    expect(name([a, b])).not.toBe(name([a, b, c]))
+    expect(name([a, b])).not.toBe(name([a, c]))
+    // Ids that would collide if simply concatenated stay distinct.
+    expect(name([sinkRecord("ab", agentLog()), sinkRecord("c", agentLog())])).not.toBe(
+      name([sinkRecord("a", agentLog()), sinkRecord("bc", agentLog())]),
+    )
+  })
+
+  it("per-message layouts: an object per distinct message, named by it", () => {
+    const objects = archiveObjects("partitioned", "events", [a, b, a], AT)
+    expect(objects.map((object) => object.name)).toEqual([
+      "events/y=2024/m=11/d=14/h=12/a.jsonl",
+      "events/y=2024/m=11/d=14/h=12/b.jsonl",
+    ])
+    expect(objects.map(idsOf)).toEqual([["a"], ["b"]])
+    expect(archiveObjects("perEvent", "events", [b], AT)[0]?.name).toBe("events/2024-11-14T12:00:02.123Z/b.json")
+  })
+
+  it("writes nothing for an empty batch and names content types", () => {
+    expect(archiveObjects("batched", "events", [], AT)).toEqual([])
+    expect(archiveContentType("batched")).toBe("application/x-ndjson")
+    expect(archiveContentType("partitioned")).toBe("application/x-ndjson")
+    expect(archiveContentType("perEvent")).toBe("application/json")
+  })
+})
