@@ -2,6 +2,13 @@ import { hash } from "node:crypto"
 import type { ServiceBusMessage } from "@azure/service-bus"
 import { Predicate } from "effect"
 
+/**
+ * A signed 64-bit `Long` (the SDK's sequence numbers) as a bigint, from its two 32-bit halves: `Long.toString()`
+ * builds the decimal digits by repeated division, which cost more than receiving the message.
+ */
+export const bigintOfLong = (long: { readonly high: number; readonly low: number }): bigint =>
+  (BigInt(long.high) << 32n) | BigInt(long.low >>> 0)
+
 /** An event as it travels on the wire: a JSON object with snake_case keys (see the seed's Event Schema). */
 export type WireEvent = { readonly [key: string]: unknown }
 

@@ -1,5 +1,6 @@
 import { EventSubscription, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
 import { Config, DateTime, Effect, Layer } from "effect"
+import { bigintOfLong } from "./MessageEncoding.ts"
 import { toSettlementError, toSubscriptionError } from "./PortErrors.ts"
 import { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
 import {
@@ -51,7 +52,7 @@ class SubscriptionMessage implements ReceivedMessage {
 
   get sequenceNumber(): bigint {
     const sequenceNumber = this.#delivery.message.sequenceNumber
-    return sequenceNumber === undefined ? 0n : BigInt(sequenceNumber.toString())
+    return sequenceNumber === undefined ? 0n : bigintOfLong(sequenceNumber)
   }
 
   #settle(outcome: Outcome, reason?: string, description?: string): Effect.Effect<void, SettlementError> {

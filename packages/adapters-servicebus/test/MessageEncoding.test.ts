@@ -1,5 +1,6 @@
+import Long from "long"
 import { describe, expect, it } from "vitest"
-import { deriveMessageId, toServiceBusMessage } from "../src/MessageEncoding.ts"
+import { bigintOfLong, deriveMessageId, toServiceBusMessage } from "../src/MessageEncoding.ts"
 
 const event = {
   event_type: "resource_created",
@@ -45,5 +46,22 @@ describe("deriveMessageId", () => {
     expect(deriveMessageId({ ...event })).toBe(deriveMessageId(event))
     expect(deriveMessageId({ ...event, run_id: "run-124" })).not.toBe(deriveMessageId(event))
     expect(deriveMessageId(event)).toMatch(/^[0-9a-f]{32}$/)
+  })
+})
+
+describe("bigintOfLong", () => {
+  it("converts every range of a signed 64-bit Long exactly", () => {
+    for (const text of [
+      "0",
+      "1",
+      "4294967295",
+      "4294967296",
+      "123456789012345",
+      "9223372036854775807",
+      "-1",
+      "-9223372036854775808",
+    ]) {
+      expect(bigintOfLong(Long.fromString(text))).toBe(BigInt(text))
+    }
   })
 })

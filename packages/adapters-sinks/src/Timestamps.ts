@@ -1,5 +1,5 @@
 import type { SinkRecord } from "@haymaker/domain"
-import { formatTimestamp, parseTimestamp } from "@haymaker/domain"
+import { formatTimestamp, parseIsoTimestamp, parseTimestamp } from "@haymaker/domain"
 import { type DateTime, Predicate } from "effect"
 
 /**
@@ -14,9 +14,17 @@ export const eventTime = (record: SinkRecord): DateTime.Utc => {
 
 export const eventTimeIso = (record: SinkRecord): string => formatTimestamp(eventTime(record))
 
-/** UTC calendar parts of an ISO timestamp, zero-padded, for partitioned names. */
-export const utcParts = (iso: string) => {
-  const date = new Date(iso)
+/** {@link eventTime} in epoch milliseconds. */
+export const eventTimeMillis = (record: SinkRecord): number => {
+  const timestamp = record.raw.timestamp
+  return (
+    (Predicate.isString(timestamp) ? parseIsoTimestamp(timestamp) : undefined) ?? record.enqueuedTime.epochMilliseconds
+  )
+}
+
+/** UTC calendar parts of an instant (epoch milliseconds), zero-padded, for partitioned names. */
+export const utcParts = (millis: number) => {
+  const date = new Date(millis)
   const pad = (n: number) => String(n).padStart(2, "0")
   return {
     year: String(date.getUTCFullYear()).padStart(4, "0"),

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import type { SinkRecord } from "@haymaker/domain"
 import { archiveLine } from "./ArchiveRecord.ts"
-import { type ArchiveLayout, blobNameFor, partitionFolder } from "./BlobNames.ts"
+import { type ArchiveLayout, blobNameFor, hourFolder, partitionHour, safePrefix } from "./BlobNames.ts"
 
 /** One object (blob or file) a write stores whole, and the records it holds. */
 export interface ArchiveObject {
@@ -39,15 +39,16 @@ export const archiveObjects = (
       content: archiveLine(record, archivedAt),
     }))
   }
-  const byFolder = new Map<string, Array<SinkRecord>>()
+  const byHour = new Map<number, Array<SinkRecord>>()
   for (const record of unique) {
-    const folder = partitionFolder(prefix, record)
-    const group = byFolder.get(folder)
-    if (group === undefined) byFolder.set(folder, [record])
+    const hour = partitionHour(record)
+    const group = byHour.get(hour)
+    if (group === undefined) byHour.set(hour, [record])
     else group.push(record)
   }
-  return [...byFolder].map(([folder, group]) => ({
-    name: `${folder}/${batchKey(group)}.jsonl`,
+  const head = safePrefix(prefix)
+  return [...byHour].map(([hour, group]) => ({
+    name: `${hourFolder(head, hour)}/${batchKey(group)}.jsonl`,
     records: group,
     content: group.map((record) => archiveLine(record, archivedAt)).join(""),
   }))

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import type { SinkRecord } from "@haymaker/domain"
 import { Option } from "effect"
-import { eventTimeIso, utcParts } from "../Timestamps.ts"
+import { eventTimeIso, eventTimeMillis, utcParts } from "../Timestamps.ts"
 
 /** Azure's limit on a blob name. */
 export const MAX_BLOB_NAME_LENGTH = 1024
@@ -62,20 +62,31 @@ export const sanitizeNamePath = (
 
 const segmentCount = (path: string) => path.split("/").length
 
-const safePrefix = (prefix: string) =>
+/** The prefix as it starts every name: sanitised, no leading or trailing slash. */
+export const safePrefix = (prefix: string): string =>
   prefix === "" ? "" : sanitizeNamePath(prefix, { lowerCase: false, maxLength: 200, maxSegments: 16 })
 
-const joined = (prefix: string, folder: string) => [safePrefix(prefix), folder].filter((part) => part !== "").join("/")
+const joined = (head: string, folder: string) => (head === "" ? folder : `${head}/${folder}`)
+
+const HOUR_MS = 3_600_000
+
+/** The hour (since the epoch) a record is filed under in the hour-partitioned layouts. */
+export const partitionHour = (record: SinkRecord): number => Math.floor(eventTimeMillis(record) / HOUR_MS)
+
+/** `{head}/y=YYYY/m=MM/d=DD/h=HH` of an hour since the epoch; `head` is a {@link safePrefix}. */
+export const hourFolder = (head: string, hour: number): string => {
+  const { year, month, day, hour: hh } = utcParts(hour * HOUR_MS)
+  return joined(head, `y=${year}/m=${month}/d=${day}/h=${hh}`)
+}
 
 /** `{prefix}/y=YYYY/m=MM/d=DD/h=HH` of the record's event time: the folder of the hour-partitioned layouts. */
-export const partitionFolder = (prefix: string, record: SinkRecord): string => {
-  const { year, month, day, hour } = utcParts(eventTimeIso(record))
-  return joined(prefix, `y=${year}/m=${month}/d=${day}/h=${hour}`)
-}
+export const partitionFolder = (prefix: string, record: SinkRecord): string =>
+  hourFolder(safePrefix(prefix), partitionHour(record))
 
 /** Deterministic name of a record's own object in the per-message layouts, so a redelivery maps to the same name. */
 export const blobNameFor = (layout: Exclude<ArchiveLayout, "batched">, prefix: string, record: SinkRecord): string => {
-  const head = layout === "partitioned" ? partitionFolder(prefix, record) : joined(prefix, eventTimeIso(record))
+  const head =
+    layout === "partitioned" ? partitionFolder(prefix, record) : joined(safePrefix(prefix), eventTimeIso(record))
   const extension = layout === "partitioned" ? ".jsonl" : ".json"
   const resourceId = layout === "perEvent" ? Option.getOrUndefined(record.resource)?.resourceId : undefined
   const leaf = sanitizeNamePath(resourceId ?? record.messageId, {

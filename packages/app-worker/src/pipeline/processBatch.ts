@@ -94,30 +94,41 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   )
 
   const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
+  // Per message only the settlement itself; logging (and its annotations) only on the rare paths that log.
   yield* Effect.forEach(
     classified,
     (entry) => {
       const id = entry.message.messageId
-      const failures = [logFailures.get(id), archiveFailures.get(id)].filter((f) => f !== undefined)
+      const logFailure = logFailures.get(id)
+      const archiveFailure = archiveFailures.get(id)
+      const failures =
+        logFailure === undefined
+          ? archiveFailure === undefined
+            ? []
+            : [archiveFailure]
+          : archiveFailure === undefined
+            ? [logFailure]
+            : [logFailure, archiveFailure]
       const settlement = settlementOf(entry, failures, policy)
-      return settle(entry.message, settlement).pipe(
-        Effect.tap(() =>
-          Effect.gen(function* () {
-            if (settlement._tag === "Complete") outcome.completed++
-            else if (settlement._tag === "Abandon") outcome.abandoned++
-            else {
-              outcome.deadLettered++
-              yield* countDeadLettered(settlement.reason)
-              yield* Effect.logWarning(`dead-lettered: ${settlement.reason}: ${settlement.description}`)
-            }
-          }),
-        ),
-        Effect.catch((error) => {
+      const annotate = Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount })
+      return Effect.matchEffect(settle(entry.message, settlement), {
+        onSuccess: () => {
+          if (settlement._tag === "Complete") outcome.completed++
+          else if (settlement._tag === "Abandon") outcome.abandoned++
+          else {
+            outcome.deadLettered++
+            return countDeadLettered(settlement.reason).pipe(
+              Effect.andThen(Effect.logWarning(`dead-lettered: ${settlement.reason}: ${settlement.description}`)),
+              annotate,
+            )
+          }
+          return Effect.void
+        },
+        onFailure: (error) => {
           outcome.settlementFailures++
-          return Effect.logWarning(`settlement failed, the broker will redeliver: ${error.message}`)
-        }),
-        Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount }),
-      )
+          return annotate(Effect.logWarning(`settlement failed, the broker will redeliver: ${error.message}`))
+        },
+      })
     },
     { concurrency: "unbounded", discard: true },
   )
