@@ -116,8 +116,10 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
 
   const topic = yield* string(`${serviceBusPrefix}TOPIC`, "agent-logs")
   const subscription = yield* string(`${serviceBusPrefix}SUBSCRIPTION`, "orchestrator-sub")
-  const concurrency = yield* int("HAYMAKER_WORKER_CONCURRENCY", 256, 1, 5_000)
-  const batchSize = yield* int("HAYMAKER_WORKER_BATCH_SIZE", 100, 1, 1_000)
+  // Enough held messages for two full batches in flight: the sinks' cost is per call, so larger batches are what
+  // lets the worker keep pace with the bus (see BENCHMARKS.md). Both Azure sinks take 500 rows in one call.
+  const concurrency = yield* int("HAYMAKER_WORKER_CONCURRENCY", 1_000, 1, 5_000)
+  const batchSize = yield* int("HAYMAKER_WORKER_BATCH_SIZE", 500, 1, 1_000)
   const batchWaitMs = yield* int("HAYMAKER_WORKER_BATCH_WAIT_MS", 200, 1, 60_000)
   const batchConcurrency = yield* int("HAYMAKER_WORKER_BATCH_CONCURRENCY", 4, 1, 64)
   const sinkRetryBudgetMs = yield* int("HAYMAKER_SINK_RETRY_BUDGET_MS", 20_000, 0, 300_000)
