@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
 import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
 import { sampleRun } from "@haymaker/domain/fixtures"
+import type { LogsIngestionServerProcess } from "@haymaker/testing/peers"
 import { Effect } from "effect"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { peekDeadLetters } from "../src/deadLetters/DeadLetterQueue.ts"
@@ -28,7 +29,7 @@ const knownEventTypes = new Set([
  */
 const runLocalStack = (options: {
   readonly generated: number
-  readonly arrangeFaults?: (faults: import("@haymaker/testing/peers").LogsIngestionFaults) => void
+  readonly arrangeFaults?: (faults: LogsIngestionServerProcess["faults"]) => Promise<void>
 }) =>
   Effect.gen(function* () {
     const config = yield* loadWorkerConfig({
@@ -42,7 +43,8 @@ const runLocalStack = (options: {
     const bus = endpoints.localBus
     const peers = endpoints.localSinks
     if (bus === undefined || peers === undefined) return yield* Effect.die("expected local peers")
-    options.arrangeFaults?.(peers.logsIngestion.faults)
+    const arrangeFaults = options.arrangeFaults
+    if (arrangeFaults !== undefined) yield* Effect.promise(() => arrangeFaults(peers.logsIngestion.faults))
 
     let totals: WorkerTotals | undefined
     yield* runWorkerService(config, endpoints, (_, current) =>
@@ -69,8 +71,8 @@ const runLocalStack = (options: {
       Effect.timeout("150 seconds"),
     )
     const rows = [
-      ...peers.logsIngestion.rows(ResourcesStream.stream),
-      ...peers.logsIngestion.rows(AgentLogsStream.stream),
+      ...(yield* Effect.promise(() => peers.logsIngestion.rows(ResourcesStream.stream))),
+      ...(yield* Effect.promise(() => peers.logsIngestion.rows(AgentLogsStream.stream))),
     ]
     return {
       events,
@@ -80,7 +82,7 @@ const runLocalStack = (options: {
       rowIds: rows.map((row) => String(row.message_id)),
       archivedIds: (yield* Effect.promise(() => readArchive(peers.blobConnectionString))).map((line) => line.messageId),
       deadLetters: yield* peekDeadLetters(client, config.topic, config.subscription),
-      requests: peers.logsIngestion.requests(),
+      requests: yield* Effect.promise(() => peers.logsIngestion.requests()),
     }
   }).pipe(Effect.scoped)
 
@@ -114,9 +116,9 @@ describe("worker on the local stack (emulator, Azurite, Logs Ingestion server)",
       Effect.gen(function* () {
         const result = yield* runLocalStack({
           generated: 200,
-          arrangeFaults: (faults) => {
-            faults.throttle(4, { retryAfterSeconds: 1 })
-            faults.fail(500, { durationMs: 4_000 })
+          arrangeFaults: async (faults) => {
+            await faults.throttle(4, { retryAfterSeconds: 1 })
+            await faults.fail(500, { durationMs: 4_000 })
           },
         })
         const statuses = new Set(result.requests.map((request) => request.status))

@@ -70,9 +70,14 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
   yield* Fiber.interrupt(worker)
 
-  const resourceRows = peers.logsIngestion.rows(ResourcesStream.stream)
-  const logRows = peers.logsIngestion.rows(AgentLogsStream.stream)
-  const archived = yield* Effect.promise(() => readArchive(peers.blobConnectionString))
+  const resourceRows = yield* Effect.promise(() => peers.logsIngestion.rows(ResourcesStream.stream))
+  const logRows = yield* Effect.promise(() => peers.logsIngestion.rows(AgentLogsStream.stream))
+  // A redelivered message may have been archived twice (see the archive layouts): count each message once.
+  const archived = [
+    ...new Map(
+      (yield* Effect.promise(() => readArchive(peers.blobConnectionString))).map((line) => [line.messageId, line]),
+    ).values(),
+  ]
   const deadLetters = yield* peekDeadLetters(client, config.topic, config.subscription)
 
   const now = yield* DateTime.now

@@ -3,8 +3,8 @@ import { type ConfigJson, startEmulator } from "@haymaker/servicebus-emulator"
 import {
   type AzuritePeer,
   azuriteScoped,
-  type LogsIngestionServer,
-  logsIngestionServerScoped,
+  type LogsIngestionServerProcess,
+  logsIngestionServerProcessScoped,
   type StaticTokenCredential,
   staticTokenCredential,
 } from "@haymaker/testing/peers"
@@ -34,7 +34,7 @@ export interface LocalSinkPeers {
   /** The Logs Ingestion server's self-signed certificate (PEM), to trust in clients. */
   readonly logsIngestionCa: string
   readonly credential: StaticTokenCredential
-  readonly logsIngestion: LogsIngestionServer
+  readonly logsIngestion: LogsIngestionServerProcess
   readonly azurite: AzuritePeer
 }
 
@@ -79,13 +79,14 @@ export const startLocalBus = Effect.fn("LocalStack.bus")(function* (options: Loc
 
 /**
  * Azurite and the HTTPS Logs Ingestion server (validating rows against the shipped stream declarations), on
- * 127.0.0.1 with ephemeral ports, so the real SDKs do the writing. Stopped with the surrounding scope.
+ * 127.0.0.1 with ephemeral ports, so the real SDKs do the writing. Each runs in its own process, as the services
+ * they stand for do: their work and memory are not the worker's. Stopped with the surrounding scope.
  */
 export const startLocalSinkPeers = Effect.fn("LocalStack.sinks")(function* () {
   const [azurite, logsIngestion] = yield* Effect.all(
     [
       azuriteScoped(),
-      logsIngestionServerScoped({
+      logsIngestionServerProcessScoped({
         rules: [{ immutableId: localDataCollectionRuleId, streamDeclarations: streamDeclarations() }],
       }),
     ],

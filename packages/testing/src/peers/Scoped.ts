@@ -5,6 +5,11 @@ import {
   type LogsIngestionServerOptions,
   startLogsIngestionServer,
 } from "./logsIngestion/LogsIngestionServer.ts"
+import {
+  type LogsIngestionServerProcess,
+  type ServerProcessOptions,
+  startLogsIngestionServerProcess,
+} from "./logsIngestion/LogsIngestionServerProcess.ts"
 
 /** Azurite for the lifetime of the surrounding Scope (e.g. `Layer.effect`/`it.layer` in tests). */
 export const azuriteScoped = (options?: AzuriteOptions): Effect.Effect<AzuritePeer, never, Scope.Scope> =>
@@ -19,5 +24,14 @@ export const logsIngestionServerScoped = (
 ): Effect.Effect<LogsIngestionServer, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(() => startLogsIngestionServer(options)),
+    (server) => Effect.promise(() => server.close()),
+  )
+
+/** The local Logs Ingestion API server in a child process, for the lifetime of the surrounding Scope. */
+export const logsIngestionServerProcessScoped = (
+  options: ServerProcessOptions,
+): Effect.Effect<LogsIngestionServerProcess, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => startLogsIngestionServerProcess(options)),
     (server) => Effect.promise(() => server.close()),
   )

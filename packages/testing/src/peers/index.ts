@@ -22,13 +22,18 @@ export {
   startLogsIngestionServer,
 } from "./logsIngestion/LogsIngestionServer.ts"
 export {
+  type LogsIngestionServerProcess,
+  type ServerProcessOptions,
+  startLogsIngestionServerProcess,
+} from "./logsIngestion/LogsIngestionServerProcess.ts"
+export {
   type DataCollectionRuleDeclaration,
   rowProblem,
   type StreamColumn,
   type StreamColumnType,
   type StreamDeclarations,
 } from "./logsIngestion/StreamDeclarations.ts"
-export { azuriteScoped, logsIngestionServerScoped } from "./Scoped.ts"
+export { azuriteScoped, logsIngestionServerProcessScoped, logsIngestionServerScoped } from "./Scoped.ts"
 export {
   type SelfSignedCertificate,
   type SelfSignedCertificateOptions,
