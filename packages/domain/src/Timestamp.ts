@@ -132,11 +132,25 @@ export const parseTimestamp = (text: string): DateTime.Utc | undefined => {
  */
 export const timestampOfValidated = (text: string): DateTime.Utc => utcOfMillis(parseIsoTimestamp(text) ?? Number.NaN)
 
+// Each sink formats the same instants (a resource's created_at for its row and for its archive line): a bounded
+// cache of recent answers saves a Date and its formatting on the repeats.
+const formatted = new Map<number, string>()
+const FORMATTED_MAX = 4_096
+
 /**
  * Formats a timestamp the way every encoder of this package does: ISO-8601 in UTC with milliseconds and `Z`. What
  * `DateTime.formatIso` answers, without its dual-API dispatch: this runs several times per message in the sinks.
  */
-export const formatTimestamp = (timestamp: DateTime.Utc): string => new Date(timestamp.epochMilliseconds).toISOString()
+export const formatTimestamp = (timestamp: DateTime.Utc): string => {
+  const millis = timestamp.epochMilliseconds
+  let text = formatted.get(millis)
+  if (text === undefined) {
+    text = new Date(millis).toISOString()
+    if (formatted.size >= FORMATTED_MAX) formatted.clear()
+    formatted.set(millis, text)
+  }
+  return text
+}
 
 const isIsoTimestamp = Schema.makeFilter<string>(
   (text) =>

@@ -63,10 +63,10 @@ export const make = Effect.fnUntraced(function* (
   yield* ensureContainer(container)
   const contentType = archiveContentType(settings.layout)
 
-  const upload = (name: string, content: string, abortSignal: AbortSignal): Promise<Outcome> =>
+  const upload = (name: string, content: Buffer, abortSignal: AbortSignal): Promise<Outcome> =>
     container
       .getBlockBlobClient(name)
-      .upload(content, Buffer.byteLength(content), {
+      .upload(content, content.length, {
         abortSignal,
         conditions: { ifNoneMatch: "*" },
         blobHTTPHeaders: { blobContentType: contentType },
@@ -80,8 +80,10 @@ export const make = Effect.fnUntraced(function* (
         },
       )
 
-  const store = (name: string, content: string) =>
+  const store = (name: string, text: string) =>
     Effect.promise(async (signal): Promise<Outcome> => {
+      // Encoded once: the SDK would encode a string again to send it, after we measured its length.
+      const content = Buffer.from(text)
       const outcome = await upload(name, content, signal)
       if (outcome._tag === "Failed" && (outcome.error as ServiceError)?.code === "ContainerNotFound") {
         await container.createIfNotExists({ abortSignal: signal }).catch(() => undefined)
