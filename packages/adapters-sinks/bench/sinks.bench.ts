@@ -225,7 +225,7 @@ const report = (lines: ReadonlyArray<string>) => {
     "",
     `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, by \`pnpm --filter @haymaker/adapters-sinks bench\`; load average ${loadavg()[0]?.toFixed(1)} at the end (the machine is shared).`,
     `Median of ${RUNS} runs against local peers on 127.0.0.1: the Logs Ingestion server over HTTPS in the bench process (it gunzips and validates every row on the same cores), Azurite in memory in a child process. Absolute numbers are bound by the peers; the ratio is the point.`,
-    `Baseline in the same run: the raw SDK doing the same writes (the same rows built and sent with \`LogsIngestionClient.upload\`; \`BlockBlobClient.upload\` with \`If-None-Match: *\` at concurrency ${CONCURRENCY}).`,
+    `Baseline in the same run: the raw SDK doing the same writes (the same rows built and sent with \`LogsIngestionClient.upload\`; \`BlockBlobClient.upload\` with \`If-None-Match: *\`, per event at concurrency ${CONCURRENCY} for the \`partitioned\` layout, the batch's lines as one blob for \`batched\`).`,
     "",
     "| sink | batch | adapter | raw SDK | ratio |",
     "|---|---:|---:|---:|---:|",

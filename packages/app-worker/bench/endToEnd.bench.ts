@@ -4,10 +4,11 @@
  * emulator. Reports both rates, their ratio, and the worker's peak RSS. Not a test: `pnpm bench`.
  *
  * Both sides are timed in steady state: each first drains `--warmup` events untimed, then the next N are timed. The
- * raw SDK runs in this process, whose receive path gets hotter with every round (an untimed drain before the first
- * round starts it hot), while each worker is a fresh process: timing a cold worker against a hot baseline measured
- * the JIT, not the worker. The worker's rate over its whole drain, warm-up and link set-up included, is reported
- * beside it.
+ * baseline runs twice per round: in a fresh process started like the worker (same Node flags, see
+ * `rawReceiver.ts`), the like-for-like comparison, and in this process, whose receive path gets hotter with every
+ * round (an untimed drain before the first round starts it hot) and whose V8 heap is sized from the machine's memory
+ * rather than limited like the worker's. The worker's rate over its whole drain, warm-up and link set-up included,
+ * is reported too.
  *
  *   node bench/endToEnd.bench.ts [--events 10000] [--warmup 5000] [--rounds 3] [--peers-events 10000]
  *                                [--rows pipeline,filesystem,local]
@@ -31,6 +32,7 @@ import { workerNodeFlags } from "../src/nodeFlags.ts"
 import { runWorker } from "../src/pipeline/Worker.ts"
 import { workerOptions } from "../src/runWorkerService.ts"
 import { subscriptionLayer } from "../src/WorkerLayers.ts"
+import { receiveAndComplete } from "./receiveAndComplete.ts"
 
 const { values } = parseArgs({
   // `pnpm bench -- --events N` passes the `--` on.
@@ -55,6 +57,7 @@ const topic = "agent-logs"
 const subscription = "orchestrator-sub"
 const emulatorCli = fileURLToPath(import.meta.resolve("@haymaker/servicebus-emulator")).replace(/index\.ts$/, "cli.ts")
 const workerBin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const rawReceiverScript = fileURLToPath(new URL("./rawReceiver.ts", import.meta.url))
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const median = (xs: ReadonlyArray<number>) => {
@@ -102,28 +105,24 @@ const publish = async (client: ServiceBusClient, count: number) => {
   await sender.close()
 }
 
-/** The baseline: the SDK's streaming peek-lock receiver completing every message, nothing else. */
-const rawReceiveComplete = async (client: ServiceBusClient, count: number): Promise<number> => {
-  const receiver = client.createReceiver(topic, subscription)
-  let done = 0
-  let started = performance.now()
-  await new Promise<void>((resolve, reject) => {
-    const subscriptionHandle = receiver.subscribe(
-      {
-        processMessage: async (message) => {
-          await receiver.completeMessage(message)
-          if (++done === warmup) started = performance.now()
-          if (done === warmup + count) resolve()
-        },
-        processError: async (args) => reject(args.error),
-      },
-      { autoCompleteMessages: false, maxConcurrentCalls: 256 },
-    )
-    void subscriptionHandle
+/** The baseline in this process, whose receive path gets hotter with every round. */
+const rawInProcess = (client: ServiceBusClient, count: number) =>
+  receiveAndComplete(client, topic, subscription, warmup, count)
+
+/** The baseline as the worker runs: a fresh process with the worker's Node flags. */
+const rawInChildProcess = async (connectionString: string, count: number): Promise<number> => {
+  const child = spawn(
+    process.execPath,
+    [...workerNodeFlags, rawReceiverScript, connectionString, topic, subscription, String(warmup), String(count)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  )
+  let output = ""
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8")
   })
-  const elapsed = performance.now() - started
-  await receiver.close()
-  return (count / elapsed) * 1000
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve))
+  if (code !== 0) throw new Error(`raw receiver exited with ${code}: ${output}`)
+  return (JSON.parse(output.trim().split("\n").at(-1) ?? "{}") as { rate: number }).rate
 }
 
 const metric = async (url: string, name: string): Promise<number> => {
@@ -175,11 +174,11 @@ const workerDrain = async (connectionString: string, count: number, sinks: "file
       await sleep(20)
     const ready = performance.now()
     // Samples of the completed count; the rate is taken between the first sample past the warm-up and the first at
-    // the end, with the counts actually reached, so the polling interval costs at most one interval at the end.
+    // the end, with the counts actually reached, so the polling interval (kept long: each scrape costs the worker CPU) costs at most one interval at the end.
     let from: { at: number; completed: number } | undefined
     let completed = 0
     while (completed < warmup + count) {
-      await sleep(25)
+      await sleep(100)
       completed = await metric(url, "haymaker_messages_completed_total")
       if (from === undefined && completed >= warmup) from = { at: performance.now(), completed }
     }
@@ -235,24 +234,35 @@ const pipelineDrain = (serviceBus: string, count: number) =>
     return { rate, wholeDrainRate: Number.NaN, peakRssMb: Number.NaN }
   }).pipe(Effect.runPromise)
 
-type Drain = (connectionString: string, count: number) => Promise<Omit<Result, "raw">>
+type Drain = (connectionString: string, count: number) => Promise<Omit<Result, "raw" | "rawFresh">>
 
 interface Result {
+  /** The raw SDK in this (hot) process. */
   readonly raw: number
+  /** The raw SDK in a fresh process with the worker's Node flags; NaN when not measured. */
+  readonly rawFresh: number
   readonly rate: number
   readonly wholeDrainRate: number
   readonly peakRssMb: number
 }
 
-/** One round on a fresh emulator: the raw baseline drains warm-up + N events, then the worker drains as many. */
-const round = async (count: number, drain: Drain): Promise<Result> => {
+/**
+ * One round on a fresh emulator: the raw baseline drains warm-up + N events (in this process, and with `fresh` also
+ * in a fresh process started like the worker), then the worker drains as many.
+ */
+const round = async (count: number, drain: Drain, fresh: boolean): Promise<Result> => {
   const emulator = await startEmulator()
   const client = new ServiceBusClient(emulator.connectionString)
   try {
     await publish(client, warmup + count)
-    const raw = await rawReceiveComplete(client, count)
+    const raw = await rawInProcess(client, count)
+    let rawFresh = Number.NaN
+    if (fresh) {
+      await publish(client, warmup + count)
+      rawFresh = await rawInChildProcess(emulator.connectionString, count)
+    }
     await publish(client, warmup + count)
-    return { raw, ...(await drain(emulator.connectionString, count)) }
+    return { raw, rawFresh, ...(await drain(emulator.connectionString, count)) }
   } finally {
     await client.close()
     await stop(emulator.child)
@@ -260,23 +270,35 @@ const round = async (count: number, drain: Drain): Promise<Result> => {
 }
 
 const formatRate = (rate: number) => (Number.isNaN(rate) ? "n/a" : String(Math.round(rate)))
+const formatRatio = (ratios: ReadonlyArray<number>) =>
+  ratios.some((ratio) => Number.isNaN(ratio)) ? "n/a" : `${(median(ratios) * 100).toFixed(0)}%`
 
 const report = (label: string, results: ReadonlyArray<Result>) => {
-  const ratios = results.map((r) => r.rate / r.raw)
   const rss = results.every((r) => Number.isNaN(r.peakRssMb))
     ? "n/a"
     : `${Math.max(...results.map((r) => r.peakRssMb)).toFixed(0)} MB`
-  console.log(
-    `| ${label} | ${results.length} | ${formatRate(median(results.map((r) => r.raw)))} | ${formatRate(median(results.map((r) => r.rate)))} | ${(median(ratios) * 100).toFixed(0)}% | ${formatRate(median(results.map((r) => r.wholeDrainRate)))} | ${rss} |`,
-  )
+  const cells = [
+    label,
+    String(results.length),
+    formatRate(median(results.map((r) => r.rawFresh))),
+    formatRate(median(results.map((r) => r.raw))),
+    formatRate(median(results.map((r) => r.rate))),
+    formatRatio(results.map((r) => r.rate / r.rawFresh)),
+    formatRatio(results.map((r) => r.rate / r.raw)),
+    formatRate(median(results.map((r) => r.wholeDrainRate))),
+    rss,
+  ]
+  console.log(`| ${cells.join(" | ")} |`)
 }
 
-const rounds$ = async (label: string, count: number, drain: Drain) => {
+const rounds$ = async (label: string, count: number, drain: Drain, fresh: boolean) => {
   const results: Array<Result> = []
   for (let i = 0; i < rounds; i++) {
-    const result = await round(count, drain)
+    const result = await round(count, drain, fresh)
     results.push(result)
-    console.error(`  ${label} round ${i + 1}: raw ${formatRate(result.raw)}, worker ${formatRate(result.rate)} msg/s`)
+    console.error(
+      `  ${label} round ${i + 1}: raw fresh ${formatRate(result.rawFresh)}, raw hot ${formatRate(result.raw)}, worker ${formatRate(result.rate)} msg/s`,
+    )
   }
   report(label, results)
 }
@@ -287,19 +309,23 @@ console.log(
     .join(" ")}; ${warmup} events of warm-up before the timed ones`,
 )
 console.log(
-  "| sinks | rounds | raw SDK peek-lock receive+complete (msg/s, median) | worker (msg/s, median) | ratio (median of per-round ratios) | worker over its whole drain, from a fresh process (msg/s, median) | worker peak RSS (max) |",
+  "| sinks | rounds | raw SDK, fresh process with the worker's flags (msg/s) | raw SDK, hot bench process (msg/s) | worker (msg/s) | worker / raw fresh | worker / raw hot | worker over its whole drain (msg/s) | worker peak RSS |",
 )
-console.log("|---|---:|---:|---:|---:|---:|---:|")
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 // The baseline's process starts hot, so that the first row does not meet a colder baseline than the last.
-await round(events, async () => ({ rate: Number.NaN, wholeDrainRate: Number.NaN, peakRssMb: Number.NaN }))
+await round(events, async () => ({ rate: Number.NaN, wholeDrainRate: Number.NaN, peakRssMb: Number.NaN }), false)
 if (rows.has("pipeline")) {
-  await rounds$(`none (worker pipeline in the bench process, in-memory sinks), ${events} events`, events, pipelineDrain)
+  const label = `none (worker pipeline in the bench process, in-memory sinks), ${events} events`
+  await rounds$(label, events, pipelineDrain, false)
 }
 if (rows.has("filesystem")) {
-  await rounds$(`filesystem, ${events} events`, events, (cs, n) => workerDrain(cs, n, "filesystem"))
+  await rounds$(`filesystem, ${events} events`, events, (cs, n) => workerDrain(cs, n, "filesystem"), true)
 }
 if (rows.has("local") && peersEvents > 0) {
-  await rounds$(`Azurite + Logs Ingestion server, ${peersEvents} events`, peersEvents, (cs, n) =>
-    workerDrain(cs, n, "local"),
+  await rounds$(
+    `Azurite + Logs Ingestion server, ${peersEvents} events`,
+    peersEvents,
+    (cs, n) => workerDrain(cs, n, "local"),
+    true,
   )
 }
