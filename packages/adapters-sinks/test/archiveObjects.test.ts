@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { archiveContentType, archiveObjects } from "../src/archive/ArchiveObjects.ts"
+import { archiveContentType, archiveObjects, holdsMessage } from "../src/archive/ArchiveObjects.ts"
 import { agentLog, agentLogMessage, otherMessage, resourceMessage, sinkRecord } from "./fixtures.ts"
 
 const AT = "2026-11-26T00:00:00.000Z"
@@ -43,6 +43,24 @@ describe("archive objects of a write", () => {
     ])
     expect(objects.map(idsOf)).toEqual([["a"], ["b"]])
     expect(archiveObjects("perEvent", "events", [b], AT)[0]?.name).toBe("events/2024-11-14T12:00:02.123Z/b.json")
+  })
+
+  it("per-event objects have a second name for a message whose first name another message took", () => {
+    const [object] = archiveObjects("perEvent", "events", [a], AT)
+    expect(object?.alternateName?.startsWith(`${object.name.slice(0, -".json".length)}~`)).toBe(true)
+    expect(object?.alternateName).toMatch(/vm11~[0-9a-f]{12}\.json$/)
+    expect(archiveObjects("perEvent", "events", [b], AT)[0]?.alternateName).not.toBe(object?.alternateName)
+    // Names made from the message id cannot be taken by another message.
+    expect(archiveObjects("partitioned", "events", [a], AT)[0]?.alternateName).toBeUndefined()
+    expect(archiveObjects("batched", "events", [a], AT)[0]?.alternateName).toBeUndefined()
+  })
+
+  it("recognises the message an existing object holds", () => {
+    const content = archiveObjects("perEvent", "events", [a], AT)[0]?.content ?? ""
+    expect(holdsMessage(content, "a")).toBe(true)
+    expect(holdsMessage(content, "b")).toBe(false)
+    expect(holdsMessage("not json", "a")).toBe(false)
+    expect(holdsMessage("", "a")).toBe(false)
   })
 
   it("writes nothing for an empty batch and names content types", () => {

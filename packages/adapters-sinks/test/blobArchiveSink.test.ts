@@ -7,7 +7,15 @@ import type { ArchiveSinkOptions } from "../src/archive/ArchiveConfig.ts"
 import type { ArchiveConfigError } from "../src/archive/ArchiveErrors.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import { MAX_BLOB_NAME_LENGTH } from "../src/archive/BlobNames.ts"
-import { agentLog, agentLogMessage, otherMessage, resourceDump, resourceMessage, sinkRecord } from "./fixtures.ts"
+import {
+  agentLog,
+  agentLogMessage,
+  otherMessage,
+  resourceCreated,
+  resourceDump,
+  resourceMessage,
+  sinkRecord,
+} from "./fixtures.ts"
 
 type Sink = Effect.Success<ReturnType<typeof BlobArchiveSink.make>>
 
@@ -174,6 +182,23 @@ describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
       "events/2024-11-14T12:00:00.000Z/subscriptions/sub1/resourcegroups/rg1/providers/microsoft.compute/virtualmachines/vm11.json",
     )
     expect(JSON.parse(await download(container, name ?? "")).resource).toEqual(resourceDump(1))
+  })
+
+  it("perEvent: two events of one resource at the same time both land, each once under redelivery", async () => {
+    const created = resourceMessage("c-1")
+    const deleted = sinkRecord(
+      "d-1",
+      { ...resourceCreated(1), event_type: "resource_deleted" },
+      { ...resourceDump(1), status: "deleted", deleted_at: "2024-11-14T12:00:00.000Z" },
+    )
+    const container = await write({ container: freshContainer(), layout: "perEvent" }, [created], [deleted])
+    await write({ container: container.containerName, layout: "perEvent" }, [deleted, created])
+
+    const names = await listNames(container)
+    expect(names).toHaveLength(2)
+    expect(names.filter((name) => /\/vm11~[0-9a-f]{12}\.json$/.test(name))).toHaveLength(1)
+    const ids = await Promise.all(names.map(async (name) => messageIdsIn(await download(container, name))))
+    expect(ids.flat().sort()).toEqual(["c-1", "d-1"])
   })
 
   it("recreates a container deleted while the sink runs", async () => {

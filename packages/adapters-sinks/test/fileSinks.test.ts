@@ -7,7 +7,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import type { ArchiveLayout } from "../src/archive/BlobNames.ts"
 import * as FileArchiveSink from "../src/filesystem/FileArchiveSink.ts"
 import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts"
-import { agentLog, agentLogMessage, otherMessage, resourceDump, resourceMessage, sinkRecord } from "./fixtures.ts"
+import {
+  agentLog,
+  agentLogMessage,
+  otherMessage,
+  resourceCreated,
+  resourceDump,
+  resourceMessage,
+  sinkRecord,
+} from "./fixtures.ts"
 
 const listFiles = async (root: string): Promise<Array<string>> => {
   const entries = await readdir(root, { recursive: true, withFileTypes: true })
@@ -135,6 +143,26 @@ describe("filesystem sinks (local profile)", () => {
         ),
       ),
     ).toHaveLength(1)
+  })
+
+  it("per-event layout: two events of one resource at the same time both land, each once under redelivery", async () => {
+    const created = resourceMessage("c-1")
+    const deleted = sinkRecord(
+      "d-1",
+      { ...resourceCreated(1), event_type: "resource_deleted" },
+      { ...resourceDump(1), status: "deleted", deleted_at: "2024-11-14T12:00:00.000Z" },
+    )
+    await archive([created], "perEvent")
+    await archive([deleted], "perEvent")
+    await archive([deleted, created], "perEvent")
+
+    const files = (await listFiles(directory)).filter((file) => file.startsWith("archive/"))
+    expect(files).toHaveLength(2)
+    expect(files.filter((file) => /\/vm11~[0-9a-f]{12}\.json$/.test(file))).toHaveLength(1)
+    const ids = await Promise.all(
+      files.map(async (file) => JSON.parse(await readFile(join(directory, file), "utf8")).message.message_id),
+    )
+    expect(ids.sort()).toEqual(["c-1", "d-1"])
   })
 
   it("fails with a typed error naming every message when the folder is unusable", async () => {

@@ -1,13 +1,44 @@
 import { createHash } from "node:crypto"
 import type { SinkRecord } from "@haymaker/domain"
 import { archiveLine } from "./ArchiveRecord.ts"
-import { type ArchiveLayout, blobNameFor, hourFolder, partitionHour, safePrefix } from "./BlobNames.ts"
+import {
+  type ArchiveLayout,
+  blobNameFor,
+  hourFolder,
+  MAX_BLOB_NAME_LENGTH,
+  partitionHour,
+  safePrefix,
+} from "./BlobNames.ts"
 
 /** One object (blob or file) a write stores whole, and the records it holds. */
 export interface ArchiveObject {
   readonly name: string
   readonly records: ReadonlyArray<SinkRecord>
   readonly content: string
+  /**
+   * Where the object goes when `name` already holds another message: set where names do not come from the message
+   * id (`perEvent`: two events of one resource may share a timestamp), so such a collision cannot lose one of them.
+   */
+  readonly alternateName: string | undefined
+}
+
+/** Whether an archive object's content (JSON lines) is the line of the given message, as stored by an earlier try. */
+export const holdsMessage = (content: string, messageId: string): boolean => {
+  const end = content.indexOf("\n")
+  try {
+    const first = JSON.parse(end === -1 ? content : content.slice(0, end)) as { message?: { message_id?: unknown } }
+    return first.message?.message_id === messageId
+  } catch {
+    return false
+  }
+}
+
+/** `name` with `~{hash of the message id}` before its extension, still within Azure's length limit. */
+const withSuffix = (name: string, messageId: string): string => {
+  const dot = name.lastIndexOf(".")
+  const [base, extension] = dot > name.lastIndexOf("/") ? [name.slice(0, dot), name.slice(dot)] : [name, ""]
+  const suffix = `~${createHash("sha256").update(messageId).digest("hex").slice(0, 12)}`
+  return `${base.slice(0, MAX_BLOB_NAME_LENGTH - suffix.length - extension.length)}${suffix}${extension}`
 }
 
 /**
@@ -33,11 +64,15 @@ export const archiveObjects = (
 ): ReadonlyArray<ArchiveObject> => {
   const unique = [...new Map(records.map((record) => [record.messageId, record] as const)).values()]
   if (layout !== "batched") {
-    return unique.map((record) => ({
-      name: blobNameFor(layout, prefix, record),
-      records: [record],
-      content: archiveLine(record, archivedAt),
-    }))
+    return unique.map((record) => {
+      const name = blobNameFor(layout, prefix, record)
+      return {
+        name,
+        records: [record],
+        content: archiveLine(record, archivedAt),
+        alternateName: layout === "perEvent" ? withSuffix(name, record.messageId) : undefined,
+      }
+    })
   }
   const byHour = new Map<number, Array<SinkRecord>>()
   for (const record of unique) {
@@ -51,6 +86,7 @@ export const archiveObjects = (
     name: `${hourFolder(head, hour)}/${batchKey(group)}.jsonl`,
     records: group,
     content: group.map((record) => archiveLine(record, archivedAt)).join(""),
+    alternateName: undefined,
   }))
 }
 

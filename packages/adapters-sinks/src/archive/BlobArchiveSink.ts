@@ -11,14 +11,17 @@ import {
   resolveArchiveSettings,
 } from "./ArchiveConfig.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
-import { archiveContentType, archiveObjects } from "./ArchiveObjects.ts"
+import { type ArchiveObject, archiveContentType, archiveObjects, holdsMessage } from "./ArchiveObjects.ts"
 
 interface ServiceError {
   readonly statusCode?: number
   readonly code?: string
 }
 
-type Outcome = { readonly _tag: "Stored" } | { readonly _tag: "Failed"; readonly error: unknown }
+type Outcome =
+  | { readonly _tag: "Stored" }
+  | { readonly _tag: "Exists" }
+  | { readonly _tag: "Failed"; readonly error: unknown }
 
 const serviceClient = (settings: ResolvedArchiveSettings, credential: TokenCredential | undefined) => {
   const pipeline: StoragePipelineOptions = {
@@ -75,21 +78,40 @@ export const make = Effect.fnUntraced(function* (
         (): Outcome => ({ _tag: "Stored" }),
         (error: unknown): Outcome => {
           const { statusCode, code } = (error ?? {}) as ServiceError
-          // Already archived by an earlier delivery: same deterministic name, written only if absent.
-          return statusCode === 409 && code === "BlobAlreadyExists" ? { _tag: "Stored" } : { _tag: "Failed", error }
+          // Written only if absent: the name is taken, normally by an earlier try of the same records.
+          return statusCode === 409 && code === "BlobAlreadyExists" ? { _tag: "Exists" } : { _tag: "Failed", error }
         },
       )
 
-  const store = (name: string, text: string) =>
+  const uploadCreatingContainer = async (name: string, content: Buffer, signal: AbortSignal): Promise<Outcome> => {
+    const outcome = await upload(name, content, signal)
+    if (outcome._tag === "Failed" && (outcome.error as ServiceError)?.code === "ContainerNotFound") {
+      await container.createIfNotExists({ abortSignal: signal }).catch(() => undefined)
+      return upload(name, content, signal)
+    }
+    return outcome
+  }
+
+  const store = (object: ArchiveObject) =>
     Effect.promise(async (signal): Promise<Outcome> => {
       // Encoded once: the SDK would encode a string again to send it, after we measured its length.
-      const content = Buffer.from(text)
-      const outcome = await upload(name, content, signal)
-      if (outcome._tag === "Failed" && (outcome.error as ServiceError)?.code === "ContainerNotFound") {
-        await container.createIfNotExists({ abortSignal: signal }).catch(() => undefined)
-        return upload(name, content, signal)
-      }
-      return outcome
+      const content = Buffer.from(object.content)
+      const outcome = await uploadCreatingContainer(object.name, content, signal)
+      if (outcome._tag !== "Exists") return outcome
+      const [record] = object.records
+      if (object.alternateName === undefined || record === undefined) return { _tag: "Stored" }
+      // A name not made from the message id may be taken by another message: then this one goes beside it.
+      const existing = await container
+        .getBlockBlobClient(object.name)
+        .downloadToBuffer(undefined, undefined, { abortSignal: signal })
+        .then(
+          (buffer) => buffer.toString("utf8"),
+          (error: unknown) => error,
+        )
+      if (typeof existing !== "string") return { _tag: "Failed", error: existing }
+      if (holdsMessage(existing, record.messageId)) return { _tag: "Stored" }
+      const beside = await uploadCreatingContainer(object.alternateName, content, signal)
+      return beside._tag === "Exists" ? { _tag: "Stored" } : beside
     })
 
   const write = Effect.fn("ArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
@@ -97,7 +119,7 @@ export const make = Effect.fnUntraced(function* (
     const objects = archiveObjects(settings.layout, settings.prefix, records, archivedAt)
     const outcomes = yield* Effect.forEach(
       objects,
-      (object) => Effect.map(store(object.name, object.content), (outcome) => [object, outcome] as const),
+      (object) => Effect.map(store(object), (outcome) => [object, outcome] as const),
       { concurrency: settings.maxConcurrency },
     )
     const failed: Array<FailedMessage> = []

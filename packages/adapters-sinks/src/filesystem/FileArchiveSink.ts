@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto"
-import { link, mkdir, unlink, writeFile } from "node:fs/promises"
+import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, Schema } from "effect"
-import { type ArchiveObject, archiveObjects } from "../archive/ArchiveObjects.ts"
+import { type ArchiveObject, archiveObjects, holdsMessage } from "../archive/ArchiveObjects.ts"
 import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "../archive/BlobNames.ts"
 import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
 import { FileSinkConfigError, fileSinkSettingsConfig } from "./FileSinkConfig.ts"
@@ -49,34 +49,49 @@ export const make = Effect.fnUntraced(function* (
     folders.add(folder)
   }
 
+  /** Places a file whole under `name`, only if absent: "stored", "exists", or the error. */
+  const place = async (name: string, content: string): Promise<"stored" | "exists" | { readonly error: unknown }> => {
+    const path = resolve(root, name)
+    // Names are sanitised (no `..` segments); this guards the invariant rather than trusting it.
+    if (!path.startsWith(root + sep)) return { error: new Error(`unsafe archive path ${path}`) }
+    const folder = dirname(path)
+    try {
+      await Promise.all([ensureFolder(staging), ensureFolder(folder)])
+      // Written whole under a temporary name, then linked into place: linking is atomic and fails when the name
+      // exists, so a reader (or a retry) never finds a half-written file, and the first copy wins.
+      const temporary = join(staging, `${randomUUID()}.tmp`)
+      await writeFile(temporary, content, { flag: "wx" })
+      try {
+        await link(temporary, path).catch(async (error: { code?: string }) => {
+          if (error.code !== "ENOENT") throw error
+          // The folder went away since it was created (cleaned up by hand): create it again.
+          folders.delete(folder)
+          await ensureFolder(folder)
+          await link(temporary, path)
+        })
+      } finally {
+        await unlink(temporary).catch(() => undefined)
+      }
+      return "stored"
+    } catch (error) {
+      return (error as { code?: string }).code === "EEXIST" ? "exists" : { error }
+    }
+  }
+
   /** Stores one object whole; answers the error when it did not land. */
   const store = (object: ArchiveObject) =>
     Effect.promise(async (): Promise<unknown> => {
-      const path = resolve(root, object.name)
-      // Names are sanitised (no `..` segments); this guards the invariant rather than trusting it.
-      if (!path.startsWith(root + sep)) return new Error(`unsafe archive path ${path}`)
-      const folder = dirname(path)
-      try {
-        await Promise.all([ensureFolder(staging), ensureFolder(folder)])
-        // Written whole under a temporary name, then linked into place: linking is atomic and fails when the name
-        // exists, so a reader (or a retry) never finds a half-written file, and the first copy wins.
-        const temporary = join(staging, `${randomUUID()}.tmp`)
-        await writeFile(temporary, object.content, { flag: "wx" })
-        try {
-          await link(temporary, path).catch(async (error: { code?: string }) => {
-            if (error.code !== "ENOENT") throw error
-            // The folder went away since it was created (cleaned up by hand): create it again.
-            folders.delete(folder)
-            await ensureFolder(folder)
-            await link(temporary, path)
-          })
-        } finally {
-          await unlink(temporary).catch(() => undefined)
-        }
-        return undefined
-      } catch (error) {
-        return (error as { code?: string }).code === "EEXIST" ? undefined : error
-      }
+      const placed = await place(object.name, object.content)
+      if (placed === "stored") return undefined
+      if (placed !== "exists") return placed.error
+      const [record] = object.records
+      if (object.alternateName === undefined || record === undefined) return undefined
+      // A name not made from the message id may be taken by another message: then this one goes beside it.
+      const existing = await readFile(resolve(root, object.name), "utf8").catch((error: unknown) => ({ error }))
+      if (typeof existing !== "string") return existing.error
+      if (holdsMessage(existing, record.messageId)) return undefined
+      const beside = await place(object.alternateName, object.content)
+      return typeof beside === "string" ? undefined : beside.error
     })
 
   const write = Effect.fn("FileArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
