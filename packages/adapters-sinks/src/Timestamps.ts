@@ -1,26 +1,21 @@
 import type { SinkRecord } from "@haymaker/domain"
-import { formatTimestamp, parseIsoTimestamp, parseTimestamp } from "@haymaker/domain"
-import { type DateTime, Predicate } from "effect"
+import { parseIsoTimestamp } from "@haymaker/domain"
+import { Predicate } from "effect"
 
 /**
- * The time a record is filed under: the event's own timestamp (read from the raw object, so it is the same on every
- * delivery), else the broker's enqueued time. Never the time of processing, which would change on redelivery and
- * break deterministic names.
+ * The time a record is filed under, in epoch milliseconds: the event's own timestamp (read from the raw object, so it
+ * is the same on every delivery), else the broker's enqueued time. Never the time of processing, which would change
+ * on redelivery and break deterministic names.
  */
-export const eventTime = (record: SinkRecord): DateTime.Utc => {
-  const timestamp = record.raw.timestamp
-  return (Predicate.isString(timestamp) ? parseTimestamp(timestamp) : undefined) ?? record.enqueuedTime
-}
-
-export const eventTimeIso = (record: SinkRecord): string => formatTimestamp(eventTime(record))
-
-/** {@link eventTime} in epoch milliseconds. */
 export const eventTimeMillis = (record: SinkRecord): number => {
   const timestamp = record.raw.timestamp
   return (
     (Predicate.isString(timestamp) ? parseIsoTimestamp(timestamp) : undefined) ?? record.enqueuedTime.epochMilliseconds
   )
 }
+
+/** {@link eventTimeMillis} as ISO-8601 UTC with milliseconds, the way every encoder of this package writes it. */
+export const eventTimeIso = (record: SinkRecord): string => new Date(eventTimeMillis(record)).toISOString()
 
 /** UTC calendar parts of an instant (epoch milliseconds), zero-padded, for partitioned names. */
 export const utcParts = (millis: number) => {

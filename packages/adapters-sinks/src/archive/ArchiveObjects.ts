@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto"
-import type { SinkRecord } from "@haymaker/domain"
+import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
+import { Effect } from "effect"
+import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
 import { archiveLine } from "./ArchiveRecord.ts"
 import {
   type ArchiveLayout,
@@ -8,6 +10,7 @@ import {
   MAX_BLOB_NAME_LENGTH,
   partitionHour,
   safePrefix,
+  shortHash,
 } from "./BlobNames.ts"
 
 /** One object (blob or file) a write stores whole, and the records it holds. */
@@ -37,7 +40,7 @@ export const holdsMessage = (content: string, messageId: string): boolean => {
 const withSuffix = (name: string, messageId: string): string => {
   const dot = name.lastIndexOf(".")
   const [base, extension] = dot > name.lastIndexOf("/") ? [name.slice(0, dot), name.slice(dot)] : [name, ""]
-  const suffix = `~${createHash("sha256").update(messageId).digest("hex").slice(0, 12)}`
+  const suffix = `~${shortHash(messageId)}`
   return `${base.slice(0, MAX_BLOB_NAME_LENGTH - suffix.length - extension.length)}${suffix}${extension}`
 }
 
@@ -89,6 +92,54 @@ export const archiveObjects = (
     alternateName: undefined,
   }))
 }
+
+/** What placing an object under a name did: stored it, found the name taken, or failed. */
+export type Placed = "stored" | "exists" | { readonly error: unknown }
+
+/**
+ * Stores an object whole under its name, only if absent, through a sink's `place` and `read`. A taken name counts
+ * as landed (an earlier try of the same records), except where names are not made from the message id: there the
+ * sink reads what holds the name, and stores the object beside it when that is another message. Answers the error
+ * when the object did not land, `undefined` when it did.
+ */
+export const storeObject = async (
+  object: ArchiveObject,
+  place: (name: string) => Promise<Placed>,
+  read: (name: string) => Promise<string | { readonly error: unknown }>,
+): Promise<unknown> => {
+  const placed = await place(object.name)
+  if (placed === "stored") return undefined
+  if (placed !== "exists") return placed.error
+  const [record] = object.records
+  if (object.alternateName === undefined || record === undefined) return undefined
+  const existing = await read(object.name)
+  if (typeof existing !== "string") return existing.error
+  if (holdsMessage(existing, record.messageId)) return undefined
+  const beside = await place(object.alternateName)
+  return typeof beside === "string" ? undefined : beside.error
+}
+
+/**
+ * Stores every object of a write, `concurrency` at a time (`store` answers the error of an object that did not
+ * land); fails naming every record of those objects.
+ */
+export const storeAll = (
+  objects: ReadonlyArray<ArchiveObject>,
+  store: (object: ArchiveObject) => Effect.Effect<unknown>,
+  concurrency: number,
+): Effect.Effect<void, SinkWriteError> =>
+  Effect.gen(function* () {
+    const errors = yield* Effect.forEach(objects, store, { concurrency })
+    const failed: Array<FailedMessage> = []
+    errors.forEach((error, i) => {
+      if (error === undefined) return
+      for (const record of objects[i]?.records ?? []) failed.push(failureOf(record.messageId, error))
+    })
+    if (failed.length > 0) {
+      const total = objects.reduce((n, object) => n + object.records.length, 0)
+      return yield* sinkWriteError("Archive", failed, total)
+    }
+  })
 
 /** The content type of a layout's objects. */
 export const archiveContentType = (layout: ArchiveLayout): string =>

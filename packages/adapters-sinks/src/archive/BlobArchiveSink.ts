@@ -3,7 +3,7 @@ import { DefaultAzureCredential } from "@azure/identity"
 import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, Redacted, type Scope } from "effect"
-import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
+import { failureOf } from "../SinkFailures.ts"
 import {
   type ArchiveSinkOptions,
   archiveSettingsConfig,
@@ -11,17 +11,19 @@ import {
   resolveArchiveSettings,
 } from "./ArchiveConfig.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
-import { type ArchiveObject, archiveContentType, archiveObjects, holdsMessage } from "./ArchiveObjects.ts"
+import {
+  type ArchiveObject,
+  archiveContentType,
+  archiveObjects,
+  type Placed,
+  storeAll,
+  storeObject,
+} from "./ArchiveObjects.ts"
 
 interface ServiceError {
   readonly statusCode?: number
   readonly code?: string
 }
-
-type Outcome =
-  | { readonly _tag: "Stored" }
-  | { readonly _tag: "Exists" }
-  | { readonly _tag: "Failed"; readonly error: unknown }
 
 const serviceClient = (settings: ResolvedArchiveSettings, credential: TokenCredential | undefined) => {
   const pipeline: StoragePipelineOptions = {
@@ -66,7 +68,7 @@ export const make = Effect.fnUntraced(function* (
   yield* ensureContainer(container)
   const contentType = archiveContentType(settings.layout)
 
-  const upload = (name: string, content: Buffer, abortSignal: AbortSignal): Promise<Outcome> =>
+  const upload = (name: string, content: Buffer, abortSignal: AbortSignal): Promise<Placed> =>
     container
       .getBlockBlobClient(name)
       .upload(content, content.length, {
@@ -75,65 +77,49 @@ export const make = Effect.fnUntraced(function* (
         blobHTTPHeaders: { blobContentType: contentType },
       })
       .then(
-        (): Outcome => ({ _tag: "Stored" }),
-        (error: unknown): Outcome => {
+        (): Placed => "stored",
+        (error: unknown): Placed => {
           const { statusCode, code } = (error ?? {}) as ServiceError
-          // Written only if absent: the name is taken, normally by an earlier try of the same records.
-          return statusCode === 409 && code === "BlobAlreadyExists" ? { _tag: "Exists" } : { _tag: "Failed", error }
+          return statusCode === 409 && code === "BlobAlreadyExists" ? "exists" : { error }
         },
       )
 
-  const uploadCreatingContainer = async (name: string, content: Buffer, signal: AbortSignal): Promise<Outcome> => {
-    const outcome = await upload(name, content, signal)
-    if (outcome._tag === "Failed" && (outcome.error as ServiceError)?.code === "ContainerNotFound") {
+  const place = async (name: string, content: Buffer, signal: AbortSignal): Promise<Placed> => {
+    const placed = await upload(name, content, signal)
+    if (typeof placed !== "string" && (placed.error as ServiceError)?.code === "ContainerNotFound") {
       await container.createIfNotExists({ abortSignal: signal }).catch(() => undefined)
       return upload(name, content, signal)
     }
-    return outcome
+    return placed
   }
 
+  const read = (name: string, abortSignal: AbortSignal) =>
+    container
+      .getBlockBlobClient(name)
+      .downloadToBuffer(undefined, undefined, { abortSignal })
+      .then(
+        (buffer) => buffer.toString("utf8"),
+        (error: unknown) => ({ error }),
+      )
+
   const store = (object: ArchiveObject) =>
-    Effect.promise(async (signal): Promise<Outcome> => {
+    Effect.promise((signal) => {
       // Encoded once: the SDK would encode a string again to send it, after we measured its length.
       const content = Buffer.from(object.content)
-      const outcome = await uploadCreatingContainer(object.name, content, signal)
-      if (outcome._tag !== "Exists") return outcome
-      const [record] = object.records
-      if (object.alternateName === undefined || record === undefined) return { _tag: "Stored" }
-      // A name not made from the message id may be taken by another message: then this one goes beside it.
-      const existing = await container
-        .getBlockBlobClient(object.name)
-        .downloadToBuffer(undefined, undefined, { abortSignal: signal })
-        .then(
-          (buffer) => buffer.toString("utf8"),
-          (error: unknown) => error,
-        )
-      if (typeof existing !== "string") return { _tag: "Failed", error: existing }
-      if (holdsMessage(existing, record.messageId)) return { _tag: "Stored" }
-      const beside = await uploadCreatingContainer(object.alternateName, content, signal)
-      return beside._tag === "Exists" ? { _tag: "Stored" } : beside
+      return storeObject(
+        object,
+        (name) => place(name, content, signal),
+        (name) => read(name, signal),
+      )
     })
 
   const write = Effect.fn("ArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
     const archivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-    const objects = archiveObjects(settings.layout, settings.prefix, records, archivedAt)
-    const outcomes = yield* Effect.forEach(
-      objects,
-      (object) => Effect.map(store(object), (outcome) => [object, outcome] as const),
-      { concurrency: settings.maxConcurrency },
+    yield* storeAll(
+      archiveObjects(settings.layout, settings.prefix, records, archivedAt),
+      store,
+      settings.maxConcurrency,
     )
-    const failed: Array<FailedMessage> = []
-    for (const [object, outcome] of outcomes) {
-      if (outcome._tag === "Failed")
-        for (const record of object.records) failed.push(failureOf(record.messageId, outcome.error))
-    }
-    if (failed.length > 0) {
-      return yield* sinkWriteError(
-        "Archive",
-        failed,
-        objects.reduce((n, object) => n + object.records.length, 0),
-      )
-    }
   })
 
   return { write, container }

@@ -23,7 +23,8 @@ export const ARCHIVE_LAYOUTS: ReadonlyArray<ArchiveLayout> = ["batched", "partit
 // Letters and digits of any script, plus ASCII punctuation that needs no escaping in a URL path.
 const UNSAFE = /[^\p{L}\p{M}\p{N}._\-=/:@+,~]/gu
 
-const shortHash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 12)
+/** 12 hex digits of SHA-256: what names append to stay distinct (`~3f2a9c01b4de`). */
+export const shortHash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 12)
 
 /**
  * Makes one name component safe: NFC, optionally lower-cased (Azure resource ids are case-insensitive), `%` and

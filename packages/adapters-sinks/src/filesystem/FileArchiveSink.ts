@@ -3,9 +3,8 @@ import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, Schema } from "effect"
-import { type ArchiveObject, archiveObjects, holdsMessage } from "../archive/ArchiveObjects.ts"
+import { type ArchiveObject, archiveObjects, type Placed, storeAll, storeObject } from "../archive/ArchiveObjects.ts"
 import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "../archive/BlobNames.ts"
-import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
 import { FileSinkConfigError, fileSinkSettingsConfig } from "./FileSinkConfig.ts"
 
 export interface FileArchiveSinkOptions {
@@ -49,8 +48,8 @@ export const make = Effect.fnUntraced(function* (
     folders.add(folder)
   }
 
-  /** Places a file whole under `name`, only if absent: "stored", "exists", or the error. */
-  const place = async (name: string, content: string): Promise<"stored" | "exists" | { readonly error: unknown }> => {
+  /** Places a file whole under `name`, only if absent. */
+  const place = async (name: string, content: string): Promise<Placed> => {
     const path = resolve(root, name)
     // Names are sanitised (no `..` segments); this guards the invariant rather than trusting it.
     if (!path.startsWith(root + sep)) return { error: new Error(`unsafe archive path ${path}`) }
@@ -78,38 +77,14 @@ export const make = Effect.fnUntraced(function* (
     }
   }
 
-  /** Stores one object whole; answers the error when it did not land. */
+  const read = (name: string) => readFile(resolve(root, name), "utf8").catch((error: unknown) => ({ error }))
+
   const store = (object: ArchiveObject) =>
-    Effect.promise(async (): Promise<unknown> => {
-      const placed = await place(object.name, object.content)
-      if (placed === "stored") return undefined
-      if (placed !== "exists") return placed.error
-      const [record] = object.records
-      if (object.alternateName === undefined || record === undefined) return undefined
-      // A name not made from the message id may be taken by another message: then this one goes beside it.
-      const existing = await readFile(resolve(root, object.name), "utf8").catch((error: unknown) => ({ error }))
-      if (typeof existing !== "string") return existing.error
-      if (holdsMessage(existing, record.messageId)) return undefined
-      const beside = await place(object.alternateName, object.content)
-      return typeof beside === "string" ? undefined : beside.error
-    })
+    Effect.promise(() => storeObject(object, (name) => place(name, object.content), read))
 
   const write = Effect.fn("FileArchiveSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
     const archivedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-    const objects = archiveObjects(layout, prefix, records, archivedAt)
-    const outcomes = yield* Effect.forEach(objects, store, { concurrency: 16 })
-    const failed: Array<FailedMessage> = []
-    outcomes.forEach((error, i) => {
-      if (error !== undefined)
-        for (const record of objects[i]?.records ?? []) failed.push(failureOf(record.messageId, error))
-    })
-    if (failed.length > 0) {
-      return yield* sinkWriteError(
-        "Archive",
-        failed,
-        objects.reduce((n, object) => n + object.records.length, 0),
-      )
-    }
+    yield* storeAll(archiveObjects(layout, prefix, records, archivedAt), store, 16)
   })
 
   return ArchiveSink.of({ write })
