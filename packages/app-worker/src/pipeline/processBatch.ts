@@ -99,16 +99,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
     classified,
     (entry) => {
       const id = entry.message.messageId
-      const logFailure = logFailures.get(id)
-      const archiveFailure = archiveFailures.get(id)
-      const failures =
-        logFailure === undefined
-          ? archiveFailure === undefined
-            ? []
-            : [archiveFailure]
-          : archiveFailure === undefined
-            ? [logFailure]
-            : [logFailure, archiveFailure]
+      const failures = [logFailures.get(id), archiveFailures.get(id)].filter((f) => f !== undefined)
       const settlement = settlementOf(entry, failures, policy)
       const annotate = Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount })
       return Effect.matchEffect(settle(entry.message, settlement), {
