@@ -1,7 +1,5 @@
-import type { ServiceBusClient } from "@azure/service-bus"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningEmulator, startEmulator } from "../src/index.ts"
-import { namespaceConfig, newClient, sleep } from "./support.ts"
+import { describe, expect, it } from "vitest"
+import { namespaceConfig, sleep, useEmulator } from "./support.ts"
 
 const config = namespaceConfig({
   Queues: [
@@ -21,25 +19,14 @@ const config = namespaceConfig({
 
 // Each test has its own entity, so the (mostly waiting) tests run concurrently.
 describe.concurrent("message time to live", () => {
-  let emulator: RunningEmulator
-  let client: ServiceBusClient
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ config })
-    client = newClient(emulator.connectionString)
-  })
-
-  afterAll(async () => {
-    await client?.close()
-    await emulator?.close()
-  })
+  const bus = useEmulator({ config })
 
   it("dead-letters an expired message when DeadLetteringOnMessageExpiration is on", async () => {
-    await client.createSender("dead-lettering").sendMessages({ body: "stale", timeToLive: 300 })
+    await bus.client.createSender("dead-lettering").sendMessages({ body: "stale", timeToLive: 300 })
     await sleep(600)
-    const receiver = client.createReceiver("dead-lettering")
+    const receiver = bus.client.createReceiver("dead-lettering")
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([])
-    const deadLetters = client.createReceiver("dead-lettering", {
+    const deadLetters = bus.client.createReceiver("dead-lettering", {
       subQueueType: "deadLetter",
       receiveMode: "receiveAndDelete",
     })
@@ -50,20 +37,20 @@ describe.concurrent("message time to live", () => {
   })
 
   it("drops an expired message when DeadLetteringOnMessageExpiration is off", async () => {
-    const sender = client.createSender("dropping")
+    const sender = bus.client.createSender("dropping")
     await sender.sendMessages([{ body: "gone", timeToLive: 300 }, { body: "kept" }])
     await sleep(600)
-    const receiver = client.createReceiver("dropping", { receiveMode: "receiveAndDelete" })
+    const receiver = bus.client.createReceiver("dropping", { receiveMode: "receiveAndDelete" })
     expect((await receiver.peekMessages(10)).map((m) => m.body)).toEqual(["kept"])
     expect((await receiver.receiveMessages(5, { maxWaitTimeInMs: 300 })).map((m) => m.body)).toEqual(["kept"])
-    const deadLetters = client.createReceiver("dropping", { subQueueType: "deadLetter" })
+    const deadLetters = bus.client.createReceiver("dropping", { subQueueType: "deadLetter" })
     expect(await deadLetters.peekMessages(10)).toEqual([])
   })
 
   it("applies the entity's DefaultMessageTimeToLive when it is shorter than the message's", async () => {
-    await client.createSender("short-lived").sendMessages({ body: "default ttl", timeToLive: 60_000 })
+    await bus.client.createSender("short-lived").sendMessages({ body: "default ttl", timeToLive: 60_000 })
     await sleep(600)
-    const deadLetters = client.createReceiver("short-lived", {
+    const deadLetters = bus.client.createReceiver("short-lived", {
       subQueueType: "deadLetter",
       receiveMode: "receiveAndDelete",
     })
@@ -73,10 +60,10 @@ describe.concurrent("message time to live", () => {
   })
 
   it("applies the topic's DefaultMessageTimeToLive to subscriptions", async () => {
-    await client.createSender("feed").sendMessages({ body: "news" })
+    await bus.client.createSender("feed").sendMessages({ body: "news" })
     await sleep(600)
-    expect(await client.createReceiver("feed", "archive").peekMessages(5)).toEqual([])
-    const deadLetters = client.createReceiver("feed", "archive", {
+    expect(await bus.client.createReceiver("feed", "archive").peekMessages(5)).toEqual([])
+    const deadLetters = bus.client.createReceiver("feed", "archive", {
       subQueueType: "deadLetter",
       receiveMode: "receiveAndDelete",
     })
@@ -85,14 +72,14 @@ describe.concurrent("message time to live", () => {
   })
 
   it("does not expire a locked message before its lock is released", async () => {
-    await client.createSender("locked-expiry").sendMessages({ body: "in progress", timeToLive: 300 })
-    const receiver = client.createReceiver("locked-expiry", { maxAutoLockRenewalDurationInMs: 0 })
+    await bus.client.createSender("locked-expiry").sendMessages({ body: "in progress", timeToLive: 300 })
+    const receiver = bus.client.createReceiver("locked-expiry", { maxAutoLockRenewalDurationInMs: 0 })
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     await sleep(500)
     // Still locked (LockDuration 5 s) although its TTL passed: completing it works.
     await receiver.completeMessage(message)
-    const deadLetters = client.createReceiver("locked-expiry", { subQueueType: "deadLetter" })
+    const deadLetters = bus.client.createReceiver("locked-expiry", { subQueueType: "deadLetter" })
     expect(await deadLetters.peekMessages(5)).toEqual([])
   })
 })

@@ -1,7 +1,6 @@
-import type { ServiceBusClient, ServiceBusReceiver } from "@azure/service-bus"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningEmulator, startEmulator } from "../src/index.ts"
-import { failure, namespaceConfig, newClient, receiveAll, sleep } from "./support.ts"
+import type { ServiceBusReceiver } from "@azure/service-bus"
+import { describe, expect, it } from "vitest"
+import { failure, namespaceConfig, receiveAll, sleep, useEmulator } from "./support.ts"
 
 const lockSeconds = 1
 const config = namespaceConfig({
@@ -26,24 +25,13 @@ const config = namespaceConfig({
 
 // Each test has its own entity, so the (often waiting) tests run concurrently.
 describe.concurrent("peek-lock", () => {
-  let emulator: RunningEmulator
-  let client: ServiceBusClient
+  const bus = useEmulator({ config })
   // Automatic lock renewal would hide lock expiry; these tests renew explicitly.
   const peekLock = (queue: string): ServiceBusReceiver =>
-    client.createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0 })
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ config })
-    client = newClient(emulator.connectionString)
-  })
-
-  afterAll(async () => {
-    await client?.close()
-    await emulator?.close()
-  })
+    bus.client.createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0 })
 
   it("locks a received message with a 16-byte lock token and a locked-until time", async () => {
-    await client.createSender("locking").sendMessages({ body: "locked" })
+    await bus.client.createSender("locking").sendMessages({ body: "locked" })
     const receiver = peekLock("locking")
     const before = Date.now()
     const [message] = await receiver.receiveMessages(1)
@@ -54,7 +42,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("redelivers a message whose lock expired, with delivery count + 1, and refuses the stale lock", async () => {
-    await client.createSender("expiring").sendMessages({ body: "slow" })
+    await bus.client.createSender("expiring").sendMessages({ body: "slow" })
     const receiver = peekLock("expiring")
     const [first] = await receiver.receiveMessages(1)
     expect(first?.deliveryCount).toBe(0)
@@ -70,7 +58,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("extends a lock on renew-lock so the message can still be completed after the first lock would have ended", async () => {
-    await client.createSender("renewing").sendMessages({ body: "renew me" })
+    await bus.client.createSender("renewing").sendMessages({ body: "renew me" })
     const receiver = peekLock("renewing")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
@@ -85,7 +73,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("refuses renew-lock after the lock expired", async () => {
-    await client.createSender("expiring-renew").sendMessages({ body: "too late" })
+    await bus.client.createSender("expiring-renew").sendMessages({ body: "too late" })
     const receiver = peekLock("expiring-renew")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
@@ -98,7 +86,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("abandon returns the message with delivery count + 1 and the modified properties", async () => {
-    await client.createSender("abandoning").sendMessages({ body: "retry", applicationProperties: { step: 1 } })
+    await bus.client.createSender("abandoning").sendMessages({ body: "retry", applicationProperties: { step: 1 } })
     const receiver = peekLock("abandoning")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
@@ -110,7 +98,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("moves a message to the dead-letter queue with MaxDeliveryCountExceeded after MaxDeliveryCount deliveries", async () => {
-    await client.createSender("limited").sendMessages({ body: "poison", messageId: "poison-1" })
+    await bus.client.createSender("limited").sendMessages({ body: "poison", messageId: "poison-1" })
     const receiver = peekLock("limited")
     for (let attempt = 0; attempt < 2; attempt++) {
       const [message] = await receiver.receiveMessages(1)
@@ -118,7 +106,7 @@ describe.concurrent("peek-lock", () => {
       if (message !== undefined) await receiver.abandonMessage(message)
     }
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([])
-    const deadLetters = client.createReceiver("limited", { subQueueType: "deadLetter" })
+    const deadLetters = bus.client.createReceiver("limited", { subQueueType: "deadLetter" })
     const [dead] = await deadLetters.receiveMessages(1)
     expect(dead?.body).toBe("poison")
     expect(dead?.messageId).toBe("poison-1")
@@ -130,11 +118,11 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("dead-letters lock expiries too, on subscriptions", async () => {
-    await client.createSender("alerts").sendMessages({ body: "unanswered" })
-    const receiver = client.createReceiver("alerts", "pager", { maxAutoLockRenewalDurationInMs: 0 })
+    await bus.client.createSender("alerts").sendMessages({ body: "unanswered" })
+    const receiver = bus.client.createReceiver("alerts", "pager", { maxAutoLockRenewalDurationInMs: 0 })
     const [message] = await receiver.receiveMessages(1)
     expect(message?.body).toBe("unanswered")
-    const deadLetters = client.createReceiver("alerts", "pager", {
+    const deadLetters = bus.client.createReceiver("alerts", "pager", {
       subQueueType: "deadLetter",
       receiveMode: "receiveAndDelete",
     })
@@ -144,7 +132,9 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("dead-letters with the caller's reason and description, readable from the dead-letter queue", async () => {
-    await client.createSender("dead-lettering").sendMessages({ body: "bad", applicationProperties: { tenant: "t1" } })
+    await bus.client
+      .createSender("dead-lettering")
+      .sendMessages({ body: "bad", applicationProperties: { tenant: "t1" } })
     const receiver = peekLock("dead-lettering")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
@@ -153,7 +143,7 @@ describe.concurrent("peek-lock", () => {
       deadLetterErrorDescription: "resource_id is missing",
     })
     expect(await receiver.peekMessages(5)).toEqual([])
-    const deadLetters = client.createReceiver("dead-lettering", { subQueueType: "deadLetter" })
+    const deadLetters = bus.client.createReceiver("dead-lettering", { subQueueType: "deadLetter" })
     const [peeked] = await deadLetters.peekMessages(1)
     expect(peeked?.deadLetterReason).toBe("SchemaViolation")
     const [dead] = await deadLetters.receiveMessages(1)
@@ -171,7 +161,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("defers a message and hands it out again by sequence number only", async () => {
-    await client.createSender("deferring").sendMessages({ body: "later" })
+    await bus.client.createSender("deferring").sendMessages({ body: "later" })
     const receiver = peekLock("deferring")
     const [message] = await receiver.receiveMessages(1)
     if (message?.sequenceNumber === undefined) throw new Error("expected a message")
@@ -193,7 +183,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("settles through the management link once the receiving link is closed", async () => {
-    await client.createSender("orphaning").sendMessages({ body: "orphan" })
+    await bus.client.createSender("orphaning").sendMessages({ body: "orphan" })
     const receiver = peekLock("orphaning")
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
@@ -204,7 +194,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("peek does not lock: a peeked message is then received as a first delivery", async () => {
-    const sender = client.createSender("peeking")
+    const sender = bus.client.createSender("peeking")
     await sender.sendMessages([{ body: "p1" }, { body: "p2" }])
     const receiver = peekLock("peeking")
     const peeked = await receiver.peekMessages(10)

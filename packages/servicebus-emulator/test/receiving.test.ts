@@ -1,29 +1,17 @@
-import type { ServiceBusClient, ServiceBusReceivedMessage } from "@azure/service-bus"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningEmulator, startEmulator } from "../src/index.ts"
-import { namespaceConfig, newClient, receiveAll } from "./support.ts"
+import type { ServiceBusReceivedMessage } from "@azure/service-bus"
+import { describe, expect, it } from "vitest"
+import { namespaceConfig, newClient, receiveAll, useEmulator } from "./support.ts"
 
 const config = namespaceConfig({
   Queues: [{ Name: "deleting" }, { Name: "waiting" }, { Name: "streaming" }, { Name: "crowded" }],
 })
 
 describe("receiving", () => {
-  let emulator: RunningEmulator
-  let client: ServiceBusClient
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ config })
-    client = newClient(emulator.connectionString)
-  })
-
-  afterAll(async () => {
-    await client?.close()
-    await emulator?.close()
-  })
+  const bus = useEmulator({ config })
 
   it("receive-and-delete removes messages on delivery and hands out no lock", async () => {
-    await client.createSender("deleting").sendMessages([{ body: 1 }, { body: 2 }, { body: 3 }])
-    const receiver = client.createReceiver("deleting", { receiveMode: "receiveAndDelete" })
+    await bus.client.createSender("deleting").sendMessages([{ body: 1 }, { body: 2 }, { body: 3 }])
+    const receiver = bus.client.createReceiver("deleting", { receiveMode: "receiveAndDelete" })
     const received = await receiveAll(receiver, 3)
     expect(received.map((m) => m.body)).toEqual([1, 2, 3])
     expect(received.every((m) => m.lockToken === undefined)).toBe(true)
@@ -31,30 +19,30 @@ describe("receiving", () => {
   })
 
   it("receiveMessages returns what arrived within maxWaitTime, including nothing", async () => {
-    const receiver = client.createReceiver("waiting")
+    const receiver = bus.client.createReceiver("waiting")
     expect(await receiver.receiveMessages(10, { maxWaitTimeInMs: 200 })).toEqual([])
-    await client.createSender("waiting").sendMessages([{ body: "a" }, { body: "b" }])
+    await bus.client.createSender("waiting").sendMessages([{ body: "a" }, { body: "b" }])
     const partial = await receiver.receiveMessages(10, { maxWaitTimeInMs: 2000 })
     expect(partial.map((m) => m.body)).toEqual(["a", "b"])
     for (const message of partial) await receiver.completeMessage(message)
     // After a drained receive the link still works: credit is granted again on the next call.
-    await client.createSender("waiting").sendMessages({ body: "c" })
+    await bus.client.createSender("waiting").sendMessages({ body: "c" })
     const [next] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 })
     expect(next?.body).toBe("c")
     if (next !== undefined) await receiver.completeMessage(next)
   })
 
   it("a pending receiveMessages gets a message sent while it waits", async () => {
-    const receiver = client.createReceiver("waiting", { receiveMode: "receiveAndDelete" })
+    const receiver = bus.client.createReceiver("waiting", { receiveMode: "receiveAndDelete" })
     const pending = receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 })
-    await client.createSender("waiting").sendMessages({ body: "late arrival" })
+    await bus.client.createSender("waiting").sendMessages({ body: "late arrival" })
     expect((await pending).map((m) => m.body)).toEqual(["late arrival"])
   })
 
   it("subscribe streams messages and completes them", async () => {
     const count = 30
-    await client.createSender("streaming").sendMessages(Array.from({ length: count }, (_, i) => ({ body: i })))
-    const receiver = client.createReceiver("streaming")
+    await bus.client.createSender("streaming").sendMessages(Array.from({ length: count }, (_, i) => ({ body: i })))
+    const receiver = bus.client.createReceiver("streaming")
     const seen: Array<number> = []
     await new Promise<void>((resolve, reject) => {
       const subscription = receiver.subscribe(
@@ -73,7 +61,7 @@ describe("receiving", () => {
   })
 
   it("serves many clients in parallel without a connection cap", async () => {
-    const clients = Array.from({ length: 24 }, () => newClient(emulator.connectionString))
+    const clients = Array.from({ length: 24 }, () => newClient(bus.emulator.connectionString))
     try {
       await Promise.all(
         clients.map((c, i) =>

@@ -1,7 +1,5 @@
-import type { ServiceBusClient } from "@azure/service-bus"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningEmulator, startEmulator } from "../src/index.ts"
-import { failure, namespaceConfig, newClient, receiveAll } from "./support.ts"
+import { describe, expect, it } from "vitest"
+import { failure, namespaceConfig, receiveAll, useEmulator } from "./support.ts"
 
 const config = namespaceConfig({
   Topics: [
@@ -27,32 +25,21 @@ const config = namespaceConfig({
 })
 
 describe("subscription rules through the rule manager", () => {
-  let emulator: RunningEmulator
-  let client: ServiceBusClient
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ config })
-    client = newClient(emulator.connectionString)
-  })
-
-  afterAll(async () => {
-    await client?.close()
-    await emulator?.close()
-  })
+  const bus = useEmulator({ config })
 
   it("lists configured rules, including the $Default TrueFilter", async () => {
     const dynamic = []
-    for await (const rule of client.createRuleManager("inventory", "dynamic").listRules()) dynamic.push(rule)
+    for await (const rule of bus.client.createRuleManager("inventory", "dynamic").listRules()) dynamic.push(rule)
     expect(dynamic).toEqual([{ name: "$Default", filter: { sqlExpression: "1=1" }, action: {} }])
     const configured = []
-    for await (const rule of client.createRuleManager("inventory", "configured").listRules()) configured.push(rule)
+    for await (const rule of bus.client.createRuleManager("inventory", "configured").listRules()) configured.push(rule)
     expect(configured).toMatchObject([
       { name: "vms", filter: { contentType: "application/json", applicationProperties: { kind: "vm" } } },
     ])
   })
 
   it("replaces the default rule with a correlation filter that then routes messages", async () => {
-    const rules = client.createRuleManager("inventory", "dynamic")
+    const rules = bus.client.createRuleManager("inventory", "dynamic")
     await rules.createRule("deleted", { subject: "resource_deleted" })
     await rules.deleteRule("$Default")
     const duplicate = await failure(rules.createRule("deleted", { subject: "other" }))
@@ -62,7 +49,7 @@ describe("subscription rules through the rule manager", () => {
     const unsupported = await failure(rules.createRule("sql", { sqlExpression: "size > 3" }))
     expect(unsupported.message).toContain("not supported")
 
-    await client.createSender("inventory").sendMessages([
+    await bus.client.createSender("inventory").sendMessages([
       { body: "kept", subject: "resource_deleted" },
       {
         body: "filtered",
@@ -71,10 +58,10 @@ describe("subscription rules through the rule manager", () => {
         applicationProperties: { kind: "vm" },
       },
     ])
-    const receiver = client.createReceiver("inventory", "dynamic", { receiveMode: "receiveAndDelete" })
+    const receiver = bus.client.createReceiver("inventory", "dynamic", { receiveMode: "receiveAndDelete" })
     expect((await receiveAll(receiver, 1)).map((m) => m.body)).toEqual(["kept"])
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([])
-    const configured = client.createReceiver("inventory", "configured", { receiveMode: "receiveAndDelete" })
+    const configured = bus.client.createReceiver("inventory", "configured", { receiveMode: "receiveAndDelete" })
     expect((await receiveAll(configured, 1)).map((m) => m.body)).toEqual(["filtered"])
   })
 })

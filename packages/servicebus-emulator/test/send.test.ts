@@ -1,7 +1,5 @@
-import type { ServiceBusClient } from "@azure/service-bus"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningEmulator, startEmulator } from "../src/index.ts"
-import { failure, namespaceConfig, newClient, receiveAll } from "./support.ts"
+import { describe, expect, it } from "vitest"
+import { failure, namespaceConfig, receiveAll, useEmulator } from "./support.ts"
 
 const config = namespaceConfig({
   Queues: [{ Name: "jobs" }, { Name: "small", Properties: { MaxMessageSizeInKilobytes: 64 } }],
@@ -42,21 +40,10 @@ const config = namespaceConfig({
 })
 
 describe("sending", () => {
-  let emulator: RunningEmulator
-  let client: ServiceBusClient
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ config })
-    client = newClient(emulator.connectionString)
-  })
-
-  afterAll(async () => {
-    await client?.close()
-    await emulator?.close()
-  })
+  const bus = useEmulator({ config })
 
   it("keeps every message property across a send and a receive", async () => {
-    const sender = client.createSender("jobs")
+    const sender = bus.client.createSender("jobs")
     const sentAt = Date.now()
     await sender.sendMessages({
       body: { resource_id: "r-1", kind: "vm" },
@@ -69,7 +56,7 @@ describe("sending", () => {
       timeToLive: 60_000,
       applicationProperties: { region: "eastus", attempt: 3, urgent: true },
     })
-    const receiver = client.createReceiver("jobs", { receiveMode: "receiveAndDelete" })
+    const receiver = bus.client.createReceiver("jobs", { receiveMode: "receiveAndDelete" })
     const [message] = await receiver.receiveMessages(1)
     expect(message).toMatchObject({
       body: { resource_id: "r-1", kind: "vm" },
@@ -89,20 +76,20 @@ describe("sending", () => {
   })
 
   it("assigns a message id when the sender sets none", async () => {
-    await client.createSender("jobs").sendMessages({ body: "anonymous" })
-    const [message] = await client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }).receiveMessages(1)
+    await bus.client.createSender("jobs").sendMessages({ body: "anonymous" })
+    const [message] = await bus.client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }).receiveMessages(1)
     expect(message?.body).toBe("anonymous")
     expect(typeof message?.messageId).toBe("string")
     expect(String(message?.messageId).length).toBeGreaterThan(0)
   })
 
   it("sends arrays and batches (format 0x80013700) in order with increasing sequence numbers", async () => {
-    const sender = client.createSender("jobs")
+    const sender = bus.client.createSender("jobs")
     await sender.sendMessages([{ body: 0 }, { body: 1 }, { body: 2 }])
     const batch = await sender.createMessageBatch()
     for (let i = 3; i < 50; i++) expect(batch.tryAddMessage({ body: i })).toBe(true)
     await sender.sendMessages(batch)
-    const received = await receiveAll(client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }), 50)
+    const received = await receiveAll(bus.client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }), 50)
     expect(received.map((m) => m.body)).toEqual(Array.from({ length: 50 }, (_, i) => i))
     const sequenceNumbers = received.map((m) => m.sequenceNumber?.toNumber() ?? 0)
     expect(sequenceNumbers).toEqual([...sequenceNumbers].sort((a, b) => a - b))
@@ -110,27 +97,27 @@ describe("sending", () => {
   })
 
   it("advertises the maximum message size, 256 KB by default and configurable per entity", async () => {
-    expect((await client.createSender("jobs").createMessageBatch()).maxSizeInBytes).toBe(256 * 1024)
-    expect((await client.createSender("small").createMessageBatch()).maxSizeInBytes).toBe(64 * 1024)
+    expect((await bus.client.createSender("jobs").createMessageBatch()).maxSizeInBytes).toBe(256 * 1024)
+    expect((await bus.client.createSender("small").createMessageBatch()).maxSizeInBytes).toBe(64 * 1024)
   })
 
   it("carries a message just under the limit", async () => {
     const body = Buffer.alloc(250 * 1024, 7)
-    await client.createSender("jobs").sendMessages({ body })
-    const [message] = await client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }).receiveMessages(1)
+    await bus.client.createSender("jobs").sendMessages({ body })
+    const [message] = await bus.client.createReceiver("jobs", { receiveMode: "receiveAndDelete" }).receiveMessages(1)
     expect(Buffer.compare(message?.body as Buffer, body)).toBe(0)
   })
 
   it("refuses an oversize message with MessageSizeExceeded", async () => {
-    const error = await failure(client.createSender("jobs").sendMessages({ body: Buffer.alloc(300 * 1024) }))
+    const error = await failure(bus.client.createSender("jobs").sendMessages({ body: Buffer.alloc(300 * 1024) }))
     expect(error.code).toBe("MessageSizeExceeded")
-    const small = await failure(client.createSender("small").sendMessages({ body: Buffer.alloc(100 * 1024) }))
+    const small = await failure(bus.client.createSender("small").sendMessages({ body: Buffer.alloc(100 * 1024) }))
     expect(small.code).toBe("MessageSizeExceeded")
-    expect(await client.createReceiver("small").peekMessages(5)).toEqual([])
+    expect(await bus.client.createReceiver("small").peekMessages(5)).toEqual([])
   })
 
   it("fans a topic message out to every subscription whose rules match", async () => {
-    const sender = client.createSender("events")
+    const sender = bus.client.createSender("events")
     await sender.sendMessages([
       { body: "a", subject: "resource_created", applicationProperties: { region: "westeu" } },
       { body: "b", subject: "resource_deleted", applicationProperties: { region: "eastus" } },
@@ -140,7 +127,7 @@ describe("sending", () => {
     const bodies = async (subscription: string, count: number) =>
       (
         await receiveAll(
-          client.createReceiver("events", subscription, { receiveMode: "receiveAndDelete" }),
+          bus.client.createReceiver("events", subscription, { receiveMode: "receiveAndDelete" }),
           count,
           count === 0 ? 300 : 5000,
         )
@@ -148,15 +135,15 @@ describe("sending", () => {
     expect(await bodies("everything", 4)).toEqual(["a", "b", "c", "d"])
     expect(await bodies("created", 1)).toEqual(["a"])
     expect(await bodies("eastus-or-tagged", 2)).toEqual(["b", "c"])
-    expect(await client.createReceiver("events", "nothing").peekMessages(10)).toEqual([])
+    expect(await bus.client.createReceiver("events", "nothing").peekMessages(10)).toEqual([])
   })
 
   it("shares one sequence number among a topic message's copies", async () => {
-    await client.createSender("events").sendMessages({ body: "shared", subject: "resource_created" })
-    const [all] = await client
+    await bus.client.createSender("events").sendMessages({ body: "shared", subject: "resource_created" })
+    const [all] = await bus.client
       .createReceiver("events", "everything", { receiveMode: "receiveAndDelete" })
       .receiveMessages(1)
-    const [created] = await client
+    const [created] = await bus.client
       .createReceiver("events", "created", { receiveMode: "receiveAndDelete" })
       .receiveMessages(1)
     expect(all?.body).toBe("shared")
@@ -164,7 +151,7 @@ describe("sending", () => {
   })
 
   it("refuses to receive from a topic itself", async () => {
-    const error = await failure(client.createReceiver("events").receiveMessages(1, { maxWaitTimeInMs: 100 }))
+    const error = await failure(bus.client.createReceiver("events").receiveMessages(1, { maxWaitTimeInMs: 100 }))
     expect(error.message).toContain("subscriptions")
   })
 })

@@ -4,7 +4,9 @@ import {
   type ServiceBusReceivedMessage,
   type ServiceBusReceiver,
 } from "@azure/service-bus"
+import { afterAll, beforeAll } from "vitest"
 import type { ConfigJson, QueueJson, TopicJson } from "../src/config/ConfigJson.ts"
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../src/index.ts"
 
 /** Negative paths must fail fast: no SDK retries, short operation timeouts. */
 export const fastClientOptions: ServiceBusClientOptions = {
@@ -20,6 +22,23 @@ export const namespaceConfig = (entities: {
 
 export const newClient = (connectionString: string): ServiceBusClient =>
   new ServiceBusClient(connectionString, fastClientOptions)
+
+/**
+ * An emulator and a fail-fast client on it for the tests of the surrounding `describe`: started before them, closed
+ * after them. Read `emulator` and `client` inside tests (they are set once `beforeAll` ran).
+ */
+export const useEmulator = (options: EmulatorOptions): { emulator: RunningEmulator; client: ServiceBusClient } => {
+  const running = {} as { emulator: RunningEmulator; client: ServiceBusClient }
+  beforeAll(async () => {
+    running.emulator = await startEmulator(options)
+    running.client = newClient(running.emulator.connectionString)
+  })
+  afterAll(async () => {
+    await running.client?.close()
+    await running.emulator?.close()
+  })
+  return running
+}
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
