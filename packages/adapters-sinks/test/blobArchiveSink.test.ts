@@ -1,6 +1,6 @@
 import type { ContainerClient } from "@azure/storage-blob"
 import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
-import { type AzuritePeer, startAzurite } from "@haymaker/testing/peers"
+import { type AzuritePeer, startAzurite } from "@haymaker/local-stack"
 import { Effect, Redacted, type Result } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ArchiveSinkOptions } from "../src/archive/ArchiveConfig.ts"

@@ -3,6 +3,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { BlobServiceClient } from "@azure/storage-blob"
 import {
+  type AzuritePeer,
+  type LogsIngestionServer,
+  startAzurite,
+  startLogsIngestionServer,
+  staticTokenCredential,
+} from "@haymaker/local-stack"
+import {
   archiveSinkContract,
   logAnalyticsSinkContract,
   ProbeError,
@@ -10,13 +17,6 @@ import {
   SinkProbe,
   type StoredRecord,
 } from "@haymaker/testing"
-import {
-  type AzuritePeer,
-  type LogsIngestionServer,
-  startAzurite,
-  startLogsIngestionServer,
-  staticTokenCredential,
-} from "@haymaker/testing/peers"
 import { Effect, Layer, Redacted } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"

@@ -5,7 +5,7 @@ import {
   startAzurite,
   startLogsIngestionServer,
   staticTokenCredential,
-} from "@haymaker/testing/peers"
+} from "@haymaker/local-stack"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"

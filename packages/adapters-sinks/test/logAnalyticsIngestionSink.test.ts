@@ -1,5 +1,5 @@
 import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
-import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/testing/peers"
+import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
 import { Effect, type Result } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { LogAnalyticsSinkOptions } from "../src/logAnalytics/LogAnalyticsConfig.ts"

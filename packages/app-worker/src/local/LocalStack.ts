@@ -1,5 +1,4 @@
 import { streamDeclarations } from "@haymaker/adapters-sinks"
-import { type ConfigJson, startEmulator } from "@haymaker/servicebus-emulator"
 import {
   type AzuritePeer,
   azuriteScoped,
@@ -7,7 +6,8 @@ import {
   logsIngestionServerProcessScoped,
   type StaticTokenCredential,
   staticTokenCredential,
-} from "@haymaker/testing/peers"
+} from "@haymaker/local-stack"
+import { type ConfigJson, startEmulator } from "@haymaker/servicebus-emulator"
 import { Effect } from "effect"
 
 /** The local rule id: any `dcr-` + 32 hex digits works against the local server, this one is easy to recognise. */

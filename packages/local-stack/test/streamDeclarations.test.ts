@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { rowProblem, type StreamColumn } from "../../src/peers/index.ts"
+import { rowProblem, type StreamColumn } from "../src/index.ts"
 
 const columns: ReadonlyArray<StreamColumn> = [
   { name: "TimeGenerated", type: "datetime" },

@@ -1,6 +1,6 @@
 import { isAggregateLogsUploadError, LogsIngestionClient } from "@azure/monitor-ingestion"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "../../src/peers/index.ts"
+import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "../src/index.ts"
 import { RULE_ID, row, rule, STREAM } from "./logsIngestionFixtures.ts"
 
 const failureOf = async (promise: Promise<unknown>) => {

@@ -1,6 +1,6 @@
 import { BlobServiceClient, RestError } from "@azure/storage-blob"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type AzuritePeer, startAzurite } from "../../src/peers/index.ts"
+import { type AzuritePeer, startAzurite } from "../src/index.ts"
 
 describe("startAzurite", () => {
   let azurite: AzuritePeer

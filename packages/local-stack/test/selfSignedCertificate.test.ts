@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto"
 import { describe, expect, it } from "vitest"
-import { selfSignedCertificate } from "../../src/peers/index.ts"
+import { selfSignedCertificate } from "../src/index.ts"
 
 describe("selfSignedCertificate", () => {
   it("produces a parseable, self-verifying CA certificate for localhost and 127.0.0.1", () => {

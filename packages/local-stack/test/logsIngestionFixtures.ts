@@ -1,4 +1,4 @@
-import type { DataCollectionRuleDeclaration } from "../../src/peers/index.ts"
+import type { DataCollectionRuleDeclaration } from "../src/index.ts"
 
 export const RULE_ID = "dcr-00000000000000000000000000000001"
 export const STREAM = "Custom-PeerTest"

@@ -1,7 +1,7 @@
 import { request } from "node:https"
 import { gzipSync } from "node:zlib"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type LogsIngestionServer, startLogsIngestionServer } from "../../src/peers/index.ts"
+import { type LogsIngestionServer, startLogsIngestionServer } from "../src/index.ts"
 import { RULE_ID, row, rule, STREAM } from "./logsIngestionFixtures.ts"
 
 interface Call {

@@ -4,7 +4,7 @@ import {
   type LogsIngestionServerProcess,
   startLogsIngestionServerProcess,
   staticTokenCredential,
-} from "../../src/peers/index.ts"
+} from "../src/index.ts"
 import { RULE_ID, row, rule, STREAM } from "./logsIngestionFixtures.ts"
 
 const processAlive = (pid: number) => {

@@ -1,0 +1,11 @@
+import { defineProject } from "vitest/config"
+
+export default defineProject({
+  test: {
+    name: "local-stack",
+    include: ["test/**/*.test.ts"],
+    // Integration suites talk to real local peers; on a shared 2-core CI machine a test can wait its turn for a while.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
