@@ -50,8 +50,55 @@ export class SchemaViolation extends Data.TaggedError("SchemaViolation")<{
   }
 }
 
+/**
+ * The body is larger than the decoder accepts (see `DecodeLimits.maxBodyBytes`).
+ * Dead-letter reason: `BodyTooLarge`.
+ */
+export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{
+  /** The body's size in bytes (UTF-8). */
+  readonly sizeBytes: number
+  readonly limitBytes: number
+}> {
+  override get message(): string {
+    return `Message body of ${this.sizeBytes} bytes exceeds the limit of ${this.limitBytes} bytes; an agent event is a small JSON object (a few KB).`
+  }
+}
+
+/**
+ * The body nests objects or arrays deeper than the decoder accepts (see `DecodeLimits.maxDepth`).
+ * Dead-letter reason: `BodyTooDeep`.
+ */
+export class BodyTooDeep extends Data.TaggedError("BodyTooDeep")<{
+  readonly limit: number
+}> {
+  override get message(): string {
+    return `Message body nests objects or arrays more than ${this.limit} levels deep; an agent event is a flat JSON object.`
+  }
+}
+
+/**
+ * The body came in an AMQP section this bus does not carry events in: a sequence section, or a value section that is
+ * not JSON (bytes, a timestamp, a described type, …). Dead-letter reason: `UnsupportedBody`.
+ */
+export class UnsupportedBody extends Data.TaggedError("UnsupportedBody")<{
+  /** The AMQP body section: `sequence` or `value`. */
+  readonly bodyType: string
+  /** What in it is not JSON, e.g. `a Buffer at details.blob`. */
+  readonly problem: string
+}> {
+  override get message(): string {
+    return `Message body is an AMQP ${this.bodyType} section (${this.problem}); publish the event as UTF-8 JSON bytes in a data section, e.g. ServiceBusMessage(json.dumps(event)).`
+  }
+}
+
 /** Why a message body could not be decoded into an `AgentEvent`. */
-export type MessageDecodeError = InvalidJson | NotAnObject | SchemaViolation
+export type MessageDecodeError =
+  | InvalidJson
+  | NotAnObject
+  | SchemaViolation
+  | BodyTooLarge
+  | BodyTooDeep
+  | UnsupportedBody
 
 /** Describes the JSON type of a value for error messages. */
 export const describeJsonType = (value: unknown): string => {

@@ -1,3 +1,4 @@
+export { type BodyType, type DecodeLimits, type DecodeOptions, defaultDecodeLimits } from "./DecodeLimits.ts"
 export { decodeMessageBody, decodeMessageBodyEffect, parseMessageJson } from "./decodeMessageBody.ts"
 export { AgentEvent, type AgentEventJson, decodeAgentEvent, encodeAgentEvent } from "./events/AgentEvent.ts"
 export {
@@ -31,11 +32,14 @@ export {
 } from "./events/ResourceEvent.ts"
 export { makeUnknownEvent, UnknownEvent } from "./events/UnknownEvent.ts"
 export {
+  BodyTooDeep,
+  BodyTooLarge,
   describeJsonType,
   InvalidJson,
   type MessageDecodeError,
   NotAnObject,
   SchemaViolation,
+  UnsupportedBody,
 } from "./MessageDecodeError.ts"
 export { NonNegativeInt } from "./NonNegativeInt.ts"
 export {

@@ -7,16 +7,26 @@ import {
   seedResourceDeleted,
   seedResourceDeletionFailed,
 } from "../src/fixtures/sampleEvents.ts"
-import { decodeMessageBody, encodeAgentEvent, InvalidJson, NotAnObject, SchemaViolation } from "../src/index.ts"
+import {
+  BodyTooDeep,
+  BodyTooLarge,
+  type DecodeOptions,
+  decodeMessageBody,
+  encodeAgentEvent,
+  InvalidJson,
+  NotAnObject,
+  SchemaViolation,
+  UnsupportedBody,
+} from "../src/index.ts"
 
-const ok = (body: unknown) => {
-  const result = decodeMessageBody(body)
+const ok = (body: unknown, options?: DecodeOptions) => {
+  const result = decodeMessageBody(body, options)
   if (Result.isFailure(result)) throw new Error(`expected success, got ${result.failure.message}`)
   return result.success
 }
 
-const fail = (body: unknown) => {
-  const result = decodeMessageBody(body)
+const fail = (body: unknown, options?: DecodeOptions) => {
+  const result = decodeMessageBody(body, options)
   if (Result.isSuccess(result)) throw new Error(`expected failure, got ${JSON.stringify(result.success)}`)
   return result.failure
 }
@@ -128,5 +138,69 @@ describe("decodeMessageBody", () => {
       ...seedResourceDeletionFailed,
       timestamp: "2024-11-14T12:02:00.000Z",
     })
+  })
+})
+
+const nested = (levels: number): string => `${"[".repeat(levels)}1${"]".repeat(levels)}`
+
+describe("decodeMessageBody limits (issue 10 §2: a poison body is refused with a reason, never thrown)", () => {
+  const deepEvent = (levels: number) =>
+    `{"event_type":"operation","timestamp":"2024-11-14T12:00:00Z","scenario_name":"s","run_id":"r","agent_id":"a","message":"m","severity":"info","details":{"x":${nested(levels)}}}`
+
+  it("refuses a body nested deeper than the limit as BodyTooDeep, as text, bytes and objects", () => {
+    // 5,000 levels made JSON.stringify overflow the stack in the archive sink and crash the worker.
+    for (const body of [deepEvent(5_000), Buffer.from(deepEvent(5_000)), JSON.parse(deepEvent(5_000))]) {
+      const error = fail(body)
+      expect(error).toBeInstanceOf(BodyTooDeep)
+      expect(error._tag).toBe("BodyTooDeep")
+      expect(error.message).toContain("more than 64 levels deep")
+    }
+  })
+
+  it("accepts nesting up to the limit and refuses one level more", () => {
+    // The event is level 1, details level 2, so the array adds 62 levels to reach exactly 64.
+    expect(ok(deepEvent(62))._tag).toBe("AgentOperation")
+    expect(fail(deepEvent(63))).toBeInstanceOf(BodyTooDeep)
+    const limits = { maxBodyBytes: 1024, maxDepth: 3 }
+    expect(Result.isSuccess(decodeMessageBody('{"a":{"b":{}}}', { limits }))).toBe(true)
+    expect(fail('{"a":{"b":{"c":{}}}}', { limits })._tag).toBe("BodyTooDeep")
+  })
+
+  it("refuses a body larger than the limit as BodyTooLarge before parsing it, in bytes of UTF-8", () => {
+    const limits = { maxBodyBytes: 100, maxDepth: 64 }
+    const body = JSON.stringify({ event_type: "x", pad: "é".repeat(60) }) // 60 characters, 120 bytes
+    const error = fail(body, { limits })
+    expect(error).toEqual(new BodyTooLarge({ sizeBytes: Buffer.byteLength(body), limitBytes: 100 }))
+    expect(error.message).toContain("exceeds the limit of 100 bytes")
+    expect(fail(Buffer.from(body), { limits })).toBeInstanceOf(BodyTooLarge)
+    // The default is 256 KiB: a 300 KB body of valid JSON is refused, not parsed.
+    expect(fail(Buffer.from(JSON.stringify({ pad: "x".repeat(300_000) })))).toBeInstanceOf(BodyTooLarge)
+  })
+
+  it("refuses an AMQP sequence section, and a value section that holds what JSON cannot carry", () => {
+    const sequence = fail([[{ event_type: "operation" }]], { bodyType: "sequence" })
+    expect(sequence).toBeInstanceOf(UnsupportedBody)
+    expect(sequence.message).toContain("AMQP sequence section")
+    const blob = fail({ ...seedResourceCreated, tags: { blob: Buffer.from([1, 2]) } }, { bodyType: "value" })
+    expect(blob).toMatchObject({ _tag: "UnsupportedBody", bodyType: "value" })
+    expect(blob.message).toContain("a Buffer at tags.blob")
+    expect(fail({ when: new Date(0) }, { bodyType: "value" }).message).toContain("a Date at when")
+    expect(fail({ n: Number.NaN }, { bodyType: "value" }).message).toContain("the number NaN at n")
+  })
+
+  it("reads a value section that is JSON text or a JSON map like a data section", () => {
+    const expected = ok(seedResourceCreated)
+    expect(ok(JSON.stringify(seedResourceCreated), { bodyType: "value" })).toEqual(expected)
+    expect(ok(seedResourceCreated, { bodyType: "value" })).toEqual(expected)
+  })
+
+  it("never throws on an object whose getters throw", () => {
+    const hostile = Object.defineProperty({}, "x", {
+      enumerable: true,
+      get() {
+        throw new Error("boom")
+      },
+    })
+    expect(fail(hostile)._tag).toBe("InvalidJson")
   })
 })
