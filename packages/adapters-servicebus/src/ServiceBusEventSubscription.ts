@@ -1,4 +1,4 @@
-import { EventSubscription, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
+import { type BodyType, EventSubscription, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
 import { Config, DateTime, Effect, Layer } from "effect"
 import { bigintOfLong } from "./MessageEncoding.ts"
 import { toSettlementError, toSubscriptionError } from "./PortErrors.ts"
@@ -44,6 +44,10 @@ class SubscriptionMessage implements ReceivedMessage {
     this.messageId = message.messageId === undefined ? "" : String(message.messageId)
     this.body = delivery.body
     this.deliveryCount = message.deliveryCount ?? 0
+  }
+
+  get bodyType(): BodyType | undefined {
+    return this.#delivery.message._rawAmqpMessage?.bodyType
   }
 
   get enqueuedTime(): DateTime.Utc {

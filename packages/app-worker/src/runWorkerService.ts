@@ -10,6 +10,7 @@ export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
   batchWaitMs: config.batchWaitMs,
   batchConcurrency: config.batchConcurrency,
   invalidMessages: config.invalidMessages,
+  decodeLimits: config.decodeLimits,
   sinkRetry: { budgetMs: config.sinkRetryBudgetMs, initialDelayMs: 250, maxDelayMs: 5_000 },
 })
 

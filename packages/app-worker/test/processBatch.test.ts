@@ -1,10 +1,15 @@
-import { describe, expect, it } from "@effect/vitest"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
+import { FileArchiveSink, FileLogAnalyticsSink } from "@haymaker/adapters-sinks"
 import { type AgentEvent, ArchiveSink, EventPublisher, type SinkRecord } from "@haymaker/domain"
-import { sampleRun, sampleUnknownEvent } from "@haymaker/domain/fixtures"
+import { sampleAgentLogEvents, sampleRun, sampleUnknownEvent } from "@haymaker/domain/fixtures"
 import { agentEvent, InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { type BatchPolicy, sinkRejectedReason } from "../src/pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
+import { archivedMessageIds } from "./support/workerProcess.ts"
 
 const options = (overrides: Partial<BatchPolicy & WorkerOptions> = {}): WorkerOptions => ({
   batchSize: 50,
@@ -16,6 +21,7 @@ const options = (overrides: Partial<BatchPolicy & WorkerOptions> = {}): WorkerOp
 })
 
 const sampleEvents = sampleRun.map(agentEvent)
+const sampleAgentOperation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
 
 /** Runs the worker until every message on the bus is completed or dead-lettered, then stops it. */
 const drain = (workerOptions: WorkerOptions) =>
@@ -36,6 +42,22 @@ const testLayer = (maxDeliveryCount = 10, closeGraceMs = 0) =>
     InMemoryBus.layer({ maxDeliveryCount, closeGraceMs }),
     InMemoryLogAnalytics.layer,
     InMemoryArchive.layer,
+  )
+
+let sinkDir = ""
+beforeEach(async () => {
+  sinkDir = await mkdtemp(join(tmpdir(), "haymaker-batch-"))
+})
+afterEach(async () => {
+  await rm(sinkDir, { recursive: true, force: true })
+})
+
+/** The in-memory bus with the filesystem sinks, which write JSON like the Azure ones do. */
+const fileSinksLayer = () =>
+  Layer.mergeAll(
+    InMemoryBus.layer({ maxDeliveryCount: 10 }),
+    FileLogAnalyticsSink.layer({ directory: sinkDir }),
+    FileArchiveSink.layer({ directory: sinkDir }),
   )
 
 const storedIds = (records: ReadonlyArray<SinkRecord>) => records.map((record) => record.messageId).sort()
@@ -181,5 +203,34 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       // The two published after the stop were never taken: still waiting for the next worker.
       expect(yield* bus.active).toBe(2)
     }).pipe(Effect.provide(testLayer(10, 5_000))),
+  )
+
+  it.live(
+    "a body nested 5,000 levels deep is dead-lettered as BodyTooDeep; its batch neighbours land and complete",
+    () =>
+      Effect.gen(function* () {
+        const bus = yield* InMemoryBus
+        yield* publish(sampleEvents)
+        // Both are valid events apart from their shape: without limits they decode and reach the sinks.
+        const valid = JSON.stringify({ ...sampleAgentOperation, details: { x: "@" } })
+        const deep = valid.replace('"@"', `${"[".repeat(5_000)}${"]".repeat(5_000)}`)
+        const poison = yield* bus.send(Buffer.from(deep))
+        const huge = yield* bus.send(Buffer.from(valid.replace('"@"', JSON.stringify("x".repeat(300_000)))))
+        const totals = yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
+        const deadLetters = yield* bus.deadLetters
+        expect(deadLetters.map((m) => [m.messageId, m.reason]).sort()).toEqual(
+          [
+            [poison.messageId, "BodyTooDeep"],
+            [huge.messageId, "BodyTooLarge"],
+          ].sort(),
+        )
+        expect(deadLetters.find((m) => m.reason === "BodyTooDeep")?.description).toContain("64 levels")
+        const validIds = (yield* bus.published).slice(0, sampleEvents.length).map((m) => m.messageId)
+        expect((yield* bus.completed).map((m) => m.messageId).sort()).toEqual([...validIds].sort())
+        // The real (JSON-writing) sinks stored every neighbour.
+        const archived = (yield* Effect.promise(() => archivedMessageIds(sinkDir))).sort()
+        expect(archived).toEqual([...validIds].sort())
+        expect(totals).toMatchObject({ deadLettered: 2, completed: sampleEvents.length, abandoned: 0 })
+      }).pipe(Effect.provide(fileSinksLayer())),
   )
 })

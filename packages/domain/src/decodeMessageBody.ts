@@ -1,6 +1,6 @@
 import { Effect, Predicate, Result } from "effect"
-import { type AgentEvent, decodeAgentEvent } from "./events/AgentEvent.ts"
 import { type DecodeLimits, type DecodeOptions, defaultDecodeLimits } from "./DecodeLimits.ts"
+import { type AgentEvent, decodeAgentEvent } from "./events/AgentEvent.ts"
 import type { JsonObject } from "./events/AgentLogEvent.ts"
 import {
   BodyTooDeep,

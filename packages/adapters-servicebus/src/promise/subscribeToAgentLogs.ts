@@ -26,7 +26,7 @@ export interface SubscribeOptions {
 
 const handle = (delivery: Delivery, callback: AgentLogCallback, invalidPolicy: "deadLetter" | "complete") =>
   Effect.gen(function* () {
-    const decoded = parseMessageJson(delivery.body)
+    const decoded = parseMessageJson(delivery.body, { bodyType: delivery.message._rawAmqpMessage?.bodyType })
     if (Result.isFailure(decoded)) {
       const problem = decoded.failure
       yield* Effect.logError(

@@ -6,6 +6,7 @@ import {
   resolveArchiveSettings,
   resolveLogAnalyticsSettings,
 } from "@haymaker/adapters-sinks"
+import { type DecodeLimits, defaultDecodeLimits } from "@haymaker/domain"
 import { Config, ConfigProvider, Effect, type LogLevel, Option, type Redacted, Result } from "effect"
 import type { InvalidMessagePolicy } from "../pipeline/processBatch.ts"
 import { WorkerConfigError } from "./WorkerConfigError.ts"
@@ -42,6 +43,7 @@ export interface WorkerConfig {
   readonly batchWaitMs: number
   readonly batchConcurrency: number
   readonly invalidMessages: InvalidMessagePolicy
+  readonly decodeLimits: DecodeLimits
   readonly sinkRetryBudgetMs: number
   readonly logLevel: LogLevel.LogLevel
   readonly logFormat: "json" | "pretty"
@@ -124,6 +126,10 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
   const batchConcurrency = yield* int("HAYMAKER_WORKER_BATCH_CONCURRENCY", 4, 1, 64)
   const sinkRetryBudgetMs = yield* int("HAYMAKER_SINK_RETRY_BUDGET_MS", 20_000, 0, 300_000)
   const shutdownTimeoutMs = yield* int("HAYMAKER_SHUTDOWN_TIMEOUT_MS", 30_000, 1_000, 600_000)
+  const decodeLimits: DecodeLimits = {
+    maxBodyBytes: yield* int("HAYMAKER_MAX_BODY_BYTES", defaultDecodeLimits.maxBodyBytes, 1_024, 100 * 1024 * 1024),
+    maxDepth: yield* int("HAYMAKER_MAX_BODY_DEPTH", defaultDecodeLimits.maxDepth, 2, 1_000),
+  }
   const invalidMessages = yield* read(
     provider,
     problems,
@@ -187,6 +193,7 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     batchWaitMs,
     batchConcurrency,
     invalidMessages,
+    decodeLimits,
     sinkRetryBudgetMs,
     logLevel,
     logFormat,

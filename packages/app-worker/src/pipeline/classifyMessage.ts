@@ -1,5 +1,7 @@
 import {
+  type DecodeLimits,
   decodeAgentEvent,
+  defaultDecodeLimits,
   isResourceEvent,
   type MessageDecodeError,
   parseMessageJson,
@@ -15,8 +17,12 @@ export type ClassifiedMessage =
   | { readonly _tag: "Invalid"; readonly message: ReceivedMessage; readonly error: MessageDecodeError }
 
 /** Decodes the body once and keeps both the raw object (archived verbatim) and the typed event. */
-export const classifyMessage = (message: ReceivedMessage, now: DateTime.Utc): ClassifiedMessage => {
-  const json = parseMessageJson(message.body)
+export const classifyMessage = (
+  message: ReceivedMessage,
+  now: DateTime.Utc,
+  limits: DecodeLimits = defaultDecodeLimits,
+): ClassifiedMessage => {
+  const json = parseMessageJson(message.body, { limits, bodyType: message.bodyType })
   if (Result.isFailure(json)) return { _tag: "Invalid", message, error: json.failure }
   const event = decodeAgentEvent(json.success)
   if (Result.isFailure(event)) return { _tag: "Invalid", message, error: event.failure }

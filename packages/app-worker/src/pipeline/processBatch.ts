@@ -1,4 +1,10 @@
-import { ArchiveSink, LogAnalyticsSink, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
+import {
+  ArchiveSink,
+  type DecodeLimits,
+  LogAnalyticsSink,
+  type ReceivedMessage,
+  type SettlementError,
+} from "@haymaker/domain"
 import { DateTime, Effect, Metric } from "effect"
 import {
   batchSize,
@@ -17,6 +23,8 @@ export type InvalidMessagePolicy = "dead-letter" | "complete"
 
 export interface BatchPolicy {
   readonly invalidMessages: InvalidMessagePolicy
+  /** Bodies beyond these are dead-lettered (`BodyTooLarge`, `BodyTooDeep`) before any sink sees them. */
+  readonly decodeLimits?: DecodeLimits | undefined
   readonly sinkRetry: SinkRetryPolicy
 }
 
@@ -82,7 +90,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   yield* increment(messagesReceived, messages.length)
   yield* Metric.update(batchSize, messages.length)
   const now = yield* DateTime.now
-  const classified = messages.map((message) => classifyMessage(message, now))
+  const classified = messages.map((message) => classifyMessage(message, now, policy.decodeLimits))
   const records = classified.flatMap((entry) => (entry._tag === "Valid" ? [entry.record] : []))
 
   const [logFailures, archiveFailures] = yield* Effect.all(

@@ -1,4 +1,5 @@
 import { Context, type DateTime, type Effect, Schema, type Stream } from "effect"
+import type { BodyType } from "../DecodeLimits.ts"
 
 export const SettlementErrorReason = Schema.Literals([
   /** The peek-lock expired (or was lost with its link) before settlement: the broker will redeliver the message. */
@@ -42,6 +43,8 @@ export interface ReceivedMessage {
   readonly messageId: string
   /** The body as the SDK hands it over: a parsed JSON value, a string, or bytes. Decode with `decodeMessageBody`. */
   readonly body: unknown
+  /** The AMQP body section the body came in, when the bus knows it (pass it to `decodeMessageBody`). */
+  readonly bodyType?: BodyType | undefined
   /** How many times the broker delivered this message, as the SDK reports it. */
   readonly deliveryCount: number
   readonly enqueuedTime: DateTime.Utc
