@@ -7,6 +7,7 @@ import { defaultConfigPath, loadConfigFile } from "./config/loadConfig.ts"
 import { parseConfig } from "./config/parseConfig.ts"
 import { startHealthServer } from "./http/health.ts"
 import { createLogger, type LogLevel } from "./log.ts"
+import { ManagementApi } from "./management-http/ManagementApi.ts"
 
 /** The official emulator's fixed credentials; any SDK sample written for it works unchanged. */
 export const defaultSharedAccessKeyName = "RootManageSharedAccessKey"
@@ -63,7 +64,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     key: options.sharedAccessKey ?? defaultSharedAccessKey,
   }
   const broker = new Broker(config, { logger })
-  const amqp = new AmqpServer({ broker, policies: [policy], logger })
+  const management = new ManagementApi({
+    broker,
+    policies: [policy],
+    logger: logger.child({ component: "management" }),
+    namespaceName: config.namespace.name,
+  })
+  const amqp = new AmqpServer({ broker, policies: [policy], logger, httpHandler: management.handle })
   let port: number
   try {
     port = await amqp.listen(host, options.port ?? 0)
@@ -74,14 +81,19 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined
   if (options.httpPort !== undefined) {
     try {
-      health = await startHealthServer(host, options.httpPort, () => ({
-        status: "healthy",
-        amqpPort: port,
-        connections: amqp.connectionCount,
-        queues: broker.queues.size,
-        topics: broker.topics.size,
-        messages: broker.stores().reduce((sum, store) => sum + store.messageCount, 0),
-      }))
+      health = await startHealthServer(
+        host,
+        options.httpPort,
+        () => ({
+          status: "healthy",
+          amqpPort: port,
+          connections: amqp.connectionCount,
+          queues: broker.queues.size,
+          topics: broker.topics.size,
+          messages: broker.stores().reduce((sum, store) => sum + store.messageCount, 0),
+        }),
+        management.handle,
+      )
     } catch (error) {
       await amqp.close()
       broker.close()

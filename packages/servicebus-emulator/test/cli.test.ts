@@ -58,7 +58,8 @@ describe("servicebus-emulator CLI", () => {
     const health = await fetch(`http://127.0.0.1:${ready.httpPort}/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ status: "healthy", amqpPort: ready.port, topics: 1 })
-    expect((await fetch(`http://127.0.0.1:${ready.httpPort}/nope`)).status).toBe(404)
+    // Every other path is the management API, which wants a SAS token.
+    expect((await fetch(`http://127.0.0.1:${ready.httpPort}/agent-logs`)).status).toBe(401)
 
     const client = newClient(ready.connectionString)
     await client.createSender("agent-logs").sendMessages({ body: { event_type: "resource_created" } })

@@ -1,4 +1,8 @@
+import { Agent } from "node:https"
+import { connect, type Socket } from "node:net"
 import {
+  ServiceBusAdministrationClient,
+  type ServiceBusAdministrationClientOptions,
   ServiceBusClient,
   type ServiceBusClientOptions,
   type ServiceBusReceivedMessage,
@@ -39,6 +43,25 @@ export const useEmulator = (options: EmulatorOptions): { emulator: RunningEmulat
   })
   return running
 }
+
+/**
+ * `@azure/service-bus` 7.9.5's administration client always speaks HTTPS to the connection string's host and port.
+ * This agent keeps the HTTPS request but connects in plain TCP, so the client reaches the emulator's plain HTTP
+ * management endpoint (the AMQP port, or the HTTP port) without a certificate.
+ */
+class PlainTcpAgent extends Agent {
+  override createConnection(options: { host?: string | null; port?: number | null }): Socket {
+    return connect(options.port ?? 443, options.host ?? "127.0.0.1")
+  }
+}
+
+export const adminClientOptions: ServiceBusAdministrationClientOptions = {
+  retryOptions: { maxRetries: 0 },
+  agent: new PlainTcpAgent({ keepAlive: false }),
+}
+
+export const adminClient = (connectionString: string): ServiceBusAdministrationClient =>
+  new ServiceBusAdministrationClient(connectionString, adminClientOptions)
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { createServer, type Server, type Socket } from "node:net"
 import rhea, { type Connection, type EventContext, type Session } from "rhea"
 import type { Broker } from "../broker/Broker.ts"
@@ -13,7 +14,14 @@ export interface AmqpServerOptions {
   readonly broker: Broker
   readonly policies: ReadonlyArray<SharedAccessPolicy>
   readonly logger: Logger
+  /**
+   * Serves HTTP requests arriving on the AMQP port (the management API: SDKs send it to the connection string's
+   * host and port). Connections are told apart by their first byte: AMQP's header starts with "A".
+   */
+  readonly httpHandler?: (request: IncomingMessage, response: ServerResponse) => void
 }
+
+const amqpHeaderFirstByte = 0x41
 
 interface Tracked {
   readonly state: ConnectionState
@@ -28,6 +36,7 @@ export class AmqpServer {
   private readonly options: AmqpServerOptions
   private readonly container = rhea.create_container({ id: "haymaker-servicebus-emulator" })
   private readonly server: Server
+  private readonly http: ReturnType<typeof createHttpServer> | undefined
   private readonly sockets = new Set<Socket>()
   private readonly connections = new Map<Connection, Tracked>()
   private nextConnectionId = 1
@@ -37,7 +46,8 @@ export class AmqpServer {
     this.options = options
     installSaslMechanisms(this.container, options.policies)
     this.registerEvents()
-    this.server = createServer((socket) => this.accept(socket))
+    this.server = createServer((socket) => this.sniff(socket))
+    this.http = options.httpHandler === undefined ? undefined : createHttpServer(options.httpHandler)
   }
 
   listen(host: string, port: number): Promise<number> {
@@ -60,6 +70,7 @@ export class AmqpServer {
     if (this.closing) return
     this.closing = true
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.http?.closeIdleConnections()
     for (const connection of this.connections.keys()) {
       try {
         connection.close({
@@ -88,14 +99,30 @@ export class AmqpServer {
     await serverClosed
   }
 
-  private accept(socket: Socket): void {
+  /** Hands a new connection to rhea (AMQP) or to the HTTP handler, by its first byte. */
+  private sniff(socket: Socket): void {
     if (this.closing) {
       socket.destroy()
       return
     }
-    socket.setNoDelay(true)
     this.sockets.add(socket)
     socket.on("close", () => this.sockets.delete(socket))
+    if (this.http === undefined) {
+      this.accept(socket)
+      return
+    }
+    const http = this.http
+    socket.once("data", (first: Buffer) => {
+      socket.pause()
+      socket.unshift(first)
+      if (first[0] === amqpHeaderFirstByte) this.accept(socket)
+      else http.emit("connection", socket)
+      socket.resume()
+    })
+  }
+
+  private accept(socket: Socket): void {
+    socket.setNoDelay(true)
     const id = `c${this.nextConnectionId++}`
     const connection = this.container.create_connection({
       id,

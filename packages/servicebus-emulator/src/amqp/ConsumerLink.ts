@@ -86,6 +86,14 @@ export class ConsumerLink implements Consumer {
     this.store.detach(this)
   }
 
+  storeDeleted(path: string): void {
+    if (!this.link.is_open()) return
+    this.link.close({
+      condition: "amqp:not-found",
+      description: `The messaging entity '${path}' was deleted. status-code: 404`,
+    })
+  }
+
   private onDisposition(delivery: Delivery): void {
     if (delivery.settled) return
     const token = this.lockTokens.get(delivery.id)

@@ -1,4 +1,4 @@
-import type { EmulatorConfig } from "../config/EmulatorConfig.ts"
+import type { EmulatorConfig, QueueConfig, TopicConfig } from "../config/EmulatorConfig.ts"
 import type { Logger } from "../log.ts"
 import { BrokerError } from "./BrokerError.ts"
 import type { BrokeredMessage, Payload } from "./BrokeredMessage.ts"
@@ -89,12 +89,7 @@ export class Broker {
 
   resolve(address: string): EntityRef {
     const ref = this.find(address)
-    if (ref === undefined) {
-      throw new BrokerError(
-        "EntityNotFound",
-        `The messaging entity '${entityPathOf(address)}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions.`,
-      )
-    }
+    if (ref === undefined) throw notFound(entityPathOf(address))
     return ref
   }
 
@@ -115,9 +110,41 @@ export class Broker {
     return storeOf(ref, address)
   }
 
+  /** Adds a queue at run time (the management API); its name must be free among queues and topics. */
+  createQueue(config: QueueConfig): QueueEntity {
+    this.claimName(config.name)
+    const queue = new QueueEntity(config, this.host)
+    this.queues.set(config.name.toLowerCase(), queue)
+    return queue
+  }
+
+  createTopic(config: TopicConfig): TopicEntity {
+    this.claimName(config.name)
+    const topic = new TopicEntity(config, this.host)
+    this.topics.set(config.name.toLowerCase(), topic)
+    return topic
+  }
+
+  /** Deletes a queue with its messages; its receivers are closed and its senders fail from now on. */
+  deleteQueue(queue: QueueEntity): void {
+    this.queues.delete(queue.name.toLowerCase())
+    queue.deleted = true
+    queue.store.drop()
+  }
+
+  deleteTopic(topic: TopicEntity): void {
+    this.topics.delete(topic.name.toLowerCase())
+    topic.deleted = true
+    for (const entry of topic.scheduled.values()) this.deadlines.cancel(entry.deadline)
+    topic.scheduled.clear()
+    for (const subscription of [...topic.subscriptions.values()]) topic.removeSubscription(subscription)
+  }
+
   /** Accepts sent messages: scheduled ones wait, the rest are enqueued (queues) or fanned out (topics). */
   send(target: SendTarget, payloads: ReadonlyArray<Payload>): void {
+    if (target.deleted) throw notFound(target.name)
     const now = this.now()
+    target.times.sentToAtMs = now
     for (const payload of payloads) {
       const at = payload.scheduledEnqueueTimeMs
       if (at !== undefined && at > now) this.schedule(target, payload, at)
@@ -194,6 +221,13 @@ export class Broker {
     this.deadlines.close()
   }
 
+  private claimName(name: string): void {
+    const key = name.toLowerCase()
+    if (this.queues.has(key) || this.topics.has(key)) {
+      throw new BrokerError("EntityAlreadyExists", `The messaging entity '${name}' already exists.`)
+    }
+  }
+
   private enqueue(target: SendTarget, payload: Payload, hops: number, carried: Carried): void {
     const sequenceNumber = target.sequence.next()
     if (target.kind === "queue") target.store.enqueue(payload, sequenceNumber, hops, carried)
@@ -209,6 +243,12 @@ export class Broker {
     this.enqueue(ref.kind === "queue" ? ref.queue : ref.topic, payload, hops, carried)
   }
 }
+
+const notFound = (path: string): BrokerError =>
+  new BrokerError(
+    "EntityNotFound",
+    `The messaging entity '${path}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions.`,
+  )
 
 export const storeOf = (ref: EntityRef, address: string): MessageStore => {
   if (ref.kind === "topic") {

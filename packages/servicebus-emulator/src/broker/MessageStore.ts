@@ -15,6 +15,16 @@ export interface Consumer {
   capacity(): number
   /** `deliveryCount` is the count before this delivery, as the AMQP header carries it. */
   deliver(message: BrokeredMessage, deliveryCount: number): void
+  /** The store was deleted (management API): the consumer ends with "not found". */
+  storeDeleted?(path: string): void
+}
+
+/** Message counts and size of one store, as the management API reports them. */
+export interface StoreCounts {
+  /** Active messages, locked or not, and deferred ones (Azure counts deferred messages as active). */
+  readonly active: number
+  readonly scheduled: number
+  readonly sizeInBytes: number
 }
 
 export interface StoreSettings {
@@ -61,7 +71,8 @@ const infinity = Number.POSITIVE_INFINITY
  */
 export class MessageStore {
   readonly path: string
-  readonly settings: StoreSettings
+  /** Replaced as a whole by `reconfigure`. */
+  settings: StoreSettings
   /** The dead-letter sub-queue; undefined for a dead-letter queue itself. */
   readonly deadLetterQueue: MessageStore | undefined
   private readonly host: StoreHost
@@ -76,6 +87,8 @@ export class MessageStore {
   private nextConsumer = 0
   private pumping = false
   private pumpQueued = false
+  /** When a message was last delivered (part of the management API's AccessedAt). */
+  deliveredAtMs: number | undefined = undefined
 
   constructor(path: string, settings: StoreSettings, host: StoreHost, deadLetterQueue: MessageStore | undefined) {
     this.path = path
@@ -90,6 +103,32 @@ export class MessageStore {
 
   get availableCount(): number {
     return this.available.size
+  }
+
+  reconfigure(settings: StoreSettings): void {
+    this.settings = settings
+    if (this.deadLetterQueue !== undefined) {
+      this.deadLetterQueue.settings = { ...this.deadLetterQueue.settings, lockDurationMs: settings.lockDurationMs }
+    }
+  }
+
+  counts(): StoreCounts {
+    let scheduled = 0
+    let sizeInBytes = 0
+    for (const message of this.messages.values()) {
+      if (message.state === "scheduled") scheduled++
+      sizeInBytes += message.payload.sizeInBytes
+    }
+    return { active: this.messages.size - scheduled, scheduled, sizeInBytes }
+  }
+
+  /** Deletes the store (and its dead-letter queue): messages, timers and locks go, consumers are told. */
+  drop(): void {
+    for (const message of [...this.messages.values()]) this.remove(message)
+    const consumers = this.consumers
+    this.consumers = []
+    for (const consumer of consumers) consumer.storeDeleted?.(this.path)
+    this.deadLetterQueue?.drop()
   }
 
   attach(consumer: Consumer): void {
@@ -364,6 +403,7 @@ export class MessageStore {
   }
 
   private deliver(message: BrokeredMessage, consumer: Consumer): void {
+    this.deliveredAtMs = this.host.now()
     const deliveryCount = message.deliveryCount
     message.deliveryCount++
     if (consumer.mode === "receiveAndDelete") this.remove(message)

@@ -32,33 +32,64 @@ class SequenceCounter {
   }
 }
 
+const queueStoreSettings = (p: QueueConfig["properties"]): StoreSettings => ({
+  lockDurationMs: p.lockDurationMs,
+  maxDeliveryCount: p.maxDeliveryCount,
+  defaultMessageTimeToLiveMs: p.defaultMessageTimeToLiveMs,
+  deadLetteringOnMessageExpiration: p.deadLetteringOnMessageExpiration,
+  forwardTo: p.forwardTo,
+  forwardDeadLetteredMessagesTo: p.forwardDeadLetteredMessagesTo,
+})
+
+const subscriptionStoreSettings = (p: SubscriptionConfig["properties"], topic: TopicConfig): StoreSettings => ({
+  lockDurationMs: p.lockDurationMs,
+  maxDeliveryCount: p.maxDeliveryCount,
+  // A message lives no longer than the topic's or the subscription's default allows.
+  defaultMessageTimeToLiveMs: Math.min(p.defaultMessageTimeToLiveMs, topic.properties.defaultMessageTimeToLiveMs),
+  deadLetteringOnMessageExpiration: p.deadLetteringOnMessageExpiration,
+  forwardTo: p.forwardTo,
+  forwardDeadLetteredMessagesTo: p.forwardDeadLetteredMessagesTo,
+})
+
+/** When a queue, topic or subscription was created, last updated and last sent to (the management API). */
+export class EntityTimes {
+  createdAtMs: number
+  updatedAtMs: number
+  sentToAtMs: number | undefined = undefined
+
+  constructor(now: number) {
+    this.createdAtMs = now
+    this.updatedAtMs = now
+  }
+}
+
 export class QueueEntity {
   readonly kind = "queue"
   readonly name: string
-  readonly config: QueueConfig
+  /** Replaced by `reconfigure` (the management API's update). */
+  config: QueueConfig
   readonly store: MessageStore
   readonly sequence = new SequenceCounter()
+  readonly times: EntityTimes
+  /** Set once the entity is deleted: links still holding it fail with "not found". */
+  deleted = false
 
   constructor(config: QueueConfig, host: StoreHost) {
     this.name = config.name
     this.config = config
-    const p = config.properties
-    this.store = withDeadLetterQueue(
-      config.name,
-      {
-        lockDurationMs: p.lockDurationMs,
-        maxDeliveryCount: p.maxDeliveryCount,
-        defaultMessageTimeToLiveMs: p.defaultMessageTimeToLiveMs,
-        deadLetteringOnMessageExpiration: p.deadLetteringOnMessageExpiration,
-        forwardTo: p.forwardTo,
-        forwardDeadLetteredMessagesTo: p.forwardDeadLetteredMessagesTo,
-      },
-      host,
-    )
+    this.times = new EntityTimes(host.now())
+    this.store = withDeadLetterQueue(config.name, queueStoreSettings(config.properties), host)
   }
 
   get maxMessageSizeBytes(): number {
     return this.config.properties.maxMessageSizeBytes
+  }
+
+  /** New settings apply to what happens next (new locks, new messages), as in Azure. */
+  reconfigure(config: QueueConfig, now: number): void {
+    this.config = config
+    this.store.reconfigure(queueStoreSettings(config.properties))
+    this.times.updatedAtMs = now
   }
 }
 
@@ -73,29 +104,20 @@ export class SubscriptionEntity {
   readonly kind = "subscription"
   readonly name: string
   readonly topic: TopicEntity
-  readonly config: SubscriptionConfig
+  config: SubscriptionConfig
   readonly store: MessageStore
   readonly rules = new Map<string, Rule>()
+  readonly times: EntityTimes
+  deleted = false
 
   constructor(config: SubscriptionConfig, topic: TopicEntity, host: StoreHost) {
     this.name = config.name
     this.topic = topic
     this.config = config
-    const p = config.properties
+    this.times = new EntityTimes(host.now())
     this.store = withDeadLetterQueue(
       `${topic.name}/Subscriptions/${config.name}`,
-      {
-        lockDurationMs: p.lockDurationMs,
-        maxDeliveryCount: p.maxDeliveryCount,
-        // A message lives no longer than the topic's or the subscription's default allows.
-        defaultMessageTimeToLiveMs: Math.min(
-          p.defaultMessageTimeToLiveMs,
-          topic.config.properties.defaultMessageTimeToLiveMs,
-        ),
-        deadLetteringOnMessageExpiration: p.deadLetteringOnMessageExpiration,
-        forwardTo: p.forwardTo,
-        forwardDeadLetteredMessagesTo: p.forwardDeadLetteredMessagesTo,
-      },
+      subscriptionStoreSettings(config.properties, topic.config),
       host,
     )
     for (const rule of config.rules) {
@@ -112,6 +134,13 @@ export class SubscriptionEntity {
     for (const rule of this.rules.values()) if (rule.filter.matches(payload.routing)) return true
     return false
   }
+
+  /** Replaces the subscription's properties; its rules stay (they are managed one by one). */
+  reconfigure(config: SubscriptionConfig, now: number): void {
+    this.config = config
+    this.store.reconfigure(subscriptionStoreSettings(config.properties, this.topic.config))
+    this.times.updatedAtMs = now
+  }
 }
 
 export interface ScheduledTopicMessage {
@@ -122,22 +151,47 @@ export interface ScheduledTopicMessage {
 export class TopicEntity {
   readonly kind = "topic"
   readonly name: string
-  readonly config: TopicConfig
+  config: TopicConfig
   readonly subscriptions = new Map<string, SubscriptionEntity>()
   /** Scheduled messages wait at the topic and fan out when due. */
   readonly scheduled = new Map<number, ScheduledTopicMessage>()
   readonly sequence = new SequenceCounter()
+  readonly times: EntityTimes
+  deleted = false
+  private readonly host: StoreHost
 
   constructor(config: TopicConfig, host: StoreHost) {
     this.name = config.name
     this.config = config
-    for (const subscription of config.subscriptions) {
-      this.subscriptions.set(subscription.name.toLowerCase(), new SubscriptionEntity(subscription, this, host))
-    }
+    this.host = host
+    this.times = new EntityTimes(host.now())
+    for (const subscription of config.subscriptions) this.addSubscription(subscription)
   }
 
   get maxMessageSizeBytes(): number {
     return this.config.properties.maxMessageSizeBytes
+  }
+
+  addSubscription(config: SubscriptionConfig): SubscriptionEntity {
+    const subscription = new SubscriptionEntity(config, this, this.host)
+    this.subscriptions.set(config.name.toLowerCase(), subscription)
+    return subscription
+  }
+
+  /** Deletes a subscription with its messages; its receivers are closed. */
+  removeSubscription(subscription: SubscriptionEntity): void {
+    this.subscriptions.delete(subscription.name.toLowerCase())
+    subscription.deleted = true
+    subscription.store.drop()
+  }
+
+  reconfigure(config: TopicConfig, now: number): void {
+    this.config = config
+    this.times.updatedAtMs = now
+    // Subscriptions take the shorter of their own and the topic's default time to live.
+    for (const subscription of this.subscriptions.values()) {
+      subscription.store.reconfigure(subscriptionStoreSettings(subscription.config.properties, config))
+    }
   }
 
   /** Delivers a copy to every subscription with a matching rule; returns how many accepted it. */

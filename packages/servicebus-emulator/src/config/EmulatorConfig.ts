@@ -57,21 +57,30 @@ export interface RuleConfig {
   readonly filter: FilterConfig
 }
 
+/**
+ * Properties set through the management API that the emulator stores and reports back but does not act on
+ * (UserMetadata, AutoDeleteOnIdle, EnableBatchedOperations, ...), keyed by their ATOM element name.
+ */
+export type EchoedProperties = Readonly<Record<string, string>>
+
 export interface QueueConfig {
   readonly name: string
   readonly properties: QueueProperties
+  readonly echoed?: EchoedProperties
 }
 
 export interface SubscriptionConfig {
   readonly name: string
   readonly properties: SubscriptionProperties
   readonly rules: ReadonlyArray<RuleConfig>
+  readonly echoed?: EchoedProperties
 }
 
 export interface TopicConfig {
   readonly name: string
   readonly properties: TopicProperties
   readonly subscriptions: ReadonlyArray<SubscriptionConfig>
+  readonly echoed?: EchoedProperties
 }
 
 export interface NamespaceConfig {

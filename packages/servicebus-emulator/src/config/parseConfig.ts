@@ -29,21 +29,27 @@ const entityNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._\-/]*[A-Za-z0-9])?$/
 const subscriptionNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/
 const ruleNamePattern = /^[A-Za-z0-9$](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/
 
-const name = (object: JsonObject, pattern: RegExp, maxLength: number, what: string): string => {
-  const value = requiredString(object, "Name")
-  const path = `${object.path}.Name`
-  if (value.length > maxLength) fail(path, `${what} names are at most ${maxLength} characters, got ${value.length}`)
+/** Why `value` is not a valid name for `what` (queue, topic, subscription, rule), or undefined when it is. */
+export const nameProblem = (value: string, what: "queue" | "topic" | "subscription" | "rule"): string | undefined => {
+  const entity = what === "queue" || what === "topic"
+  const pattern = entity ? entityNamePattern : what === "subscription" ? subscriptionNamePattern : ruleNamePattern
+  const maxLength = entity ? 260 : 50
+  if (value.length > maxLength) return `${what} names are at most ${maxLength} characters, got ${value.length}`
   if (!pattern.test(value) || value.includes("//")) {
-    fail(
-      path,
-      `${JSON.stringify(value)} is not a valid ${what} name (letters, digits, ".", "-", "_"${
-        what === "queue" || what === "topic" ? ', "/"' : ""
-      }; starting and ending with a letter or digit)`,
-    )
+    return `${JSON.stringify(value)} is not a valid ${what} name (letters, digits, ".", "-", "_"${
+      entity ? ', "/"' : ""
+    }; starting and ending with a letter or digit)`
   }
   if (value.toLowerCase().split("/").includes("subscriptions") || value.includes("$")) {
-    fail(path, `${JSON.stringify(value)} collides with the reserved path segments "Subscriptions" and "$..."`)
+    return `${JSON.stringify(value)} collides with the reserved path segments "Subscriptions" and "$..."`
   }
+  return undefined
+}
+
+const name = (object: JsonObject, what: "queue" | "topic" | "subscription" | "rule"): string => {
+  const value = requiredString(object, "Name")
+  const problem = nameProblem(value, what)
+  if (problem !== undefined) fail(`${object.path}.Name`, problem)
   return value
 }
 
@@ -76,7 +82,7 @@ const queueKeys = [
 
 const parseQueue = (object: JsonObject): QueueConfig => {
   onlyKeys(object, ["Name", "Properties"])
-  const queueName = name(object, entityNamePattern, 260, "queue")
+  const queueName = name(object, "queue")
   const props = properties(object, queueKeys)
   return {
     name: queueName,
@@ -176,7 +182,7 @@ const parseSqlFilter = (object: JsonObject): FilterConfig => {
 
 const parseRule = (object: JsonObject): RuleConfig => {
   onlyKeys(object, ["Name", "Properties"])
-  const ruleName = name(object, ruleNamePattern, 50, "rule")
+  const ruleName = name(object, "rule")
   const props = properties(object, ["FilterType", "CorrelationFilter", "SqlFilter", "Action"])
   const action = field(props, "Action")
   if (action.value !== undefined && action.value !== null) {
@@ -225,7 +231,7 @@ const subscriptionKeys = [
 
 const parseSubscription = (object: JsonObject): SubscriptionConfig => {
   onlyKeys(object, ["Name", "Properties", "Rules"])
-  const subscriptionName = name(object, subscriptionNamePattern, 50, "subscription")
+  const subscriptionName = name(object, "subscription")
   const props = properties(object, subscriptionKeys)
   const rules: Array<RuleConfig> = namedList(object, "Rules", "rule", parseRule)
   // Azure gives every subscription created without rules the "$Default" rule with a TrueFilter.
@@ -266,7 +272,7 @@ const topicKeys = [
 
 const parseTopic = (object: JsonObject): TopicConfig => {
   onlyKeys(object, ["Name", "Properties", "Subscriptions"])
-  const topicName = name(object, entityNamePattern, 260, "topic")
+  const topicName = name(object, "topic")
   const props = properties(object, topicKeys)
   const subscriptions = namedList(object, "Subscriptions", "subscription", parseSubscription)
   return {

@@ -1,0 +1,62 @@
+import type { SubscriptionEntity } from "../broker/entities.ts"
+import type { SubscriptionConfig } from "../config/EmulatorConfig.ts"
+import { booleanCheck, type DescriptionReader } from "./DescriptionReader.ts"
+import {
+  countDetailsXml,
+  descriptionTag,
+  durationTag,
+  echoedTag,
+  instantText,
+  latest,
+  neverText,
+  storeCounts,
+  totalCount,
+} from "./descriptionXml.ts"
+import { type ForwardTarget, readReceivingProperties, sharedEchoedChecks } from "./queueDescription.ts"
+import { textTag } from "./xml.ts"
+
+/** The subscription's properties; its rules are managed separately (DefaultRuleDescription, the Rules feed). */
+export const readSubscriptionDescription = (
+  reader: DescriptionReader,
+  name: string,
+  forward: ForwardTarget,
+): SubscriptionConfig => {
+  return {
+    name,
+    properties: readReceivingProperties(reader, forward),
+    rules: [],
+    echoed: reader.echoed({ ...sharedEchoedChecks, DeadLetteringOnFilterEvaluationExceptions: booleanCheck }),
+  }
+}
+
+export const subscriptionDescriptionXml = (
+  subscription: SubscriptionEntity,
+  forwardUrl: (name: string) => string,
+): string => {
+  const p = subscription.config.properties
+  const echoed = subscription.config.echoed
+  const counts = storeCounts(subscription.store)
+  const store = subscription.store
+  return descriptionTag("SubscriptionDescription", [
+    durationTag("LockDuration", p.lockDurationMs),
+    textTag("RequiresSession", p.requiresSession),
+    durationTag("DefaultMessageTimeToLive", p.defaultMessageTimeToLiveMs),
+    textTag("DeadLetteringOnMessageExpiration", p.deadLetteringOnMessageExpiration),
+    echoedTag(echoed, "DeadLetteringOnFilterEvaluationExceptions", "true"),
+    textTag("MessageCount", totalCount(counts)),
+    textTag("MaxDeliveryCount", p.maxDeliveryCount),
+    echoedTag(echoed, "EnableBatchedOperations", "true"),
+    textTag("Status", "Active"),
+    p.forwardTo === undefined ? "" : textTag("ForwardTo", forwardUrl(p.forwardTo)),
+    textTag("CreatedAt", instantText(subscription.times.createdAtMs)),
+    textTag("UpdatedAt", instantText(subscription.times.updatedAtMs)),
+    textTag("AccessedAt", instantText(latest([store.deliveredAtMs, store.deadLetterQueue?.deliveredAtMs]))),
+    countDetailsXml(counts),
+    echoedTag(echoed, "UserMetadata"),
+    p.forwardDeadLetteredMessagesTo === undefined
+      ? ""
+      : textTag("ForwardDeadLetteredMessagesTo", forwardUrl(p.forwardDeadLetteredMessagesTo)),
+    echoedTag(echoed, "AutoDeleteOnIdle", neverText),
+    textTag("EntityAvailabilityStatus", "Available"),
+  ])
+}
