@@ -1,7 +1,9 @@
 export * from "./archive/ArchiveConfig.ts"
 export * from "./archive/ArchiveErrors.ts"
+export { readArchiveLine } from "./archive/ArchiveLines.ts"
 export { type ArchiveObject, archiveContentType, archiveObjects } from "./archive/ArchiveObjects.ts"
 export { archiveLine, archiveRecord } from "./archive/ArchiveRecord.ts"
+export * as BlobArchiveReader from "./archive/BlobArchiveReader.ts"
 export * as BlobArchiveSink from "./archive/BlobArchiveSink.ts"
 export {
   ARCHIVE_LAYOUTS,
@@ -12,6 +14,8 @@ export {
   partitionFolder,
   sanitizeNamePath,
 } from "./archive/BlobNames.ts"
+export { objectTimeBound } from "./archive/ObjectTime.ts"
+export * as FileArchiveReader from "./filesystem/FileArchiveReader.ts"
 export * as FileArchiveSink from "./filesystem/FileArchiveSink.ts"
 export * as FileLogAnalyticsSink from "./filesystem/FileLogAnalyticsSink.ts"
 export * from "./filesystem/FileSinkConfig.ts"

@@ -1,8 +1,10 @@
-import { Schema, SchemaGetter } from "effect"
+import { Result, Schema, SchemaGetter, SchemaParser } from "effect"
+import { SchemaJITCompiler } from "effect/schema"
+import { formatIssue } from "./events/formatIssue.ts"
 import { Tags } from "./events/ResourceEvent.ts"
 import { NonNegativeInt } from "./NonNegativeInt.ts"
-import { Resource, ResourceStatus } from "./Resource.ts"
-import { formatTimestamp, IsoTimestampString, timestampOfValidated } from "./Timestamp.ts"
+import { Resource, ResourceStatus, resourceOfValidated } from "./Resource.ts"
+import { formatTimestamp, IsoTimestampString, parseTimestamp, timestampOfValidated } from "./Timestamp.ts"
 
 /**
  * A `Resource` in the seed's `model_dump` shape: snake_case keys, ISO-8601 UTC timestamps, `status` as its string,
@@ -76,3 +78,59 @@ export const ResourceRecord = Wire.pipe(
     encode: SchemaGetter.transform(encodeResource),
   }),
 )
+
+/**
+ * The shape every record this package writes has, checked first when reading records back in bulk (an archive holds
+ * millions): timestamps any string, left to the parser that converts them. Whatever it accepts with parseable
+ * timestamps, {@link ResourceRecord} accepts and decodes to the same Resource.
+ */
+const CommonWire = Schema.Struct({
+  resource_id: Schema.String,
+  resource_type: Schema.String,
+  resource_name: Schema.String,
+  scenario_name: Schema.String,
+  run_id: Schema.String,
+  created_at: Schema.String,
+  status: ResourceStatus,
+  deleted_at: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  deletion_attempts: Schema.optionalKey(NonNegativeInt),
+  deletion_error: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  tags: Schema.optionalKey(Tags),
+})
+SchemaJITCompiler.enable(CommonWire.ast)
+const isCommonWire = SchemaParser.is(CommonWire)
+const decodeRecord = SchemaParser.decodeUnknownResult(ResourceRecord)
+
+/**
+ * Decodes a `model_dump`-shaped object (an archive line's `resource`, a row) into a Resource, or says which field is
+ * wrong (`created_at is invalid: …`). Synchronous and exception-free; the same answers as decoding with
+ * {@link ResourceRecord}, several times faster on valid input.
+ */
+export const decodeResourceRecord = (input: unknown): Result.Result<Resource, string> => {
+  if (isCommonWire(input)) {
+    const createdAt = parseTimestamp(input.created_at)
+    const deletedAt = input.deleted_at == null ? undefined : parseTimestamp(input.deleted_at)
+    if (createdAt !== undefined && (input.deleted_at == null || deletedAt !== undefined)) {
+      // Every field passed the guard above: nothing left to check.
+      return Result.succeed(
+        resourceOfValidated({
+          resourceId: input.resource_id,
+          resourceType: input.resource_type,
+          resourceName: input.resource_name,
+          scenarioName: input.scenario_name,
+          runId: input.run_id,
+          createdAt,
+          status: input.status,
+          deletedAt,
+          deletionAttempts: input.deletion_attempts,
+          deletionError: input.deletion_error ?? undefined,
+          tags: input.tags,
+        }),
+      )
+    }
+  }
+  const decoded = decodeRecord(input)
+  if (Result.isSuccess(decoded)) return Result.succeed(decoded.success)
+  const { path, problem } = formatIssue(decoded.failure, input)
+  return Result.fail(path === "" ? problem : `${path} ${problem}`)
+}

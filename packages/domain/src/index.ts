@@ -51,6 +51,15 @@ export {
   type SkippedEntry,
   type SkipReason,
 } from "./parseResourceEvents.ts"
+export {
+  type ArchivedEvent,
+  type ArchiveEntry,
+  type ArchiveQuery,
+  ArchiveReadError,
+  ArchiveReadErrorReason,
+  ArchiveReader,
+  type UnreadableLine,
+} from "./ports/ArchiveReader.ts"
 export { ArchiveSink } from "./ports/ArchiveSink.ts"
 export { EventPublisher, PublishError, PublishErrorReason } from "./ports/EventPublisher.ts"
 export {
@@ -66,6 +75,8 @@ export type { SinkRecord } from "./ports/SinkRecord.ts"
 export { SinkWriteError } from "./ports/SinkWriteError.ts"
 export { Resource, type ResourceInput, ResourceStatus } from "./Resource.ts"
 export * as ResourceLedger from "./ResourceLedger.ts"
-export { encodeResource, ResourceRecord, type ResourceRecordJson } from "./ResourceRecord.ts"
+export { decodeResourceRecord, encodeResource, ResourceRecord, type ResourceRecordJson } from "./ResourceRecord.ts"
+export * as LeakReport from "./report/LeakReport.ts"
+export * as ResourceHistory from "./report/ResourceHistory.ts"
 export { resourceFromEvent } from "./resourceFromEvent.ts"
 export { formatTimestamp, IsoTimestampString, parseIsoTimestamp, parseTimestamp } from "./Timestamp.ts"

@@ -1,15 +1,8 @@
-import type { TokenCredential } from "@azure/core-auth"
-import { DefaultAzureCredential } from "@azure/identity"
-import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob"
+import type { ContainerClient } from "@azure/storage-blob"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
-import { Clock, type Config, Effect, Layer, Redacted, type Scope } from "effect"
+import { Clock, type Config, Effect, Layer, type Scope } from "effect"
 import { failureOf } from "../SinkFailures.ts"
-import {
-  type ArchiveSinkOptions,
-  archiveSettingsConfig,
-  type ResolvedArchiveSettings,
-  resolveArchiveSettings,
-} from "./ArchiveConfig.ts"
+import { type ArchiveSinkOptions, archiveSettingsConfig, resolveArchiveSettings } from "./ArchiveConfig.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
 import {
   type ArchiveObject,
@@ -19,24 +12,11 @@ import {
   storeAll,
   storeObject,
 } from "./ArchiveObjects.ts"
+import { serviceClient } from "./BlobService.ts"
 
 interface ServiceError {
   readonly statusCode?: number
   readonly code?: string
-}
-
-const serviceClient = (settings: ResolvedArchiveSettings, credential: TokenCredential | undefined) => {
-  const pipeline: StoragePipelineOptions = {
-    retryOptions: {
-      maxTries: settings.maxTries,
-      retryDelayInMs: settings.retryDelayMs,
-      maxRetryDelayInMs: settings.maxRetryDelayMs,
-    },
-    userAgentOptions: { userAgentPrefix: "haymaker-event-bus" },
-  }
-  return settings.target._tag === "ConnectionString"
-    ? BlobServiceClient.fromConnectionString(Redacted.value(settings.target.connectionString), pipeline)
-    : new BlobServiceClient(settings.target.accountUrl, credential ?? new DefaultAzureCredential(), pipeline)
 }
 
 /** Creates the container when missing. `exists()` first: a principal scoped to the container may not create one. */

@@ -1,0 +1,20 @@
+import type { TokenCredential } from "@azure/core-auth"
+import { DefaultAzureCredential } from "@azure/identity"
+import { BlobServiceClient, type StoragePipelineOptions } from "@azure/storage-blob"
+import { Redacted } from "effect"
+import type { ResolvedArchiveSettings } from "./ArchiveConfig.ts"
+
+/** The storage client of the archive's settings: connection string, or account URL with a credential. */
+export const serviceClient = (settings: ResolvedArchiveSettings, credential: TokenCredential | undefined) => {
+  const pipeline: StoragePipelineOptions = {
+    retryOptions: {
+      maxTries: settings.maxTries,
+      retryDelayInMs: settings.retryDelayMs,
+      maxRetryDelayInMs: settings.maxRetryDelayMs,
+    },
+    userAgentOptions: { userAgentPrefix: "haymaker-event-bus" },
+  }
+  return settings.target._tag === "ConnectionString"
+    ? BlobServiceClient.fromConnectionString(Redacted.value(settings.target.connectionString), pipeline)
+    : new BlobServiceClient(settings.target.accountUrl, credential ?? new DefaultAzureCredential(), pipeline)
+}
