@@ -12,7 +12,7 @@ import {
   type JsonObject,
   type SinkRecord,
 } from "@haymaker/domain"
-import { type AzuritePeer, startAzurite } from "@haymaker/testing/peers"
+import { type AzuritePeer, startAzurite } from "@haymaker/local-stack"
 import { DateTime, Effect, Redacted, Result, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as BlobArchiveReader from "../src/archive/BlobArchiveReader.ts"
