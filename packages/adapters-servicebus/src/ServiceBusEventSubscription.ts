@@ -1,6 +1,7 @@
 import { type BodyType, EventSubscription, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
 import { Config, DateTime, Effect, Layer } from "effect"
 import { bigintOfLong } from "./MessageEncoding.ts"
+import { renderMessageId } from "./MessageId.ts"
 import { toSettlementError, toSubscriptionError } from "./PortErrors.ts"
 import { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
 import {
@@ -41,7 +42,7 @@ class SubscriptionMessage implements ReceivedMessage {
   constructor(delivery: Delivery) {
     const message = delivery.message
     this.#delivery = delivery
-    this.messageId = message.messageId === undefined ? "" : String(message.messageId)
+    this.messageId = renderMessageId(message.messageId)
     this.body = delivery.body
     this.deliveryCount = message.deliveryCount ?? 0
   }

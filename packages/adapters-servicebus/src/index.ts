@@ -4,6 +4,7 @@
 export { parseResourceEvents } from "@haymaker/domain"
 export { loggerName } from "./Logging.ts"
 export { deriveMessageId, type PublishOptions, toServiceBusMessage, type WireEvent } from "./MessageEncoding.ts"
+export { renderMessageId } from "./MessageId.ts"
 // The seed-compatible Promise API.
 export { EventBusClient, type EventBusClientOptions } from "./promise/EventBusClient.ts"
 export { getEventBusLogLevel, setEventBusLogLevel } from "./promise/PromiseRuntime.ts"

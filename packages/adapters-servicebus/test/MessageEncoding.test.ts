@@ -1,6 +1,7 @@
 import Long from "long"
 import { describe, expect, it } from "vitest"
 import { bigintOfLong, deriveMessageId, toServiceBusMessage } from "../src/MessageEncoding.ts"
+import { renderMessageId } from "../src/MessageId.ts"
 
 const event = {
   event_type: "resource_created",
@@ -63,5 +64,25 @@ describe("bigintOfLong", () => {
     ]) {
       expect(bigintOfLong(Long.fromString(text))).toBe(BigInt(text))
     }
+  })
+})
+
+describe("renderMessageId (issue 10 §5: non-string ids rendered losslessly)", () => {
+  it("keeps strings, writes numbers in decimal, UUIDs canonically and other bytes in hex", () => {
+    expect(renderMessageId("abc")).toBe("abc")
+    expect(renderMessageId(42)).toBe("42")
+    expect(renderMessageId(Long.fromString("18446744073709551615", true))).toBe("18446744073709551615")
+    expect(renderMessageId(Buffer.from("0f8fad5bd9cb469fa16570867728950e", "hex"))).toBe(
+      "0f8fad5b-d9cb-469f-a165-70867728950e",
+    )
+    expect(renderMessageId(Buffer.from([0xff, 0xfe, 0x00]))).toBe("fffe00")
+    expect(renderMessageId(undefined)).toBe("")
+  })
+
+  it("gives distinct binary ids distinct text, where UTF-8 decoding merged them", () => {
+    // Forty ids that differ only in bytes that are not UTF-8: String() made twenty of them.
+    const ids = Array.from({ length: 40 }, (_, i) => Buffer.from([0x80 + (i % 20), i < 20 ? 0xff : 0xfe]))
+    expect(new Set(ids.map(String)).size).toBeLessThan(40)
+    expect(new Set(ids.map(renderMessageId)).size).toBe(40)
   })
 })

@@ -40,6 +40,7 @@ const makeRecord = (): SinkRecord => {
   }
   const event = Result.getOrThrow(decodeAgentEvent(raw))
   return {
+    key: String(n),
     messageId: `bench-${process.pid}-${n}`,
     sequenceNumber: BigInt(n),
     enqueuedTime: DateTime.makeUnsafe(Date.now()),

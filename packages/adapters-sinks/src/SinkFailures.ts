@@ -1,8 +1,9 @@
 import { SinkWriteError } from "@haymaker/domain"
 
-/** A message a sink could not store, with what the service said. */
+/** A record a sink could not store, with what the service said. */
 export interface FailedMessage {
-  readonly messageId: string
+  /** The record's `key` (the message's sequence number). */
+  readonly key: string
   readonly reason: string
   /** HTTP status of the last attempt, when the service answered. */
   readonly status?: number
@@ -20,11 +21,11 @@ interface RestErrorLike {
  * Reads status, code and the first line of the message of an SDK error. Only those: a RestError also carries the
  * request, whose URL holds the SAS token when one is used, so the error object itself is never kept or logged.
  */
-export const failureOf = (messageId: string, cause: unknown): FailedMessage => {
+export const failureOf = (key: string, cause: unknown): FailedMessage => {
   const error = (typeof cause === "object" && cause !== null ? cause : {}) as RestErrorLike
   const message = typeof error.message === "string" && error.message !== "" ? error.message : String(cause)
   return {
-    messageId,
+    key,
     reason: message.split("\n")[0] ?? message,
     ...(typeof error.statusCode === "number" ? { status: error.statusCode } : {}),
     ...(typeof error.code === "string" ? { code: error.code } : {}),
@@ -38,8 +39,8 @@ export const isTransient = (failure: FailedMessage): boolean =>
   failure.status === 429 ||
   (failure.status >= 500 && failure.status !== 501 && failure.status !== 505)
 
-const listIds = (failed: ReadonlyArray<FailedMessage>): string => {
-  const shown = failed.slice(0, 10).map((f) => f.messageId)
+const listKeys = (failed: ReadonlyArray<FailedMessage>): string => {
+  const shown = failed.slice(0, 10).map((f) => f.key)
   return failed.length > shown.length
     ? `${shown.join(", ")} and ${failed.length - shown.length} more`
     : shown.join(", ")
@@ -54,9 +55,9 @@ export const sinkWriteError = (sink: string, failed: ReadonlyArray<FailedMessage
   const reasons = [...new Set(failed.map((f) => (f.status === undefined ? f.reason : `${f.status} ${f.reason}`)))]
   return new SinkWriteError({
     sink,
-    failedMessageIds: failed.map((f) => f.messageId),
+    failedKeys: failed.map((f) => f.key),
     transient: failed.some(isTransient),
-    message: `${sink}: ${failed.length} of ${total} messages were not stored (${listIds(failed)}): ${reasons.slice(0, 3).join("; ")}`,
+    message: `${sink}: ${failed.length} of ${total} messages were not stored (sequence numbers ${listKeys(failed)}): ${reasons.slice(0, 3).join("; ")}`,
     cause: failed,
   })
 }

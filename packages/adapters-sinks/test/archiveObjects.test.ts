@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { archiveContentType, archiveObjects, holdsMessage } from "../src/archive/ArchiveObjects.ts"
+import { archiveContentType, archiveObjects, holdsRecord } from "../src/archive/ArchiveObjects.ts"
 import { agentLog, agentLogMessage, otherMessage, resourceMessage, sinkRecord } from "./fixtures.ts"
 
 const AT = "2026-11-26T00:00:00.000Z"
@@ -29,20 +29,30 @@ describe("archive objects of a write", () => {
     expect(name([a, b, c])).toBe(name([c, a, b, a]))
     expect(name([a, b])).not.toBe(name([a, b, c]))
     expect(name([a, b])).not.toBe(name([a, c]))
-    // Ids that would collide if simply concatenated stay distinct.
-    expect(name([sinkRecord("ab", agentLog()), sinkRecord("c", agentLog())])).not.toBe(
-      name([sinkRecord("a", agentLog()), sinkRecord("bc", agentLog())]),
+    // Keys that would collide if simply concatenated stay distinct.
+    expect(name([sinkRecord("x", agentLog(), undefined, 12n), sinkRecord("y", agentLog(), undefined, 3n)])).not.toBe(
+      name([sinkRecord("x", agentLog(), undefined, 1n), sinkRecord("y", agentLog(), undefined, 23n)]),
     )
   })
 
-  it("per-message layouts: an object per distinct message, named by it", () => {
+  it("per-message layouts: an object per distinct message, named by its sequence number", () => {
     const objects = archiveObjects("partitioned", "events", [a, b, a], AT)
     expect(objects.map((object) => object.name)).toEqual([
-      "events/y=2024/m=11/d=14/h=12/a.jsonl",
-      "events/y=2024/m=11/d=14/h=12/b.jsonl",
+      `events/y=2024/m=11/d=14/h=12/${a.key}.jsonl`,
+      `events/y=2024/m=11/d=14/h=12/${b.key}.jsonl`,
     ])
     expect(objects.map(idsOf)).toEqual([["a"], ["b"]])
-    expect(archiveObjects("perEvent", "events", [b], AT)[0]?.name).toBe("events/2024-11-14T12:00:02.123Z/b.json")
+    expect(archiveObjects("perEvent", "events", [b], AT)[0]?.name).toBe(`events/2024-11-14T12:00:02.123Z/${b.key}.json`)
+  })
+
+  it("keeps distinct events that share a message id, in every layout (issue 10 §5)", () => {
+    const first = sinkRecord("shared", agentLog({ step: 1 }), undefined, 7n)
+    const second = sinkRecord("shared", agentLog({ step: 2 }), undefined, 8n)
+    const lines = archiveObjects("batched", "events", [first, second], AT)[0]?.content.trim().split("\n") ?? []
+    expect(lines.map((line) => JSON.parse(line).event.details.step)).toEqual([1, 2])
+    expect(lines.map((line) => JSON.parse(line).message.sequence_number)).toEqual(["7", "8"])
+    expect(archiveObjects("partitioned", "events", [first, second], AT)).toHaveLength(2)
+    expect(archiveObjects("perEvent", "events", [first, second], AT)).toHaveLength(2)
   })
 
   it("per-event objects have a second name for a message whose first name another message took", () => {
@@ -55,12 +65,12 @@ describe("archive objects of a write", () => {
     expect(archiveObjects("batched", "events", [a], AT)[0]?.alternateName).toBeUndefined()
   })
 
-  it("recognises the message an existing object holds", () => {
+  it("recognises the record an existing object holds", () => {
     const content = archiveObjects("perEvent", "events", [a], AT)[0]?.content ?? ""
-    expect(holdsMessage(content, "a")).toBe(true)
-    expect(holdsMessage(content, "b")).toBe(false)
-    expect(holdsMessage("not json", "a")).toBe(false)
-    expect(holdsMessage("", "a")).toBe(false)
+    expect(holdsRecord(content, a.key)).toBe(true)
+    expect(holdsRecord(content, b.key)).toBe(false)
+    expect(holdsRecord("not json", a.key)).toBe(false)
+    expect(holdsRecord("", a.key)).toBe(false)
   })
 
   it("writes nothing for an empty batch and names content types", () => {

@@ -20,20 +20,21 @@ const assertSafe = (name: string) => {
 }
 
 describe("blob names", () => {
-  it("partitions by the event time in Azure's y=/m=/d=/h= style, named by message id", () => {
-    expect(blobNameFor("partitioned", "events", resourceMessage("3f2a-01"))).toBe(
-      "events/y=2024/m=11/d=14/h=12/3f2a-01.jsonl",
+  it("partitions by the event time in Azure's y=/m=/d=/h= style, named by sequence number", () => {
+    expect(blobNameFor("partitioned", "events", resourceMessage("3f2a-01", 1, undefined, 17n))).toBe(
+      "events/y=2024/m=11/d=14/h=12/17.jsonl",
     )
-    expect(blobNameFor("partitioned", "", agentLogMessage("a1"))).toBe("y=2024/m=11/d=14/h=12/a1.jsonl")
+    expect(blobNameFor("partitioned", "", agentLogMessage("a1", undefined, 18n))).toBe("y=2024/m=11/d=14/h=12/18.jsonl")
     // No timestamp of its own: filed under the broker's enqueued time, which is the same on every delivery.
-    expect(blobNameFor("partitioned", "events", otherMessage("x"))).toBe("events/y=2024/m=11/d=14/h=12/x.jsonl")
+    const other = otherMessage("x")
+    expect(blobNameFor("partitioned", "events", other)).toBe(`events/y=2024/m=11/d=14/h=12/${other.key}.jsonl`)
     expect(
       blobNameFor(
         "partitioned",
         "events",
-        sinkRecord("z", { event_type: "e", timestamp: "2025-03-04T05:06:07+02:00" }),
+        sinkRecord("z", { event_type: "e", timestamp: "2025-03-04T05:06:07+02:00" }, undefined, 19n),
       ),
-    ).toBe("events/y=2025/m=03/d=04/h=03/z.jsonl")
+    ).toBe("events/y=2025/m=03/d=04/h=03/19.jsonl")
   })
 
   it("offers the seed's per-event layout with the lower-cased resource id as folders", () => {
@@ -75,6 +76,7 @@ describe("blob names", () => {
   it("lower-cases resource ids in the per-event layout only where the id is the name", () => {
     const upper = resourceMessage("ID-UPPER")
     expect(blobNameFor("perEvent", "events", upper)).toContain("/microsoft.compute/")
-    expect(blobNameFor("partitioned", "events", upper)).toContain("/ID-UPPER.jsonl")
+    expect(blobNameFor("partitioned", "events", upper)).toContain(`/${upper.key}.jsonl`)
+    expect(blobNameFor("perEvent", "events", otherMessage("ID-UPPER"))).toMatch(/\/\d+\.json$/)
   })
 })

@@ -43,35 +43,49 @@ afterAll(() => Promise.all([server?.close(), azurite?.close(), rm(scratch, { rec
 const probeFailure = (what: string) => (cause: unknown) =>
   new ProbeError({ message: `reading back ${what} failed: ${String(cause)}`, cause })
 
-/** Copies of stored rows or archive lines: each carries `message_id` and the record's `run_id`. */
-const storedFrom = (items: ReadonlyArray<{ messageId: unknown; runId: unknown }>, ids: ReadonlyArray<string>) => {
-  const wanted = new Set(ids)
+interface Copy {
+  readonly key: unknown
+  readonly messageId: unknown
+  readonly runId: unknown
+}
+
+/** Copies of stored rows or archive lines: each carries `sequence_number`, `message_id` and the record's `run_id`. */
+const storedFrom = (items: ReadonlyArray<Copy>, keys: ReadonlyArray<string>) => {
+  const wanted = new Set(keys)
   return items
-    .filter((item) => typeof item.messageId === "string" && wanted.has(item.messageId))
+    .filter((item) => typeof item.key === "string" && wanted.has(item.key))
     .map(
       (item): StoredRecord => ({
-        messageId: item.messageId as string,
+        key: item.key as string,
+        messageId: String(item.messageId),
         runId: typeof item.runId === "string" ? item.runId : undefined,
       }),
     )
 }
 
-const rowsOfServer = (ids: ReadonlyArray<string>) =>
+const copyOfRow = (row: Record<string, unknown>): Copy => ({
+  key: row.sequence_number,
+  messageId: row.message_id,
+  runId: row.run_id,
+})
+
+const rowsOfServer = (keys: ReadonlyArray<string>) =>
   storedFrom(
-    [ResourcesStream.stream, AgentLogsStream.stream].flatMap((stream) =>
-      server.rows(stream, RULE_ID).map((row) => ({ messageId: row.message_id, runId: row.run_id })),
-    ),
-    ids,
+    [ResourcesStream.stream, AgentLogsStream.stream].flatMap((stream) => server.rows(stream, RULE_ID).map(copyOfRow)),
+    keys,
   )
 
-/** What the archive lines of one object say about themselves: their message ids and the runs of the raw events. */
-const fromArchiveLines = (content: string) =>
+/** What the archive lines of one object say about themselves: their keys, message ids and the runs of the events. */
+const fromArchiveLines = (content: string): Array<Copy> =>
   content
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => {
-      const record = JSON.parse(line) as { message: { message_id: unknown }; event: { run_id?: unknown } }
-      return { messageId: record.message.message_id, runId: record.event.run_id }
+      const record = JSON.parse(line) as {
+        message: { message_id: unknown; sequence_number: unknown }
+        event: { run_id?: unknown }
+      }
+      return { key: record.message.sequence_number, messageId: record.message.message_id, runId: record.event.run_id }
     })
 
 const ARCHIVE_LAYOUTS_UNDER_CONTRACT = ["batched", "partitioned"] as const
@@ -89,12 +103,13 @@ logAnalyticsSinkContract("LogAnalyticsIngestionSink (Logs Ingestion API server)"
         retryDelayMs: 5,
         maxRetryDelayMs: 20,
       }),
-      Layer.succeed(SinkProbe)({ stored: (ids) => Effect.sync(() => rowsOfServer(ids)) }),
+      Layer.succeed(SinkProbe)({ stored: (keys) => Effect.sync(() => rowsOfServer(keys)) }),
       Layer.succeed(SinkFaultInjection)({
-        failMessages: (ids, kind) =>
+        failRecords: (keys, kind) =>
           Effect.sync(() =>
             server.faults.fail(kind === "transient" ? 503 : 400, {
-              match: ({ rows }) => rows.some((row) => ids.includes((row as { message_id?: string }).message_id ?? "")),
+              match: ({ rows }) =>
+                rows.some((row) => keys.includes((row as { sequence_number?: string }).sequence_number ?? "")),
             }),
           ),
         clear: Effect.sync(() => server.faults.clear()),
@@ -113,15 +128,15 @@ for (const layout of ARCHIVE_LAYOUTS_UNDER_CONTRACT) {
           layout,
         }),
         Layer.succeed(SinkProbe)({
-          stored: (ids) =>
+          stored: (keys) =>
             Effect.tryPromise({
               try: async () => {
-                const lines: Array<{ messageId: unknown; runId: unknown }> = []
+                const lines: Array<Copy> = []
                 for await (const blob of container.listBlobsFlat()) {
                   const content = await container.getBlobClient(blob.name).downloadToBuffer()
                   lines.push(...fromArchiveLines(content.toString()))
                 }
-                return storedFrom(lines, ids)
+                return storedFrom(lines, keys)
               },
               catch: probeFailure(`container ${uniqueName}`),
             }),
@@ -143,12 +158,12 @@ for (const layout of ARCHIVE_LAYOUTS_UNDER_CONTRACT) {
       return Layer.mergeAll(
         FileArchiveSink.layer({ directory, layout }),
         Layer.succeed(SinkProbe)({
-          stored: (ids) =>
+          stored: (keys) =>
             Effect.tryPromise({
               try: async () => {
                 const files = await filesUnder(join(directory, "archive"))
                 const contents = await Promise.all(files.map((file) => readFile(file, "utf8")))
-                return storedFrom(contents.flatMap(fromArchiveLines), ids)
+                return storedFrom(contents.flatMap(fromArchiveLines), keys)
               },
               catch: probeFailure(directory),
             }),
@@ -164,18 +179,17 @@ logAnalyticsSinkContract("FileLogAnalyticsSink (local folder)", {
     return Layer.mergeAll(
       FileLogAnalyticsSink.layer({ directory }),
       Layer.succeed(SinkProbe)({
-        stored: (ids) =>
+        stored: (keys) =>
           Effect.tryPromise({
             try: async () => {
-              const rows: Array<{ messageId: unknown; runId: unknown }> = []
+              const rows: Array<Copy> = []
               for (const { table } of Streams) {
                 const text = await readFile(join(directory, "log-analytics", `${table}.jsonl`), "utf8").catch(() => "")
                 for (const line of text.split("\n").filter((l) => l !== "")) {
-                  const row = JSON.parse(line) as { message_id: unknown; run_id: unknown }
-                  rows.push({ messageId: row.message_id, runId: row.run_id })
+                  rows.push(copyOfRow(JSON.parse(line) as Record<string, unknown>))
                 }
               }
-              return storedFrom(rows, ids)
+              return storedFrom(rows, keys)
             },
             catch: probeFailure(directory),
           }),

@@ -10,6 +10,7 @@ import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts
 import {
   agentLog,
   agentLogMessage,
+  failedIds,
   otherMessage,
   resourceCreated,
   resourceDump,
@@ -72,8 +73,9 @@ describe("filesystem sinks (local profile)", () => {
   })
 
   it("appends the Log Analytics rows as JSON lines per table", async () => {
-    await logAnalytics([resourceMessage("m1"), agentLogMessage("m2"), otherMessage("m3")])
-    await logAnalytics([resourceMessage("m4", 4)])
+    const [m1, m4] = [resourceMessage("m1"), resourceMessage("m4", 4)]
+    await logAnalytics([m1, agentLogMessage("m2"), otherMessage("m3")])
+    await logAnalytics([m4])
 
     expect(await listFiles(directory)).toEqual([
       "log-analytics/HayMakerAgentLogs_CL.jsonl",
@@ -81,8 +83,8 @@ describe("filesystem sinks (local profile)", () => {
     ])
     const resources = await readLines(join(directory, "log-analytics/HayMakerResources_CL.jsonl"))
     expect(resources).toEqual([
-      { TimeGenerated: "2024-11-14T12:00:00.000Z", ...resourceDump(1), message_id: "m1" },
-      { TimeGenerated: "2024-11-14T12:00:00.000Z", ...resourceDump(4), message_id: "m4" },
+      { TimeGenerated: "2024-11-14T12:00:00.000Z", ...resourceDump(1), message_id: "m1", sequence_number: m1.key },
+      { TimeGenerated: "2024-11-14T12:00:00.000Z", ...resourceDump(4), message_id: "m4", sequence_number: m4.key },
     ])
     const logs = await readLines(join(directory, "log-analytics/HayMakerAgentLogs_CL.jsonl"))
     expect(logs.map((row) => row.message_id)).toEqual(["m2"])
@@ -113,15 +115,13 @@ describe("filesystem sinks (local profile)", () => {
 
   it("archives one file per message in the partitioned layout, once under redelivery", async () => {
     const records = [resourceMessage("m1"), agentLogMessage("m2")]
+    const nameOf = (record: SinkRecord | undefined) => `archive/events/y=2024/m=11/d=14/h=12/${record?.key}.jsonl`
     await archive(records, "partitioned")
-    const first = await readFile(join(directory, "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl"), "utf8")
+    const first = await readFile(join(directory, nameOf(records[0])), "utf8")
     await archive([records[0] as SinkRecord, records[0] as SinkRecord], "partitioned")
 
-    expect(await listFiles(directory)).toEqual([
-      "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl",
-      "archive/events/y=2024/m=11/d=14/h=12/m2.jsonl",
-    ])
-    expect(await readFile(join(directory, "archive/events/y=2024/m=11/d=14/h=12/m1.jsonl"), "utf8")).toBe(first)
+    expect(await listFiles(directory)).toEqual(records.map(nameOf).sort())
+    expect(await readFile(join(directory, nameOf(records[0])), "utf8")).toBe(first)
     expect(JSON.parse(first)).toMatchObject({ message: { message_id: "m1" }, resource: resourceDump(1) })
   })
 
@@ -185,7 +185,7 @@ describe("filesystem sinks (local profile)", () => {
     ] as const) {
       if (result._tag !== "Failure" || result.failure._tag !== "SinkWriteError") throw new Error(String(result))
       expect(result.failure.sink).toBe(sink)
-      expect([...result.failure.failedMessageIds].sort()).toEqual(["a", "b"])
+      expect(failedIds(result.failure).sort()).toEqual(["a", "b"])
       expect(result.failure.message).toContain("ENOTDIR")
     }
   })

@@ -79,7 +79,7 @@ describe("layers built from configuration", () => {
     await Effect.runPromise(
       Effect.gen(function* () {
         const sink = yield* ArchiveSink
-        yield* sink.write([resourceMessage("via-config")])
+        yield* sink.write([resourceMessage("via-config", 1, undefined, 7n)])
       }).pipe(Effect.provide(sinkLayer)),
     )
 
@@ -87,7 +87,7 @@ describe("layers built from configuration", () => {
     const names: Array<string> = []
     const client = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container)
     for await (const blob of client.listBlobsFlat()) names.push(blob.name)
-    expect(names).toEqual(["events/y=2024/m=11/d=14/h=12/via-config.jsonl"])
+    expect(names).toEqual(["events/y=2024/m=11/d=14/h=12/7.jsonl"])
   })
 
   it("never shows the connection string in a configuration error", async () => {

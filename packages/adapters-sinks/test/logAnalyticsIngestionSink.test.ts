@@ -6,7 +6,7 @@ import type { LogAnalyticsSinkOptions } from "../src/logAnalytics/LogAnalyticsCo
 import type { LogAnalyticsConfigError } from "../src/logAnalytics/LogAnalyticsErrors.ts"
 import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
 import { AgentLogsStream, ResourcesStream, streamDeclarations } from "../src/logAnalytics/Streams.ts"
-import { agentLogMessage, otherMessage, resourceDump, resourceMessage } from "./fixtures.ts"
+import { agentLogMessage, failedIds, otherMessage, resourceDump, resourceMessage } from "./fixtures.ts"
 
 const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
 
@@ -52,11 +52,17 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
   })
 
   it("writes resource rows and agent log rows in the declared shape; other events land without rows", async () => {
-    const result = await write([resourceMessage("m1", 1), agentLogMessage("m2"), otherMessage("m3")])
+    const records = [resourceMessage("m1", 1), agentLogMessage("m2"), otherMessage("m3")]
+    const result = await write(records)
 
     expect(result._tag).toBe("Success")
     expect(server.rows(ResourcesStream.stream)).toEqual([
-      { TimeGenerated: "2024-11-14T12:00:00.000Z", ...resourceDump(1), message_id: "m1" },
+      {
+        TimeGenerated: "2024-11-14T12:00:00.000Z",
+        ...resourceDump(1),
+        message_id: "m1",
+        sequence_number: records[0]?.key,
+      },
     ])
     expect(server.rows(AgentLogsStream.stream)).toEqual([
       {
@@ -71,6 +77,7 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
         resource_id: null,
         resource_type: null,
         message_id: "m2",
+        sequence_number: records[1]?.key,
       },
     ])
     expect(server.requests().every((r) => r.authorization === "Bearer local-peer-token")).toBe(true)
@@ -116,12 +123,14 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
 
     const error = writeFailure(result)
     expect(error.sink).toBe("LogAnalytics")
-    expect(error.failedMessageIds).toEqual(["a1", "a2"])
+    expect(failedIds(error)).toEqual(["a1", "a2"])
     expect(error.transient).toBe(true)
-    expect(error.message).toContain("2 of 4 messages were not stored (a1, a2): 500")
+    expect(error.message).toContain(
+      `2 of 4 messages were not stored (sequence numbers ${error.failedKeys.join(", ")}): 500`,
+    )
     expect(error.cause).toEqual([
-      expect.objectContaining({ messageId: "a1", status: 500, code: "InternalServerError" }),
-      expect.objectContaining({ messageId: "a2", status: 500, code: "InternalServerError" }),
+      expect.objectContaining({ key: error.failedKeys[0], status: 500, code: "InternalServerError" }),
+      expect.objectContaining({ key: error.failedKeys[1], status: 500, code: "InternalServerError" }),
     ])
     expect(server.rows(ResourcesStream.stream).map((r) => r.message_id)).toEqual(["r1"])
     // One try and two retries of the agent logs call.
@@ -152,11 +161,9 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
     const error = writeFailure(await write(records))
 
     const stored = new Set(server.rows(AgentLogsStream.stream).map((r) => r.message_id as string))
-    expect(error.failedMessageIds).toContain("m200")
-    expect(error.failedMessageIds.length).toBeLessThan(400)
-    expect(new Set(error.failedMessageIds)).toEqual(
-      new Set(records.map((r) => r.messageId).filter((id) => !stored.has(id))),
-    )
+    expect(failedIds(error)).toContain("m200")
+    expect(failedIds(error).length).toBeLessThan(400)
+    expect(new Set(failedIds(error))).toEqual(new Set(records.map((r) => r.messageId).filter((id) => !stored.has(id))))
   })
 
   it("names a single row over 1 MB as a permanent 413 failure and still lands the others", async () => {
@@ -164,7 +171,7 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
 
     const error = writeFailure(await write([resourceMessage("small"), huge, agentLogMessage("also-small")]))
 
-    expect(error.failedMessageIds).toEqual(["huge"])
+    expect(failedIds(error)).toEqual(["huge"])
     expect(error.transient).toBe(false)
     expect(error.cause).toEqual([expect.objectContaining({ status: 413, code: "ContentLengthLimitExceeded" })])
     expect(server.rows(AgentLogsStream.stream).map((r) => r.message_id)).toEqual(["also-small"])
@@ -174,7 +181,7 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
   it("reports a wrong stream name as permanent 404 failures, not retried", async () => {
     const error = writeFailure(await write([resourceMessage("m1")], { resourcesStream: "Custom-Wrong" }))
 
-    expect(error.failedMessageIds).toEqual(["m1"])
+    expect(failedIds(error)).toEqual(["m1"])
     expect(error.transient).toBe(false)
     expect(error.cause).toEqual([expect.objectContaining({ status: 404, code: "InvalidStream" })])
     expect(server.requests()).toHaveLength(1)

@@ -9,7 +9,7 @@ import { agentEvent, InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { type BatchPolicy, sinkRejectedReason } from "../src/pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
-import { archivedMessageIds } from "./support/workerProcess.ts"
+import { archivedMessageIds, loggedMessageIds } from "./support/workerProcess.ts"
 
 const options = (overrides: Partial<BatchPolicy & WorkerOptions> = {}): WorkerOptions => ({
   batchSize: 50,
@@ -232,5 +232,28 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
         expect(archived).toEqual([...validIds].sort())
         expect(totals).toMatchObject({ deadLettered: 2, completed: sampleEvents.length, abandoned: 0 })
       }).pipe(Effect.provide(fileSinksLayer())),
+  )
+
+  it.live("keeps distinct events that share a message id: each lands in both sinks and completes (issue 10 §5)", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      // 100 pairs: two different events under one id, as a publisher that reuses ids sends them.
+      const pairs = Array.from({ length: 100 }, (_, i) => `shared-${i}`)
+      for (const id of pairs) {
+        for (const step of [1, 2]) {
+          const event = { ...sampleAgentOperation, details: { pair: id, step } }
+          yield* bus.send(Buffer.from(JSON.stringify(event)), { messageId: id })
+        }
+      }
+      yield* drain(options({ batchSize: 200, batchWaitMs: 50 }))
+      expect(yield* bus.completed).toHaveLength(200)
+      expect(yield* bus.deadLetters).toHaveLength(0)
+      const archived = yield* Effect.promise(() => archivedMessageIds(sinkDir))
+      const logged = yield* Effect.promise(() => loggedMessageIds(sinkDir))
+      for (const ids of [archived, logged]) {
+        expect(ids).toHaveLength(200)
+        expect(new Set(ids)).toEqual(new Set(pairs))
+      }
+    }).pipe(Effect.provide(fileSinksLayer())),
   )
 })

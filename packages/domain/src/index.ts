@@ -71,7 +71,7 @@ export {
   SubscriptionErrorReason,
 } from "./ports/EventSubscription.ts"
 export { LogAnalyticsSink } from "./ports/LogAnalyticsSink.ts"
-export type { SinkRecord } from "./ports/SinkRecord.ts"
+export { type SinkRecord, sinkRecordKey } from "./ports/SinkRecord.ts"
 export { SinkWriteError } from "./ports/SinkWriteError.ts"
 export { Resource, type ResourceInput, ResourceStatus } from "./Resource.ts"
 export * as ResourceLedger from "./ResourceLedger.ts"

@@ -31,7 +31,7 @@ describe("InMemoryLogAnalytics", () => {
       yield* (yield* LogAnalyticsSink).write([])
       assert.deepStrictEqual(yield* recorder.writes, [])
       const error = yield* Effect.flip((yield* LogAnalyticsSink).write([first]))
-      assert.deepStrictEqual(error.failedMessageIds, ["m0"])
+      assert.deepStrictEqual(error.failedKeys, ["1"])
     }).pipe(Effect.provide(InMemoryLogAnalytics.layer)),
   )
 
@@ -46,10 +46,10 @@ describe("InMemoryLogAnalytics", () => {
       yield* sink.write([third])
 
       assert.strictEqual(firstError.sink, "LogAnalytics")
-      assert.deepStrictEqual(firstError.failedMessageIds, ["m0", "m1"])
+      assert.deepStrictEqual(firstError.failedKeys, ["1", "2"])
       assert.isTrue(firstError.transient)
-      assert.include(firstError.message, "2 of 2 messages were not stored (m0, m1)")
-      assert.deepStrictEqual(secondError.failedMessageIds, ["m2"])
+      assert.include(firstError.message, "2 of 2 messages were not stored (sequence numbers 1, 2)")
+      assert.deepStrictEqual(secondError.failedKeys, ["3"])
       assert.deepStrictEqual(
         (yield* recorder.stored).map((record) => record.messageId),
         ["m2"],
@@ -71,9 +71,9 @@ describe("InMemoryLogAnalytics", () => {
       const twice = yield* Effect.flip(sink.write([second]))
       yield* sink.write([second])
 
-      assert.deepStrictEqual(once.failedMessageIds, ["m1"])
+      assert.deepStrictEqual(once.failedKeys, ["2"])
       assert.isFalse(once.transient)
-      assert.deepStrictEqual(twice.failedMessageIds, ["m1"])
+      assert.deepStrictEqual(twice.failedKeys, ["2"])
       assert.deepStrictEqual(
         (yield* recorder.stored).map((record) => record.messageId),
         ["m0", "m2", "m1"],
@@ -87,7 +87,7 @@ describe("InMemoryLogAnalytics", () => {
       yield* recorder.failMessages(["m0"], "permanent")
       yield* recorder.failMessages(["m2"], "transient")
       const error = yield* Effect.flip((yield* LogAnalyticsSink).write([first, second, third]))
-      assert.sameMembers([...error.failedMessageIds], ["m0", "m2"])
+      assert.sameMembers([...error.failedKeys], ["1", "3"])
       assert.isTrue(error.transient)
 
       yield* recorder.clearFaults

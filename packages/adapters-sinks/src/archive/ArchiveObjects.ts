@@ -19,45 +19,47 @@ export interface ArchiveObject {
   readonly records: ReadonlyArray<SinkRecord>
   readonly content: string
   /**
-   * Where the object goes when `name` already holds another message: set where names do not come from the message
-   * id (`perEvent`: two events of one resource may share a timestamp), so such a collision cannot lose one of them.
+   * Where the object goes when `name` already holds another message: set where names do not come from the record's
+   * key (`perEvent`: two events of one resource may share a timestamp), so such a collision cannot lose one of them.
    */
   readonly alternateName: string | undefined
 }
 
-/** Whether an archive object's content (JSON lines) is the line of the given message, as stored by an earlier try. */
-export const holdsMessage = (content: string, messageId: string): boolean => {
+/** Whether an archive object's content (JSON lines) is the line of the given record, as stored by an earlier try. */
+export const holdsRecord = (content: string, key: string): boolean => {
   const end = content.indexOf("\n")
   try {
-    const first = JSON.parse(end === -1 ? content : content.slice(0, end)) as { message?: { message_id?: unknown } }
-    return first.message?.message_id === messageId
+    const first = JSON.parse(end === -1 ? content : content.slice(0, end)) as {
+      message?: { sequence_number?: unknown }
+    }
+    return first.message?.sequence_number === key
   } catch {
     return false
   }
 }
 
-/** `name` with `~{hash of the message id}` before its extension, still within Azure's length limit. */
-const withSuffix = (name: string, messageId: string): string => {
+/** `name` with `~{hash of the record's key}` before its extension, still within Azure's length limit. */
+const withSuffix = (name: string, key: string): string => {
   const dot = name.lastIndexOf(".")
   const [base, extension] = dot > name.lastIndexOf("/") ? [name.slice(0, dot), name.slice(dot)] : [name, ""]
-  const suffix = `~${shortHash(messageId)}`
+  const suffix = `~${shortHash(key)}`
   return `${base.slice(0, MAX_BLOB_NAME_LENGTH - suffix.length - extension.length)}${suffix}${extension}`
 }
 
 /**
- * Names a batch by its message ids (sorted, so order does not matter): a retry of the same records maps to the same
+ * Names a batch by its records' keys (sorted, so order does not matter): a retry of the same records maps to the same
  * name and finds the object the earlier attempt stored, while a different batch never collides with it.
  */
 const batchKey = (records: ReadonlyArray<SinkRecord>): string => {
   const hash = createHash("sha256")
-  for (const id of records.map((record) => record.messageId).sort()) hash.update(id).update("\n")
+  for (const key of records.map((record) => record.key).sort()) hash.update(key).update("\n")
   return hash.digest("hex").slice(0, 32)
 }
 
 /**
- * What one write stores: in the per-message layouts (`partitioned`, `perEvent`) an object per distinct message id;
- * in `batched`, an object per hour folder holding a line per distinct message id of the write. A message repeated
- * within a write is stored once.
+ * What one write stores: in the per-message layouts (`partitioned`, `perEvent`) an object per distinct record key;
+ * in `batched`, an object per hour folder holding a line per distinct key of the write. A message repeated within a
+ * write (the same key) is stored once; distinct events that share a message id are all stored.
  */
 export const archiveObjects = (
   layout: ArchiveLayout,
@@ -65,7 +67,7 @@ export const archiveObjects = (
   records: ReadonlyArray<SinkRecord>,
   archivedAt: string,
 ): ReadonlyArray<ArchiveObject> => {
-  const unique = [...new Map(records.map((record) => [record.messageId, record] as const)).values()]
+  const unique = [...new Map(records.map((record) => [record.key, record] as const)).values()]
   if (layout !== "batched") {
     return unique.map((record) => {
       const name = blobNameFor(layout, prefix, record)
@@ -73,7 +75,7 @@ export const archiveObjects = (
         name,
         records: [record],
         content: archiveLine(record, archivedAt),
-        alternateName: layout === "perEvent" ? withSuffix(name, record.messageId) : undefined,
+        alternateName: layout === "perEvent" ? withSuffix(name, record.key) : undefined,
       }
     })
   }
@@ -98,7 +100,7 @@ export type Placed = "stored" | "exists" | { readonly error: unknown }
 
 /**
  * Stores an object whole under its name, only if absent, through a sink's `place` and `read`. A taken name counts
- * as landed (an earlier try of the same records), except where names are not made from the message id: there the
+ * as landed (an earlier try of the same records), except where names are not made from the record's key: there the
  * sink reads what holds the name, and stores the object beside it when that is another message. Answers the error
  * when the object did not land, `undefined` when it did.
  */
@@ -114,7 +116,7 @@ export const storeObject = async (
   if (object.alternateName === undefined || record === undefined) return undefined
   const existing = await read(object.name)
   if (typeof existing !== "string") return existing.error
-  if (holdsMessage(existing, record.messageId)) return undefined
+  if (holdsRecord(existing, record.key)) return undefined
   const beside = await place(object.alternateName)
   return typeof beside === "string" ? undefined : beside.error
 }
@@ -133,7 +135,7 @@ export const storeAll = (
     const failed: Array<FailedMessage> = []
     errors.forEach((error, i) => {
       if (error === undefined) return
-      for (const record of objects[i]?.records ?? []) failed.push(failureOf(record.messageId, error))
+      for (const record of objects[i]?.records ?? []) failed.push(failureOf(record.key, error))
     })
     if (failed.length > 0) {
       const total = objects.reduce((n, object) => n + object.records.length, 0)

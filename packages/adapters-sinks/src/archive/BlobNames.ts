@@ -11,10 +11,12 @@ export const MAX_BLOB_NAME_SEGMENTS = 254
 /**
  * - `batched` (default): `{prefix}/y=YYYY/m=MM/d=DD/h=HH/{batch key}.jsonl`, one object per write and hour, a JSON
  *   line per message, in the style of Azure's own archives (diagnostic settings, Event Hubs Capture). A redelivered
- *   message lands again in a later batch: remove duplicates by `message.message_id` when reading.
- * - `partitioned`: `{prefix}/y=YYYY/m=MM/d=DD/h=HH/{message id}.jsonl`, one object per message, so a redelivery finds
- *   its object and the archive holds exactly one copy, at one upload per message.
- * - `perEvent`: the seed's `{prefix}/{timestamp}/{resource_id}.json` (messages without a resource use their id).
+ *   message lands again in a later batch: remove duplicates by `message.sequence_number` when reading.
+ * - `partitioned`: `{prefix}/y=YYYY/m=MM/d=DD/h=HH/{sequence number}.jsonl`, one object per message, so a redelivery
+ *   finds its object and the archive holds exactly one copy, at one upload per message. (Named by the broker's
+ *   sequence number, not the message id: two events may share an id.)
+ * - `perEvent`: the seed's `{prefix}/{timestamp}/{resource_id}.json` (messages without a resource use their sequence
+ *   number).
  */
 export type ArchiveLayout = "batched" | "partitioned" | "perEvent"
 
@@ -90,7 +92,7 @@ export const blobNameFor = (layout: Exclude<ArchiveLayout, "batched">, prefix: s
     layout === "partitioned" ? partitionFolder(prefix, record) : joined(safePrefix(prefix), eventTimeIso(record))
   const extension = layout === "partitioned" ? ".jsonl" : ".json"
   const resourceId = layout === "perEvent" ? Option.getOrUndefined(record.resource)?.resourceId : undefined
-  const leaf = sanitizeNamePath(resourceId ?? record.messageId, {
+  const leaf = sanitizeNamePath(resourceId ?? record.key, {
     lowerCase: resourceId !== undefined,
     maxLength: MAX_BLOB_NAME_LENGTH - head.length - 1 - extension.length,
     maxSegments: MAX_BLOB_NAME_SEGMENTS - segmentCount(head),

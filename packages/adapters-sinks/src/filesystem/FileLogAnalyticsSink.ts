@@ -24,7 +24,7 @@ const terminateLastLine = async (path: string): Promise<void> => {
 /**
  * The LogAnalyticsSink of the local profile: the same rows the Logs Ingestion API would receive, appended as JSON
  * lines to `{directory}/log-analytics/{table}.jsonl` (one append per table and write). Like the real service it
- * keeps duplicates of redelivered messages; `message_id` removes them at query time.
+ * keeps duplicates of redelivered messages; `sequence_number` removes them at query time.
  */
 export const make = Effect.fnUntraced(function* (
   options: unknown,
@@ -46,7 +46,7 @@ export const make = Effect.fnUntraced(function* (
         await appendFile(join(folder, `${table}.jsonl`), rows.map((row) => `${JSON.stringify(row)}\n`).join(""))
         return []
       } catch (error) {
-        return rows.map((row) => failureOf(String(row.message_id), error))
+        return rows.map((row) => failureOf(String(row.sequence_number), error))
       }
     })
 
@@ -58,7 +58,7 @@ export const make = Effect.fnUntraced(function* (
       append(AgentLogsStream.table, agentLogs),
     ])).flat()
     if (failed.length > 0) {
-      return yield* sinkWriteError("LogAnalytics", failed, new Set(records.map((r) => r.messageId)).size)
+      return yield* sinkWriteError("LogAnalytics", failed, new Set(records.map((r) => r.key)).size)
     }
   })
 

@@ -13,13 +13,13 @@ import {
 import type { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
 import { agentLogRow, resourceRow } from "./Rows.ts"
 
-type Row = Record<string, unknown> & { readonly message_id: string }
+type Row = Record<string, unknown> & { readonly sequence_number: string }
 
 /**
  * The LogAnalyticsSink over one LogsIngestionClient. Each write sends the resource rows and the agent log rows of its
  * records to their streams, many rows per call (the SDK cuts calls at about 1 MB and runs `maxConcurrency` of them).
  * The client's pipeline retries 408/5xx with exponential backoff and 429/503 after `Retry-After`; `onError` reports
- * every chunk that still failed, and each row's `message_id` maps that failure back to exactly its records. Records
+ * every chunk that still failed, and each row's `sequence_number` maps that failure back to exactly its record. Records
  * that produce no row (unknown event types) count as landed.
  */
 export const make = Effect.fnUntraced(function* (
@@ -52,12 +52,12 @@ export const make = Effect.fnUntraced(function* (
           maxConcurrency: settings.maxConcurrency,
           abortSignal: signal,
           onError: ({ failedLogs, cause }) => {
-            for (const row of failedLogs) failed.push(failureOf(String(row.message_id), cause))
+            for (const row of failedLogs) failed.push(failureOf(String(row.sequence_number), cause))
           },
         })
       } catch (error) {
         // The aggregate error repeats what onError already reported; anything else failed the whole call.
-        if (!isAggregateLogsUploadError(error)) return rows.map((row) => failureOf(row.message_id, error))
+        if (!isAggregateLogsUploadError(error)) return rows.map((row) => failureOf(row.sequence_number, error))
       }
       return failed
     })
@@ -75,12 +75,11 @@ export const make = Effect.fnUntraced(function* (
       [uploadStream(settings.resourcesStream, resourceRows), uploadStream(settings.agentLogsStream, agentLogRows)],
       { concurrency: 2 },
     )
-    const failedById = new Map<string, FailedMessage>()
-    for (const failure of failures.flat())
-      if (!failedById.has(failure.messageId)) failedById.set(failure.messageId, failure)
-    if (failedById.size > 0) {
-      const total = new Set(records.map((record) => record.messageId)).size
-      return yield* sinkWriteError("LogAnalytics", [...failedById.values()], total)
+    const failedByKey = new Map<string, FailedMessage>()
+    for (const failure of failures.flat()) if (!failedByKey.has(failure.key)) failedByKey.set(failure.key, failure)
+    if (failedByKey.size > 0) {
+      const total = new Set(records.map((record) => record.key)).size
+      return yield* sinkWriteError("LogAnalytics", [...failedByKey.values()], total)
     }
   })
 

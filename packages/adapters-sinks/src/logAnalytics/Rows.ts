@@ -4,11 +4,17 @@ import type { AgentLogRow, ResourceRow } from "./Streams.ts"
 
 const AGENT_LOG_TAGS: ReadonlySet<string> = new Set(["AgentStarted", "AgentOperation", "CleanupComplete", "AgentError"])
 
-/** The resources-stream row of a record carrying a Resource: its `model_dump` fields plus TimeGenerated, message_id. */
+/** The resources-stream row of a record carrying a Resource: its `model_dump` fields plus TimeGenerated, message_id,
+ * sequence_number. */
 export const resourceRow = (record: SinkRecord): ResourceRow | undefined => {
   if (Option.isNone(record.resource)) return undefined
   const resource = encodeResource(record.resource.value)
-  return { TimeGenerated: resource.created_at, ...resource, message_id: record.messageId }
+  return {
+    TimeGenerated: resource.created_at,
+    ...resource,
+    message_id: record.messageId,
+    sequence_number: record.key,
+  }
 }
 
 /** The logs-stream row of an agent log event (agent_started, operation, cleanup_complete, error). */
@@ -27,5 +33,6 @@ export const agentLogRow = (record: SinkRecord): AgentLogRow | undefined => {
     resource_id: event.resource_id ?? null,
     resource_type: event.resource_type ?? null,
     message_id: record.messageId,
+    sequence_number: record.key,
   }
 }

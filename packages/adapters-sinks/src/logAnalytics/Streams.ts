@@ -43,7 +43,12 @@ export const ResourcesStream = {
     { name: "deletion_attempts", type: "int", description: "Deletion attempts (0 unless reported)" },
     { name: "deletion_error", type: "string", description: "Deletion error, when reported" },
     { name: "tags", type: "dynamic", description: "Resource tags" },
-    { name: "message_id", type: "string", description: "Service Bus message id, to remove duplicates at query time" },
+    { name: "message_id", type: "string", description: "Service Bus message id, as the publisher set it (not unique)" },
+    {
+      name: "sequence_number",
+      type: "string",
+      description: "Service Bus sequence number of the message: remove duplicates (redeliveries) by it at query time",
+    },
   ],
 } as const satisfies StreamDefinition
 
@@ -63,7 +68,12 @@ export const AgentLogsStream = {
     { name: "details", type: "dynamic", description: "Structured details" },
     { name: "resource_id", type: "string", description: "Resource the event concerns, when given" },
     { name: "resource_type", type: "string", description: "Type of that resource, when given" },
-    { name: "message_id", type: "string", description: "Service Bus message id, to remove duplicates at query time" },
+    { name: "message_id", type: "string", description: "Service Bus message id, as the publisher set it (not unique)" },
+    {
+      name: "sequence_number",
+      type: "string",
+      description: "Service Bus sequence number of the message: remove duplicates (redeliveries) by it at query time",
+    },
   ],
 } as const satisfies StreamDefinition
 

@@ -1,4 +1,5 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from "@azure/service-bus"
+import { renderMessageId } from "@haymaker/adapters-servicebus"
 import { Effect } from "effect"
 
 /** A dead-lettered message as an operator needs to see it. */
@@ -24,7 +25,7 @@ const bodyText = (body: unknown): string => {
 const describe = (message: ServiceBusReceivedMessage): DeadLetter => {
   const text = bodyText(message.body)
   return {
-    messageId: String(message.messageId ?? ""),
+    messageId: renderMessageId(message.messageId),
     sequenceNumber: message.sequenceNumber?.toString() ?? "",
     reason: message.deadLetterReason ?? "",
     description: message.deadLetterErrorDescription ?? "",

@@ -5,6 +5,8 @@ import type { JsonObject } from "@haymaker/domain"
 export interface ArchivedLine {
   readonly blobName: string
   readonly messageId: string
+  /** The message's sequence number: what tells redelivered copies (same) from other events (different). */
+  readonly sequenceNumber: string
   readonly event: JsonObject
 }
 
@@ -18,10 +20,14 @@ export const readArchive = async (connectionString: string): Promise<Array<Archi
       const content = await containerClient.getBlobClient(blob.name).downloadToBuffer()
       for (const text of content.toString("utf8").split("\n")) {
         if (text.trim() === "") continue
-        const parsed = JSON.parse(text) as { message: { message_id: string }; event: JsonObject }
+        const parsed = JSON.parse(text) as {
+          message: { message_id: string; sequence_number: string }
+          event: JsonObject
+        }
         lines.push({
           blobName: `${container.name}/${blob.name}`,
           messageId: parsed.message.message_id,
+          sequenceNumber: parsed.message.sequence_number,
           event: parsed.event,
         })
       }

@@ -75,7 +75,7 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   // A redelivered message may have been archived twice (see the archive layouts): count each message once.
   const archived = [
     ...new Map(
-      (yield* Effect.promise(() => readArchive(peers.blobConnectionString))).map((line) => [line.messageId, line]),
+      (yield* Effect.promise(() => readArchive(peers.blobConnectionString))).map((line) => [line.sequenceNumber, line]),
     ).values(),
   ]
   const deadLetters = yield* peekDeadLetters(client, config.topic, config.subscription)

@@ -8,6 +8,7 @@ import {
   type ReceivedMessage,
   resourceFromEvent,
   type SinkRecord,
+  sinkRecordKey,
 } from "@haymaker/domain"
 import { type DateTime, Option, Result } from "effect"
 
@@ -30,6 +31,7 @@ export const classifyMessage = (
     _tag: "Valid",
     message,
     record: {
+      key: sinkRecordKey(message.sequenceNumber),
       messageId: message.messageId,
       sequenceNumber: message.sequenceNumber,
       enqueuedTime: message.enqueuedTime,

@@ -107,7 +107,9 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
     classified,
     (entry) => {
       const id = entry.message.messageId
-      const failures = [logFailures.get(id), archiveFailures.get(id)].filter((f) => f !== undefined)
+      const key = entry._tag === "Valid" ? entry.record.key : undefined
+      const failures =
+        key === undefined ? [] : [logFailures.get(key), archiveFailures.get(key)].filter((f) => f !== undefined)
       const settlement = settlementOf(entry, failures, policy)
       const annotate = Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount })
       return Effect.matchEffect(settle(entry.message, settlement), {

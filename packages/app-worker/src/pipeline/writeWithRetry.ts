@@ -19,7 +19,7 @@ export interface SinkFailure {
 /**
  * Writes records to one sink. On a transient failure it retries, with exponential backoff, only the records the
  * sink named as failed, until they land or the budget is spent. Never fails: what did not land comes back by
- * message id so the caller settles each message on its own evidence.
+ * record key so the caller settles each message on its own evidence.
  */
 export const writeWithRetry = Effect.fnUntraced(function* (
   sink: string,
@@ -36,16 +36,16 @@ export const writeWithRetry = Effect.fnUntraced(function* (
     const outcome = yield* Effect.result(write(pending))
     if (outcome._tag === "Success") break
     const error = outcome.failure
-    const named = new Set(error.failedMessageIds)
-    // An error that names no message is about the whole call.
-    const failed = named.size === 0 ? pending : pending.filter((record) => named.has(record.messageId))
+    const named = new Set(error.failedKeys)
+    // An error that names no record is about the whole call.
+    const failed = named.size === 0 ? pending : pending.filter((record) => named.has(record.key))
     const elapsed = (yield* Clock.currentTimeMillis) - startedAt
     if (!error.transient || failed.length === 0 || elapsed + delayMs > policy.budgetMs) {
       for (const record of failed) {
-        failures.set(record.messageId, { sink, transient: error.transient, message: error.message })
+        failures.set(record.key, { sink, transient: error.transient, message: error.message })
       }
       yield* Effect.logWarning(`${sink} sink: ${failed.length} record(s) did not land: ${error.message}`).pipe(
-        Effect.annotateLogs({ sink, transient: error.transient, messageIds: failed.map((r) => r.messageId) }),
+        Effect.annotateLogs({ sink, transient: error.transient, sequenceNumbers: failed.map((r) => r.key) }),
       )
       break
     }

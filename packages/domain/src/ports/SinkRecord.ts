@@ -5,7 +5,12 @@ import type { Resource } from "../Resource.ts"
 
 /** One decoded message, as the sinks receive it: enough to build a Log Analytics row and an archive line. */
 export interface SinkRecord {
-  /** The broker's message id: the idempotency key of every sink. */
+  /**
+   * The broker's identity of the message: its sequence number, as decimal text. Every sink keys idempotency and
+   * failures on it: a redelivery of a message has the same key, while two events that share a message id do not.
+   */
+  readonly key: string
+  /** The message id as the publisher set it (non-string ids rendered losslessly); not unique. */
   readonly messageId: string
   readonly sequenceNumber: bigint
   readonly enqueuedTime: DateTime.Utc
@@ -15,3 +20,6 @@ export interface SinkRecord {
   /** The JSON object exactly as received (archived verbatim). */
   readonly raw: JsonObject
 }
+
+/** The `key` of the record of a message with this sequence number. */
+export const sinkRecordKey = (sequenceNumber: bigint): string => sequenceNumber.toString()

@@ -21,16 +21,16 @@ export const inMemoryBusProbe: Layer.Layer<EventBusProbe, never, InMemoryBus> = 
 
 const sinkProbes = (recorder: SinkRecorder) => {
   const probe = SinkProbe.of({
-    stored: (messageIds) =>
+    stored: (keys) =>
       Effect.map(recorder.written, (written) => {
-        const wanted = new Set(messageIds)
+        const wanted = new Set(keys)
         return written
-          .filter((record) => wanted.has(record.messageId))
-          .map((record) => ({ messageId: record.messageId, runId: runIdOf(record.event) }))
+          .filter((record) => wanted.has(record.key))
+          .map((record) => ({ key: record.key, messageId: record.messageId, runId: runIdOf(record.event) }))
       }),
   })
   const faults = SinkFaultInjection.of({
-    failMessages: (messageIds, kind) => recorder.failMessages(messageIds, kind),
+    failRecords: (keys, kind) => recorder.failRecords(keys, kind),
     clear: recorder.clearFaults,
   })
   return Layer.merge(Layer.succeed(SinkProbe)(probe), Layer.succeed(SinkFaultInjection)(faults))

@@ -5,15 +5,17 @@ import { type FailMessagesOptions, type FailureKind, SinkFaults } from "./SinkFa
 /** One non-empty call of `write`. */
 export interface WriteAttempt {
   readonly messageIds: ReadonlyArray<string>
-  /** Empty when the write succeeded. */
+  readonly keys: ReadonlyArray<string>
+  /** The message ids of the records that failed; empty when the write succeeded. */
   readonly failedMessageIds: ReadonlyArray<string>
+  readonly failedKeys: ReadonlyArray<string>
 }
 
 /** What an in-memory sink holds, and the faults it is told to produce. */
 export interface SinkRecorder {
   /** Every record the sink accepted, one entry per accepted copy in write order: a rewrite adds a copy. */
   readonly written: Effect.Effect<ReadonlyArray<SinkRecord>>
-  /** The stored records, one per message id (its first accepted copy), in first-write order. */
+  /** The stored records, one per key (its first accepted copy), in first-write order. */
   readonly stored: Effect.Effect<ReadonlyArray<SinkRecord>>
   /** Every non-empty write call, with the ids that failed. */
   readonly writes: Effect.Effect<ReadonlyArray<WriteAttempt>>
@@ -22,6 +24,12 @@ export interface SinkRecorder {
   /** Records with these message ids fail (the rest of their batch lands) until cleared or `times` writes. */
   readonly failMessages: (
     messageIds: ReadonlyArray<string>,
+    kind: FailureKind,
+    options?: FailMessagesOptions,
+  ) => Effect.Effect<void>
+  /** Records with these keys fail (the rest of their batch lands) until cleared or `times` writes. */
+  readonly failRecords: (
+    keys: ReadonlyArray<string>,
     kind: FailureKind,
     options?: FailMessagesOptions,
   ) => Effect.Effect<void>
@@ -46,23 +54,28 @@ export const makeRecordingSink = (
   const write = (records: ReadonlyArray<SinkRecord>): Effect.Effect<void, SinkWriteError> =>
     Effect.suspend(() => {
       if (records.length === 0) return Effect.void
-      const messageIds = records.map((record) => record.messageId)
-      const decision = faults.decide(messageIds)
-      const failed: ReadonlySet<string> = new Set(decision?.failed ?? [])
+      const decision = faults.decide(records)
+      const failed: ReadonlySet<string> = new Set(decision?.failedKeys ?? [])
       for (const record of records) {
-        if (failed.has(record.messageId)) continue
+        if (failed.has(record.key)) continue
         written.push(record)
-        if (!stored.has(record.messageId)) stored.set(record.messageId, record)
+        if (!stored.has(record.key)) stored.set(record.key, record)
       }
-      writes.push({ messageIds, failedMessageIds: [...failed] })
+      const failedRecords = records.filter((record) => failed.has(record.key))
+      writes.push({
+        messageIds: records.map((record) => record.messageId),
+        keys: records.map((record) => record.key),
+        failedMessageIds: failedRecords.map((record) => record.messageId),
+        failedKeys: [...failed],
+      })
       if (decision === undefined) return Effect.void
-      const total = new Set(messageIds).size
+      const total = new Set(records.map((record) => record.key)).size
       return Effect.fail(
         new SinkWriteError({
           sink,
-          failedMessageIds: decision.failed,
+          failedKeys: decision.failedKeys,
           transient: decision.transient,
-          message: `${sink} (in memory): ${failed.size} of ${total} messages were not stored (${listIds(decision.failed)}): ${decision.transient ? "transient" : "permanent"} failure arranged by the test`,
+          message: `${sink} (in memory): ${failed.size} of ${total} messages were not stored (sequence numbers ${listIds(decision.failedKeys)}): ${decision.transient ? "transient" : "permanent"} failure arranged by the test`,
         }),
       )
     })
@@ -75,6 +88,7 @@ export const makeRecordingSink = (
       writes: Effect.sync(() => [...writes]),
       failNextWrites: (count, kind) => Effect.sync(() => faults.failNextWrites(count, kind)),
       failMessages: (messageIds, kind, options) => Effect.sync(() => faults.failMessages(messageIds, kind, options)),
+      failRecords: (keys, kind, options) => Effect.sync(() => faults.failRecords(keys, kind, options)),
       clearFaults: Effect.sync(() => faults.clear()),
     },
   }

@@ -1,8 +1,10 @@
+import type { SinkRecord } from "@haymaker/domain"
+
 /** A transient failure may pass on a later try (throttling, timeouts, 5xx); a permanent one will not (rejected data). */
 export type FailureKind = "transient" | "permanent"
 
 export interface FailMessagesOptions {
-  /** The rule applies to this many write calls that carry one of the ids, then expires. Default: until cleared. */
+  /** The rule applies to this many write calls that carry a matching record, then expires. Default: until cleared. */
   readonly times?: number
 }
 
@@ -11,64 +13,74 @@ interface WriteRule {
   readonly kind: FailureKind
 }
 
-interface MessageRule extends WriteRule {
-  readonly messageIds: ReadonlySet<string>
+interface RecordRule extends WriteRule {
+  readonly matches: (record: SinkRecord) => boolean
 }
 
-/** Which records of one write fail, and how. */
+/** Which records of one write fail (by key), and how. */
 export interface FaultDecision {
-  readonly failed: ReadonlyArray<string>
+  readonly failedKeys: ReadonlyArray<string>
   readonly transient: boolean
 }
 
 /**
- * The fault rules of a recording sink. A whole-write rule fails every record of the next writes; message rules fail
- * only the records carrying their ids, so the other records of the batch land (as a real sink's partial failure).
+ * The fault rules of a recording sink. A whole-write rule fails every record of the next writes; record rules fail
+ * only the records they match (by message id or by key), so the other records of the batch land (as a real sink's
+ * partial failure).
  */
 export class SinkFaults {
   private readonly writeRules: Array<WriteRule> = []
-  private readonly messageRules: Array<MessageRule> = []
+  private readonly recordRules: Array<RecordRule> = []
 
   failNextWrites(count: number, kind: FailureKind): void {
     this.writeRules.push({ remaining: count, kind })
   }
 
   failMessages(messageIds: ReadonlyArray<string>, kind: FailureKind, options: FailMessagesOptions = {}): void {
-    this.messageRules.push({
-      messageIds: new Set(messageIds),
-      kind,
-      remaining: options.times ?? Number.POSITIVE_INFINITY,
-    })
+    const ids = new Set(messageIds)
+    this.failWhere((record) => ids.has(record.messageId), kind, options)
+  }
+
+  failRecords(keys: ReadonlyArray<string>, kind: FailureKind, options: FailMessagesOptions = {}): void {
+    const wanted = new Set(keys)
+    this.failWhere((record) => wanted.has(record.key), kind, options)
   }
 
   clear(): void {
     this.writeRules.length = 0
-    this.messageRules.length = 0
+    this.recordRules.length = 0
   }
 
-  /** Decides the failures of a non-empty write of these ids, consuming one use of every rule that applied. */
-  decide(messageIds: ReadonlyArray<string>): FaultDecision | undefined {
+  /** Decides the failures of a non-empty write of these records, consuming one use of every rule that applied. */
+  decide(records: ReadonlyArray<SinkRecord>): FaultDecision | undefined {
     this.expire()
     const writeRule = this.writeRules[0]
     if (writeRule !== undefined) {
       writeRule.remaining--
-      return { failed: [...new Set(messageIds)], transient: writeRule.kind === "transient" }
+      return {
+        failedKeys: [...new Set(records.map((record) => record.key))],
+        transient: writeRule.kind === "transient",
+      }
     }
     const failed = new Set<string>()
     let transient = false
-    for (const rule of this.messageRules) {
-      const hits = messageIds.filter((id) => rule.messageIds.has(id))
+    for (const rule of this.recordRules) {
+      const hits = records.filter(rule.matches)
       if (hits.length === 0) continue
       rule.remaining--
-      for (const id of hits) failed.add(id)
+      for (const record of hits) failed.add(record.key)
       // Like the adapters: the error is transient unless every failure is permanent, so nothing retryable is dropped.
       if (rule.kind === "transient") transient = true
     }
-    return failed.size === 0 ? undefined : { failed: [...failed], transient }
+    return failed.size === 0 ? undefined : { failedKeys: [...failed], transient }
+  }
+
+  private failWhere(matches: (record: SinkRecord) => boolean, kind: FailureKind, options: FailMessagesOptions): void {
+    this.recordRules.push({ matches, kind, remaining: options.times ?? Number.POSITIVE_INFINITY })
   }
 
   private expire(): void {
-    for (const rules of [this.writeRules, this.messageRules] as const) {
+    for (const rules of [this.writeRules, this.recordRules] as const) {
       for (let i = rules.length - 1; i >= 0; i--) if ((rules[i]?.remaining ?? 0) <= 0) rules.splice(i, 1)
     }
   }

@@ -68,7 +68,17 @@ const logEvent = (runId: string, eventType: "agent_started" | "operation", n: nu
   details: { n },
 })
 
-/** Resource and agent log records of one run: what every sink stores, with message ids unique to the test. */
+/**
+ * A sequence number of its own for the n-th record of a run: the same for the same run and n (a test rewrites its
+ * records), distinct across the runs of a suite that share a peer.
+ */
+const sequenceNumberOf = (runId: string, n: number): bigint => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < runId.length; i++) hash = Math.imul(hash ^ runId.charCodeAt(i), 0x01000193) >>> 0
+  return BigInt(hash) * 1_000_000n + BigInt(n)
+}
+
+/** Resource and agent log records of one run: what every sink stores, with keys and message ids unique to the test. */
 const recordsOf = (runId: string, count: number, from = 1): ReadonlyArray<SinkRecord> =>
   Array.from({ length: count }, (_, i) => {
     const n = from + i
@@ -79,17 +89,17 @@ const recordsOf = (runId: string, count: number, from = 1): ReadonlyArray<SinkRe
       logEvent(runId, "agent_started", n),
     ]
     const json = kinds[i % kinds.length] as AgentEventJson
-    return sinkRecord(json, { messageId: `${runId}-m${n}`, sequenceNumber: BigInt(n) })
+    return sinkRecord(json, { messageId: `${runId}-m${n}`, sequenceNumber: sequenceNumberOf(runId, n) })
   })
 
-const idsOf = (records: ReadonlyArray<SinkRecord>): ReadonlyArray<string> => records.map((record) => record.messageId)
+const keysOf = (records: ReadonlyArray<SinkRecord>): ReadonlyArray<string> => records.map((record) => record.key)
 
 const sorted = (ids: Iterable<string>): ReadonlyArray<string> => [...ids].sort()
 
 /**
  * The behaviour every sink (`LogAnalyticsSink`, `ArchiveSink`) must show, as a vitest suite: accepted records are
- * stored under their message id, rewrites are harmless, an empty batch does nothing, and a failure names exactly the
- * records that did not land. Uses only the port, {@link SinkProbe} and (optionally) {@link SinkFaultInjection}.
+ * stored under their key (the message's sequence number), distinct events that share a message id are all stored,
+ * rewrites are harmless, an empty batch does nothing, and a failure names exactly the records that did not land. Uses only the port, {@link SinkProbe} and (optionally) {@link SinkFaultInjection}.
  */
 const sinkContract = <S, E>(
   portName: string,
@@ -113,24 +123,36 @@ const sinkContract = <S, E>(
   const write = (records: ReadonlyArray<SinkRecord>) =>
     Effect.flatMap(port, (sink) => bounded(`writing ${records.length} records`, sink.write(records)))
 
-  /** The distinct stored message ids among `ids`, checking that every stored copy belongs to the test's run. */
-  const storedIds = (ids: ReadonlyArray<string>, runId: string) =>
+  /** The distinct stored keys among `keys`, checking that every stored copy belongs to the test's run. */
+  const storedKeys = (keys: ReadonlyArray<string>, runId: string) =>
     Effect.gen(function* () {
       const probe = yield* SinkProbe
-      const copies = yield* bounded("reading back what the sink stored", probe.stored(ids))
+      const copies = yield* bounded("reading back what the sink stored", probe.stored(keys))
       for (const copy of copies) {
-        assert.include(ids, copy.messageId, "the probe answered with a message id it was not asked about")
-        assert.strictEqual(copy.runId, runId, `the copy stored for ${copy.messageId} is not this test's record`)
+        assert.include(keys, copy.key, "the probe answered with a key it was not asked about")
+        assert.strictEqual(copy.runId, runId, `the copy stored for ${copy.key} is not this test's record`)
       }
-      return new Set(copies.map((copy) => copy.messageId))
+      return new Set(copies.map((copy) => copy.key))
     })
 
   describe(`${name} (${portName} contract)`, () => {
-    test("stores every record of a write under its message id", ({ uniqueName }) =>
+    test("stores every record of a write under its key", ({ uniqueName }) =>
       Effect.gen(function* () {
         const records = recordsOf(uniqueName, 4)
         yield* write(records)
-        assert.deepStrictEqual(sorted(yield* storedIds(idsOf(records), uniqueName)), sorted(idsOf(records)))
+        assert.deepStrictEqual(sorted(yield* storedKeys(keysOf(records), uniqueName)), sorted(keysOf(records)))
+      }))
+
+    test("stores distinct events that share a message id, in one write and across writes", ({ uniqueName }) =>
+      Effect.gen(function* () {
+        const shared = `${uniqueName}-shared-id`
+        const [a, b, c] = recordsOf(uniqueName, 3).map((record) => ({ ...record, messageId: shared }))
+        yield* write([a as SinkRecord, b as SinkRecord])
+        yield* write([c as SinkRecord])
+        const keys = keysOf([a, b, c] as ReadonlyArray<SinkRecord>)
+        assert.deepStrictEqual(sorted(yield* storedKeys(keys, uniqueName)), sorted(keys))
+        const probe = yield* SinkProbe
+        for (const copy of yield* probe.stored(keys)) assert.strictEqual(copy.messageId, shared)
       }))
 
     test("accepts the same records again, alone or with new ones, and stores no other message", ({ uniqueName }) =>
@@ -140,28 +162,28 @@ const sinkContract = <S, E>(
         yield* write(records)
         yield* write(records)
         yield* write([records[0] as SinkRecord, ...fresh])
-        const all = idsOf([...records, ...fresh])
-        assert.deepStrictEqual(sorted(yield* storedIds(all, uniqueName)), sorted(all))
+        const all = keysOf([...records, ...fresh])
+        assert.deepStrictEqual(sorted(yield* storedKeys(all, uniqueName)), sorted(all))
       }))
 
     test("treats an empty batch as a no-op", ({ uniqueName }) =>
       Effect.gen(function* () {
         const records = recordsOf(uniqueName, 2)
         yield* write([])
-        assert.strictEqual((yield* storedIds(idsOf(records), uniqueName)).size, 0)
+        assert.strictEqual((yield* storedKeys(keysOf(records), uniqueName)).size, 0)
         yield* write(records.slice(0, 1))
         yield* write([])
-        assert.deepStrictEqual(sorted(yield* storedIds(idsOf(records), uniqueName)), [records[0]?.messageId as string])
+        assert.deepStrictEqual(sorted(yield* storedKeys(keysOf(records), uniqueName)), [records[0]?.key as string])
       }))
 
     test("accepts a record of an event type it does not know", ({ uniqueName }) =>
       Effect.gen(function* () {
         const unknown = sinkRecord(
           { event_type: "quota_warning", run_id: uniqueName, message: "Subscription close to its vCPU quota" },
-          { messageId: `${uniqueName}-unknown` },
+          { messageId: `${uniqueName}-unknown`, sequenceNumber: sequenceNumberOf(uniqueName, 0) },
         )
         yield* write([unknown, ...recordsOf(uniqueName, 1)])
-        const stored = yield* storedIds(idsOf(recordsOf(uniqueName, 1)), uniqueName)
+        const stored = yield* storedKeys(keysOf(recordsOf(uniqueName, 1)), uniqueName)
         assert.strictEqual(stored.size, 1)
       }))
 
@@ -174,7 +196,7 @@ const sinkContract = <S, E>(
       const failingWrite = (records: ReadonlyArray<SinkRecord>, failing: string, kind: "transient" | "permanent") =>
         Effect.gen(function* () {
           const faults = yield* SinkFaultInjection
-          yield* faults.failMessages([failing], kind)
+          yield* faults.failRecords([failing], kind)
           const error = yield* Effect.flip(write(records)).pipe(
             Effect.catch(() => Effect.die(new Error(`the write succeeded although ${failing} was made to fail`))),
           )
@@ -190,21 +212,21 @@ const sinkContract = <S, E>(
         runId: string,
       ) =>
         Effect.gen(function* () {
-          const batch = idsOf(records)
+          const batch = keysOf(records)
           assert.strictEqual(error._tag, "SinkWriteError")
-          assert.include(error.failedMessageIds, failing)
-          assert.strictEqual(new Set(error.failedMessageIds).size, error.failedMessageIds.length, "ids named twice")
-          for (const id of error.failedMessageIds) assert.include(batch, id, "a failed id is not in the batch")
-          const stored = yield* storedIds(batch, runId)
-          for (const id of error.failedMessageIds) assert.isFalse(stored.has(id), `${id} failed but was stored`)
-          assert.deepStrictEqual(sorted([...stored, ...error.failedMessageIds]), sorted(batch))
+          assert.include(error.failedKeys, failing)
+          assert.strictEqual(new Set(error.failedKeys).size, error.failedKeys.length, "keys named twice")
+          for (const key of error.failedKeys) assert.include(batch, key, "a failed key is not in the batch")
+          const stored = yield* storedKeys(batch, runId)
+          for (const key of error.failedKeys) assert.isFalse(stored.has(key), `${key} failed but was stored`)
+          assert.deepStrictEqual(sorted([...stored, ...error.failedKeys]), sorted(batch))
           assert.isNotEmpty(error.message)
         })
 
       faultTest("names exactly the records that did not land when the peer rejects some", ({ uniqueName }) =>
         Effect.gen(function* () {
           const records = recordsOf(uniqueName, 4)
-          const failing = records[2]?.messageId as string
+          const failing = records[2]?.key as string
           const error = yield* failingWrite(records, failing, "permanent")
           assert.isFalse(error.transient, "a rejection is not transient")
           yield* expectExactFailure(error, records, failing, uniqueName)
@@ -214,7 +236,7 @@ const sinkContract = <S, E>(
       faultTest("marks a failure transient when the peer is unavailable", ({ uniqueName }) =>
         Effect.gen(function* () {
           const records = recordsOf(uniqueName, 4)
-          const failing = records[1]?.messageId as string
+          const failing = records[1]?.key as string
           const error = yield* failingWrite(records, failing, "transient")
           assert.isTrue(error.transient, "an unavailable peer is a transient failure")
           yield* expectExactFailure(error, records, failing, uniqueName)
@@ -224,10 +246,10 @@ const sinkContract = <S, E>(
       faultTest("stores the failed records when they are written again after the fault", ({ uniqueName }) =>
         Effect.gen(function* () {
           const records = recordsOf(uniqueName, 4)
-          const error = yield* failingWrite(records, records[0]?.messageId as string, "transient")
-          const retry = records.filter((record) => error.failedMessageIds.includes(record.messageId))
+          const error = yield* failingWrite(records, records[0]?.key as string, "transient")
+          const retry = records.filter((record) => error.failedKeys.includes(record.key))
           yield* write(retry)
-          assert.deepStrictEqual(sorted(yield* storedIds(idsOf(records), uniqueName)), sorted(idsOf(records)))
+          assert.deepStrictEqual(sorted(yield* storedKeys(keysOf(records), uniqueName)), sorted(keysOf(records)))
         }),
       )
     }
