@@ -24,8 +24,15 @@ export const namespaceConfig = (entities: {
   UserConfig: { Namespaces: [{ Name: "sbemulatorns", ...entities }], Logging: { Type: "Console" } },
 })
 
-export const newClient = (connectionString: string): ServiceBusClient =>
-  new ServiceBusClient(connectionString, fastClientOptions)
+/** A fail-fast client; `retryOptions` override the defaults (a short `timeoutInMs` bounds acceptNextSession's wait). */
+export const newClient = (
+  connectionString: string,
+  retryOptions: ServiceBusClientOptions["retryOptions"] = {},
+): ServiceBusClient =>
+  new ServiceBusClient(connectionString, { retryOptions: { ...fastClientOptions.retryOptions, ...retryOptions } })
+
+/** Resolves at wall-clock time `atMs` (for waits on a deadline the test itself set, such as a lock's expiry). */
+export const untilTime = (atMs: number): Promise<void> => sleep(Math.max(0, atMs - Date.now()))
 
 /**
  * An emulator and a fail-fast client on it for the tests of the surrounding `describe`: started before them, closed
@@ -90,4 +97,35 @@ export const failure = async (promise: Promise<unknown>): Promise<{ code?: strin
     return error as { code?: string; message: string }
   }
   throw new Error("expected the operation to fail, but it succeeded")
+}
+
+type LogRecord = Readonly<Record<string, unknown>>
+
+/**
+ * The emulator's debug log as a source of signals: `next` resolves when a matching line is written (a lock expired,
+ * a message was dead-lettered), so a test waits for the event instead of sleeping for a guessed time. Pass `sink` as
+ * `logSink` with `logLevel: "debug"`; call `next` before triggering the event.
+ */
+export const logSignals = () => {
+  const waiting = new Set<{
+    readonly matches: (record: LogRecord) => boolean
+    readonly resolve: (r: LogRecord) => void
+  }>()
+  const sink = (line: string) => {
+    const record = JSON.parse(line) as LogRecord
+    for (const waiter of waiting) {
+      if (!waiter.matches(record)) continue
+      waiting.delete(waiter)
+      waiter.resolve(record)
+    }
+  }
+  const next = (msg: string, fields: LogRecord = {}): Promise<LogRecord> =>
+    new Promise((resolve) => {
+      waiting.add({
+        matches: (record) =>
+          record.msg === msg && Object.entries(fields).every(([key, value]) => record[key] === value),
+        resolve,
+      })
+    })
+  return { sink, next }
 }

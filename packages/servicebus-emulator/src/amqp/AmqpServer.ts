@@ -3,9 +3,8 @@ import { createServer, type Server, type Socket } from "node:net"
 import rhea, { type Connection, type EventContext, type Session } from "rhea"
 import type { Broker } from "../broker/Broker.ts"
 import type { Logger } from "../log.ts"
-import { type LinkContext, onReceiverOpen, onSenderOpen } from "./attachLinks.ts"
+import { type LinkContext, onReceiverOpen, onSenderOpen, type ReceiverLinkHandle } from "./attachLinks.ts"
 import { ConnectionState } from "./ConnectionState.ts"
-import type { ConsumerLink } from "./ConsumerLink.ts"
 import { batchSocketWrites, connectionInternals, deliverEncodedBytes } from "./rheaInternals.ts"
 import { installSaslMechanisms, PlainWithKey } from "./sasl.ts"
 import type { SharedAccessPolicy } from "./sharedAccessSignature.ts"
@@ -25,7 +24,7 @@ const amqpHeaderFirstByte = 0x41
 
 interface Tracked {
   readonly state: ConnectionState
-  readonly consumers: Set<ConsumerLink>
+  readonly consumers: Set<ReceiverLinkHandle>
 }
 
 // After asking clients to close, sockets still open after this long are destroyed.

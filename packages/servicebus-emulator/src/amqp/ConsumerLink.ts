@@ -16,6 +16,9 @@ const deadLetterCondition = "com.microsoft:dead-letter"
 const outcomeKind = (state: unknown): string | undefined =>
   (state as { constructor?: { composite_type?: string } } | undefined)?.constructor?.composite_type
 
+/** Where a consumer link's messages come from: a store, or one session of a session-enabled store. */
+export type Feed = Pick<MessageStore, "attach" | "detach" | "pump">
+
 interface Outcome {
   readonly error?: AmqpError
   readonly undeliverable_here?: boolean
@@ -32,24 +35,33 @@ export class ConsumerLink implements Consumer {
   private readonly link: Sender
   private readonly internals: SenderInternals
   private readonly store: MessageStore
+  private readonly feed: Feed
   private readonly broker: Broker
   private readonly logger: Logger
   /** Delivery ids handed to rhea but not yet transmitted: they already use credit rhea has not deducted yet. */
   private readonly untransmitted = new Fifo<number>()
   private readonly lockTokens = new Map<number, number>()
 
-  constructor(link: Sender, store: MessageStore, broker: Broker, mode: ReceiveMode, logger: Logger) {
+  constructor(
+    link: Sender,
+    store: MessageStore,
+    broker: Broker,
+    mode: ReceiveMode,
+    logger: Logger,
+    feed: Feed = store,
+  ) {
     this.link = link
     this.internals = senderInternals(link)
     this.store = store
+    this.feed = feed
     this.broker = broker
     this.mode = mode
     this.logger = logger
     answerDrainsAlways(link)
-    link.on("sender_flow", () => this.store.pump())
-    link.on("sendable", () => this.store.pump())
+    link.on("sender_flow", () => this.feed.pump())
+    link.on("sendable", () => this.feed.pump())
     link.on("sender_draining", () => {
-      this.store.pump()
+      this.feed.pump()
       link.set_drained(true)
     })
     const settle = (context: EventContext) => {
@@ -59,7 +71,7 @@ export class ConsumerLink implements Consumer {
     link.on("rejected", settle)
     link.on("released", settle)
     link.on("modified", settle)
-    store.attach(this)
+    feed.attach(this)
   }
 
   capacity(): number {
@@ -83,7 +95,7 @@ export class ConsumerLink implements Consumer {
   }
 
   detach(): void {
-    this.store.detach(this)
+    this.feed.detach(this)
   }
 
   storeDeleted(path: string): void {

@@ -2,6 +2,7 @@ import type { EventContext, Receiver, Sender } from "rhea"
 import { type Broker, entityPathOf } from "../broker/Broker.ts"
 import { BrokerError } from "../broker/BrokerError.ts"
 import type { SendTarget } from "../broker/entities.ts"
+import { SessionStore } from "../broker/sessions/SessionStore.ts"
 import type { Logger } from "../log.ts"
 import { AmqpPayload, decodeBatch } from "./AmqpPayload.ts"
 import type { ConnectionState } from "./ConnectionState.ts"
@@ -12,12 +13,12 @@ import { handleManagementRequest } from "./management.ts"
 import { ReplyLink } from "./ReplyLink.ts"
 import { type RemoteAttach, rawFormat, receiverInternals, senderInternals } from "./rheaInternals.ts"
 import { messageHelpers } from "./rheaTypes.ts"
+import { requestedSession, SessionReceiverLink } from "./SessionReceiverLink.ts"
 import type { SharedAccessPolicy } from "./sharedAccessSignature.ts"
 
 export const batchFormat = 0x80013700
 const cbsAddress = "$cbs"
 const managementSuffix = "/$management"
-const sessionFilter = "com.microsoft:session-filter"
 /** Replies to management requests (peeking many messages) can exceed an entity's message limit. */
 const requestResponseMaxMessageSize = 64 * 1024 * 1024
 
@@ -109,12 +110,17 @@ const acceptMessages = (event: EventContext, target: SendTarget, context: LinkCo
   }
 }
 
+/** What the server tracks of a client's receiver link, to release it when the link, session or connection ends. */
+export interface ReceiverLinkHandle {
+  detach(): void
+}
+
 /** A client attached a receiver: it reads responses ($cbs, $management) or messages (queue, subscription, DLQ). */
 export const onSenderOpen = (
   sender: Sender,
   state: ConnectionState,
   context: LinkContext,
-): ConsumerLink | undefined => {
+): ReceiverLinkHandle | undefined => {
   const internals = senderInternals(sender)
   const attach = internals.remote.attach as RemoteAttach
   const address = entityPathOf(attach.source?.address ?? "")
@@ -130,25 +136,36 @@ export const onSenderOpen = (
   try {
     authorize(state, context.broker, address)
     const store = context.broker.receiveSource(address)
-    if (attach.source?.filter?.[sessionFilter] !== undefined) {
-      throw new BrokerError("NotImplemented", "Session receivers are not supported by the emulator yet.")
+    const mode = attach.snd_settle_mode === 1 ? "receiveAndDelete" : "peekLock"
+    const sessionReceiver = requestedSession(attach) !== undefined
+    if (sessionReceiver && !(store instanceof SessionStore)) {
+      throw new BrokerError(
+        "InvalidOperation",
+        `'${address}' does not require sessions (RequiresSession is false, and dead-letter queues never do): receive from it without a session (createReceiver instead of acceptSession).`,
+      )
     }
-    const ref = context.broker.resolve(address)
-    const requiresSession =
-      (ref.kind === "queue" && !ref.deadLetter && ref.queue.config.properties.requiresSession) ||
-      (ref.kind === "subscription" && !ref.deadLetter && ref.subscription.config.properties.requiresSession)
-    if (requiresSession) {
+    if (!sessionReceiver && store instanceof SessionStore) {
       throw new BrokerError(
         "InvalidOperation",
         `It is not possible for an entity that requires sessions to create a non-sessionful message receiver ('${address}').`,
       )
     }
-    const mode = attach.snd_settle_mode === 1 ? "receiveAndDelete" : "peekLock"
-    sender.set_source({ address })
     internals.local.attach.snd_settle_mode = mode === "receiveAndDelete" ? 1 : 0
     internals.local.attach.rcv_settle_mode = mode === "receiveAndDelete" ? 0 : 1
     internals.local.attach.max_message_size = requestResponseMaxMessageSize
-    context.logger.debug("receiver attached", { connection: state.id, address, mode })
+    context.logger.debug("receiver attached", { connection: state.id, address, mode, sessionReceiver })
+    if (store instanceof SessionStore) {
+      const link = new SessionReceiverLink(sender, {
+        broker: context.broker,
+        store,
+        address,
+        mode,
+        logger: context.logger,
+      })
+      link.start(attach)
+      return link
+    }
+    sender.set_source({ address })
     return new ConsumerLink(sender, store, context.broker, mode, context.logger)
   } catch (error) {
     refuse(sender, error, context.logger, address)

@@ -14,6 +14,9 @@ const byKind: Record<BrokerErrorKind, { readonly condition: string; readonly sta
   InvalidOperation: { condition: "amqp:not-allowed", status: 400 },
   NotImplemented: { condition: "amqp:not-implemented", status: 501 },
   Unauthorized: { condition: "amqp:unauthorized-access", status: 401 },
+  SessionCannotBeLocked: { condition: "com.microsoft:session-cannot-be-locked", status: 410 },
+  SessionLockLost: { condition: "com.microsoft:session-lock-lost", status: 410 },
+  Timeout: { condition: "com.microsoft:timeout", status: 408 },
 }
 
 export interface ErrorReply {

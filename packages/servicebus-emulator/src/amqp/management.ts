@@ -1,14 +1,23 @@
 import { type Broker, storeOf } from "../broker/Broker.ts"
 import { BrokerError } from "../broker/BrokerError.ts"
 import type { MessageStore, ReceiveMode } from "../broker/MessageStore.ts"
+import { SessionStore } from "../broker/sessions/SessionStore.ts"
 import type { Logger } from "../log.ts"
 import { AmqpPayload } from "./AmqpPayload.ts"
 import type { ConnectionState } from "./ConnectionState.ts"
 import { errorReply } from "./conditions.ts"
 import { encodeDelivery } from "./encodeDelivery.ts"
-import { bodyMap, longValue, type Response, sendResponse } from "./requestResponse.ts"
+import { bodyMap, longValue, map, ok, type Response, sendResponse } from "./requestResponse.ts"
 import { type DecodedMessage, messageHelpers, type Typed, types } from "./rheaTypes.ts"
 import { addRule, enumerateRules, removeRule } from "./ruleManagement.ts"
+import {
+  associatedLinkName,
+  getSessionState,
+  renewSessionLock,
+  sessionIdOfRequest,
+  sessionStoreOf,
+  setSessionState,
+} from "./sessionManagement.ts"
 
 const amqpLong = 0x81
 const amqpTimestamp = 0x83
@@ -22,12 +31,6 @@ export interface ManagementContext {
 }
 
 type Body = Readonly<Record<string, unknown>>
-
-const map = (entries: ReadonlyArray<readonly [string, Typed]>): Typed =>
-  types.Map32(entries.flatMap(([key, value]) => [types.wrap_string(key), value]))
-
-const ok = (body?: Typed): Response =>
-  body === undefined ? { status: 200, description: "OK" } : { status: 200, description: "OK", body }
 
 const lockTokensOf = (body: Body, broker: Broker): Array<number | undefined> => {
   const raw = body["lock-tokens"]
@@ -65,8 +68,13 @@ const renewLock = (context: ManagementContext, body: Body): Response => {
 const peek = (context: ManagementContext, body: Body): Response => {
   const store = receiveStore(context)
   const from = longValue(body["from-sequence-number"]) ?? 1
-  const count = typeof body["message-count"] === "number" ? body["message-count"] : 1
-  const messages = store.peek(from, Math.max(1, count))
+  const count = Math.max(1, typeof body["message-count"] === "number" ? body["message-count"] : 1)
+  const sessionId = sessionIdOfRequest(body)
+  // A session receiver peeks its session; a plain receiver peeks across all sessions.
+  const messages =
+    sessionId !== undefined && store instanceof SessionStore
+      ? store.peekSession(sessionId, from, count)
+      : store.peek(from, count)
   if (messages.length === 0) {
     return { status: 204, description: "No messages", body: map([["messages", types.List32([])]]) }
   }
@@ -103,10 +111,14 @@ const cancelScheduled = (context: ManagementContext, body: Body): Response => {
   return ok(map([]))
 }
 
-const receiveBySequenceNumber = (context: ManagementContext, body: Body): Response => {
+const receiveBySequenceNumber = (context: ManagementContext, body: Body, request: DecodedMessage): Response => {
   const store = receiveStore(context)
   const mode: ReceiveMode = body["receiver-settle-mode"] === 0 ? "receiveAndDelete" : "peekLock"
-  const received = store.receiveDeferred(sequenceNumbersOf(body), mode)
+  const sessionId = sessionIdOfRequest(body)
+  const received =
+    store instanceof SessionStore && sessionId !== undefined
+      ? store.receiveDeferredInSession(sessionId, associatedLinkName(request), sequenceNumbersOf(body), mode)
+      : store.receiveDeferred(sequenceNumbersOf(body), mode)
   const entries = received.map(({ message, deliveryCount }) => {
     const fields: Array<readonly [string, Typed]> = []
     if (message.lock !== undefined) {
@@ -155,7 +167,32 @@ const subscriptionOf = (context: ManagementContext) => {
   return ref.kind === "subscription" && !ref.deadLetter ? ref.subscription : undefined
 }
 
-const operations: Readonly<Record<string, (context: ManagementContext, body: Body) => Response>> = {
+type Operation = (context: ManagementContext, body: Body, request: DecodedMessage) => Response
+
+const sessionOperation =
+  (operation: (store: SessionStore, body: Body, request: DecodedMessage) => Response): Operation =>
+  (context, body, request) =>
+    operation(sessionStoreOf(receiveStore(context), context.entityPath), body, request)
+
+/** Operations the emulator knows but does not implement, with the feature they belong to. */
+const unsupportedOperations: Readonly<Record<string, string>> = {
+  "com.microsoft:get-message-sessions": "Listing message sessions",
+  "com.microsoft:batch-delete-messages": "Deleting messages in bulk (purge)",
+}
+
+const notImplemented = (operation: string): Response => {
+  const feature = unsupportedOperations[operation]
+  return {
+    status: 501,
+    condition: "amqp:not-implemented",
+    description:
+      feature === undefined
+        ? `The management operation '${operation}' is not supported by the emulator.`
+        : `${feature} ('${operation}') is not supported by the emulator.`,
+  }
+}
+
+const operations: Readonly<Record<string, Operation>> = {
   "com.microsoft:renew-lock": renewLock,
   "com.microsoft:peek-message": peek,
   "com.microsoft:schedule-message": schedule,
@@ -172,6 +209,9 @@ const operations: Readonly<Record<string, (context: ManagementContext, body: Bod
   },
   "com.microsoft:enumerate-rules": (context, body) =>
     ok(enumerateRules(subscriptionOf(context), context.entityPath, body)),
+  "com.microsoft:renew-session-lock": sessionOperation(renewSessionLock),
+  "com.microsoft:get-session-state": sessionOperation(getSessionState),
+  "com.microsoft:set-session-state": sessionOperation(setSessionState),
 }
 
 /** Serves one request of `<entity>/$management`; unknown operations get 501. */
@@ -187,14 +227,10 @@ export const handleManagementRequest = (context: ManagementContext, encoded: Buf
   let response: Response
   const handler = operations[operation]
   if (handler === undefined) {
-    response = {
-      status: 501,
-      condition: "amqp:not-implemented",
-      description: `The management operation '${operation}' is not supported by the emulator yet.`,
-    }
+    response = notImplemented(operation)
   } else {
     try {
-      response = handler(context, bodyMap(request))
+      response = handler(context, bodyMap(request), request)
     } catch (error) {
       const reply = errorReply(error)
       if (reply.status === 500) context.logger.error("management operation failed", { operation, error })

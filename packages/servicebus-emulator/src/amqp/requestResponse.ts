@@ -31,6 +31,13 @@ export const sendResponse = (state: ConnectionState, request: DecodedMessage, re
   return true
 }
 
+/** A response body map with string keys. */
+export const map = (entries: ReadonlyArray<readonly [string, Typed]>): Typed =>
+  types.Map32(entries.flatMap(([key, value]) => [types.wrap_string(key), value]))
+
+export const ok = (body?: Typed): Response =>
+  body === undefined ? { status: 200, description: "OK" } : { status: 200, description: "OK", body }
+
 /** Map keys in request bodies are strings; values were unwrapped by rhea (longs as numbers or 8-byte buffers). */
 export const bodyMap = (request: DecodedMessage): Readonly<Record<string, unknown>> => {
   const body = request.body

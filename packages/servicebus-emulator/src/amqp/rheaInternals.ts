@@ -127,3 +127,24 @@ export const batchSocketWrites = (connection: Connection, socket: { cork(): void
     }
   }
 }
+
+interface LinkStateInternals {
+  state: { open_requests: number }
+  connection: { _register(): void }
+}
+
+/**
+ * rhea answers an attach as soon as it arrives. A session receiver asking for the next available session must wait
+ * for one (up to its timeout), so its answer is held back: rhea writes the local attach only while the link has an
+ * open request pending. Call from the `sender_open` handler, before rhea's next processing pass.
+ */
+export const holdAttach = (link: Sender): void => {
+  ;(link as unknown as LinkStateInternals).state.open_requests = 0
+}
+
+/** Sends an attach held by `holdAttach` (with the source and properties set by then). */
+export const releaseAttach = (link: Sender): void => {
+  const internals = link as unknown as LinkStateInternals
+  internals.state.open_requests = 1
+  internals.connection._register()
+}

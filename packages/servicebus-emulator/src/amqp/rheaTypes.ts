@@ -21,7 +21,7 @@ interface Types {
   wrap_ulong(value: number): Typed
   wrap_uint(value: number): Typed
   wrap_int(value: number): Typed
-  wrap_long(value: number): Typed
+  wrap_long(value: number | Buffer): Typed
   wrap_timestamp(value: number): Typed
   wrap_uuid(value: Buffer): Typed
   wrap_binary(value: Buffer): Typed

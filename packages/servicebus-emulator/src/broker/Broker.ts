@@ -3,9 +3,11 @@ import type { Logger } from "../log.ts"
 import { BrokerError } from "./BrokerError.ts"
 import type { BrokeredMessage, Payload } from "./BrokeredMessage.ts"
 import { DeadlineQueue } from "./DeadlineQueue.ts"
+import { DuplicateDetectionHistory } from "./DuplicateDetectionHistory.ts"
 import { QueueEntity, type SendTarget, type SubscriptionEntity, TopicEntity } from "./entities.ts"
 import { LockTokens } from "./LockTokens.ts"
 import type { Carried, MessageStore, StoreHost } from "./MessageStore.ts"
+import { requireSessionIds } from "./sessions/requireSessionIds.ts"
 
 /** A resolved entity path: what a link address or a CBS audience names. */
 export type EntityRef =
@@ -140,30 +142,28 @@ export class Broker {
     for (const subscription of [...topic.subscriptions.values()]) topic.removeSubscription(subscription)
   }
 
-  /** Accepts sent messages: scheduled ones wait, the rest are enqueued (queues) or fanned out (topics). */
+  /**
+   * Accepts sent messages: scheduled ones wait, the rest are enqueued (queues) or fanned out (topics); duplicates
+   * (RequiresDuplicateDetection) are accepted and dropped.
+   */
   send(target: SendTarget, payloads: ReadonlyArray<Payload>): void {
     if (target.deleted) throw notFound(target.name)
+    requireSessionIds(target, payloads)
     const now = this.now()
     target.times.sentToAtMs = now
     for (const payload of payloads) {
+      if (this.isDuplicate(target, payload)) continue
       const at = payload.scheduledEnqueueTimeMs
-      if (at !== undefined && at > now) this.schedule(target, payload, at)
+      if (at !== undefined && at > now) this.scheduleAccepted(target, payload, at)
       else this.enqueue(target, payload, 0, {})
     }
   }
 
-  /** Returns the sequence number that `cancelScheduled` takes. */
+  /** Returns the sequence number that `cancelScheduled` takes (a dropped duplicate gets one that names nothing). */
   schedule(target: SendTarget, payload: Payload, enqueueAtMs: number): number {
-    const sequenceNumber = target.sequence.next()
-    if (target.kind === "queue") {
-      target.store.schedule(payload, sequenceNumber, enqueueAtMs)
-    } else {
-      const deadline = this.deadlines.schedule(enqueueAtMs, () => {
-        if (target.scheduled.delete(sequenceNumber)) target.fanOut(payload, sequenceNumber, 0)
-      })
-      target.scheduled.set(sequenceNumber, { payload, deadline })
-    }
-    return sequenceNumber
+    requireSessionIds(target, [payload])
+    if (this.isDuplicate(target, payload)) return target.sequence.next()
+    return this.scheduleAccepted(target, payload, enqueueAtMs)
   }
 
   cancelScheduled(target: SendTarget, sequenceNumbers: ReadonlyArray<number>): void {
@@ -228,6 +228,32 @@ export class Broker {
     }
   }
 
+  private scheduleAccepted(target: SendTarget, payload: Payload, enqueueAtMs: number): number {
+    const sequenceNumber = target.sequence.next()
+    if (target.kind === "queue") {
+      target.store.schedule(payload, sequenceNumber, enqueueAtMs)
+    } else {
+      const deadline = this.deadlines.schedule(enqueueAtMs, () => {
+        if (target.scheduled.delete(sequenceNumber)) target.fanOut(payload, sequenceNumber, 0)
+      })
+      target.scheduled.set(sequenceNumber, { payload, deadline })
+    }
+    return sequenceNumber
+  }
+
+  private isDuplicate(target: SendTarget, payload: Payload): boolean {
+    const properties = target.config.properties
+    if (!properties.requiresDuplicateDetection) return false
+    target.duplicateDetection ??= new DuplicateDetectionHistory(this.deadlines, this.now, (forgotten) =>
+      this.logger.debug("duplicate detection window passed", { entity: target.name, forgotten }),
+    )
+    const messageId = payload.routing.messageId
+    if (!target.duplicateDetection.isDuplicate(messageId, properties.duplicateDetectionHistoryTimeWindowMs))
+      return false
+    this.logger.debug("duplicate message dropped", { entity: target.name, messageId })
+    return true
+  }
+
   private enqueue(target: SendTarget, payload: Payload, hops: number, carried: Carried): void {
     const sequenceNumber = target.sequence.next()
     if (target.kind === "queue") target.store.enqueue(payload, sequenceNumber, hops, carried)
@@ -240,7 +266,9 @@ export class Broker {
       this.logger.warn("forwarding target missing; message dropped", { target: targetName })
       return
     }
-    this.enqueue(ref.kind === "queue" ? ref.queue : ref.topic, payload, hops, carried)
+    const target = ref.kind === "queue" ? ref.queue : ref.topic
+    if (this.isDuplicate(target, payload)) return
+    this.enqueue(target, payload, hops, carried)
   }
 }
 

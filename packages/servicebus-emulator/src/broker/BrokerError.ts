@@ -11,6 +11,9 @@ export type BrokerErrorKind =
   | "InvalidOperation"
   | "NotImplemented"
   | "Unauthorized"
+  | "SessionCannotBeLocked"
+  | "SessionLockLost"
+  | "Timeout"
 
 export class BrokerError extends Error {
   override readonly name = "BrokerError"

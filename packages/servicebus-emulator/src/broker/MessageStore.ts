@@ -1,10 +1,9 @@
 import type { Logger } from "../log.ts"
+import { AvailableQueue } from "./AvailableQueue.ts"
 import { BrokerError } from "./BrokerError.ts"
 import { BrokeredMessage, type Lock, type Payload } from "./BrokeredMessage.ts"
 import type { DeadlineQueue } from "./DeadlineQueue.ts"
-import { Fifo } from "./Fifo.ts"
 import type { LockTokens } from "./LockTokens.ts"
-import { MinHeap } from "./MinHeap.ts"
 
 export type ReceiveMode = "peekLock" | "receiveAndDelete"
 
@@ -34,6 +33,8 @@ export interface StoreSettings {
   readonly deadLetteringOnMessageExpiration: boolean
   readonly forwardTo: string | undefined
   readonly forwardDeadLetteredMessagesTo: string | undefined
+  /** A session-enabled queue or subscription (a `SessionStore`). */
+  readonly requiresSession: boolean
 }
 
 /** What a store needs from the broker around it. */
@@ -75,14 +76,12 @@ export class MessageStore {
   settings: StoreSettings
   /** The dead-letter sub-queue; undefined for a dead-letter queue itself. */
   readonly deadLetterQueue: MessageStore | undefined
-  private readonly host: StoreHost
+  protected readonly host: StoreHost
   /** Every message present, whatever its state (active, locked, deferred, scheduled). */
-  private readonly messages = new Map<number, BrokeredMessage>()
-  /** Messages waiting for a receiver in arrival order... */
-  private readonly ready = new Fifo<BrokeredMessage>()
-  /** ...and messages coming back from an expired or abandoned lock, which go first, by sequence number. */
-  private readonly returned = new MinHeap<BrokeredMessage>((m) => m.sequenceNumber)
-  private readonly available = new Set<BrokeredMessage>()
+  protected readonly messages = new Map<number, BrokeredMessage>()
+  /** Messages a receiver may take now; `queue` holds them in delivery order. */
+  protected readonly available = new Set<BrokeredMessage>()
+  private readonly queue = new AvailableQueue((message) => this.available.has(message))
   private consumers: Array<Consumer> = []
   private nextConsumer = 0
   private pumping = false
@@ -182,11 +181,12 @@ export class MessageStore {
     this.pumping = true
     try {
       while (this.consumers.length > 0) {
-        const message = this.peekAvailable()
+        const message = this.queue.peek()
         if (message === undefined) break
         const consumer = this.consumerWithCapacity()
         if (consumer === undefined) break
-        this.takeAvailable()
+        this.queue.shift()
+        this.available.delete(message)
         if (message.expiresAtMs <= this.host.now()) {
           this.expire(message)
           continue
@@ -351,42 +351,10 @@ export class MessageStore {
     this.makeAvailable(message)
   }
 
-  private makeAvailable(message: BrokeredMessage): void {
+  protected makeAvailable(message: BrokeredMessage): void {
     this.available.add(message)
-    if (message.deliveryCount === 0) this.ready.push(message)
-    else this.returned.push(message)
+    this.queue.push(message)
     this.schedulePump()
-  }
-
-  private isAvailable(message: BrokeredMessage): boolean {
-    return this.available.has(message)
-  }
-
-  private peekAvailable(): BrokeredMessage | undefined {
-    for (;;) {
-      const fromReturned = this.returned.peek()
-      if (fromReturned !== undefined && !this.isAvailable(fromReturned)) {
-        this.returned.pop()
-        continue
-      }
-      const fromReady = this.ready.peek()
-      if (fromReady !== undefined && !this.isAvailable(fromReady)) {
-        this.ready.shift()
-        continue
-      }
-      if (fromReturned === undefined) return fromReady
-      if (fromReady === undefined) return fromReturned
-      return fromReturned.sequenceNumber <= fromReady.sequenceNumber ? fromReturned : fromReady
-    }
-  }
-
-  private takeAvailable(): void {
-    const fromReturned = this.returned.peek()
-    const fromReady = this.ready.peek()
-    const useReturned =
-      fromReturned !== undefined && (fromReady === undefined || fromReturned.sequenceNumber <= fromReady.sequenceNumber)
-    const taken = useReturned ? this.returned.pop() : this.ready.shift()
-    if (taken !== undefined) this.available.delete(taken)
   }
 
   private consumerWithCapacity(): Consumer | undefined {
@@ -402,7 +370,7 @@ export class MessageStore {
     return undefined
   }
 
-  private deliver(message: BrokeredMessage, consumer: Consumer): void {
+  protected deliver(message: BrokeredMessage, consumer: Consumer): void {
     this.deliveredAtMs = this.host.now()
     const deliveryCount = message.deliveryCount
     message.deliveryCount++
@@ -411,7 +379,7 @@ export class MessageStore {
     consumer.deliver(message, deliveryCount)
   }
 
-  private lock(message: BrokeredMessage): void {
+  protected lock(message: BrokeredMessage): void {
     const token = this.host.lockTokens.issue()
     const lockedUntilMs = this.host.now() + this.settings.lockDurationMs
     const lock: Lock = { token, lockedUntilMs, deadline: undefined }
@@ -423,7 +391,7 @@ export class MessageStore {
     this.host.registerLock(token, this, message)
   }
 
-  private unlock(message: BrokeredMessage): void {
+  protected unlock(message: BrokeredMessage): void {
     const lock = message.lock
     if (lock === undefined) return
     this.host.deadlines.cancel(lock.deadline)
@@ -432,7 +400,7 @@ export class MessageStore {
   }
 
   /** A released lock (abandon or expiry) counts as a failed delivery attempt. */
-  private afterRelease(message: BrokeredMessage): void {
+  protected afterRelease(message: BrokeredMessage): void {
     if (this.messages.get(message.sequenceNumber) !== message) return
     if (message.expiredWhileLocked || message.expiresAtMs <= this.host.now()) {
       this.expire(message)
@@ -450,7 +418,7 @@ export class MessageStore {
     this.makeAvailable(message)
   }
 
-  private expire(message: BrokeredMessage): void {
+  protected expire(message: BrokeredMessage): void {
     if (this.settings.deadLetteringOnMessageExpiration && this.deadLetterQueue !== undefined) {
       this.deadLetter(message, deadLetterReasons.expired, "The message expired and was dead lettered.")
     } else {
@@ -459,7 +427,7 @@ export class MessageStore {
     }
   }
 
-  private deadLetter(message: BrokeredMessage, reason: string | undefined, description: string | undefined): void {
+  protected deadLetter(message: BrokeredMessage, reason: string | undefined, description: string | undefined): void {
     const properties: Record<string, unknown> = {}
     if (reason !== undefined) properties.DeadLetterReason = reason
     if (description !== undefined) properties.DeadLetterErrorDescription = description
@@ -486,7 +454,7 @@ export class MessageStore {
     this.deadLetterQueue.acceptDeadLettered(message)
   }
 
-  private remove(message: BrokeredMessage): void {
+  protected remove(message: BrokeredMessage): void {
     this.unlock(message)
     this.host.deadlines.cancel(message.timer)
     message.timer = undefined

@@ -1,8 +1,10 @@
 import type { FilterConfig, QueueConfig, SubscriptionConfig, TopicConfig } from "../config/EmulatorConfig.ts"
 import type { Payload } from "./BrokeredMessage.ts"
 import type { Deadline } from "./DeadlineQueue.ts"
+import type { DuplicateDetectionHistory } from "./DuplicateDetectionHistory.ts"
 import { type Filter, filterFromConfig } from "./filters.ts"
 import { MessageStore, type StoreHost, type StoreSettings } from "./MessageStore.ts"
+import { SessionStore } from "./sessions/SessionStore.ts"
 
 const deadLetterSettings: StoreSettings = {
   lockDurationMs: 60_000,
@@ -11,17 +13,21 @@ const deadLetterSettings: StoreSettings = {
   deadLetteringOnMessageExpiration: false,
   forwardTo: undefined,
   forwardDeadLetteredMessagesTo: undefined,
+  requiresSession: false,
 }
 
 const withDeadLetterQueue = (path: string, settings: StoreSettings, host: StoreHost): MessageStore => {
-  // The dead-letter sub-queue keeps the parent's lock duration; it has no delivery limit and no expiry.
+  // The dead-letter sub-queue keeps the parent's lock duration; it has no delivery limit and no expiry. It is not
+  // session-enabled, even for a session-enabled parent (as in Service Bus).
   const dlq = new MessageStore(
     `${path}/$DeadLetterQueue`,
     { ...deadLetterSettings, lockDurationMs: settings.lockDurationMs },
     host,
     undefined,
   )
-  return new MessageStore(path, settings, host, dlq)
+  return settings.requiresSession
+    ? new SessionStore(path, settings, host, dlq)
+    : new MessageStore(path, settings, host, dlq)
 }
 
 /** Queues and topics number their messages; the counter starts at 1 like Azure's. */
@@ -39,6 +45,7 @@ const queueStoreSettings = (p: QueueConfig["properties"]): StoreSettings => ({
   deadLetteringOnMessageExpiration: p.deadLetteringOnMessageExpiration,
   forwardTo: p.forwardTo,
   forwardDeadLetteredMessagesTo: p.forwardDeadLetteredMessagesTo,
+  requiresSession: p.requiresSession,
 })
 
 const subscriptionStoreSettings = (p: SubscriptionConfig["properties"], topic: TopicConfig): StoreSettings => ({
@@ -49,6 +56,7 @@ const subscriptionStoreSettings = (p: SubscriptionConfig["properties"], topic: T
   deadLetteringOnMessageExpiration: p.deadLetteringOnMessageExpiration,
   forwardTo: p.forwardTo,
   forwardDeadLetteredMessagesTo: p.forwardDeadLetteredMessagesTo,
+  requiresSession: p.requiresSession,
 })
 
 /** When a queue, topic or subscription was created, last updated and last sent to (the management API). */
@@ -73,6 +81,8 @@ export class QueueEntity {
   readonly times: EntityTimes
   /** Set once the entity is deleted: links still holding it fail with "not found". */
   deleted = false
+  /** Message ids seen recently (RequiresDuplicateDetection); created by the broker on first use. */
+  duplicateDetection: DuplicateDetectionHistory | undefined = undefined
 
   constructor(config: QueueConfig, host: StoreHost) {
     this.name = config.name
@@ -159,6 +169,8 @@ export class TopicEntity {
   readonly times: EntityTimes
   deleted = false
   private readonly host: StoreHost
+  /** Message ids seen recently (RequiresDuplicateDetection); created by the broker on first use. */
+  duplicateDetection: DuplicateDetectionHistory | undefined = undefined
 
   constructor(config: TopicConfig, host: StoreHost) {
     this.name = config.name

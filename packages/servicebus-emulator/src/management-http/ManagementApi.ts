@@ -43,6 +43,9 @@ const httpStatus: Readonly<Record<BrokerErrorKind, number>> = {
   InvalidOperation: 400,
   NotImplemented: 501,
   Unauthorized: 401,
+  SessionCannotBeLocked: 410,
+  SessionLockLost: 410,
+  Timeout: 408,
 }
 
 interface Exchange {
