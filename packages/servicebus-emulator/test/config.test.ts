@@ -131,7 +131,7 @@ describe("Config.json parsing", () => {
       "elsewhere",
     ],
     [
-      "an unsupported SQL filter",
+      "a SQL filter that does not parse, naming the rule, the position and what was expected",
       namespaceConfig({
         Topics: [
           {
@@ -139,14 +139,14 @@ describe("Config.json parsing", () => {
             Subscriptions: [
               {
                 Name: "s",
-                Rules: [{ Name: "r", Properties: { FilterType: "Sql", SqlFilter: { SqlExpression: "size > 3" } } }],
+                Rules: [{ Name: "r", Properties: { FilterType: "Sql", SqlFilter: { SqlExpression: "size >" } } }],
               },
             ],
           },
         ],
       }),
       "$.UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.SqlFilter.SqlExpression",
-      "not supported yet",
+      `rule "r": syntax error at line 1, column 7: expected a value, a property or '(', found end of expression`,
     ],
     [
       "an empty correlation filter",

@@ -46,8 +46,8 @@ describe("subscription rules through the rule manager", () => {
     expect(duplicate.code).toBe("MessagingEntityAlreadyExists")
     const missing = await failure(rules.deleteRule("nope"))
     expect(missing.code).toBe("MessagingEntityNotFound")
-    const unsupported = await failure(rules.createRule("sql", { sqlExpression: "size > 3" }))
-    expect(unsupported.message).toContain("not supported")
+    const unsupported = await failure(rules.createRule("sql", { sqlExpression: "sys.EnqueuedTimeUtc > 3" }))
+    expect(unsupported.message).toContain("sys.EnqueuedTimeUtc is not supported by the emulator")
 
     await bus.client.createSender("inventory").sendMessages([
       { body: "kept", subject: "resource_deleted" },

@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto"
 import type { MessageRouting, Payload } from "../broker/BrokeredMessage.ts"
+import type { PropertyEdits } from "../sql/index.ts"
+import { AmqpSqlMessage } from "./AmqpSqlMessage.ts"
+import { editBare } from "./payloadEdits.ts"
 import { type DecodedMessage, messageHelpers, types } from "./rheaTypes.ts"
 import { binaryValue, MessageFormatError, type Section, scanSections, sectionCodes } from "./sections.ts"
+import { encodeProperties, propertyFields, writeSections } from "./sectionWriter.ts"
 
 /** Annotations only the broker sets; a sender's copies are dropped. */
 const brokerAnnotations = new Set([
@@ -49,7 +53,7 @@ const firstFieldIsSet = (buffer: Buffer, offset: number): boolean => {
   return false
 }
 
-interface Range {
+export interface Range {
   readonly start: number
   readonly end: number
 }
@@ -74,6 +78,7 @@ export class AmqpPayload implements Payload {
   private readonly applicationProperties: Range
   private readonly assignedMessageId: string | undefined
   private decodedRouting: MessageRouting | undefined
+  private decodedSql: AmqpSqlMessage | undefined
 
   private constructor(fields: {
     timeToLiveMs: number | undefined
@@ -169,6 +174,44 @@ export class AmqpPayload implements Payload {
     return this.decodedRouting
   }
 
+  /** Typed properties for SQL filters and rule actions, decoded on first use. */
+  get sql(): AmqpSqlMessage {
+    const { start, end } = this.applicationProperties
+    this.decodedSql ??= new AmqpSqlMessage(this.bare.subarray(start, end), () => this.routing)
+    return this.decodedSql
+  }
+
+  /** The copy a rule action makes: properties changed, body and annotations as sent. */
+  withEdits(edits: PropertyEdits): AmqpPayload {
+    const parts = {
+      bare: this.bare,
+      properties: this.properties,
+      applicationProperties: this.applicationProperties,
+      entries: this.sql.entries,
+    }
+    const bare = editBare(parts, edits)
+    let properties: Range | undefined
+    let applicationProperties: Range | undefined
+    for (const section of scanSections(bare)) {
+      const range = { start: section.start, end: section.end }
+      if (section.code === sectionCodes.properties) properties = range
+      else if (section.code === sectionCodes.applicationProperties) applicationProperties = range
+    }
+    const noApplicationProperties = properties?.end ?? 0
+    return new AmqpPayload({
+      timeToLiveMs: this.timeToLiveMs,
+      scheduledEnqueueTimeMs: this.scheduledEnqueueTimeMs,
+      sizeInBytes: this.sizeInBytes - this.bare.length + bare.length,
+      durable: this.durable,
+      priority: this.priority,
+      annotations: this.annotations === undefined ? undefined : { ...this.annotations },
+      bare,
+      properties,
+      applicationProperties: applicationProperties ?? { start: noApplicationProperties, end: noApplicationProperties },
+      assignedMessageId: undefined,
+    })
+  }
+
   /** The bare message with different application properties (dead-letter reason, `propertiesToModify`). */
   bareWithApplicationProperties(applicationProperties: Readonly<Record<string, unknown>>): Buffer {
     const section = writeSections([
@@ -214,40 +257,4 @@ export const decodeBatch = (encoded: Buffer): Array<AmqpPayload> => {
   return payloads
 }
 
-const propertyNames = [
-  "message_id",
-  "user_id",
-  "to",
-  "subject",
-  "reply_to",
-  "correlation_id",
-  "content_type",
-  "content_encoding",
-  "absolute_expiry_time",
-  "creation_time",
-  "group_id",
-  "group_sequence",
-  "reply_to_group_id",
-] as const
-
-const propertyFields = (decoded: DecodedMessage): Record<string, unknown> => {
-  const fields: Record<string, unknown> = {}
-  for (const name of propertyNames) if (decoded[name] !== undefined) fields[name] = decoded[name]
-  return fields
-}
-
-const encodeProperties = (fields: Readonly<Record<string, unknown>>): Buffer =>
-  writeSections([messageHelpers.properties(fields).described()])
-
-// One growable scratch buffer for the small sections encoded on every delivery.
-const scratch = new types.Writer(Buffer.allocUnsafe(4096))
-
-export const writeSections = (sections: ReadonlyArray<ReturnType<typeof types.described>>): Buffer =>
-  Buffer.from(writeSectionsInPlace(sections))
-
-/** Like `writeSections`, but the bytes stay in the shared scratch buffer: copy them before encoding anything else. */
-export const writeSectionsInPlace = (sections: ReadonlyArray<ReturnType<typeof types.described>>): Buffer => {
-  scratch.position = 0
-  for (const section of sections) scratch.write(section)
-  return scratch.toBuffer()
-}
+export { writeSections, writeSectionsInPlace } from "./sectionWriter.ts"

@@ -12,6 +12,7 @@ const byKind: Record<BrokerErrorKind, { readonly condition: string; readonly sta
   MessageNotFound: { condition: "com.microsoft:message-not-found", status: 404 },
   MessageSizeExceeded: { condition: "amqp:link:message-size-exceeded", status: 413 },
   InvalidOperation: { condition: "amqp:not-allowed", status: 400 },
+  InvalidArgument: { condition: "com.microsoft:argument-error", status: 400 },
   NotImplemented: { condition: "amqp:not-implemented", status: 501 },
   Unauthorized: { condition: "amqp:unauthorized-access", status: 401 },
   SessionCannotBeLocked: { condition: "com.microsoft:session-cannot-be-locked", status: 410 },

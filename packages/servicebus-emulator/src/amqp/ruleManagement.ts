@@ -1,18 +1,23 @@
 import { BrokerError } from "../broker/BrokerError.ts"
 import type { SubscriptionEntity } from "../broker/entities.ts"
-import { filterFromConfig } from "../broker/filters.ts"
-import type { FilterConfig } from "../config/EmulatorConfig.ts"
+import { type Rule, RuleExpressionError, ruleFromConfig } from "../broker/rules.ts"
+import type { ActionConfig, FilterConfig, RuleConfig, SqlParameterValue } from "../config/EmulatorConfig.ts"
+import { sqlFilterConfig } from "../config/parseSqlRule.ts"
 import { type Typed, types } from "./rheaTypes.ts"
 
 /** Descriptor codes of rule descriptions on the management link (Service Bus AMQP request/response spec). */
 const descriptors = {
   ruleDescription: 0x137_0000_0004,
   emptyRuleAction: 0x137_0000_0005,
+  sqlRuleAction: 0x137_0000_0006,
   sqlFilter: 0x13_7000_0006,
   trueFilter: 0x13_7000_0007,
   falseFilter: 0x13_7000_0008,
   correlationFilter: 0x13_7000_0009,
 } as const
+
+/** The SQL compatibility level Service Bus reports with SQL filters and actions. */
+const compatibilityLevel = 20
 
 type Body = Readonly<Record<string, unknown>>
 
@@ -31,18 +36,31 @@ const ruleName = (body: Body): string => {
   return name
 }
 
+/** Rule parameters as a client may send them in the sql-filter or sql-rule-action map (integral numbers are Int64). */
+const parametersOf = (map: Body): Readonly<Record<string, SqlParameterValue>> => {
+  const raw = map.parameters
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw) || Buffer.isBuffer(raw)) return {}
+  const parameters: Record<string, SqlParameterValue> = {}
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === "number") parameters[name] = Number.isSafeInteger(value) ? BigInt(value) : value
+    else if (typeof value === "string" || typeof value === "boolean" || value === null || value instanceof Date) {
+      parameters[name] = value
+    } else throw new BrokerError("InvalidArgument", `The parameter '${name}' has a type SQL rules do not take.`)
+  }
+  return parameters
+}
+
+const expressionOf = (map: Body, what: string): string => {
+  const expression = map.expression
+  if (typeof expression !== "string" || expression.trim() === "") {
+    throw new BrokerError("InvalidArgument", `The ${what} has no expression.`)
+  }
+  return expression
+}
+
 const filterOf = (description: Body): FilterConfig => {
   const sql = description["sql-filter"] as Body | undefined
-  if (sql !== undefined && sql !== null) {
-    const expression = String(sql.expression ?? "")
-    const normalized = expression.replace(/\s+/g, "").toUpperCase()
-    if (normalized === "1=1" || normalized === "TRUE") return { type: "true" }
-    if (normalized === "1=0" || normalized === "FALSE") return { type: "false" }
-    throw new BrokerError(
-      "NotImplemented",
-      `SQL filter expressions are not supported by the emulator yet (only 1=1 and 1=0): '${expression}'.`,
-    )
-  }
+  if (sql !== undefined && sql !== null) return sqlFilterConfig(expressionOf(sql, "sql-filter"), parametersOf(sql))
   const correlation = description["correlation-filter"] as Body | undefined
   if (correlation === undefined || correlation === null) {
     throw new BrokerError("InvalidOperation", "The rule description has neither a sql-filter nor a correlation-filter.")
@@ -76,14 +94,36 @@ export const addRule = (subscription: SubscriptionEntity | undefined, path: stri
   if (typeof description !== "object" || description === null) {
     throw new BrokerError("InvalidOperation", "The request has no 'rule-description'.")
   }
-  if ((description as Body)["sql-rule-action"] !== undefined && (description as Body)["sql-rule-action"] !== null) {
-    throw new BrokerError("NotImplemented", "Rule actions (SQL SET/REMOVE) are not supported by the emulator yet.")
-  }
   if (target.rules.has(name.toLowerCase())) {
     throw new BrokerError("EntityAlreadyExists", `The rule '${name}' already exists on '${path}'.`)
   }
-  const config = filterOf(description as Body)
-  target.rules.set(name.toLowerCase(), { name, filter: filterFromConfig(config), config })
+  const filter = filterOf(description as Body)
+  const action = actionOf(description as Body)
+  const config: RuleConfig = action === undefined ? { name, filter } : { name, filter, action }
+  target.rules.set(name.toLowerCase(), compileRule(config))
+}
+
+const actionOf = (description: Body): ActionConfig | undefined => {
+  const action = description["sql-rule-action"] as Body | undefined
+  if (action === undefined || action === null) return undefined
+  return { expression: expressionOf(action, "sql-rule-action"), parameters: parametersOf(action) }
+}
+
+/** Compiles a rule; a refused SQL expression becomes the error the SDK surfaces (its position and what was expected). */
+const compileRule = (config: RuleConfig): Rule => {
+  try {
+    return ruleFromConfig(config)
+  } catch (error) {
+    if (!(error instanceof RuleExpressionError)) throw error
+    const what = `${error.part === "filter" ? "SQL filter expression" : "SQL rule action"} '${error.expression}'`
+    if (error.error.kind === "unsupported") {
+      throw new BrokerError(
+        "NotImplemented",
+        `The ${what} uses what the emulator does not support: ${error.error.message}.`,
+      )
+    }
+    throw new BrokerError("InvalidArgument", `The ${what} is invalid: ${error.error.message}.`)
+  }
 }
 
 export const removeRule = (subscription: SubscriptionEntity | undefined, path: string, body: Body): void => {
@@ -105,6 +145,11 @@ const encodeFilter = (config: FilterConfig): Typed => {
       return described(descriptors.trueFilter, [types.wrap_string("1=1")])
     case "false":
       return described(descriptors.falseFilter, [types.wrap_string("1=0")])
+    case "sql":
+      return described(descriptors.sqlFilter, [
+        types.wrap_string(config.expression),
+        types.wrap_int(compatibilityLevel),
+      ])
     case "correlation":
       return described(descriptors.correlationFilter, [
         optional(config.correlationId),
@@ -120,6 +165,11 @@ const encodeFilter = (config: FilterConfig): Typed => {
   }
 }
 
+const encodeAction = (config: ActionConfig | undefined): Typed =>
+  config === undefined
+    ? described(descriptors.emptyRuleAction, [])
+    : described(descriptors.sqlRuleAction, [types.wrap_string(config.expression), types.wrap_int(compatibilityLevel)])
+
 export const enumerateRules = (subscription: SubscriptionEntity | undefined, path: string, body: Body): Typed => {
   const target = subscriptionOnly(subscription, path)
   const skip = typeof body.skip === "number" ? body.skip : 0
@@ -130,8 +180,8 @@ export const enumerateRules = (subscription: SubscriptionEntity | undefined, pat
       types.Map32([
         types.wrap_string("rule-description"),
         described(descriptors.ruleDescription, [
-          encodeFilter(rule.config),
-          described(descriptors.emptyRuleAction, []),
+          encodeFilter(rule.config.filter),
+          encodeAction(rule.config.action),
           types.wrap_string(rule.name),
         ]),
       ]),

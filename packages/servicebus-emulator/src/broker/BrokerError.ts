@@ -9,6 +9,7 @@ export type BrokerErrorKind =
   | "MessageNotFound"
   | "MessageSizeExceeded"
   | "InvalidOperation"
+  | "InvalidArgument"
   | "NotImplemented"
   | "Unauthorized"
   | "SessionCannotBeLocked"

@@ -1,3 +1,4 @@
+import type { PropertyEdits, SqlMessage } from "../sql/index.ts"
 import type { Deadline } from "./DeadlineQueue.ts"
 
 /** The message properties rules filter on (Service Bus "system properties" plus application properties). */
@@ -19,6 +20,10 @@ export interface MessageRouting {
  */
 export interface Payload {
   readonly routing: MessageRouting
+  /** The message as SQL filters and rule actions read it (typed application properties). */
+  readonly sql: SqlMessage
+  /** The copy of this message that a rule action puts into its subscription. */
+  withEdits(edits: PropertyEdits): Payload
   /** Time to live requested by the sender, if any. */
   readonly timeToLiveMs: number | undefined
   /** A send carrying a scheduled enqueue time in the future is scheduled instead of enqueued. */

@@ -157,6 +157,19 @@ export class MessageStore {
     this.makeAvailable(message)
   }
 
+  /** A message that never became active here (a rule of the subscription failed on it) goes to the dead-letter queue. */
+  enqueueDeadLettered(
+    payload: Payload,
+    sequenceNumber: number,
+    hops: number,
+    reason: string,
+    description: string,
+  ): void {
+    const message = new BrokeredMessage(sequenceNumber, payload, this.host.now(), infinity, "active", hops)
+    this.messages.set(sequenceNumber, message)
+    this.deadLetter(message, reason, description)
+  }
+
   /** Holds a message until `enqueueAtMs` (scheduled messages of a queue are visible to peek, like Azure's). */
   schedule(payload: Payload, sequenceNumber: number, enqueueAtMs: number): void {
     const message = new BrokeredMessage(sequenceNumber, payload, enqueueAtMs, infinity, "scheduled", 0)

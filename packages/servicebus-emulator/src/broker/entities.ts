@@ -1,9 +1,10 @@
-import type { FilterConfig, QueueConfig, SubscriptionConfig, TopicConfig } from "../config/EmulatorConfig.ts"
+import type { QueueConfig, SubscriptionConfig, TopicConfig } from "../config/EmulatorConfig.ts"
+import type { Logger } from "../log.ts"
 import type { Payload } from "./BrokeredMessage.ts"
 import type { Deadline } from "./DeadlineQueue.ts"
 import type { DuplicateDetectionHistory } from "./DuplicateDetectionHistory.ts"
-import { type Filter, filterFromConfig } from "./filters.ts"
-import { MessageStore, type StoreHost, type StoreSettings } from "./MessageStore.ts"
+import { type Carried, MessageStore, type StoreHost, type StoreSettings } from "./MessageStore.ts"
+import { applyRules, type Rule, RuleFailure, ruleFromConfig } from "./rules.ts"
 import { SessionStore } from "./sessions/SessionStore.ts"
 
 const deadLetterSettings: StoreSettings = {
@@ -103,13 +104,6 @@ export class QueueEntity {
   }
 }
 
-export interface Rule {
-  readonly name: string
-  readonly filter: Filter
-  /** The filter's definition, for enumerating rules. */
-  readonly config: FilterConfig
-}
-
 export class SubscriptionEntity {
   readonly kind = "subscription"
   readonly name: string
@@ -119,30 +113,59 @@ export class SubscriptionEntity {
   readonly rules = new Map<string, Rule>()
   readonly times: EntityTimes
   deleted = false
+  private readonly logger: Logger
 
   constructor(config: SubscriptionConfig, topic: TopicEntity, host: StoreHost) {
     this.name = config.name
     this.topic = topic
     this.config = config
+    this.logger = host.logger
     this.times = new EntityTimes(host.now())
     this.store = withDeadLetterQueue(
       `${topic.name}/Subscriptions/${config.name}`,
       subscriptionStoreSettings(config.properties, topic.config),
       host,
     )
-    for (const rule of config.rules) {
-      this.rules.set(rule.name.toLowerCase(), {
-        name: rule.name,
-        filter: filterFromConfig(rule.filter),
-        config: rule.filter,
-      })
-    }
+    for (const rule of config.rules) this.rules.set(rule.name.toLowerCase(), ruleFromConfig(rule))
   }
 
-  /** Rules are alternatives: one matching rule is enough. */
-  accepts(payload: Payload): boolean {
-    for (const rule of this.rules.values()) if (rule.filter.matches(payload.routing)) return true
-    return false
+  /** Enqueues what the rules make of a topic message (see `applyRules`); returns how many copies entered. */
+  admit(payload: Payload, sequenceNumber: number, hops: number, carried: Carried): number {
+    const outcome = applyRules(this.rules.values(), payload)
+    if (outcome === undefined) return 0
+    if (outcome instanceof RuleFailure) {
+      this.ruleFailed(outcome, payload, sequenceNumber, hops)
+      return 0
+    }
+    if (!Array.isArray(outcome)) {
+      this.store.enqueue(outcome as Payload, sequenceNumber, hops, carried)
+      return 1
+    }
+    // Each copy is a message of its own: the ones after the first get sequence numbers of their own.
+    outcome.forEach((copy: Payload, i) => {
+      this.store.enqueue(copy, i === 0 ? sequenceNumber : this.topic.sequence.next(), hops, carried)
+    })
+    return outcome.length
+  }
+
+  /** The copies the rules would put into this subscription (none when a rule fails: that goes to the DLQ). */
+  copiesOf(payload: Payload): ReadonlyArray<Payload> {
+    const outcome = applyRules(this.rules.values(), payload)
+    if (outcome === undefined || outcome instanceof RuleFailure) return []
+    return Array.isArray(outcome) ? outcome : [outcome as Payload]
+  }
+
+  private ruleFailed(failure: RuleFailure, payload: Payload, sequenceNumber: number, hops: number): void {
+    const description = `The rule '${failure.rule}' failed on the message: ${failure.reason}`
+    if (this.config.properties.deadLetteringOnFilterEvaluationExceptions) {
+      this.store.enqueueDeadLettered(payload, sequenceNumber, hops, filterEvaluationReason, description)
+    } else {
+      this.logger.warn("a rule failed on a message; the subscription does not get it", {
+        subscription: this.store.path,
+        sequenceNumber,
+        description,
+      })
+    }
   }
 
   /** Replaces the subscription's properties; its rules stay (they are managed one by one). */
@@ -152,6 +175,9 @@ export class SubscriptionEntity {
     this.times.updatedAtMs = now
   }
 }
+
+/** The dead-letter reason of messages a subscription's rule failed on (the emulator's name for the exception). */
+export const filterEvaluationReason = "FilterEvaluationException"
 
 export interface ScheduledTopicMessage {
   readonly payload: Payload
@@ -206,13 +232,11 @@ export class TopicEntity {
     }
   }
 
-  /** Delivers a copy to every subscription with a matching rule; returns how many accepted it. */
-  fanOut(payload: Payload, sequenceNumber: number, hops: number, carried = {}): number {
+  /** Delivers copies to every subscription with a matching rule; returns how many copies entered subscriptions. */
+  fanOut(payload: Payload, sequenceNumber: number, hops: number, carried: Carried = {}): number {
     let accepted = 0
     for (const subscription of this.subscriptions.values()) {
-      if (!subscription.accepts(payload)) continue
-      subscription.store.enqueue(payload, sequenceNumber, hops, carried)
-      accepted++
+      accepted += subscription.admit(payload, sequenceNumber, hops, carried)
     }
     return accepted
   }

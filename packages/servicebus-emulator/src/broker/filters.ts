@@ -1,10 +1,11 @@
 import type { FilterConfig } from "../config/EmulatorConfig.ts"
-import type { MessageRouting } from "./BrokeredMessage.ts"
+import { compileSqlFilter } from "../sql/index.ts"
+import type { Payload } from "./BrokeredMessage.ts"
 
-/** A subscription rule's filter. SQL filters (a later issue) will implement the same interface. */
+/** A subscription rule's filter. `matches` throws `SqlEvaluationError` when a SQL filter fails on the message. */
 export interface Filter {
   readonly kind: string
-  matches(message: MessageRouting): boolean
+  matches(message: Payload): boolean
 }
 
 export const trueFilter: Filter = { kind: "true", matches: () => true }
@@ -34,11 +35,18 @@ export const correlationFilter = (config: CorrelationConfig): Filter => {
   return {
     kind: "correlation",
     matches: (message) => {
-      for (const [key, expected] of system) if (message[key] !== expected) return false
-      for (const [key, expected] of properties) if (message.applicationProperties[key] !== expected) return false
+      const routing = message.routing
+      for (const [key, expected] of system) if (routing[key] !== expected) return false
+      for (const [key, expected] of properties) if (routing.applicationProperties[key] !== expected) return false
       return true
     },
   }
+}
+
+/** Matches when the expression is true; false and unknown do not match. */
+export const sqlFilter = (config: Extract<FilterConfig, { type: "sql" }>): Filter => {
+  const compiled = compileSqlFilter(config.expression, config.parameters)
+  return { kind: "sql", matches: (message) => compiled.evaluate(message.sql) === true }
 }
 
 export const filterFromConfig = (config: FilterConfig): Filter => {
@@ -49,5 +57,7 @@ export const filterFromConfig = (config: FilterConfig): Filter => {
       return falseFilter
     case "correlation":
       return correlationFilter(config)
+    case "sql":
+      return sqlFilter(config)
   }
 }

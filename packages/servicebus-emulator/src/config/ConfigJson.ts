@@ -45,6 +45,8 @@ export interface SubscriptionJson {
   readonly Name: string
   readonly Properties?: {
     readonly DeadLetteringOnMessageExpiration?: boolean
+    /** Dead-letter messages a rule fails on (default true, as in Azure); not in the official format. */
+    readonly DeadLetteringOnFilterEvaluationExceptions?: boolean
     readonly DefaultMessageTimeToLive?: string
     readonly LockDuration?: string
     readonly MaxDeliveryCount?: number
@@ -53,6 +55,12 @@ export interface SubscriptionJson {
     readonly RequiresSession?: boolean
   }
   readonly Rules?: ReadonlyArray<RuleJson>
+}
+
+export interface SqlExpressionJson {
+  readonly SqlExpression: string
+  /** Values of `@name` parameters (an extension of the official format). */
+  readonly Parameters?: Readonly<Record<string, string | number | boolean | null>>
 }
 
 export interface RuleJson {
@@ -70,6 +78,8 @@ export interface RuleJson {
       readonly To?: string
       readonly Properties?: Readonly<Record<string, string | number | boolean>>
     }
-    readonly SqlFilter?: { readonly SqlExpression: string }
+    readonly SqlFilter?: SqlExpressionJson
+    /** A SQL rule action (`SET sys.To = 'Entity'`), applied to the copy the rule puts into the subscription. */
+    readonly Action?: SqlExpressionJson
   }
 }

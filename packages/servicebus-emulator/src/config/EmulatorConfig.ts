@@ -27,6 +27,8 @@ export interface TopicProperties {
 
 export interface SubscriptionProperties {
   readonly deadLetteringOnMessageExpiration: boolean
+  /** A rule that fails on a message (a type mismatch, a division by zero) dead-letters it; Azure's default is true. */
+  readonly deadLetteringOnFilterEvaluationExceptions: boolean
   readonly defaultMessageTimeToLiveMs: number
   readonly forwardDeadLetteredMessagesTo: string | undefined
   readonly forwardTo: string | undefined
@@ -35,10 +37,18 @@ export interface SubscriptionProperties {
   readonly requiresSession: boolean
 }
 
-/** Filters a subscription rule can hold. SQL filters beyond the constant `1=1` / `1=0` belong to a later issue. */
+/** Values of rule parameters (`@name` in SQL filters and actions): Int64 as bigint, Double as number. */
+export type SqlParameterValue = string | bigint | number | boolean | Date | null
+
+/** Filters a subscription rule can hold. */
 export type FilterConfig =
   | { readonly type: "true" }
   | { readonly type: "false" }
+  | {
+      readonly type: "sql"
+      readonly expression: string
+      readonly parameters: Readonly<Record<string, SqlParameterValue>>
+    }
   | {
       readonly type: "correlation"
       readonly contentType?: string
@@ -52,9 +62,16 @@ export type FilterConfig =
       readonly properties: Readonly<Record<string, string | number | boolean>>
     }
 
+/** A SQL rule action (`SET`, `REMOVE`), applied to the copy of a message that its rule puts into the subscription. */
+export interface ActionConfig {
+  readonly expression: string
+  readonly parameters: Readonly<Record<string, SqlParameterValue>>
+}
+
 export interface RuleConfig {
   readonly name: string
   readonly filter: FilterConfig
+  readonly action?: ActionConfig
 }
 
 /**

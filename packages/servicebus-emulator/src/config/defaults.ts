@@ -1,6 +1,8 @@
 /** Defaults of the official Service Bus emulator (its documentation and installer's Config.json). */
 export const officialDefaults = {
   deadLetteringOnMessageExpiration: false,
+  /** Not in the official emulator's Config.json; Azure's default for subscriptions. */
+  deadLetteringOnFilterEvaluationExceptions: true,
   defaultMessageTimeToLiveMs: 60 * 60 * 1000,
   duplicateDetectionHistoryTimeWindowMs: 20 * 1000,
   lockDurationMs: 60 * 1000,

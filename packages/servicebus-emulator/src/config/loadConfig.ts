@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { ConfigError } from "./ConfigError.ts"
 import type { EmulatorConfig } from "./EmulatorConfig.ts"
+import { stripJsonComments } from "./jsonComments.ts"
 import { parseConfig } from "./parseConfig.ts"
 
 /** The shipped default: topic `agent-logs` with subscription `orchestrator-sub`. */
@@ -17,7 +18,7 @@ export const loadConfigFile = (path: string): EmulatorConfig => {
   }
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(stripJsonComments(text))
   } catch (cause) {
     throw new ConfigError("$", `the file is not valid JSON: ${(cause as Error).message}`, path)
   }

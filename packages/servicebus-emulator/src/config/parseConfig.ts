@@ -23,6 +23,7 @@ import {
   optionalString,
   requiredString,
 } from "./jsonReader.ts"
+import { parseSqlAction, parseSqlFilter } from "./parseSqlRule.ts"
 
 // Queue and topic names may contain slashes (Azure allows "a/b"); subscription and rule names may not.
 const entityNamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9._\-/]*[A-Za-z0-9])?$/
@@ -168,36 +169,27 @@ const parseCorrelationFilter = (object: JsonObject): FilterConfig => {
   return filter as FilterConfig
 }
 
-const parseSqlFilter = (object: JsonObject): FilterConfig => {
-  onlyKeys(object, ["SqlExpression"])
-  const expression = requiredString(object, "SqlExpression")
-  const normalized = expression.replace(/\s+/g, "").toUpperCase()
-  if (normalized === "1=1" || normalized === "TRUE") return { type: "true" }
-  if (normalized === "1=0" || normalized === "FALSE") return { type: "false" }
-  return fail(
-    `${object.path}.SqlExpression`,
-    `SQL filter expressions are not supported yet (only "1=1" and "1=0"); use a Correlation filter instead of ${JSON.stringify(expression)}`,
-  )
+const parseFilter = (props: JsonObject, ruleName: string): FilterConfig => {
+  const filterType = requiredString(props, "FilterType").toLowerCase()
+  if (filterType === "correlation") {
+    const raw = field(props, "CorrelationFilter")
+    return parseCorrelationFilter(asObject(raw.path, raw.value))
+  }
+  if (filterType === "sql") {
+    const raw = field(props, "SqlFilter")
+    return parseSqlFilter(asObject(raw.path, raw.value), ruleName)
+  }
+  return fail(`${props.path}.FilterType`, `expected "Correlation" or "Sql", got ${JSON.stringify(filterType)}`)
 }
 
 const parseRule = (object: JsonObject): RuleConfig => {
   onlyKeys(object, ["Name", "Properties"])
   const ruleName = name(object, "rule")
   const props = properties(object, ["FilterType", "CorrelationFilter", "SqlFilter", "Action"])
+  const filter = parseFilter(props, ruleName)
   const action = field(props, "Action")
-  if (action.value !== undefined && action.value !== null) {
-    fail(action.path, "rule actions (SQL SET/REMOVE) are not supported yet; remove the Action")
-  }
-  const filterType = requiredString(props, "FilterType").toLowerCase()
-  if (filterType === "correlation") {
-    const raw = field(props, "CorrelationFilter")
-    return { name: ruleName, filter: parseCorrelationFilter(asObject(raw.path, raw.value)) }
-  }
-  if (filterType === "sql") {
-    const raw = field(props, "SqlFilter")
-    return { name: ruleName, filter: parseSqlFilter(asObject(raw.path, raw.value)) }
-  }
-  return fail(`${props.path}.FilterType`, `expected "Correlation" or "Sql", got ${JSON.stringify(filterType)}`)
+  if (action.value === undefined || action.value === null) return { name: ruleName, filter }
+  return { name: ruleName, filter, action: parseSqlAction(asObject(action.path, action.value), ruleName) }
 }
 
 /** An optional array of named objects, each parsed, whose names are unique (compared case-insensitively, as Azure does). */
@@ -221,6 +213,7 @@ const namedList = <A extends { readonly name: string }>(
 
 const subscriptionKeys = [
   "DeadLetteringOnMessageExpiration",
+  "DeadLetteringOnFilterEvaluationExceptions",
   "DefaultMessageTimeToLive",
   "LockDuration",
   "MaxDeliveryCount",
@@ -243,6 +236,11 @@ const parseSubscription = (object: JsonObject): SubscriptionConfig => {
         props,
         "DeadLetteringOnMessageExpiration",
         officialDefaults.deadLetteringOnMessageExpiration,
+      ),
+      deadLetteringOnFilterEvaluationExceptions: optionalBoolean(
+        props,
+        "DeadLetteringOnFilterEvaluationExceptions",
+        officialDefaults.deadLetteringOnFilterEvaluationExceptions,
       ),
       defaultMessageTimeToLiveMs: optionalDuration(
         props,

@@ -4,7 +4,8 @@ import { addRule, removeRule } from "../amqp/ruleManagement.ts"
 import type { SharedAccessPolicy } from "../amqp/sharedAccessSignature.ts"
 import { type Broker, entityPathOf } from "../broker/Broker.ts"
 import { BrokerError, type BrokerErrorKind } from "../broker/BrokerError.ts"
-import type { QueueEntity, Rule, SubscriptionEntity, TopicEntity } from "../broker/entities.ts"
+import type { QueueEntity, SubscriptionEntity, TopicEntity } from "../broker/entities.ts"
+import type { Rule } from "../broker/rules.ts"
 import { defaultRuleName } from "../config/defaults.ts"
 import { nameProblem } from "../config/parseConfig.ts"
 import type { Logger } from "../log.ts"
@@ -41,6 +42,7 @@ const httpStatus: Readonly<Record<BrokerErrorKind, number>> = {
   MessageNotFound: 404,
   MessageSizeExceeded: 413,
   InvalidOperation: 400,
+  InvalidArgument: 400,
   NotImplemented: 501,
   Unauthorized: 401,
   SessionCannotBeLocked: 410,

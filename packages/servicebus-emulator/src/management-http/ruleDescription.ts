@@ -1,4 +1,4 @@
-import type { Rule } from "../broker/entities.ts"
+import type { Rule } from "../broker/rules.ts"
 import type { FilterConfig } from "../config/EmulatorConfig.ts"
 import { descriptionTag, namespaces } from "./descriptionXml.ts"
 import { badRequest } from "./ManagementError.ts"
@@ -126,6 +126,7 @@ export const readRuleDescription = (
 
 const typed = (value: unknown): { readonly type: string; readonly text: string } => {
   if (typeof value === "boolean") return { type: "boolean", text: String(value) }
+  if (typeof value === "bigint") return { type: "long", text: String(value) }
   if (typeof value === "number") {
     return { type: Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? "int" : "double", text: String(value) }
   }
@@ -151,8 +152,12 @@ const keyValuesXml = (name: string, values: Readonly<Record<string, unknown>>): 
           .join(""),
       )
 
-const sqlTag = (type: string, expression: string): string =>
-  tag("Filter", textTag("SqlExpression", expression) + textTag("CompatibilityLevel", 20), { "i:type": type })
+const sqlTag = (type: string, expression: string, parameters: Readonly<Record<string, unknown>> = {}): string =>
+  tag(
+    "Filter",
+    textTag("SqlExpression", expression) + keyValuesXml("Parameters", parameters) + textTag("CompatibilityLevel", 20),
+    { "i:type": type },
+  )
 
 const filterXml = (config: FilterConfig): string => {
   switch (config.type) {
@@ -178,22 +183,22 @@ const filterXml = (config: FilterConfig): string => {
         { "i:type": "CorrelationFilter" },
       )
     }
-    default: {
-      // SQL filters beyond constants carry their expression.
-      const expression = (config as { readonly expression?: unknown }).expression
-      return sqlTag("SqlFilter", typeof expression === "string" ? expression : "")
-    }
+    case "sql":
+      return sqlTag("SqlFilter", config.expression, config.parameters)
   }
 }
 
 const actionXml = (rule: Rule): string => {
-  const action = (rule as { readonly action?: { readonly expression?: unknown } }).action
-  if (action === undefined || typeof action.expression !== "string")
-    return tag("Action", undefined, { "i:type": "EmptyRuleAction" })
-  return tag("Action", textTag("SqlExpression", action.expression) + textTag("CompatibilityLevel", 20), {
-    "i:type": "SqlRuleAction",
-  })
+  const action = rule.config.action
+  if (action === undefined) return tag("Action", undefined, { "i:type": "EmptyRuleAction" })
+  return tag(
+    "Action",
+    textTag("SqlExpression", action.expression) +
+      keyValuesXml("Parameters", action.parameters) +
+      textTag("CompatibilityLevel", 20),
+    { "i:type": "SqlRuleAction" },
+  )
 }
 
 export const ruleDescriptionXml = (rule: Rule): string =>
-  descriptionTag("RuleDescription", [filterXml(rule.config), actionXml(rule), textTag("Name", rule.name)])
+  descriptionTag("RuleDescription", [filterXml(rule.config.filter), actionXml(rule), textTag("Name", rule.name)])

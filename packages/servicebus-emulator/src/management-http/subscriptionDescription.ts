@@ -1,6 +1,7 @@
 import type { SubscriptionEntity } from "../broker/entities.ts"
+import { officialDefaults } from "../config/defaults.ts"
 import type { SubscriptionConfig } from "../config/EmulatorConfig.ts"
-import { booleanCheck, type DescriptionReader } from "./DescriptionReader.ts"
+import type { DescriptionReader } from "./DescriptionReader.ts"
 import {
   countDetailsXml,
   descriptionTag,
@@ -23,9 +24,15 @@ export const readSubscriptionDescription = (
 ): SubscriptionConfig => {
   return {
     name,
-    properties: readReceivingProperties(reader, forward),
+    properties: {
+      ...readReceivingProperties(reader, forward),
+      deadLetteringOnFilterEvaluationExceptions: reader.boolean(
+        "DeadLetteringOnFilterEvaluationExceptions",
+        officialDefaults.deadLetteringOnFilterEvaluationExceptions,
+      ),
+    },
     rules: [],
-    echoed: reader.echoed({ ...sharedEchoedChecks, DeadLetteringOnFilterEvaluationExceptions: booleanCheck }),
+    echoed: reader.echoed(sharedEchoedChecks),
   }
 }
 
@@ -42,7 +49,7 @@ export const subscriptionDescriptionXml = (
     textTag("RequiresSession", p.requiresSession),
     durationTag("DefaultMessageTimeToLive", p.defaultMessageTimeToLiveMs),
     textTag("DeadLetteringOnMessageExpiration", p.deadLetteringOnMessageExpiration),
-    echoedTag(echoed, "DeadLetteringOnFilterEvaluationExceptions", "true"),
+    textTag("DeadLetteringOnFilterEvaluationExceptions", p.deadLetteringOnFilterEvaluationExceptions),
     textTag("MessageCount", totalCount(counts)),
     textTag("MaxDeliveryCount", p.maxDeliveryCount),
     echoedTag(echoed, "EnableBatchedOperations", "true"),

@@ -25,8 +25,11 @@ import { lookupSystemProperty, type SystemProperty } from "./systemProperties.ts
 type Evaluate = (message: SqlMessage) => SqlValue
 type Test = (message: SqlMessage) => boolean | null
 
-/** Rule parameters by name; `@name` and `name` are the same parameter, compared case-insensitively. */
-export type SqlParameters = Readonly<Record<string, SqlValue>>
+/**
+ * Rule parameters by name; `@name` and `name` are the same parameter, compared case-insensitively. A `Date` (a
+ * dateTime parameter of the management API) is a timestamp.
+ */
+export type SqlParameters = Readonly<Record<string, SqlValue | Date>>
 
 const parameterKey = (name: string): string => (name.startsWith("@") ? name.slice(1) : name).toLowerCase()
 
@@ -37,7 +40,12 @@ interface Context {
 
 const contextOf = (text: string, parameters: SqlParameters | undefined): Context => ({
   text,
-  parameters: new Map(Object.entries(parameters ?? {}).map(([name, value]) => [parameterKey(name), value])),
+  parameters: new Map(
+    Object.entries(parameters ?? {}).map(([name, value]) => [
+      parameterKey(name),
+      value instanceof Date ? new SqlOpaque("timestamp", value.getTime()) : value,
+    ]),
+  ),
 })
 
 const readProperty = (property: PropertyRef): Evaluate => {

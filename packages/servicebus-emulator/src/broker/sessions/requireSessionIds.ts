@@ -30,7 +30,7 @@ export const requireSessionIds = (target: SendTarget, payloads: ReadonlyArray<Pa
   for (const payload of payloads) {
     if (sessionIdOf(payload) !== undefined) continue
     for (const subscription of sessionSubscriptions) {
-      if (subscription.accepts(payload)) {
+      if (subscription.copiesOf(payload).some((copy) => sessionIdOf(copy) === undefined)) {
         throw new BrokerError(
           "InvalidOperation",
           `${missingSessionId} Entity: '${target.name}/Subscriptions/${subscription.name}'.`,

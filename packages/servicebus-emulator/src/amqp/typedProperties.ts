@@ -1,0 +1,183 @@
+import rhea from "rhea"
+import { SqlOpaque, type SqlValue } from "../sql/index.ts"
+import { type Typed, types } from "./rheaTypes.ts"
+import { sectionCodes } from "./sections.ts"
+
+/**
+ * Application properties with their AMQP types, which SQL filters need (an AMQP int is an Int64 to them, a double a
+ * Double: `5 / 2` is 2 for one and 2.5 for the other) and which a rule action keeps when it changes a value.
+ */
+
+/** A decoded value as rhea's reader gives it: its type descriptor and its value (nested `TypedValue`s in compounds). */
+export interface TypedValue extends Typed {
+  readonly type: { readonly name: string }
+  readonly descriptor?: unknown
+}
+
+interface Reader {
+  read(): TypedValue
+}
+
+interface Constructors {
+  Reader: new (buffer: Buffer) => Reader
+  Ubyte(value: number): Typed
+  Ushort(value: number): Typed
+  Uint(value: number): Typed
+  Ulong(value: number | Buffer): Typed
+  Byte(value: number): Typed
+  Short(value: number): Typed
+  Int(value: number): Typed
+  Long(value: number | Buffer): Typed
+  Float(value: number): Typed
+  Double(value: number): Typed
+}
+
+// rhea's type constructors and reader; rhea is pinned (see rheaTypes.ts).
+const constructors = rhea.types as unknown as Constructors
+
+export interface TypedEntry {
+  readonly key: string
+  readonly value: TypedValue
+}
+
+/** The entries of an encoded application-properties section, in order. */
+export const readApplicationProperties = (section: Buffer): Array<TypedEntry> => {
+  if (section.length === 0) return []
+  const map = new constructors.Reader(section).read().value as ReadonlyArray<TypedValue>
+  const entries: Array<TypedEntry> = []
+  for (let i = 0; i + 1 < map.length; i += 2) {
+    entries.push({ key: String((map[i] as TypedValue).value), value: map[i + 1] as TypedValue })
+  }
+  return entries
+}
+
+const signedIntegers = new Set(["Byte", "Short", "Int", "SmallInt", "Long", "SmallLong"])
+const unsignedIntegers = new Set(["Ubyte", "Ushort", "Uint", "SmallUint", "Uint0", "Ulong", "SmallUlong", "Ulong0"])
+
+const integerOf = (typed: TypedValue): bigint => {
+  const value = typed.value
+  if (Buffer.isBuffer(value)) {
+    return unsignedIntegers.has(typed.type.name) ? value.readBigUInt64BE(0) : value.readBigInt64BE(0)
+  }
+  return BigInt(value as number)
+}
+
+const uuidText = (bytes: Buffer): string => {
+  const hex = bytes.toString("hex")
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+export const sqlValueOf = (typed: TypedValue): SqlValue => {
+  if (typed.descriptor !== undefined) return new SqlOpaque("described", typed.value, typed)
+  const name = typed.type.name
+  if (signedIntegers.has(name) || unsignedIntegers.has(name)) return integerOf(typed)
+  switch (name) {
+    case "Null":
+      return null
+    case "Boolean":
+    case "True":
+    case "False":
+      return Boolean(typed.value)
+    case "Float":
+    case "Double":
+      return typed.value as number
+    case "Str8":
+    case "Str32":
+    case "Sym8":
+    case "Sym32":
+      return String(typed.value)
+    case "Timestamp":
+      return new SqlOpaque("timestamp", (typed.value as Date).getTime(), typed)
+    case "Uuid":
+      return new SqlOpaque("uuid", uuidText(typed.value as Buffer), typed)
+    case "Vbin8":
+    case "Vbin32":
+      return new SqlOpaque("binary", typed.value, typed)
+    case "CharUTF32":
+      return new SqlOpaque("char", typed.value, typed)
+    case "Map8":
+    case "Map32":
+      return new SqlOpaque("map", typed.value, typed)
+    case "Decimal32":
+    case "Decimal64":
+    case "Decimal128":
+      return new SqlOpaque("decimal", typed.value, typed)
+    default:
+      return new SqlOpaque("list", typed.value, typed)
+  }
+}
+
+const ranges: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  Ubyte: [0n, 255n],
+  Ushort: [0n, 65_535n],
+  Uint: [0n, 4_294_967_295n],
+  SmallUint: [0n, 4_294_967_295n],
+  Uint0: [0n, 4_294_967_295n],
+  Ulong: [0n, 2n ** 64n - 1n],
+  SmallUlong: [0n, 2n ** 64n - 1n],
+  Ulong0: [0n, 2n ** 64n - 1n],
+  Byte: [-128n, 127n],
+  Short: [-32_768n, 32_767n],
+  Int: [-2_147_483_648n, 2_147_483_647n],
+  SmallInt: [-2_147_483_648n, 2_147_483_647n],
+}
+
+const longBytes = (value: bigint, unsigned: boolean): Buffer => {
+  const bytes = Buffer.alloc(8)
+  if (unsigned) bytes.writeBigUInt64BE(value)
+  else bytes.writeBigInt64BE(value)
+  return bytes
+}
+
+/** An Int64 result keeps the property's integer type when it fits (C#'s implicit conversions), else it is a long. */
+const integerTyped = (value: bigint, previous: string | undefined): Typed => {
+  const range = previous === undefined ? undefined : ranges[previous]
+  if (range !== undefined && value >= range[0] && value <= range[1]) {
+    const n = Number(value)
+    switch (previous) {
+      case "Ubyte":
+        return constructors.Ubyte(n)
+      case "Ushort":
+        return constructors.Ushort(n)
+      case "Byte":
+        return constructors.Byte(n)
+      case "Short":
+        return constructors.Short(n)
+      case "Int":
+      case "SmallInt":
+        return constructors.Int(n)
+      case "Ulong":
+      case "SmallUlong":
+      case "Ulong0":
+        return constructors.Ulong(longBytes(value, true))
+      default:
+        return constructors.Uint(n)
+    }
+  }
+  if (previous === "Float") return constructors.Float(Number(value))
+  if (previous === "Double") return constructors.Double(Number(value))
+  return constructors.Long(longBytes(BigInt.asIntN(64, value), false))
+}
+
+const uuidBytes = (text: string): Buffer => Buffer.from(text.replaceAll("-", ""), "hex")
+
+/** The AMQP form of a value a rule action sets; `previous` is the type the property had, if any. */
+export const typedOf = (value: SqlValue, previous: TypedValue | undefined): Typed => {
+  if (value === null) return types.Null()
+  if (typeof value === "string") return types.wrap_string(value)
+  if (typeof value === "boolean") return types.wrap_boolean(value)
+  if (typeof value === "bigint") return integerTyped(value, previous?.type.name)
+  if (typeof value === "number") {
+    return previous?.type.name === "Float" ? constructors.Float(value) : constructors.Double(value)
+  }
+  if (value.raw !== undefined) return value.raw as Typed
+  if (value.type === "uuid") return types.wrap_uuid(uuidBytes(value.value as string))
+  return types.wrap(value.value)
+}
+
+/** Encodes an application-properties section (descriptor included) from typed entries. */
+export const applicationPropertiesSection = (entries: ReadonlyArray<readonly [string, Typed]>): Typed =>
+  types.described(
+    types.wrap_ulong(sectionCodes.applicationProperties),
+    types.Map32(entries.flatMap(([key, value]) => [types.wrap_string(key), value])),
+  )
