@@ -1,4 +1,4 @@
-import { SinkWriteError } from "@haymaker/domain"
+import { type SinkFailureKind, SinkWriteError } from "@haymaker/domain"
 
 /** A record a sink could not store, with what the service said. */
 export interface FailedMessage {
@@ -9,6 +9,8 @@ export interface FailedMessage {
   readonly status?: number
   /** Service error code (e.g. `InvalidStream`, `ContainerNotFound`), when given. */
   readonly code?: string
+  /** Set where the sink knows the kind better than a status tells (a record it could not encode). */
+  readonly kind?: SinkFailureKind
 }
 
 interface RestErrorLike {
@@ -32,12 +34,44 @@ export const failureOf = (key: string, cause: unknown): FailedMessage => {
   }
 }
 
+/**
+ * The kind of a failure from its HTTP status: throttling, timeouts, conflicts, server errors and network failures (no
+ * status) may pass on a later try; 401/403/404 (credentials, permissions, a missing rule, stream or container) and
+ * 501/505 are the deployment's to fix; any other 4xx refuses the data sent.
+ */
+export const kindOf = (failure: FailedMessage): SinkFailureKind => {
+  if (failure.kind !== undefined) return failure.kind
+  const status = failure.status
+  if (status === undefined || status === 408 || status === 409 || status === 429) return "Transient"
+  if (status === 401 || status === 403 || status === 404 || status === 501 || status === 505) return "Unavailable"
+  return status >= 500 ? "Transient" : "Rejected"
+}
+
 /** Throttling, timeouts, server errors and network failures (no status) may pass on a later try. */
-export const isTransient = (failure: FailedMessage): boolean =>
-  failure.status === undefined ||
-  failure.status === 408 ||
-  failure.status === 429 ||
-  (failure.status >= 500 && failure.status !== 501 && failure.status !== 505)
+export const isTransient = (failure: FailedMessage): boolean => kindOf(failure) === "Transient"
+
+/** A record whose JSON could not be produced (e.g. `Maximum call stack size exceeded`): refused, alone. */
+export const unencodable = (key: string, cause: unknown): FailedMessage => ({
+  key,
+  reason: `the record cannot be written as JSON (${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)})`,
+  kind: "Rejected",
+})
+
+/** What `JSON.stringify` throws for a value, or `undefined` when it can write it. */
+export const jsonProblem = (value: unknown): unknown => {
+  try {
+    JSON.stringify(value)
+    return undefined
+  } catch (error) {
+    return error
+  }
+}
+
+/** When kinds mix, the one that gives up least: `Unavailable`, then `Transient`, then `Rejected`. */
+const kindOfAll = (failed: ReadonlyArray<FailedMessage>): SinkFailureKind => {
+  const kinds = new Set(failed.map(kindOf))
+  return kinds.has("Unavailable") ? "Unavailable" : kinds.has("Transient") ? "Transient" : "Rejected"
+}
 
 const listKeys = (failed: ReadonlyArray<FailedMessage>): string => {
   const shown = failed.slice(0, 10).map((f) => f.key)
@@ -47,16 +81,22 @@ const listKeys = (failed: ReadonlyArray<FailedMessage>): string => {
 }
 
 /**
- * The port's error for failed messages. `transient` is true unless every failure is permanent: a permanent failure
- * that is retried anyway ends in the dead-letter queue after MaxDeliveryCount, while a transient one wrongly called
- * permanent would be dead-lettered at once. `cause` keeps the per-message failures (status, code, reason).
+ * The port's error for failed messages. Its kind is the one that gives up least (see `kindOfAll`): a refused record
+ * retried anyway costs a retry, while a transient failure wrongly called a refusal would be dead-lettered at once.
+ * `cause` keeps the per-message failures (status, code, reason).
  */
 export const sinkWriteError = (sink: string, failed: ReadonlyArray<FailedMessage>, total: number): SinkWriteError => {
-  const reasons = [...new Set(failed.map((f) => (f.status === undefined ? f.reason : `${f.status} ${f.reason}`)))]
+  const reasons = [
+    ...new Set(
+      failed.map((f) =>
+        f.status === undefined ? f.reason : `${f.status}${f.code === undefined ? "" : ` ${f.code}`} ${f.reason}`,
+      ),
+    ),
+  ]
   return new SinkWriteError({
     sink,
     failedKeys: failed.map((f) => f.key),
-    transient: failed.some(isTransient),
+    kind: kindOfAll(failed),
     message: `${sink}: ${failed.length} of ${total} messages were not stored (sequence numbers ${listKeys(failed)}): ${reasons.slice(0, 3).join("; ")}`,
     cause: failed,
   })

@@ -190,6 +190,25 @@ describe("filesystem sinks (local profile)", () => {
     }
   })
 
+  it("refuses a record JSON cannot write, alone, in both sinks, and stores its neighbours (issue 10 §2)", async () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 20_000; i++) deep = [deep]
+    const records = [resourceMessage("a"), agentLogMessage("deep", { deep: deep as never }), agentLogMessage("b")]
+
+    for (const sink of [FileArchiveSink.make({ directory }), FileLogAnalyticsSink.make({ directory })]) {
+      const result = await Effect.runPromise(Effect.flatMap(sink, (s) => s.write(records)).pipe(Effect.result))
+      if (result._tag !== "Failure" || result.failure._tag !== "SinkWriteError") throw new Error(String(result))
+      expect(failedIds(result.failure)).toEqual(["deep"])
+      expect(result.failure.kind).toBe("Rejected")
+      expect(result.failure.message).toContain("Maximum call stack size exceeded")
+    }
+    const archived = (await listFiles(join(directory, "archive"))).map((file) => join(directory, "archive", file))
+    const lines = (await Promise.all(archived.map(readLines))).flat()
+    expect(lines.map((line) => line.message.message_id)).toEqual(["a", "b"])
+    const logs = await readLines(join(directory, "log-analytics/HayMakerAgentLogs_CL.jsonl"))
+    expect(logs.map((row) => row.message_id)).toEqual(["b"])
+  })
+
   it("refuses an empty directory or an unknown layout", async () => {
     const empty = await Effect.runPromise(Effect.result(FileArchiveSink.make({ directory: "" })))
     const layout = await Effect.runPromise(

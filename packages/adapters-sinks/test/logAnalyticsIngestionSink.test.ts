@@ -172,19 +172,45 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
     const error = writeFailure(await write([resourceMessage("small"), huge, agentLogMessage("also-small")]))
 
     expect(failedIds(error)).toEqual(["huge"])
-    expect(error.transient).toBe(false)
+    expect(error.kind).toBe("Rejected")
     expect(error.cause).toEqual([expect.objectContaining({ status: 413, code: "ContentLengthLimitExceeded" })])
     expect(server.rows(AgentLogsStream.stream).map((r) => r.message_id)).toEqual(["also-small"])
     expect(server.rows(ResourcesStream.stream).map((r) => r.message_id)).toEqual(["small"])
   })
 
-  it("reports a wrong stream name as permanent 404 failures, not retried", async () => {
+  it("reports a wrong stream name as the deployment's 404 (Unavailable), not retried", async () => {
     const error = writeFailure(await write([resourceMessage("m1")], { resourcesStream: "Custom-Wrong" }))
 
     expect(failedIds(error)).toEqual(["m1"])
-    expect(error.transient).toBe(false)
+    expect(error.kind).toBe("Unavailable")
     expect(error.cause).toEqual([expect.objectContaining({ status: 404, code: "InvalidStream" })])
     expect(server.requests()).toHaveLength(1)
+  })
+
+  it("tells a refusal of the data (400) from the deployment's fault (401, 403): Rejected and Unavailable", async () => {
+    const kinds: Array<string> = []
+    for (const status of [400, 401, 403]) {
+      server.faults.fail(status, { count: 1 })
+      const error = writeFailure(await write([agentLogMessage(`s${status}`)]))
+      expect(failedIds(error)).toEqual([`s${status}`])
+      expect(error.message).toContain(String(status))
+      kinds.push(error.kind)
+    }
+    expect(kinds).toEqual(["Rejected", "Unavailable", "Unavailable"])
+  })
+
+  it("refuses a record whose row JSON cannot write, alone, and lands its neighbours (issue 10 §2)", async () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 20_000; i++) deep = [deep]
+    const records = [agentLogMessage("before"), agentLogMessage("deep", { deep: deep as never }), resourceMessage("r")]
+
+    const error = writeFailure(await write([...records, agentLogMessage("after")]))
+
+    expect(failedIds(error)).toEqual(["deep"])
+    expect(error.kind).toBe("Rejected")
+    expect(error.message).toContain("cannot be written as JSON")
+    expect(server.rows(AgentLogsStream.stream).map((r) => r.message_id)).toEqual(["before", "after"])
+    expect(server.rows(ResourcesStream.stream).map((r) => r.message_id)).toEqual(["r"])
   })
 
   it("refuses invalid settings with a config error naming the setting", async () => {

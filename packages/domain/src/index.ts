@@ -72,7 +72,7 @@ export {
 } from "./ports/EventSubscription.ts"
 export { LogAnalyticsSink } from "./ports/LogAnalyticsSink.ts"
 export { type SinkRecord, sinkRecordKey } from "./ports/SinkRecord.ts"
-export { SinkWriteError } from "./ports/SinkWriteError.ts"
+export { SinkFailureKind, SinkWriteError } from "./ports/SinkWriteError.ts"
 export { Resource, type ResourceInput, ResourceStatus } from "./Resource.ts"
 export * as ResourceLedger from "./ResourceLedger.ts"
 export { decodeResourceRecord, encodeResource, ResourceRecord, type ResourceRecordJson } from "./ResourceRecord.ts"

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
 import { Effect } from "effect"
-import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
+import { type FailedMessage, failureOf, sinkWriteError, unencodable } from "../SinkFailures.ts"
 import { archiveLine } from "./ArchiveRecord.ts"
 import {
   type ArchiveLayout,
@@ -56,43 +56,60 @@ const batchKey = (records: ReadonlyArray<SinkRecord>): string => {
   return hash.digest("hex").slice(0, 32)
 }
 
+/** What one write stores, and the records it refuses because they cannot be written as JSON. */
+export interface ArchiveWrite {
+  readonly objects: ReadonlyArray<ArchiveObject>
+  readonly refused: ReadonlyArray<FailedMessage>
+}
+
 /**
  * What one write stores: in the per-message layouts (`partitioned`, `perEvent`) an object per distinct record key;
  * in `batched`, an object per hour folder holding a line per distinct key of the write. A message repeated within a
- * write (the same key) is stored once; distinct events that share a message id are all stored.
+ * write (the same key) is stored once; distinct events that share a message id are all stored. A record whose line
+ * cannot be written (JSON.stringify throws) is refused alone; the others are stored.
  */
 export const archiveObjects = (
   layout: ArchiveLayout,
   prefix: string,
   records: ReadonlyArray<SinkRecord>,
   archivedAt: string,
-): ReadonlyArray<ArchiveObject> => {
-  const unique = [...new Map(records.map((record) => [record.key, record] as const)).values()]
+): ArchiveWrite => {
+  const lines = new Map<SinkRecord, string>()
+  const refused: Array<FailedMessage> = []
+  for (const record of new Map(records.map((record) => [record.key, record] as const)).values()) {
+    try {
+      lines.set(record, archiveLine(record, archivedAt))
+    } catch (error) {
+      refused.push(unencodable(record.key, error))
+    }
+  }
   if (layout !== "batched") {
-    return unique.map((record) => {
+    const objects = [...lines].map(([record, content]) => {
       const name = blobNameFor(layout, prefix, record)
       return {
         name,
         records: [record],
-        content: archiveLine(record, archivedAt),
+        content,
         alternateName: layout === "perEvent" ? withSuffix(name, record.key) : undefined,
       }
     })
+    return { objects, refused }
   }
   const byHour = new Map<number, Array<SinkRecord>>()
-  for (const record of unique) {
+  for (const record of lines.keys()) {
     const hour = partitionHour(record)
     const group = byHour.get(hour)
     if (group === undefined) byHour.set(hour, [record])
     else group.push(record)
   }
   const head = safePrefix(prefix)
-  return [...byHour].map(([hour, group]) => ({
+  const objects = [...byHour].map(([hour, group]) => ({
     name: `${hourFolder(head, hour)}/${batchKey(group)}.jsonl`,
     records: group,
-    content: group.map((record) => archiveLine(record, archivedAt)).join(""),
+    content: group.map((record) => lines.get(record)).join(""),
     alternateName: undefined,
   }))
+  return { objects, refused }
 }
 
 /** What placing an object under a name did: stored it, found the name taken, or failed. */
@@ -123,22 +140,22 @@ export const storeObject = async (
 
 /**
  * Stores every object of a write, `concurrency` at a time (`store` answers the error of an object that did not
- * land); fails naming every record of those objects.
+ * land); fails naming every record of those objects, and the records the write refused.
  */
 export const storeAll = (
-  objects: ReadonlyArray<ArchiveObject>,
+  { objects, refused }: ArchiveWrite,
   store: (object: ArchiveObject) => Effect.Effect<unknown>,
   concurrency: number,
 ): Effect.Effect<void, SinkWriteError> =>
   Effect.gen(function* () {
     const errors = yield* Effect.forEach(objects, store, { concurrency })
-    const failed: Array<FailedMessage> = []
+    const failed: Array<FailedMessage> = [...refused]
     errors.forEach((error, i) => {
       if (error === undefined) return
       for (const record of objects[i]?.records ?? []) failed.push(failureOf(record.key, error))
     })
     if (failed.length > 0) {
-      const total = objects.reduce((n, object) => n + object.records.length, 0)
+      const total = objects.reduce((n, object) => n + object.records.length, refused.length)
       return yield* sinkWriteError("Archive", failed, total)
     }
   })

@@ -4,7 +4,7 @@ import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
 import { type Config, Effect, Layer } from "effect"
 import { agentLogRow, resourceRow } from "../logAnalytics/Rows.ts"
 import { AgentLogsStream, ResourcesStream } from "../logAnalytics/Streams.ts"
-import { failureOf, sinkWriteError } from "../SinkFailures.ts"
+import { type FailedMessage, failureOf, sinkWriteError, unencodable } from "../SinkFailures.ts"
 import { type FileSinkConfigError, fileSinkSettingsConfig, resolveFileSinkSettings } from "./FileSinkConfig.ts"
 
 const terminateLastLine = async (path: string): Promise<void> => {
@@ -39,24 +39,47 @@ export const make = Effect.fnUntraced(function* (
   )
 
   const append = (table: string, rows: ReadonlyArray<Record<string, unknown>>) =>
-    Effect.promise(async () => {
-      if (rows.length === 0) return []
+    Effect.promise(async (): Promise<Array<FailedMessage>> => {
+      // A row JSON cannot write is refused alone; the others are appended.
+      const refused: Array<FailedMessage> = []
+      const lines: Array<string> = []
+      const appended: Array<Record<string, unknown>> = []
+      for (const row of rows) {
+        try {
+          lines.push(`${JSON.stringify(row)}\n`)
+          appended.push(row)
+        } catch (error) {
+          refused.push(unencodable(String(row.sequence_number), error))
+        }
+      }
+      if (lines.length === 0) return refused
       try {
         await mkdir(folder, { recursive: true })
-        await appendFile(join(folder, `${table}.jsonl`), rows.map((row) => `${JSON.stringify(row)}\n`).join(""))
-        return []
+        await appendFile(join(folder, `${table}.jsonl`), lines.join(""))
+        return refused
       } catch (error) {
-        return rows.map((row) => failureOf(String(row.sequence_number), error))
+        return [...refused, ...appended.map((row) => failureOf(String(row.sequence_number), error))]
       }
     })
 
   const write = Effect.fn("FileLogAnalyticsSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
-    const resources = records.flatMap((record) => resourceRow(record) ?? [])
-    const agentLogs = records.flatMap((record) => agentLogRow(record) ?? [])
-    const failed = (yield* Effect.all([
-      append(ResourcesStream.table, resources),
-      append(AgentLogsStream.table, agentLogs),
-    ])).flat()
+    const resources: Array<Record<string, unknown>> = []
+    const agentLogs: Array<Record<string, unknown>> = []
+    const refused: Array<FailedMessage> = []
+    for (const record of records) {
+      try {
+        const resource = resourceRow(record)
+        const agentLog = agentLogRow(record)
+        if (resource !== undefined) resources.push(resource)
+        if (agentLog !== undefined) agentLogs.push(agentLog)
+      } catch (error) {
+        refused.push(unencodable(record.key, error))
+      }
+    }
+    const failed = [
+      ...refused,
+      ...(yield* Effect.all([append(ResourcesStream.table, resources), append(AgentLogsStream.table, agentLogs)])),
+    ].flat()
     if (failed.length > 0) {
       return yield* sinkWriteError("LogAnalytics", failed, new Set(records.map((r) => r.key)).size)
     }

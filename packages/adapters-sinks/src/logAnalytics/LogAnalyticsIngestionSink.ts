@@ -4,7 +4,7 @@ import { DefaultAzureCredential } from "@azure/identity"
 import { isAggregateLogsUploadError, LogsIngestionClient } from "@azure/monitor-ingestion"
 import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
 import { type Config, Effect, Layer, type Scope } from "effect"
-import { type FailedMessage, failureOf, sinkWriteError } from "../SinkFailures.ts"
+import { type FailedMessage, failureOf, jsonProblem, sinkWriteError, unencodable } from "../SinkFailures.ts"
 import {
   type LogAnalyticsSinkOptions,
   logAnalyticsSettingsConfig,
@@ -43,38 +43,64 @@ export const make = Effect.fnUntraced(function* (
     userAgentOptions: { userAgentPrefix: "haymaker-event-bus" },
   })
 
+  const upload = async (stream: string, rows: ReadonlyArray<Row>, signal: AbortSignal) => {
+    if (rows.length === 0) return []
+    const failed: Array<FailedMessage> = []
+    try {
+      await client.upload(settings.dataCollectionRuleId, stream, [...rows], {
+        maxConcurrency: settings.maxConcurrency,
+        abortSignal: signal,
+        onError: ({ failedLogs, cause }) => {
+          for (const row of failedLogs) failed.push(failureOf(String(row.sequence_number), cause))
+        },
+      })
+    } catch (error) {
+      // The aggregate error repeats what onError already reported; anything else failed the whole call.
+      if (!isAggregateLogsUploadError(error)) throw error
+    }
+    return failed
+  }
+
   const uploadStream = (stream: string, rows: ReadonlyArray<Row>) =>
     Effect.promise(async (signal): Promise<ReadonlyArray<FailedMessage>> => {
-      if (rows.length === 0) return []
-      const failed: Array<FailedMessage> = []
       try {
-        await client.upload(settings.dataCollectionRuleId, stream, [...rows], {
-          maxConcurrency: settings.maxConcurrency,
-          abortSignal: signal,
-          onError: ({ failedLogs, cause }) => {
-            for (const row of failedLogs) failed.push(failureOf(String(row.sequence_number), cause))
-          },
-        })
+        return await upload(stream, rows, signal)
       } catch (error) {
-        // The aggregate error repeats what onError already reported; anything else failed the whole call.
-        if (!isAggregateLogsUploadError(error)) return rows.map((row) => failureOf(row.sequence_number, error))
+        // The SDK writes every row as JSON up front to cut the calls, so one row JSON cannot write (too deep, a
+        // bigint) throws for all of them: refuse that row alone and send the others.
+        const refused: Array<FailedMessage> = []
+        const writable = rows.filter((row) => {
+          const problem = jsonProblem(row)
+          if (problem !== undefined) refused.push(unencodable(row.sequence_number, problem))
+          return problem === undefined
+        })
+        if (refused.length === 0) return rows.map((row) => failureOf(row.sequence_number, error))
+        const others = await upload(stream, writable, signal).catch((again: unknown) =>
+          writable.map((row) => failureOf(row.sequence_number, again)),
+        )
+        return [...refused, ...others]
       }
-      return failed
     })
 
   const write = Effect.fn("LogAnalyticsSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
     const resourceRows: Array<Row> = []
     const agentLogRows: Array<Row> = []
+    const refused: Array<FailedMessage> = []
     for (const record of records) {
-      const resource = resourceRow(record)
-      if (resource !== undefined) resourceRows.push(resource as Row)
-      const agentLog = agentLogRow(record)
-      if (agentLog !== undefined) agentLogRows.push(agentLog as Row)
+      try {
+        const resource = resourceRow(record)
+        const agentLog = agentLogRow(record)
+        if (resource !== undefined) resourceRows.push(resource as Row)
+        if (agentLog !== undefined) agentLogRows.push(agentLog as Row)
+      } catch (error) {
+        refused.push(unencodable(record.key, error))
+      }
     }
     const failures = yield* Effect.all(
       [uploadStream(settings.resourcesStream, resourceRows), uploadStream(settings.agentLogsStream, agentLogRows)],
       { concurrency: 2 },
     )
+    failures.push(refused)
     const failedByKey = new Map<string, FailedMessage>()
     for (const failure of failures.flat()) if (!failedByKey.has(failure.key)) failedByKey.set(failure.key, failure)
     if (failedByKey.size > 0) {

@@ -28,7 +28,7 @@ export interface BatchPolicy {
   readonly sinkRetry: SinkRetryPolicy
 }
 
-/** Dead-letter reason for a valid event that a sink refused for good (bad data, authorization). */
+/** Dead-letter reason for a valid event whose data a sink refused (bad data; never an outage). */
 export const sinkRejectedReason = "SinkRejected"
 
 type Settlement =
@@ -54,12 +54,14 @@ const settlementOf = (
       : { _tag: "DeadLetter", reason: classified.error._tag, description: classified.error.message }
   }
   if (failures.length === 0) return { _tag: "Complete" }
-  const permanent = failures.find((failure) => !failure.transient)
-  if (permanent !== undefined) {
+  // Only a refusal of this record's data condemns it; an outage (the retry budget spent, credentials, a missing
+  // table) is no fault of the message's, so it goes back to the broker.
+  const rejected = failures.find((failure) => failure.kind === "Rejected")
+  if (rejected !== undefined) {
     return {
       _tag: "DeadLetter",
       reason: sinkRejectedReason,
-      description: `${permanent.sink} refused the event: ${permanent.message}`,
+      description: `${rejected.sink} refused the event: ${rejected.message}`,
     }
   }
   return { _tag: "Abandon" }

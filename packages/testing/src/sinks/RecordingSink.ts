@@ -74,8 +74,8 @@ export const makeRecordingSink = (
         new SinkWriteError({
           sink,
           failedKeys: decision.failedKeys,
-          transient: decision.transient,
-          message: `${sink} (in memory): ${failed.size} of ${total} messages were not stored (sequence numbers ${listIds(decision.failedKeys)}): ${decision.transient ? "transient" : "permanent"} failure arranged by the test`,
+          kind: decision.kind,
+          message: `${sink} (in memory): ${failed.size} of ${total} messages were not stored (sequence numbers ${listIds(decision.failedKeys)}): ${decision.kind} failure arranged by the test`,
         }),
       )
     })

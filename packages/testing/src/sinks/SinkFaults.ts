@@ -1,7 +1,14 @@
-import type { SinkRecord } from "@haymaker/domain"
+import type { SinkFailureKind, SinkRecord } from "@haymaker/domain"
 
-/** A transient failure may pass on a later try (throttling, timeouts, 5xx); a permanent one will not (rejected data). */
-export type FailureKind = "transient" | "permanent"
+/**
+ * A transient failure may pass on a later try (throttling, timeouts, 5xx); a permanent one will not (rejected data);
+ * an unavailable sink refuses everything until the deployment is fixed (credentials, a missing table).
+ */
+export type FailureKind = "transient" | "permanent" | "unavailable"
+
+/** The port's kind of a failure arranged by a test. */
+export const sinkFailureKind = (kind: FailureKind): SinkFailureKind =>
+  kind === "transient" ? "Transient" : kind === "permanent" ? "Rejected" : "Unavailable"
 
 export interface FailMessagesOptions {
   /** The rule applies to this many write calls that carry a matching record, then expires. Default: until cleared. */
@@ -20,7 +27,7 @@ interface RecordRule extends WriteRule {
 /** Which records of one write fail (by key), and how. */
 export interface FaultDecision {
   readonly failedKeys: ReadonlyArray<string>
-  readonly transient: boolean
+  readonly kind: SinkFailureKind
 }
 
 /**
@@ -57,22 +64,20 @@ export class SinkFaults {
     const writeRule = this.writeRules[0]
     if (writeRule !== undefined) {
       writeRule.remaining--
-      return {
-        failedKeys: [...new Set(records.map((record) => record.key))],
-        transient: writeRule.kind === "transient",
-      }
+      return { failedKeys: [...new Set(records.map((record) => record.key))], kind: sinkFailureKind(writeRule.kind) }
     }
     const failed = new Set<string>()
-    let transient = false
+    const kinds = new Set<SinkFailureKind>()
     for (const rule of this.recordRules) {
       const hits = records.filter(rule.matches)
       if (hits.length === 0) continue
       rule.remaining--
       for (const record of hits) failed.add(record.key)
-      // Like the adapters: the error is transient unless every failure is permanent, so nothing retryable is dropped.
-      if (rule.kind === "transient") transient = true
+      kinds.add(sinkFailureKind(rule.kind))
     }
-    return failed.size === 0 ? undefined : { failedKeys: [...failed], transient }
+    // Like the adapters: the kind that gives up least, so nothing retryable is dropped.
+    const kind = kinds.has("Unavailable") ? "Unavailable" : kinds.has("Transient") ? "Transient" : "Rejected"
+    return failed.size === 0 ? undefined : { failedKeys: [...failed], kind }
   }
 
   private failWhere(matches: (record: SinkRecord) => boolean, kind: FailureKind, options: FailMessagesOptions): void {

@@ -228,7 +228,7 @@ const sinkContract = <S, E>(
           const records = recordsOf(uniqueName, 4)
           const failing = records[2]?.key as string
           const error = yield* failingWrite(records, failing, "permanent")
-          assert.isFalse(error.transient, "a rejection is not transient")
+          assert.strictEqual(error.kind, "Rejected", "a rejection of the data is Rejected")
           yield* expectExactFailure(error, records, failing, uniqueName)
         }),
       )
@@ -238,7 +238,7 @@ const sinkContract = <S, E>(
           const records = recordsOf(uniqueName, 4)
           const failing = records[1]?.key as string
           const error = yield* failingWrite(records, failing, "transient")
-          assert.isTrue(error.transient, "an unavailable peer is a transient failure")
+          assert.strictEqual(error.kind, "Transient", "a peer that is down or throttles is a transient failure")
           yield* expectExactFailure(error, records, failing, uniqueName)
         }),
       )

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { AgentLogsStream, LogAnalyticsIngestionSink, streamDeclarations } from "@haymaker/adapters-sinks"
+import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
+import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
+import { InMemoryArchive, InMemoryBus } from "@haymaker/testing"
+import { Deferred, Effect, Fiber, Layer } from "effect"
+import { sinkRejectedReason } from "../src/pipeline/processBatch.ts"
+import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
+
+const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
+const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
+
+const options: WorkerOptions = {
+  batchSize: 500,
+  batchWaitMs: 50,
+  batchConcurrency: 2,
+  invalidMessages: "dead-letter",
+  sinkRetry: { budgetMs: 2_000, initialDelayMs: 5, maxDelayMs: 20 },
+}
+
+let server: LogsIngestionServer
+beforeAll(async () => {
+  server = await startLogsIngestionServer({
+    rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }],
+  })
+})
+afterAll(() => server?.close())
+
+/** The in-memory bus and archive with the real Log Analytics sink against the local Logs Ingestion server. */
+const layer = () =>
+  Layer.mergeAll(
+    InMemoryBus.layer({ maxDeliveryCount: 10 }),
+    InMemoryArchive.layer,
+    LogAnalyticsIngestionSink.layer({
+      endpoint: server.endpoint,
+      dataCollectionRuleId: RULE_ID,
+      credential: staticTokenCredential(),
+      trustedCa: server.ca,
+      maxRetries: 0,
+    }),
+  )
+
+const drain = Effect.gen(function* () {
+  const bus = yield* InMemoryBus
+  const stop = yield* Deferred.make<void>()
+  const worker = yield* runWorker(options, stop).pipe(Effect.forkChild)
+  yield* bus.awaitSettled.pipe(Effect.timeout("20 seconds"))
+  yield* Deferred.succeed(stop, undefined)
+  return yield* Fiber.join(worker)
+})
+
+describe("per-message sink refusals in one micro-batch (issue 10 §3)", () => {
+  it.live(
+    "a 400 for a call: the rows the service refuses are found, dead-lettered with its reason; the rest land once",
+    () =>
+      Effect.gen(function* () {
+        server.reset()
+        server.faults.clear()
+        // The service refuses every call that carries one of these rows (as a DCR transformation or a column limit
+        // refuses a request whole): 400 for the call, no row of it stored.
+        server.faults.fail(400, {
+          match: ({ rows }) => rows.some((row) => String((row as { message?: unknown }).message).startsWith("refuse")),
+        })
+        const bus = yield* InMemoryBus
+        const sent = []
+        for (let i = 0; i < 300; i++) {
+          const refused = i % 100 === 37
+          const event = { ...operation, message: refused ? `refuse ${i}` : `event ${i}`, details: { i } }
+          sent.push({ refused, enqueued: yield* bus.send(Buffer.from(JSON.stringify(event))) })
+        }
+        const totals = yield* drain
+
+        const deadLetters = yield* bus.deadLetters
+        const refused = sent.filter((s) => s.refused).map((s) => s.enqueued.messageId)
+        expect(deadLetters.map((letter) => letter.messageId).sort()).toEqual([...refused].sort())
+        for (const letter of deadLetters) {
+          expect(letter.reason).toBe(sinkRejectedReason)
+          expect(letter.description).toContain("LogAnalytics refused the event")
+          expect(letter.description).toContain("400 InvalidRequest")
+        }
+        // Every other event is a Log Analytics row exactly once, and completed.
+        const rows = server.rows(AgentLogsStream.stream, RULE_ID).map((row) => String(row.sequence_number))
+        const landed = sent.filter((s) => !s.refused).map((s) => String(s.enqueued.sequenceNumber))
+        expect([...rows].sort()).toEqual([...landed].sort())
+        expect((yield* bus.completed).length).toBe(landed.length)
+        expect(totals).toMatchObject({ received: 300, completed: 297, deadLettered: 3, abandoned: 0 })
+      }).pipe(Effect.provide(layer())),
+  )
+})
