@@ -63,6 +63,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     keyName: options.sharedAccessKeyName ?? defaultSharedAccessKeyName,
     key: options.sharedAccessKey ?? defaultSharedAccessKey,
   }
+  for (const warning of config.warnings) logger.warn("config field has no effect", { ...warning })
   const broker = new Broker(config, { logger })
   const management = new ManagementApi({
     broker,

@@ -65,6 +65,13 @@ export const onReceiverOpen = (receiver: Receiver, state: ConnectionState, conte
     return
   }
   try {
+    // A transaction coordinator's target is no terminus rhea knows: it arrives without an address.
+    if (attach.target?.address === undefined) {
+      throw new BrokerError(
+        "NotImplemented",
+        "Transactions (a transaction coordinator link) are not supported by the emulator; a sender link needs a target address.",
+      )
+    }
     if (address.toLowerCase().endsWith(managementSuffix)) {
       const entityPath = address.slice(0, -managementSuffix.length)
       authorize(state, context.broker, address)

@@ -21,6 +21,7 @@ export interface LockedMessage {
 }
 
 const deadLetterSuffix = "/$deadletterqueue"
+const transferDeadLetterPattern = /\/\$transfer\/\$deadletterqueue(\/|$)/i
 const subscriptionsSegment = "/subscriptions/"
 
 /** Strips a scheme and host ("sb://host:port/queue" or "amqp://host/queue") and surrounding slashes. */
@@ -91,8 +92,15 @@ export class Broker {
 
   resolve(address: string): EntityRef {
     const ref = this.find(address)
-    if (ref === undefined) throw notFound(entityPathOf(address))
-    return ref
+    if (ref !== undefined) return ref
+    const path = entityPathOf(address)
+    if (transferDeadLetterPattern.test(path)) {
+      throw new BrokerError(
+        "NotImplemented",
+        `The transfer dead-letter queue ('${path}') is not supported by the emulator (messages over the forwarding hop limit are dead-lettered to the entity's dead-letter queue instead).`,
+      )
+    }
+    throw notFound(path)
   }
 
   /** The queue or topic a sender link targets. */

@@ -1,3 +1,5 @@
+import type { ConfigWarning } from "./compatibilityWarnings.ts"
+
 /**
  * The normalized, validated emulator configuration. Field names follow the official emulator's Config.json
  * (camel-cased); durations are milliseconds. `parseConfig` produces it from the JSON form.
@@ -111,4 +113,6 @@ export type LoggingType = "File" | "Console" | "File,Console"
 export interface EmulatorConfig {
   readonly namespace: NamespaceConfig
   readonly logging: { readonly type: LoggingType }
+  /** Fields accepted only for compatibility with the official emulator; logged at start-up. */
+  readonly warnings: ReadonlyArray<ConfigWarning>
 }

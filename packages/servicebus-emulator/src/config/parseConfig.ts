@@ -1,3 +1,4 @@
+import { compatibilityWarnings } from "./compatibilityWarnings.ts"
 import { defaultNamespaceName, defaultRuleName, maxLockDurationMs, officialDefaults } from "./defaults.ts"
 import type {
   EmulatorConfig,
@@ -388,5 +389,5 @@ export const parseConfig = (json: unknown): EmulatorConfig => {
       logging = match as LoggingType
     }
   }
-  return { namespace, logging: { type: logging } }
+  return { namespace, logging: { type: logging }, warnings: compatibilityWarnings(json) }
 }
