@@ -1,7 +1,9 @@
 import { type Broker, storeOf } from "../broker/Broker.ts"
 import { BrokerError } from "../broker/BrokerError.ts"
+import type { BrokeredMessage } from "../broker/BrokeredMessage.ts"
 import type { MessageStore, ReceiveMode } from "../broker/MessageStore.ts"
 import { SessionStore } from "../broker/sessions/SessionStore.ts"
+import { peekScheduledAtTopic } from "../broker/topicScheduled.ts"
 import type { Logger } from "../log.ts"
 import { AmqpPayload } from "./AmqpPayload.ts"
 import type { ConnectionState } from "./ConnectionState.ts"
@@ -65,16 +67,21 @@ const renewLock = (context: ManagementContext, body: Body): Response => {
   return ok(map([["expirations", types.wrap_array(expirations, amqpTimestamp, undefined)]]))
 }
 
-const peek = (context: ManagementContext, body: Body): Response => {
-  const store = receiveStore(context)
+const peekedMessages = (context: ManagementContext, body: Body): Array<BrokeredMessage> => {
   const from = longValue(body["from-sequence-number"]) ?? 1
   const count = Math.max(1, typeof body["message-count"] === "number" ? body["message-count"] : 1)
+  const ref = context.broker.resolve(context.entityPath)
+  if (ref.kind === "topic") return peekScheduledAtTopic(ref.topic, from, count)
+  const store = storeOf(ref, context.entityPath)
   const sessionId = sessionIdOfRequest(body)
   // A session receiver peeks its session; a plain receiver peeks across all sessions.
-  const messages =
-    sessionId !== undefined && store instanceof SessionStore
-      ? store.peekSession(sessionId, from, count)
-      : store.peek(from, count)
+  return sessionId !== undefined && store instanceof SessionStore
+    ? store.peekSession(sessionId, from, count)
+    : store.peek(from, count)
+}
+
+const peek = (context: ManagementContext, body: Body): Response => {
+  const messages = peekedMessages(context, body)
   if (messages.length === 0) {
     return { status: 204, description: "No messages", body: map([["messages", types.List32([])]]) }
   }
