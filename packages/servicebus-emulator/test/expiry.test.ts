@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { namespaceConfig, sleep, useEmulator } from "./support.ts"
+import { logSignals, namespaceConfig, receiveAll, untilTime, useEmulator } from "./support.ts"
 
 const config = namespaceConfig({
   Queues: [
@@ -19,13 +19,17 @@ const config = namespaceConfig({
 
 // Each test has its own entity, so the (mostly waiting) tests run concurrently.
 describe.concurrent("message time to live", () => {
-  const bus = useEmulator({ config })
+  // Expiry happens on the emulator's clock; its debug log says when (no guessing how long to sleep).
+  const signals = logSignals()
+  const bus = useEmulator({ config, logLevel: "debug", logSink: signals.sink })
+  const deadLettered = (entity: string) =>
+    signals.next("message dead-lettered", { entity, reason: "TTLExpiredException" })
 
   it("dead-letters an expired message when DeadLetteringOnMessageExpiration is on", async () => {
+    const expired = deadLettered("dead-lettering")
     await bus.client.createSender("dead-lettering").sendMessages({ body: "stale", timeToLive: 300 })
-    await sleep(600)
-    const receiver = bus.client.createReceiver("dead-lettering")
-    expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([])
+    await expired
+    expect(await bus.client.createReceiver("dead-lettering").peekMessages(5)).toEqual([])
     const deadLetters = bus.client.createReceiver("dead-lettering", {
       subQueueType: "deadLetter",
       receiveMode: "receiveAndDelete",
@@ -38,18 +42,21 @@ describe.concurrent("message time to live", () => {
 
   it("drops an expired message when DeadLetteringOnMessageExpiration is off", async () => {
     const sender = bus.client.createSender("dropping")
+    const expired = signals.next("message expired", { entity: "dropping" })
     await sender.sendMessages([{ body: "gone", timeToLive: 300 }, { body: "kept" }])
-    await sleep(600)
+    await expired
     const receiver = bus.client.createReceiver("dropping", { receiveMode: "receiveAndDelete" })
-    expect((await receiver.peekMessages(10)).map((m) => m.body)).toEqual(["kept"])
-    expect((await receiver.receiveMessages(5, { maxWaitTimeInMs: 300 })).map((m) => m.body)).toEqual(["kept"])
+    const [kept] = await receiver.peekMessages(10)
+    expect(kept?.body).toBe("kept")
+    expect((await receiveAll(receiver, 1)).map((m) => m.body)).toEqual(["kept"])
     const deadLetters = bus.client.createReceiver("dropping", { subQueueType: "deadLetter" })
     expect(await deadLetters.peekMessages(10)).toEqual([])
   })
 
   it("applies the entity's DefaultMessageTimeToLive when it is shorter than the message's", async () => {
+    const expired = deadLettered("short-lived")
     await bus.client.createSender("short-lived").sendMessages({ body: "default ttl", timeToLive: 60_000 })
-    await sleep(600)
+    await expired
     const deadLetters = bus.client.createReceiver("short-lived", {
       subQueueType: "deadLetter",
       receiveMode: "receiveAndDelete",
@@ -60,8 +67,9 @@ describe.concurrent("message time to live", () => {
   })
 
   it("applies the topic's DefaultMessageTimeToLive to subscriptions", async () => {
+    const expired = deadLettered("feed/Subscriptions/archive")
     await bus.client.createSender("feed").sendMessages({ body: "news" })
-    await sleep(600)
+    await expired
     expect(await bus.client.createReceiver("feed", "archive").peekMessages(5)).toEqual([])
     const deadLetters = bus.client.createReceiver("feed", "archive", {
       subQueueType: "deadLetter",
@@ -75,8 +83,8 @@ describe.concurrent("message time to live", () => {
     await bus.client.createSender("locked-expiry").sendMessages({ body: "in progress", timeToLive: 300 })
     const receiver = bus.client.createReceiver("locked-expiry", { maxAutoLockRenewalDurationInMs: 0 })
     const [message] = await receiver.receiveMessages(1)
-    if (message === undefined) throw new Error("expected a message")
-    await sleep(500)
+    if (message?.expiresAtUtc === undefined) throw new Error("expected a message with a time to live")
+    await untilTime(message.expiresAtUtc.getTime() + 50)
     // Still locked (LockDuration 5 s) although its TTL passed: completing it works.
     await receiver.completeMessage(message)
     const deadLetters = bus.client.createReceiver("locked-expiry", { subQueueType: "deadLetter" })

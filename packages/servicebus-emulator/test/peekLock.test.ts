@@ -1,6 +1,6 @@
 import type { ServiceBusReceiver } from "@azure/service-bus"
 import { describe, expect, it } from "vitest"
-import { failure, namespaceConfig, receiveAll, sleep, useEmulator } from "./support.ts"
+import { failure, logSignals, namespaceConfig, receiveAll, untilTime, useEmulator } from "./support.ts"
 
 const lockSeconds = 1
 const config = namespaceConfig({
@@ -25,7 +25,9 @@ const config = namespaceConfig({
 
 // Each test has its own entity, so the (often waiting) tests run concurrently.
 describe.concurrent("peek-lock", () => {
-  const bus = useEmulator({ config })
+  // The emulator's debug log says when a lock expired (no guessing how long to sleep).
+  const signals = logSignals()
+  const bus = useEmulator({ config, logLevel: "debug", logSink: signals.sink })
   // Automatic lock renewal would hide lock expiry; these tests renew explicitly.
   const peekLock = (queue: string): ServiceBusReceiver =>
     bus.client.createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0 })
@@ -63,11 +65,11 @@ describe.concurrent("peek-lock", () => {
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     const firstLockedUntil = message.lockedUntilUtc?.getTime() ?? 0
-    await sleep(1500)
+    await untilTime(firstLockedUntil - 1500)
     const renewed = await receiver.renewMessageLock(message)
     expect(renewed.getTime()).toBeGreaterThan(firstLockedUntil)
     expect(message.lockedUntilUtc?.getTime()).toBe(renewed.getTime())
-    await sleep(Math.max(0, firstLockedUntil - Date.now()) + 300)
+    await untilTime(firstLockedUntil + 300)
     await receiver.completeMessage(message)
     expect(await receiver.peekMessages(1)).toEqual([])
   })
@@ -75,9 +77,10 @@ describe.concurrent("peek-lock", () => {
   it("refuses renew-lock after the lock expired", async () => {
     await bus.client.createSender("expiring-renew").sendMessages({ body: "too late" })
     const receiver = peekLock("expiring-renew")
+    const expired = signals.next("lock expired", { entity: "expiring-renew" })
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
-    await sleep(lockSeconds * 1000 + 300)
+    await expired
     const error = await failure(receiver.renewMessageLock(message))
     expect(error.code).toBe("MessageLockLost")
     const [again] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 })

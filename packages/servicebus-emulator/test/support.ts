@@ -70,7 +70,7 @@ export const adminClientOptions: ServiceBusAdministrationClientOptions = {
 export const adminClient = (connectionString: string): ServiceBusAdministrationClient =>
   new ServiceBusAdministrationClient(connectionString, adminClientOptions)
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Receives until `count` messages arrived or `timeoutMs` passed. */
 export const receiveAll = async (
