@@ -7,5 +7,7 @@ export default defineProject({
     // Integration suites talk to real local peers; on a shared 2-core CI machine a test can wait its turn for a while.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A worker per file: test/unpatchedRhea.test.ts loads rhea without this repository's patch for its file only.
+    isolate: true,
   },
 })

@@ -38,6 +38,7 @@ export const toSubscriptionError = (error: ServiceBusAdapterError): Subscription
       case "ServiceBusClientClosed":
         return "Disconnected" as const
       case "ServiceBusOperationFailed":
+        if (error.code === "MessageNotFound") return "MessageNotFound" as const
         return error.code === "ServiceCommunicationProblem" ? ("Disconnected" as const) : ("Unknown" as const)
       case "EventTooLarge":
         return "Unknown" as const

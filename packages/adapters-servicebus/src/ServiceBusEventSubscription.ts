@@ -12,7 +12,7 @@ import {
   type ServiceBusConnection,
   type ServiceBusRetry,
 } from "./ServiceBusConnection.ts"
-import { type Delivery, type Outcome, receiveAs } from "./SubscriptionReceiver.ts"
+import { type Delivery, deferredReceiver, type Outcome, receiveAs } from "./SubscriptionReceiver.ts"
 
 export interface SubscriptionConfig {
   readonly connection: ServiceBusConnection
@@ -83,6 +83,10 @@ class SubscriptionMessage implements ReceivedMessage {
   deadLetter(reason: string, description: string): Effect.Effect<void, SettlementError> {
     return this.#settle("dead-lettered", reason, description)
   }
+
+  get defer(): Effect.Effect<void, SettlementError> {
+    return this.#settle("deferred")
+  }
 }
 
 const toReceivedMessage = (delivery: Delivery): ReceivedMessage => new SubscriptionMessage(delivery)
@@ -98,6 +102,8 @@ export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription
     EventSubscription,
     Effect.gen(function* () {
       const client = yield* acquireClient(config.connection, config.retry)
+      const host = hostOf(config.connection)
+      const receiveDeferredDeliveries = yield* deferredReceiver(client, config, host)
       const messages = receiveAs(
         client,
         {
@@ -108,11 +114,16 @@ export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription
           watchdog: config.watchdog === false ? undefined : (config.watchdog ?? defaultWatchdog),
           closeGraceMs: config.closeGraceMs ?? 30_000,
         },
-        hostOf(config.connection),
+        host,
         toReceivedMessage,
         toSubscriptionError,
       )
-      return EventSubscription.of({ messages })
+      const receiveDeferred = (sequenceNumbers: ReadonlyArray<bigint>) =>
+        receiveDeferredDeliveries(sequenceNumbers).pipe(
+          Effect.map((deliveries) => deliveries.map(toReceivedMessage)),
+          Effect.mapError(toSubscriptionError),
+        )
+      return EventSubscription.of({ messages, receiveDeferred })
     }),
   )
 

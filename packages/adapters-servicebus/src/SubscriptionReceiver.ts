@@ -26,6 +26,7 @@ import {
   type ServiceBusAdapterError,
   ServiceBusOperationFailed,
 } from "./ServiceBusErrors.ts"
+import { type Outcome, SettlementGate } from "./SettlementGate.ts"
 
 export interface ReceiverSettings {
   readonly topicName: string
@@ -40,7 +41,7 @@ export interface ReceiverSettings {
   readonly closeGraceMs: number
 }
 
-export type Outcome = "completed" | "abandoned" | "dead-lettered"
+export type { Outcome } from "./SettlementGate.ts"
 
 /** Called once a settlement is over: with nothing when the broker accepted it, with the typed failure otherwise. */
 export type Settled = (failure: ServiceBusAdapterError | undefined) => void
@@ -55,6 +56,7 @@ export interface Delivery {
   readonly complete: Effect.Effect<void, ServiceBusAdapterError>
   readonly abandon: Effect.Effect<void, ServiceBusAdapterError>
   readonly deadLetter: (reason: string, description: string) => Effect.Effect<void, ServiceBusAdapterError>
+  readonly defer: Effect.Effect<void, ServiceBusAdapterError>
 }
 
 /** What the deliveries of one stream share: the open receivers' bookkeeping. */
@@ -66,6 +68,8 @@ interface ReceiverState {
    * the SDK's concurrent calls, so the broker's credit follows how fast the consumer settles.
    */
   readonly held: Set<HeldDelivery>
+  /** Keeps settlements with different outcomes out of one turn (rhea's disposition ranges: SettlementGate.ts). */
+  readonly gate: SettlementGate
   readonly logOutcome: ((delivery: HeldDelivery, outcome: Outcome) => void) | undefined
   readonly onIdle: () => void
 }
@@ -74,6 +78,30 @@ const operationOf: Record<Outcome, string> = {
   completed: "complete",
   abandoned: "abandon",
   "dead-lettered": "dead-letter",
+  deferred: "defer",
+}
+
+/** The SDK call for one settlement. */
+const sendSettlement = (
+  receiver: ServiceBusReceiver,
+  message: ServiceBusReceivedMessage,
+  outcome: Outcome,
+  reason: string | undefined,
+  description: string | undefined,
+): Promise<void> => {
+  switch (outcome) {
+    case "completed":
+      return receiver.completeMessage(message)
+    case "abandoned":
+      return receiver.abandonMessage(message)
+    case "deferred":
+      return receiver.deferMessage(message)
+    case "dead-lettered":
+      return receiver.deadLetterMessage(message, {
+        deadLetterReason: reason ?? "",
+        deadLetterErrorDescription: description ?? "",
+      })
+  }
 }
 
 /**
@@ -127,17 +155,14 @@ class HeldDelivery implements Delivery {
       return
     }
     this.#settled = true
+    state.gate.submit(outcome, () => this.#send(outcome, done, reason, description))
+  }
+
+  #send(outcome: Outcome, done: Settled, reason?: string, description?: string): void {
+    const state = this.#state
     let sent: Promise<void>
     try {
-      sent =
-        outcome === "completed"
-          ? this.receiver.completeMessage(this.message)
-          : outcome === "abandoned"
-            ? this.receiver.abandonMessage(this.message)
-            : this.receiver.deadLetterMessage(this.message, {
-                deadLetterReason: reason ?? "",
-                deadLetterErrorDescription: description ?? "",
-              })
+      sent = sendSettlement(this.receiver, this.message, outcome, reason, description)
     } catch (cause) {
       sent = Promise.reject(cause)
     }
@@ -179,6 +204,10 @@ class HeldDelivery implements Delivery {
     return this.#effect("dead-lettered", reason, description)
   }
 
+  get defer(): Effect.Effect<void, ServiceBusAdapterError> {
+    return this.#effect("deferred")
+  }
+
   /** Abandons a message nobody will settle (the stream ended), without reporting to anyone. */
   abandonQuietly(): void {
     if (this.#settled) {
@@ -201,6 +230,52 @@ const eventTypeOf = (message: ServiceBusReceivedMessage): string => {
   if (typeof fromProperties === "string") return fromProperties
   return message.subject ?? "unknown"
 }
+
+/**
+ * Receives deferred messages by sequence number on one receiver (its link opens on the first call), closed with the
+ * scope; the messages it returns are settled through the management link, behind a gate of their own.
+ */
+export const deferredReceiver = (
+  client: ServiceBusClient,
+  settings: Pick<ReceiverSettings, "topicName" | "subscriptionName">,
+  host: string,
+): Effect.Effect<
+  (sequenceNumbers: ReadonlyArray<bigint>) => Effect.Effect<ReadonlyArray<Delivery>, ServiceBusAdapterError>,
+  never,
+  Scope.Scope
+> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() =>
+        client.createReceiver(settings.topicName, settings.subscriptionName, {
+          receiveMode: "peekLock",
+          skipParsingBodyAsJson: true,
+        }),
+      ),
+      (receiver) => Effect.promise(() => receiver.close().catch(() => undefined)),
+    ),
+    (receiver) => {
+      const entityPath = `${settings.topicName}/Subscriptions/${settings.subscriptionName}`
+      const state: ReceiverState = {
+        entityPath,
+        context: (operation) => ({ host, entityPath, operation }),
+        held: new Set(),
+        gate: new SettlementGate(),
+        logOutcome: undefined,
+        onIdle: () => undefined,
+      }
+      return (sequenceNumbers) =>
+        Effect.tryPromise({
+          try: () => receiver.receiveDeferredMessages(sequenceNumbers.map((n) => Long.fromString(n.toString()))),
+          catch: (cause) => fromSdkError(cause, state.context("receive deferred messages from")),
+        }).pipe(
+          // Nothing holds an SDK call for these: there is no slot to release and no give-up time.
+          Effect.map((messages) =>
+            messages.map((message) => new HeldDelivery(state, receiver, message, Number.POSITIVE_INFINITY, () => {})),
+          ),
+        )
+    },
+  )
 
 /** How often held messages are checked against their give-up time (a timer per message would cost more). */
 const sweepIntervalMs = 1_000
@@ -248,6 +323,7 @@ export const receiveAs = <A, E>(
           entityPath,
           context: (operation) => ({ host, entityPath, operation }),
           held: new Set(),
+          gate: new SettlementGate(),
           logOutcome: debugEnabled
             ? (delivery, outcome) =>
                 run(

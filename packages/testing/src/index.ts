@@ -5,6 +5,10 @@ export {
   MAX_DELIVERY_COUNT_EXCEEDED,
 } from "./bus/PeekLockQueue.ts"
 export { type EventBusContractOptions, eventBusContract } from "./contracts/bus/eventBusContract.ts"
+export {
+  type SettlementAccountingOptions,
+  settlementAccountingContract,
+} from "./contracts/bus/settlementAccounting.ts"
 export { type ContractContext, DEFAULT_CONTRACT_WAIT } from "./contracts/ContractTest.ts"
 export { EventBusProbe, type ProbedDeadLetter } from "./contracts/EventBusProbe.ts"
 export { inMemoryArchiveProbe, inMemoryBusProbe, inMemoryLogAnalyticsProbe } from "./contracts/inMemoryProbes.ts"

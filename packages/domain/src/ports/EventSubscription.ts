@@ -12,7 +12,7 @@ export const SettlementErrorReason = Schema.Literals([
 ])
 export type SettlementErrorReason = typeof SettlementErrorReason.Type
 
-/** Settling (complete / abandon / dead-letter) a received message failed. */
+/** Settling (complete / abandon / dead-letter / defer) a received message failed. */
 export class SettlementError extends Schema.TaggedError<SettlementError>()("SettlementError", {
   reason: SettlementErrorReason,
   messageId: Schema.String,
@@ -27,6 +27,8 @@ export const SubscriptionErrorReason = Schema.Literals([
   "EntityNotFound",
   /** The connection was lost and could not be re-established. */
   "Disconnected",
+  /** A message asked for by sequence number is not there, or not deferred. */
+  "MessageNotFound",
   "Unknown",
 ])
 export type SubscriptionErrorReason = typeof SubscriptionErrorReason.Type
@@ -55,6 +57,11 @@ export interface ReceivedMessage {
   readonly abandon: Effect.Effect<void, SettlementError>
   /** Moves the message to the dead-letter queue with a reason (`InvalidJson`, …) and a description of the problem. */
   readonly deadLetter: (reason: string, description: string) => Effect.Effect<void, SettlementError>
+  /**
+   * Sets the message aside: it is not delivered again until received by its sequence number
+   * (`EventSubscription.receiveDeferred`), so keep the number.
+   */
+  readonly defer: Effect.Effect<void, SettlementError>
 }
 
 /** The orchestrator's subscription (`orchestrator-sub` on `agent-logs`) as a stream of peek-locked messages. */
@@ -63,5 +70,12 @@ export class EventSubscription extends Context.Service<
   {
     /** Messages in broker order; the stream ends only on interruption or failure. */
     readonly messages: Stream.Stream<ReceivedMessage, SubscriptionError>
+    /**
+     * Receives deferred messages by sequence number, locked like any delivery (delivery count + 1), in the order
+     * asked. Fails as a whole with `MessageNotFound` when one of them is not there or not deferred.
+     */
+    readonly receiveDeferred: (
+      sequenceNumbers: ReadonlyArray<bigint>,
+    ) => Effect.Effect<ReadonlyArray<ReceivedMessage>, SubscriptionError>
   }
 >()("@haymaker/domain/ports/EventSubscription") {}

@@ -55,7 +55,7 @@ export class InMemoryBus extends Context.Service<
     readonly completed: Effect.Effect<ReadonlyArray<EnqueuedMessage>>
     /** The dead-letter queue, in dead-lettering order. */
     readonly deadLetters: Effect.Effect<ReadonlyArray<DeadLetteredMessage>>
-    /** Messages neither completed nor dead-lettered (waiting or locked). */
+    /** Messages neither completed nor dead-lettered (waiting, locked or deferred). */
     readonly active: Effect.Effect<number>
     /** Messages locked by an unsettled delivery. */
     readonly locked: Effect.Effect<number>
@@ -115,6 +115,7 @@ const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<D
   abandon: settle(delivery, held, "abandon")(() => queue.abandon(delivery)),
   deadLetter: (reason, description) =>
     settle(delivery, held, "dead-letter")(() => queue.deadLetter(delivery, reason, description)),
+  defer: settle(delivery, held, "defer")(() => queue.defer(delivery)),
 })
 
 const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | EventSubscription | InMemoryBus> =>
@@ -201,6 +202,30 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
         ),
       )
 
+      // Deferred messages received by sequence number belong to no run of `messages`: nothing releases them early.
+      const heldDeferred = new Set<Delivery>()
+      const receiveDeferred = (
+        sequenceNumbers: ReadonlyArray<bigint>,
+      ): Effect.Effect<ReadonlyArray<ReceivedMessage>, SubscriptionError> =>
+        Effect.suspend(() => {
+          if (subscriptionFault !== undefined) return Effect.fail(subscriptionFault)
+          const taken = queue.takeDeferred(sequenceNumbers)
+          if ("sequenceNumber" in taken) {
+            return Effect.fail(
+              new SubscriptionError({
+                reason: "MessageNotFound",
+                message: `In-memory bus: no deferred message with sequence number ${taken.sequenceNumber}.`,
+              }),
+            )
+          }
+          return Effect.succeed(
+            taken.map((delivery) => {
+              heldDeferred.add(delivery)
+              return toReceivedMessage(queue, delivery, heldDeferred)
+            }),
+          )
+        })
+
       const awaitSettled = Effect.callback<void>((resume) => {
         if (queue.active === 0) return resume(Effect.void)
         const unsubscribe = queue.subscribe(() => {
@@ -244,6 +269,9 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
       return Context.make(
         EventPublisher,
         EventPublisher.of({ publish: (event) => publishAll([event]), publishAll }),
-      ).pipe(Context.add(EventSubscription, EventSubscription.of({ messages })), Context.add(InMemoryBus, bus))
+      ).pipe(
+        Context.add(EventSubscription, EventSubscription.of({ messages, receiveDeferred })),
+        Context.add(InMemoryBus, bus),
+      )
     }),
   )

@@ -21,7 +21,7 @@ export interface DeadLetteredMessage extends EnqueuedMessage {
 /** What Service Bus writes as the reason when it dead-letters a message that was delivered too often. */
 export const MAX_DELIVERY_COUNT_EXCEEDED = "MaxDeliveryCountExceeded"
 
-type State = "available" | "locked" | "completed" | "deadLettered"
+type State = "available" | "locked" | "deferred" | "completed" | "deadLettered"
 
 interface Entry {
   readonly message: EnqueuedMessage
@@ -30,6 +30,8 @@ interface Entry {
   state: State
   /** The delivery holding the lock, while `state` is `locked`. */
   holder: Delivery | undefined
+  /** Deferred: while unlocked it waits to be received by sequence number, not in the available queue. */
+  deferred: boolean
 }
 
 /** One delivery of a message under a peek-lock; it may be settled once, and only while it holds the lock. */
@@ -51,17 +53,24 @@ export class Delivery {
 /** Why a settlement was refused. */
 export type SettleRefusal = "AlreadySettled" | "LockLost"
 
+/** Why receiving deferred messages by sequence number was refused. */
+export interface DeferredRefusal {
+  readonly sequenceNumber: bigint
+}
+
 /**
  * The peek-lock semantics of one Service Bus subscription, synchronous and in memory: messages are handed out
  * lowest sequence number first, a delivery locks its message until it is completed, abandoned or dead-lettered, an
  * abandoned (or lock-expired) message comes back with its delivery count increased, and a message released after
- * `maxDeliveryCount` deliveries goes to the dead-letter queue as Service Bus does.
+ * `maxDeliveryCount` deliveries goes to the dead-letter queue as Service Bus does. A deferred message waits aside
+ * until received by its sequence number; released again, it goes back to waiting aside.
  */
 export class PeekLockQueue {
   private readonly maxDeliveryCount: number
   private nextSequenceNumber = 1n
   private readonly available = new MinHeap<Entry>((a, b) => a.message.sequenceNumber < b.message.sequenceNumber)
   private readonly entries: Array<Entry> = []
+  private readonly bySequenceNumber = new Map<bigint, Entry>()
   private readonly completedMessages: Array<EnqueuedMessage> = []
   private readonly deadLettered: Array<DeadLetteredMessage> = []
   private readonly listeners = new Set<() => void>()
@@ -98,8 +107,9 @@ export class PeekLockQueue {
   enqueue(messageId: (sequenceNumber: bigint) => string, body: unknown, enqueuedTime: DateTime.Utc): EnqueuedMessage {
     const sequenceNumber = this.nextSequenceNumber++
     const message: EnqueuedMessage = { messageId: messageId(sequenceNumber), body, sequenceNumber, enqueuedTime }
-    const entry: Entry = { message, deliveryCount: 0, state: "available", holder: undefined }
+    const entry: Entry = { message, deliveryCount: 0, state: "available", holder: undefined, deferred: false }
     this.entries.push(entry)
+    this.bySequenceNumber.set(sequenceNumber, entry)
     this.activeCount++
     this.available.push(entry)
     this.notify()
@@ -109,13 +119,21 @@ export class PeekLockQueue {
   /** Locks and returns the available message with the lowest sequence number, if any. */
   take(): Delivery | undefined {
     const entry = this.available.pop()
-    if (entry === undefined) return undefined
-    const delivery = new Delivery(entry)
-    entry.deliveryCount++
-    entry.state = "locked"
-    entry.holder = delivery
-    this.lockedCount++
-    return delivery
+    return entry === undefined ? undefined : this.lock(entry)
+  }
+
+  /**
+   * Locks and returns deferred messages by sequence number, in the order asked; like Service Bus, refuses them all
+   * when one is not there or not deferred (or already locked).
+   */
+  takeDeferred(sequenceNumbers: ReadonlyArray<bigint>): ReadonlyArray<Delivery> | DeferredRefusal {
+    const entries: Array<Entry> = []
+    for (const sequenceNumber of sequenceNumbers) {
+      const entry = this.bySequenceNumber.get(sequenceNumber)
+      if (entry === undefined || entry.state !== "deferred") return { sequenceNumber }
+      entries.push(entry)
+    }
+    return entries.map((entry) => this.lock(entry))
   }
 
   complete(delivery: Delivery): SettleRefusal | undefined {
@@ -134,6 +152,16 @@ export class PeekLockQueue {
     if (refusal !== undefined) return refusal
     this.unlock(delivery)
     this.release(delivery.entry)
+    return undefined
+  }
+
+  defer(delivery: Delivery): SettleRefusal | undefined {
+    const refusal = this.check(delivery)
+    if (refusal !== undefined) return refusal
+    this.unlock(delivery)
+    delivery.entry.deferred = true
+    delivery.entry.state = "deferred"
+    this.notify()
     return undefined
   }
 
@@ -184,6 +212,15 @@ export class PeekLockQueue {
     this.notify()
   }
 
+  private lock(entry: Entry): Delivery {
+    const delivery = new Delivery(entry)
+    entry.deliveryCount++
+    entry.state = "locked"
+    entry.holder = delivery
+    this.lockedCount++
+    return delivery
+  }
+
   private check(delivery: Delivery): SettleRefusal | undefined {
     if (delivery.settled) return "AlreadySettled"
     if (delivery.entry.holder !== delivery) return "LockLost"
@@ -206,8 +243,12 @@ export class PeekLockQueue {
       )
       return
     }
-    entry.state = "available"
-    this.available.push(entry)
+    if (entry.deferred) {
+      entry.state = "deferred"
+    } else {
+      entry.state = "available"
+      this.available.push(entry)
+    }
     this.notify()
   }
 

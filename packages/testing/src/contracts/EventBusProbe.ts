@@ -10,6 +10,8 @@ export interface ProbedDeadLetter {
   readonly reason: string | undefined
   /** `DeadLetterErrorDescription`, when the message carries one. */
   readonly description: string | undefined
+  /** The deliveries the message had before it was dead-lettered. */
+  readonly deliveryCount: number
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ProbedDeadLetter {
 export class EventBusProbe extends Context.Service<
   EventBusProbe,
   {
-    /** The messages now in the subscription's dead-letter queue, read without removing them. */
+    /** Every message now in the subscription's dead-letter queue, read without removing it. */
     readonly deadLetters: Effect.Effect<ReadonlyArray<ProbedDeadLetter>, ProbeError>
   }
 >()("@haymaker/testing/contracts/EventBusProbe") {}

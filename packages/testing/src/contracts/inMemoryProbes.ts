@@ -13,7 +13,13 @@ export const inMemoryBusProbe: Layer.Layer<EventBusProbe, never, InMemoryBus> = 
   Effect.map(InMemoryBus, (bus) =>
     EventBusProbe.of({
       deadLetters: Effect.map(bus.deadLetters, (deadLetters) =>
-        deadLetters.map(({ messageId, body, reason, description }) => ({ messageId, body, reason, description })),
+        deadLetters.map(({ messageId, body, reason, description, deliveryCount }) => ({
+          messageId,
+          body,
+          reason,
+          description,
+          deliveryCount,
+        })),
       ),
     }),
   ),

@@ -4,7 +4,6 @@ import {
   EventPublisher,
   type EventSubscription,
   encodeAgentEvent,
-  type ResourceEventJson,
   type SettlementError,
 } from "@haymaker/domain"
 import { DateTime, type Duration, Effect, Fiber, type Layer, Result, Schedule } from "effect"
@@ -14,6 +13,8 @@ import { agentEvent } from "../../fixtures/agentEvent.ts"
 import { type ContractContext, contractTest, DEFAULT_CONTRACT_WAIT } from "../ContractTest.ts"
 import { EventBusProbe, type ProbedDeadLetter } from "../EventBusProbe.ts"
 import { consumeRun, type Observed } from "./consumeRun.ts"
+import { eventsOf, nameOfEvent, resourceCreated } from "./contractEvents.ts"
+import { settlementAccountingTest } from "./settlementAccounting.ts"
 
 export interface EventBusContractOptions<E> {
   /**
@@ -33,22 +34,7 @@ export interface EventBusContractOptions<E> {
 /** Broker and test machine clocks may differ; enqueued times are checked against the test's clock within this. */
 const CLOCK_SKEW_MS = 60_000
 
-const resourceCreated = (runId: string, n: number): ResourceEventJson<"resource_created"> => ({
-  event_type: "resource_created",
-  resource_id: `/subscriptions/sub1/resourceGroups/contract/providers/Microsoft.Compute/virtualMachines/vm${n}`,
-  resource_type: "Microsoft.Compute/virtualMachines",
-  resource_name: `vm${n}`,
-  scenario_name: "event-bus-contract",
-  run_id: runId,
-  timestamp: `2024-11-14T12:00:${String(n % 60).padStart(2, "0")}.000Z`,
-  tags: { contract: "event-bus", n: String(n) },
-})
-
-const eventsOf = (runId: string, count: number, from = 1): ReadonlyArray<AgentEvent> =>
-  Array.from({ length: count }, (_, i) => agentEvent(resourceCreated(runId, from + i)))
-
-const nameOf = (observed: Observed): string =>
-  "resourceName" in observed.event ? observed.event.resourceName : observed.event._tag
+const nameOf = (observed: Observed): string => nameOfEvent(observed.event)
 
 const isNamed =
   (...names: ReadonlyArray<string>) =>
@@ -299,6 +285,8 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
         })
         assert.strictEqual(checked.size, 3)
       }))
+
+    settlementAccountingTest({ makeLayer: options.makeLayer, wait })
 
     const maxDeliveryCount = options.maxDeliveryCount
     if (maxDeliveryCount !== undefined) {

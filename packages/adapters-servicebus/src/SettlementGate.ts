@@ -1,0 +1,78 @@
+/** How a message is settled. Only completions may share a turn; see {@link SettlementGate}. */
+export type Outcome = "completed" | "abandoned" | "dead-lettered" | "deferred"
+
+/** Schedules `run` after everything the current event-loop turn queued (its microtasks and `nextTick`s). */
+export type NextTurn = (run: () => void) => void
+
+const nextImmediate: NextTurn = (run) => {
+  setImmediate(run)
+}
+
+interface Waiting {
+  readonly batchable: boolean
+  readonly issue: () => void
+}
+
+/**
+ * Keeps settlements with different outcomes out of one event-loop turn on a receiver.
+ *
+ * rhea writes the settlements made in one turn as `disposition` frames over ranges of consecutive deliveries, one
+ * outcome per range, and up to 3.0.5 it puts the second delivery of a range in whatever its outcome (an abandon next
+ * to a complete is sent as a complete: docs/rhea-disposition-ranges.md). This repository patches rhea, but an
+ * application installing our packages gets the registry's copy. So: completions issued in one turn may go out
+ * together (the range is then correct, and cheap); an abandon, dead-letter or defer goes out alone, in a turn no
+ * other settlement of this receiver shares.
+ *
+ * A turn ends at the next `setImmediate`: by then Node has run the current turn's microtasks, in which the SDK reaches
+ * rhea, and rhea's frame writing, which rhea schedules with `process.nextTick`. Completions never wait behind other
+ * completions; other settlements wait at most one turn per settlement queued before them.
+ */
+export class SettlementGate {
+  readonly #nextTurn: NextTurn
+  /** What the current turn carries: nothing yet, completions, or one settlement of another outcome. */
+  #turn: "free" | "completing" | "exclusive" = "free"
+  #waiting: Array<Waiting> = []
+  readonly #endTurn = () => this.#startTurn()
+
+  constructor(nextTurn: NextTurn = nextImmediate) {
+    this.#nextTurn = nextTurn
+  }
+
+  /** Settlements accepted but not issued yet (they wait for a turn of their own). */
+  get waiting(): number {
+    return this.#waiting.length
+  }
+
+  /** Calls `issue` (which must not throw) now, or in the first turn where it cannot share a frame with another outcome. */
+  submit(outcome: Outcome, issue: () => void): void {
+    const batchable = outcome === "completed"
+    if (this.#turn === "free" || (batchable && this.#turn === "completing")) {
+      this.#open(batchable)
+      issue()
+    } else {
+      this.#waiting.push({ batchable, issue })
+    }
+  }
+
+  #open(batchable: boolean): void {
+    if (this.#turn === "free") this.#nextTurn(this.#endTurn)
+    this.#turn = batchable ? "completing" : "exclusive"
+  }
+
+  /** A turn ended: the oldest waiting settlement decides what the next one carries. */
+  #startTurn(): void {
+    this.#turn = "free"
+    const head = this.#waiting[0]
+    if (head === undefined) return
+    if (!head.batchable) {
+      this.#waiting.shift()
+      this.#open(false)
+      head.issue()
+      return
+    }
+    const completions = this.#waiting.filter((waiting) => waiting.batchable)
+    this.#waiting = this.#waiting.filter((waiting) => !waiting.batchable)
+    this.#open(true)
+    for (const completion of completions) completion.issue()
+  }
+}
