@@ -1,7 +1,7 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from "@azure/service-bus"
 import { describe, expect, it } from "vitest"
 import type { RuleJson } from "../src/config/ConfigJson.ts"
-import { failure, namespaceConfig, receiveAll, useEmulator } from "./support.ts"
+import { adminClient, failure, namespaceConfig, receiveAll, useEmulator } from "./support.ts"
 
 const sqlRule = (name: string, expression: string, action?: string): RuleJson => ({
   Name: name,
@@ -255,5 +255,56 @@ describe("SQL rules through the rule manager", () => {
     const names = []
     for await (const rule of rules.listRules()) names.push(rule.name)
     expect(names).toEqual(["failures"])
+  })
+})
+
+describe("SQL rules with parameters through ServiceBusAdministrationClient", () => {
+  const bus = useEmulator({
+    config: namespaceConfig({ Topics: [{ Name: "agent-logs", Subscriptions: [{ Name: "dynamic" }] }] }),
+    httpPort: 0,
+  })
+
+  it("creates rules whose filter and action take @parameters, reads them back, and routes by them", async () => {
+    const admin = adminClient(bus.emulator.connectionString)
+    await admin.createSubscription("agent-logs", "by-parameters", { deadLetteringOnFilterEvaluationExceptions: false })
+    await admin.deleteRule("agent-logs", "by-parameters", "$Default")
+    const created = await admin.createRule(
+      "agent-logs",
+      "by-parameters",
+      "slow-failures",
+      {
+        sqlExpression: "event_type = @type AND duration_ms > @limit",
+        sqlParameters: { "@type": "resource_deletion_failed", "@limit": 1000 },
+      },
+      { sqlExpression: "SET sys.Label = @label", sqlParameters: { "@label": "slow" } },
+    )
+    expect(created).toMatchObject({
+      name: "slow-failures",
+      filter: {
+        sqlExpression: "event_type = @type AND duration_ms > @limit",
+        sqlParameters: { "@type": "resource_deletion_failed", "@limit": 1000 },
+      },
+      action: { sqlExpression: "SET sys.Label = @label", sqlParameters: { "@label": "slow" } },
+    })
+    expect((await admin.getSubscription("agent-logs", "by-parameters")).deadLetteringOnFilterEvaluationExceptions).toBe(
+      false,
+    )
+
+    await bus.client
+      .createSender("agent-logs")
+      .sendMessages([
+        event("slow", "resource_deletion_failed", { duration_ms: 1500 }),
+        event("fast", "resource_deletion_failed", { duration_ms: 500 }),
+        event("other", "resource_created", { duration_ms: 1500 }),
+      ])
+    const receiver = bus.client.createReceiver("agent-logs", "by-parameters", { receiveMode: "receiveAndDelete" })
+    const received = await receiveAll(receiver, 1)
+    received.push(...(await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 })))
+    expect(received.map((m) => [m.messageId, m.subject])).toEqual([["slow", "slow"]])
+
+    const missing = await failure(
+      admin.createRule("agent-logs", "by-parameters", "unbound", { sqlExpression: "event_type = @nowhere" }),
+    )
+    expect(missing.message).toContain("the parameter @nowhere has no value")
   })
 })

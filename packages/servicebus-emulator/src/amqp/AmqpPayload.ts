@@ -53,6 +53,9 @@ const firstFieldIsSet = (buffer: Buffer, offset: number): boolean => {
   return false
 }
 
+/** The broker properties of a message (its routing without the application properties). */
+export type SystemRouting = Omit<MessageRouting, "applicationProperties">
+
 export interface Range {
   readonly start: number
   readonly end: number
@@ -79,6 +82,7 @@ export class AmqpPayload implements Payload {
   private readonly assignedMessageId: string | undefined
   private decodedRouting: MessageRouting | undefined
   private decodedSql: AmqpSqlMessage | undefined
+  private decodedSystem: SystemRouting | undefined
 
   private constructor(fields: {
     timeToLiveMs: number | undefined
@@ -177,7 +181,7 @@ export class AmqpPayload implements Payload {
   /** Typed properties for SQL filters and rule actions, decoded on first use. */
   get sql(): AmqpSqlMessage {
     const { start, end } = this.applicationProperties
-    this.decodedSql ??= new AmqpSqlMessage(this.bare.subarray(start, end), () => this.routing)
+    this.decodedSql ??= new AmqpSqlMessage(this.bare.subarray(start, end), () => this.system)
     return this.decodedSql
   }
 
@@ -224,14 +228,17 @@ export class AmqpPayload implements Payload {
     ])
   }
 
-  private decodeRouting(): MessageRouting {
+  /** The broker properties alone (SQL filters on `sys.` need no application properties decoded by rhea). */
+  get system(): SystemRouting {
+    this.decodedSystem ??= this.decodeSystem()
+    return this.decodedSystem
+  }
+
+  private decodeSystem(): SystemRouting {
     const decoded: DecodedMessage =
       this.properties === undefined
         ? {}
         : messageHelpers.decode(this.bare.subarray(this.properties.start, this.properties.end))
-    const { start, end } = this.applicationProperties
-    const applicationProperties =
-      end > start ? (messageHelpers.decode(this.bare.subarray(start, end)).application_properties ?? {}) : {}
     return {
       messageId: this.assignedMessageId ?? idText(decoded.message_id) ?? "",
       correlationId: idText(decoded.correlation_id),
@@ -241,8 +248,14 @@ export class AmqpPayload implements Payload {
       replyToSessionId: decoded.reply_to_group_id,
       sessionId: decoded.group_id,
       contentType: decoded.content_type,
-      applicationProperties,
     }
+  }
+
+  private decodeRouting(): MessageRouting {
+    const { start, end } = this.applicationProperties
+    const applicationProperties =
+      end > start ? (messageHelpers.decode(this.bare.subarray(start, end)).application_properties ?? {}) : {}
+    return { ...this.system, applicationProperties }
   }
 }
 

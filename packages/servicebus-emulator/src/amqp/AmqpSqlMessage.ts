@@ -1,23 +1,29 @@
-import type { MessageRouting } from "../broker/BrokeredMessage.ts"
 import type { SqlMessage, SqlValue, SystemProperty } from "../sql/index.ts"
-import { readApplicationProperties, sqlValueOf, type TypedEntry } from "./typedProperties.ts"
+import type { SystemRouting } from "./AmqpPayload.ts"
+import { readApplicationProperties, readSqlProperties, type TypedEntry } from "./typedProperties.ts"
 
 /** A stored AMQP message as SQL filters and actions read it: typed application properties, broker properties. */
 export class AmqpSqlMessage implements SqlMessage {
-  /** The application properties in order, with their AMQP types (what a rule action rewrites). */
-  readonly entries: ReadonlyArray<TypedEntry>
+  private readonly section: Buffer
   private readonly values = new Map<string, SqlValue>()
   private readonly keysByLowerName = new Map<string, string>()
-  private readonly routing: () => MessageRouting
+  private readonly system: () => SystemRouting
+  private typedEntries: ReadonlyArray<TypedEntry> | undefined
 
-  constructor(applicationProperties: Buffer, routing: () => MessageRouting) {
-    this.entries = readApplicationProperties(applicationProperties)
-    this.routing = routing
-    for (const { key, value } of this.entries) {
-      this.values.set(key, sqlValueOf(value))
+  constructor(applicationProperties: Buffer, system: () => SystemRouting) {
+    this.section = applicationProperties
+    this.system = system
+    for (const [key, value] of readSqlProperties(applicationProperties)) {
+      this.values.set(key, value)
       const lower = key.toLowerCase()
       if (!this.keysByLowerName.has(lower)) this.keysByLowerName.set(lower, key)
     }
+  }
+
+  /** The application properties in order with their AMQP types (what a rule action rewrites), read on first use. */
+  get entries(): ReadonlyArray<TypedEntry> {
+    this.typedEntries ??= readApplicationProperties(this.section)
+    return this.typedEntries
   }
 
   userPropertyKey(name: string): string | undefined {
@@ -30,25 +36,25 @@ export class AmqpSqlMessage implements SqlMessage {
   }
 
   systemProperty(name: SystemProperty): string | null {
-    const routing = this.routing()
+    const system = this.system()
     switch (name) {
       case "MessageId":
         // Empty only on a copy whose rule action removed it.
-        return routing.messageId === "" ? null : routing.messageId
+        return system.messageId === "" ? null : system.messageId
       case "CorrelationId":
-        return routing.correlationId ?? null
+        return system.correlationId ?? null
       case "To":
-        return routing.to ?? null
+        return system.to ?? null
       case "ReplyTo":
-        return routing.replyTo ?? null
+        return system.replyTo ?? null
       case "Label":
-        return routing.subject ?? null
+        return system.subject ?? null
       case "SessionId":
-        return routing.sessionId ?? null
+        return system.sessionId ?? null
       case "ReplyToSessionId":
-        return routing.replyToSessionId ?? null
+        return system.replyToSessionId ?? null
       case "ContentType":
-        return routing.contentType ?? null
+        return system.contentType ?? null
     }
   }
 }

@@ -36,13 +36,16 @@ const ruleName = (body: Body): string => {
   return name
 }
 
-/** Rule parameters as a client may send them in the sql-filter or sql-rule-action map (integral numbers are Int64). */
+/**
+ * Rule parameters in the sql-filter or sql-rule-action map (and from the management API, which shares this path).
+ * Numbers are Double: the JS SDK types every number parameter as a double.
+ */
 const parametersOf = (map: Body): Readonly<Record<string, SqlParameterValue>> => {
   const raw = map.parameters
   if (typeof raw !== "object" || raw === null || Array.isArray(raw) || Buffer.isBuffer(raw)) return {}
   const parameters: Record<string, SqlParameterValue> = {}
   for (const [name, value] of Object.entries(raw)) {
-    if (typeof value === "number") parameters[name] = Number.isSafeInteger(value) ? BigInt(value) : value
+    if (typeof value === "number" || typeof value === "bigint") parameters[name] = value
     else if (typeof value === "string" || typeof value === "boolean" || value === null || value instanceof Date) {
       parameters[name] = value
     } else throw new BrokerError("InvalidArgument", `The parameter '${name}' has a type SQL rules do not take.`)

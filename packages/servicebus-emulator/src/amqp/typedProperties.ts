@@ -1,7 +1,7 @@
 import rhea from "rhea"
 import { SqlOpaque, type SqlValue } from "../sql/index.ts"
 import { type Typed, types } from "./rheaTypes.ts"
-import { sectionCodes } from "./sections.ts"
+import { MessageFormatError, sectionCodes, skipValue } from "./sections.ts"
 
 /**
  * Application properties with their AMQP types, which SQL filters need (an AMQP int is an Int64 to them, a double a
@@ -105,6 +105,85 @@ export const sqlValueOf = (typed: TypedValue): SqlValue => {
     default:
       return new SqlOpaque("list", typed.value, typed)
   }
+}
+
+/** One value at `offset`; the common encodings directly, anything else through rhea's reader. */
+const valueAt = (section: Buffer, offset: number, end: number): SqlValue => {
+  switch (section[offset]) {
+    case 0x40:
+      return null
+    case 0x41:
+      return true
+    case 0x42:
+      return false
+    case 0x56:
+      return section[offset + 1] !== 0
+    case 0x43:
+    case 0x44:
+      return 0n
+    case 0x50:
+    case 0x52:
+    case 0x53:
+      return BigInt(section.readUInt8(offset + 1))
+    case 0x51:
+    case 0x54:
+    case 0x55:
+      return BigInt(section.readInt8(offset + 1))
+    case 0x60:
+      return BigInt(section.readUInt16BE(offset + 1))
+    case 0x61:
+      return BigInt(section.readInt16BE(offset + 1))
+    case 0x70:
+      return BigInt(section.readUInt32BE(offset + 1))
+    case 0x71:
+      return BigInt(section.readInt32BE(offset + 1))
+    case 0x80:
+      return section.readBigUInt64BE(offset + 1)
+    case 0x81:
+      return section.readBigInt64BE(offset + 1)
+    case 0x72:
+      return section.readFloatBE(offset + 1)
+    case 0x82:
+      return section.readDoubleBE(offset + 1)
+    case 0xa1:
+    case 0xa3:
+      return section.toString("utf8", offset + 2, end)
+    case 0xb1:
+    case 0xb3:
+      return section.toString("utf8", offset + 5, end)
+    default:
+      return sqlValueOf(new constructors.Reader(section.subarray(offset, end)).read())
+  }
+}
+
+/**
+ * The application properties of an encoded section as SQL values, in order. Decoded straight from the bytes: this
+ * runs once for every message a topic with SQL subscriptions receives.
+ */
+export const readSqlProperties = (section: Buffer): Array<readonly [string, SqlValue]> => {
+  if (section.length === 0) return []
+  const map = skipValue(section, 1) // past the section descriptor
+  const code = section[map]
+  let count: number
+  let position: number
+  if (code === 0xc1) {
+    count = section.readUInt8(map + 2)
+    position = map + 3
+  } else if (code === 0xd1) {
+    count = section.readUInt32BE(map + 5)
+    position = map + 9
+  } else {
+    throw new MessageFormatError(`application properties must be a map, found type code 0x${(code ?? 0).toString(16)}`)
+  }
+  const properties: Array<readonly [string, SqlValue]> = []
+  for (let i = 0; i + 1 < count; i += 2) {
+    const keyEnd = skipValue(section, position)
+    const key = valueAt(section, position, keyEnd)
+    const valueEnd = skipValue(section, keyEnd)
+    properties.push([String(key), valueAt(section, keyEnd, valueEnd)])
+    position = valueEnd
+  }
+  return properties
 }
 
 const ranges: Readonly<Record<string, readonly [bigint, bigint]>> = {

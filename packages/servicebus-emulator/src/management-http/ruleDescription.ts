@@ -126,7 +126,9 @@ export const readRuleDescription = (
 
 const typed = (value: unknown): { readonly type: string; readonly text: string } => {
   if (typeof value === "boolean") return { type: "boolean", text: String(value) }
-  if (typeof value === "bigint") return { type: "long", text: String(value) }
+  if (typeof value === "bigint") {
+    return { type: value >= -(2n ** 31n) && value < 2n ** 31n ? "int" : "long", text: String(value) }
+  }
   if (typeof value === "number") {
     return { type: Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? "int" : "double", text: String(value) }
   }

@@ -189,17 +189,31 @@ const predicate = (node: Predicate, context: Context): Test => {
     }
     case "compare": {
       const left = expression(node.left, context)
-      const right = expression(node.right, context)
       const operator = node.operator
+      // The common shape `property = 'text'` skips the general binding when the property holds a string.
+      if ((operator === "=" || operator === "<>") && node.right.kind === "string") {
+        const text = node.right.value
+        const equal = operator === "="
+        return (message) => {
+          const value = left(message)
+          return typeof value === "string" ? (value === text) === equal : compare(operator, value, text)
+        }
+      }
+      const right = expression(node.right, context)
       return (message) => compare(operator, left(message), right(message))
     }
     case "in": {
       const operand = expression(node.operand, context)
       const items = node.items.map((item) => expression(item, context))
       const negated = node.negated
+      // A list of string constants is a set lookup for a string value; other values take the general path.
+      const texts = node.items.every((item) => item.kind === "string")
+        ? new Set(node.items.map((item) => (item as { readonly value: string }).value))
+        : undefined
       return (message) => {
         const value = operand(message)
         if (value === null) return null
+        if (texts !== undefined && typeof value === "string") return texts.has(value) !== negated
         for (const item of items) {
           const candidate = item(message)
           if (candidate !== null && compare("=", value, candidate) === true) return !negated
