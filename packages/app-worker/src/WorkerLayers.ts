@@ -19,8 +19,18 @@ import type { ServiceBusTarget, WorkerConfig } from "./config/WorkerConfig.ts"
 import type { LocalBus, LocalSinkPeers } from "./local/LocalStack.ts"
 
 // The local peers (emulator, Azurite, the Logs Ingestion server) are loaded only when asked for, so a worker
-// talking to Azure does not carry them in memory.
-const localStack = () => Effect.promise(() => import("./local/LocalStack.ts"))
+// talking to Azure does not carry them in memory. They are optional dependencies: an install with --omit=optional
+// (a production image) leaves them out, and then only the local profile is unavailable.
+const localStack = () =>
+  Effect.promise(() =>
+    import("./local/LocalStack.ts").catch((cause: unknown) => {
+      throw new Error(
+        "The local profile needs @haymaker/local-stack and @haymaker/servicebus-emulator (optional dependencies of " +
+          "@haymaker/app-worker, left out by --omit=optional): install them, or configure Azure endpoints.",
+        { cause },
+      )
+    }),
+  )
 
 /** Where the adapters write, whichever way the configuration chose. */
 export type SinkEndpoints =

@@ -3,9 +3,10 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Predicate, Runtime } from "effect"
 import { Command } from "effect/cli"
 import { haymakerWorker } from "./cli/main.ts"
+import { packageVersion } from "./packageVersion.ts"
 
 haymakerWorker.pipe(
-  Command.run({ version: "0.0.0" }),
+  Command.run({ version: packageVersion }),
   // A configuration error is the operator's to fix: print its list of problems, exit 2 (via its exit-code marker).
   Effect.tapError((error) =>
     Predicate.isTagged(error, "WorkerConfigError") ? Console.error(error.message) : Effect.void,

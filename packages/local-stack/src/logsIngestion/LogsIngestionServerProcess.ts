@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process"
+import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { FailOptions, FaultScope, ThrottleOptions } from "./Faults.ts"
 import type { LogsIngestionServerOptions, RecordedRequest } from "./LogsIngestionServer.ts"
@@ -49,7 +50,8 @@ export interface LogsIngestionServerProcess {
   readonly close: () => Promise<void>
 }
 
-const entry = fileURLToPath(new URL("./serverProcessMain.ts", import.meta.url))
+// The sibling of this module: serverProcessMain.ts from source, serverProcessMain.js once built.
+const entry = fileURLToPath(new URL(`./serverProcessMain${extname(import.meta.url)}`, import.meta.url))
 
 const exited = (child: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
