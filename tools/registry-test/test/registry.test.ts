@@ -232,7 +232,7 @@ describe("@haymaker/adapters-servicebus installed alone from the registry", () =
       expect(promise.stdout).toContain("sa1 created")
       const effect = await nodeIn(project, currentNode(), ["effect.mjs"], env)
       expect(effect.stdout).toContain("received resource_created")
-      const test = await nodeIn(project, currentNode(), ["--test", "emulator.test.mjs"])
+      const test = await nodeIn(project, currentNode(), ["--test", "--test-reporter=tap", "emulator.test.mjs"])
       expect(test.stdout).toMatch(/# pass 1\n# fail 0/)
     })
   })
