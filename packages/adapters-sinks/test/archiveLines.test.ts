@@ -16,6 +16,7 @@ describe("readArchiveLine", () => {
       _tag: "ArchivedEvent",
       location: "events/a.jsonl:1",
       messageId: "m-1",
+      sequenceNumber: String(record.sequenceNumber),
       eventType: "resource_created",
       eventTime: Date.parse("2024-11-14T12:00:00Z"),
       event: resourceCreated(),

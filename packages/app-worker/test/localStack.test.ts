@@ -80,7 +80,7 @@ const runLocalStack = (options: {
       redeliveries: (totals?.received ?? 0) - expected,
       validIds: valid.map((message) => String(message.messageId)),
       rowIds: rows.map((row) => String(row.message_id)),
-      archivedIds: (yield* Effect.promise(() => readArchive(peers.blobConnectionString))).map((line) => line.messageId),
+      archivedIds: (yield* readArchive(endpoints.sinks)).map((entry) => entry.messageId),
       deadLetters: yield* peekDeadLetters(client, config.topic, config.subscription),
       requests: yield* Effect.promise(() => peers.logsIngestion.requests()),
     }

@@ -16,7 +16,7 @@ const isObject = (value: unknown): value is JsonObject => Predicate.isObject(val
 const timeOf = (value: unknown): number | undefined =>
   typeof value === "string" ? parseIsoTimestamp(value) : undefined
 
-/** Message ids are strings today; anything else is rendered losslessly rather than dropped. */
+/** Message ids and sequence numbers are strings today; anything else is rendered losslessly rather than dropped. */
 const messageIdOf = (value: unknown): string | undefined =>
   value === undefined || value === null ? undefined : typeof value === "string" ? value : JSON.stringify(value)
 
@@ -71,6 +71,7 @@ export const readArchiveLine = (text: string, location: string): ArchiveEntry =>
     _tag: "ArchivedEvent",
     location,
     messageId: messageIdOf(message?.message_id),
+    sequenceNumber: messageIdOf(message?.sequence_number),
     eventTime,
     eventType: typeof eventType === "string" ? eventType : undefined,
     event: event ?? {},

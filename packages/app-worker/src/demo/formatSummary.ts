@@ -1,5 +1,6 @@
 import { ResourceLedger } from "@haymaker/domain"
 import type { DeadLetter } from "../deadLetters/DeadLetterQueue.ts"
+import { textTable as table } from "../report/textTable.ts"
 
 export interface DemoSummary {
   readonly published: number
@@ -13,17 +14,6 @@ export interface DemoSummary {
   readonly deadLetters: ReadonlyArray<DeadLetter>
   readonly outputDir: string
   readonly endpoints: { readonly serviceBus: string; readonly blob: string; readonly logsIngestion: string }
-}
-
-const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
-  const cells = [headers, ...rows.map((row) => row.map(String))]
-  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? "").length)))
-  const line = (row: ReadonlyArray<string>) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join("  ")
-      .trimEnd()
-  return [line(cells[0] ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n")
 }
 
 /** The demo's closing report, as plain text tables. */

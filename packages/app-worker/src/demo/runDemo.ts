@@ -4,21 +4,21 @@ import { ServiceBusClient } from "@azure/service-bus"
 import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
 import {
   type AgentEvent,
+  type ArchivedEvent,
   decodeAgentEvent,
   EventPublisher,
-  isResourceEvent,
   type JsonObject,
   ResourceLedger,
 } from "@haymaker/domain"
 import { sampleRun } from "@haymaker/domain/fixtures"
-import { Clock, DateTime, Effect, Fiber, Result } from "effect"
+import { Clock, Effect, Fiber, Result } from "effect"
 import type { WorkerConfig } from "../config/WorkerConfig.ts"
 import { peekDeadLetters } from "../deadLetters/DeadLetterQueue.ts"
 import { runWorkerService } from "../runWorkerService.ts"
 import { publisherLayer, resolveEndpoints } from "../WorkerLayers.ts"
 import { formatSummary } from "./formatSummary.ts"
 import { generateRunEvents, invalidBodies } from "./generateEvents.ts"
-import { type ArchivedLine, readArchive } from "./readArchive.ts"
+import { readArchive } from "./readArchive.ts"
 
 export interface DemoOptions {
   readonly generatedEvents: number
@@ -74,23 +74,17 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const logRows = yield* Effect.promise(() => peers.logsIngestion.rows(AgentLogsStream.stream))
   // A redelivered message may have been archived twice (see the archive layouts): count each message once.
   const archived = [
-    ...new Map(
-      (yield* Effect.promise(() => readArchive(peers.blobConnectionString))).map((line) => [line.sequenceNumber, line]),
-    ).values(),
+    ...new Map((yield* readArchive(endpoints.sinks)).map((entry) => [entry.sequenceNumber, entry])).values(),
   ]
   const deadLetters = yield* peekDeadLetters(client, config.topic, config.subscription)
 
-  const now = yield* DateTime.now
-  let ledger = ResourceLedger.empty
   const byType = new Map<string, number>()
-  for (const line of archived) {
-    const eventType = String(line.event.event_type ?? "(none)")
+  for (const entry of archived) {
+    const eventType = entry.eventType ?? "(none)"
     byType.set(eventType, (byType.get(eventType) ?? 0) + 1)
-    const decoded = decodeAgentEvent(line.event)
-    if (Result.isSuccess(decoded) && isResourceEvent(decoded.success)) {
-      ledger = ResourceLedger.applyEvent(ledger, decoded.success, now)
-    }
   }
+  // The Resources as the worker parsed and archived them.
+  const ledger = ResourceLedger.fromResources(archived.flatMap((entry) => entry.resource ?? []))
 
   const outputDir = resolve(options.outputDir)
   yield* Effect.promise(() => writeOutputs(outputDir, { resourceRows, logRows, archived, deadLetters }))
@@ -120,13 +114,23 @@ const writeOutputs = async (
   outputs: {
     readonly resourceRows: ReadonlyArray<unknown>
     readonly logRows: ReadonlyArray<unknown>
-    readonly archived: ReadonlyArray<ArchivedLine>
+    readonly archived: ReadonlyArray<ArchivedEvent>
     readonly deadLetters: ReadonlyArray<unknown>
   },
 ) => {
   await mkdir(join(dir, "log-analytics"), { recursive: true })
   await writeFile(join(dir, "log-analytics", `${ResourcesStream.stream}.jsonl`), jsonLines(outputs.resourceRows))
   await writeFile(join(dir, "log-analytics", `${AgentLogsStream.stream}.jsonl`), jsonLines(outputs.logRows))
-  await writeFile(join(dir, "archive.jsonl"), jsonLines(outputs.archived))
+  await writeFile(
+    join(dir, "archive.jsonl"),
+    jsonLines(
+      outputs.archived.map(({ location, messageId, sequenceNumber, event }) => ({
+        location,
+        messageId,
+        sequenceNumber,
+        event,
+      })),
+    ),
+  )
   await writeFile(join(dir, "dead-letters.jsonl"), jsonLines(outputs.deadLetters))
 }

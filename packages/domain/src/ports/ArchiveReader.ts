@@ -7,8 +7,13 @@ export interface ArchivedEvent {
   readonly _tag: "ArchivedEvent"
   /** Where it was read: the object (blob or file) name and the line, `events/…/3f2a….jsonl:17`. */
   readonly location: string
-  /** The broker's message id, as archived; a redelivered message may be archived twice under the same id. */
+  /** The message id the publisher set, as archived; not unique (two events may share one). */
   readonly messageId: string | undefined
+  /**
+   * The broker's sequence number, as decimal text: what identifies a message. A redelivered message may be archived
+   * twice, with the same sequence number.
+   */
+  readonly sequenceNumber: string | undefined
   /** The event's own timestamp, else the message's enqueued time, in epoch milliseconds: what the archive files by. */
   readonly eventTime: number
   /** The `event_type` field, when it is a string. */

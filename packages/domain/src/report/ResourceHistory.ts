@@ -35,7 +35,7 @@ export interface ResourceHistoryBuilder {
 /** Collects the history of `resourceId` (compared case-insensitively, as Azure ids are). */
 export const makeBuilder = (resourceId: string): ResourceHistoryBuilder => {
   const key = resourceId.toLowerCase()
-  // Keyed by message id: a message archived twice (redelivered) is one event of the history.
+  // Keyed by the message's identity: a message archived twice (redelivered) is one event of the history.
   const events = new Map<string, HistoryEvent>()
   let ledger = ResourceLedger.empty
 
@@ -43,7 +43,7 @@ export const makeBuilder = (resourceId: string): ResourceHistoryBuilder => {
     if (entry._tag === "UnreadableLine") return
     const named = entry.resource?.resourceId ?? entry.event.resource_id
     if (typeof named !== "string" || named.toLowerCase() !== key) return
-    const id = entry.messageId ?? entry.location
+    const id = entry.sequenceNumber ?? entry.messageId ?? entry.location
     if (events.has(id)) return
     events.set(id, {
       at: entry.eventTime,

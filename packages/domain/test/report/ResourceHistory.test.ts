@@ -43,6 +43,16 @@ describe("ResourceHistory", () => {
     expect(history.state?.deletionError).toBe("locked")
   })
 
+  it("keeps distinct events that share a message id (their sequence numbers differ)", () => {
+    const builder = ResourceHistory.makeBuilder(created.resource?.resourceId ?? "")
+    builder.add(created)
+    builder.add({ ...failed, messageId: "m-created" })
+    expect(builder.result().events.map((e) => [e.messageId, e.eventType])).toEqual([
+      ["m-created", "resource_created"],
+      ["m-created", "resource_deletion_failed"],
+    ])
+  })
+
   it("has no state for a resource the archive does not know", () => {
     const builder = ResourceHistory.makeBuilder("/subscriptions/none")
     builder.add(created)

@@ -12,6 +12,7 @@ export const archived = (event: JsonObject, messageId = `m-${++line}`): Archived
     _tag: "ArchivedEvent",
     location: `events/test.jsonl:${line}`,
     messageId,
+    sequenceNumber: messageId,
     eventTime: timestamp,
     eventType: typeof event.event_type === "string" ? event.event_type : undefined,
     event,
