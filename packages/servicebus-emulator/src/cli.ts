@@ -16,10 +16,17 @@ Options:
   --http-port <n>      port of GET /health (default 5300; 0 picks a free port)
   --log-level <level>  ${logLevels.join(" | ")} (default info)
   --key-name <name>    shared access key name (default RootManageSharedAccessKey)
+  --tls                also serve AMQPS, HTTPS and secure WebSockets on the port, with a generated certificate
+  --cert <path>        PEM certificate to serve instead of a generated one (implies --tls; needs --key)
+  --key <path>         PEM private key of --cert
+  --ca-out <path>      write the generated certificate's authority (PEM) here, for clients to trust
+  --hostname <name>    another name clients reach the emulator by (token audiences, the generated
+                       certificate); repeatable
   -h, --help           show this help
 
-On start, one JSON line with the connection string and the chosen ports is printed to standard output;
-logs go to standard error as JSON lines.`
+The port serves plain AMQP (the connection string with UseDevelopmentEmulator=true), AMQP over WebSockets
+at /$servicebus/websocket and, with --tls, AMQPS and secure WebSockets. On start, one JSON line with the
+connection strings and the chosen ports is printed to standard output; logs go to standard error as JSON lines.`
 
 const port = (flag: string, text: string | undefined, fallback: number): number => {
   if (text === undefined) return fallback
@@ -39,6 +46,11 @@ const main = async (): Promise<void> => {
       "http-port": { type: "string" },
       "log-level": { type: "string" },
       "key-name": { type: "string" },
+      tls: { type: "boolean" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      "ca-out": { type: "string" },
+      hostname: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -59,6 +71,11 @@ const main = async (): Promise<void> => {
     logLevel: logLevel as LogLevel,
     ...(values["key-name"] === undefined ? {} : { sharedAccessKeyName: values["key-name"] }),
     ...(sharedAccessKey === undefined || sharedAccessKey === "" ? {} : { sharedAccessKey }),
+    ...(values.tls === true ? { tls: true } : {}),
+    ...(values.cert === undefined ? {} : { cert: values.cert }),
+    ...(values.key === undefined ? {} : { key: values.key }),
+    ...(values["ca-out"] === undefined ? {} : { caOut: values["ca-out"] }),
+    ...(values.hostname === undefined ? {} : { hostnames: values.hostname }),
   })
   process.stdout.write(
     `${JSON.stringify({
@@ -67,6 +84,9 @@ const main = async (): Promise<void> => {
       host: emulator.host,
       port: emulator.port,
       httpPort: emulator.httpPort,
+      webSocketUrl: emulator.webSocketUrl,
+      tlsConnectionString: emulator.tlsConnectionString,
+      caPath: emulator.caPath,
     })}\n`,
   )
   const stop = () => {

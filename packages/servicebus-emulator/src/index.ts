@@ -12,3 +12,10 @@ export {
   type RunningEmulator,
   startEmulator,
 } from "./startEmulator.ts"
+export {
+  type GenerateCertificateOptions,
+  type GeneratedCertificate,
+  generateCertificate,
+} from "./tls/generateCertificate.ts"
+export type { TlsSettings } from "./tls/resolveTls.ts"
+export type { HttpRequestHandler, TransportKind } from "./transport/TransportListener.ts"

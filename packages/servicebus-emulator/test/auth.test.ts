@@ -1,14 +1,7 @@
-import { createHmac } from "node:crypto"
 import { ServiceBusClient } from "@azure/service-bus"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningEmulator, startEmulator } from "../src/index.ts"
-import { failure, fastClientOptions, namespaceConfig, newClient } from "./support.ts"
-
-const sasToken = (audience: string, keyName: string, key: string, expirySeconds: number): string => {
-  const resource = encodeURIComponent(audience)
-  const signature = createHmac("sha256", key).update(`${resource}\n${expirySeconds}`).digest("base64")
-  return `SharedAccessSignature sr=${resource}&sig=${encodeURIComponent(signature)}&se=${expirySeconds}&skn=${keyName}`
-}
+import { failure, fastClientOptions, namespaceConfig, newClient, sasToken } from "./support.ts"
 
 describe("authentication and authorization", () => {
   let emulator: RunningEmulator

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { ServiceBusClient } from "@azure/service-bus"
 import { afterAll, describe, expect, it } from "vitest"
-import { namespaceConfig, newClient } from "./support.ts"
+import WebSocket from "ws"
+import { fastClientOptions, namespaceConfig, newClient } from "./support.ts"
 
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url))
 
@@ -13,6 +15,9 @@ interface Ready {
   readonly connectionString: string
   readonly port: number
   readonly httpPort: number
+  readonly webSocketUrl: string
+  readonly tlsConnectionString?: string
+  readonly caPath?: string
 }
 
 const started: Array<ChildProcess> = []
@@ -95,6 +100,29 @@ describe("servicebus-emulator CLI", () => {
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain("UserConfig.Namespaces[0].Queues[0].Properties.LockDuration")
     expect(refused.stderr).toContain(bad)
+  })
+
+  it("--tls --ca-out serves secure WebSockets with a certificate its written CA vouches for", async () => {
+    const caPath = join(mkdtempSync(join(tmpdir(), "sb-emulator-cli-")), "ca.pem")
+    const child = run(["--tls", "--ca-out", caPath, "--port", "0", "--http-port", "0", "--log-level", "warn"])
+    const exited = exit(child)
+    const ready = JSON.parse(await firstLine(child)) as Ready
+    expect(ready).toMatchObject({
+      caPath,
+      webSocketUrl: `wss://127.0.0.1:${ready.port}/$servicebus/websocket`,
+      tlsConnectionString: expect.stringContaining(`Endpoint=sb://127.0.0.1:${ready.port};`),
+    })
+    const client = new ServiceBusClient(ready.tlsConnectionString ?? "", {
+      ...fastClientOptions,
+      webSocketOptions: { webSocket: WebSocket, webSocketConstructorOptions: { ca: readFileSync(caPath, "utf8") } },
+    })
+    await client.createSender("agent-logs").sendMessages({ body: "via wss" })
+    const receiver = client.createReceiver("agent-logs", "orchestrator-sub", { receiveMode: "receiveAndDelete" })
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 })
+    expect(message?.body).toBe("via wss")
+    await client.close()
+    child.kill("SIGTERM")
+    expect((await exited).code).toBe(0)
   })
 
   it("rejects unknown flags", async () => {

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto"
 import { Agent } from "node:https"
 import { connect, type Socket } from "node:net"
 import {
@@ -128,4 +129,11 @@ export const logSignals = () => {
       })
     })
   return { sink, next }
+}
+
+/** A SAS token as the SDKs sign it: HMAC-SHA256 over the URL-encoded audience and the expiry in seconds. */
+export const sasToken = (audience: string, keyName: string, key: string, expirySeconds: number | string): string => {
+  const resource = encodeURIComponent(audience)
+  const signature = createHmac("sha256", key).update(`${resource}\n${expirySeconds}`).digest("base64")
+  return `SharedAccessSignature sr=${resource}&sig=${encodeURIComponent(signature)}&se=${expirySeconds}&skn=${keyName}`
 }

@@ -1,42 +1,37 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { createServer, type Server, type Socket } from "node:net"
+import type { Duplex } from "node:stream"
 import rhea, { type Connection, type EventContext, type Session } from "rhea"
 import type { Broker } from "../broker/Broker.ts"
 import type { Logger } from "../log.ts"
+import type { TransportInfo } from "../transport/TransportListener.ts"
 import { type LinkContext, onReceiverOpen, onSenderOpen, type ReceiverLinkHandle } from "./attachLinks.ts"
 import { ConnectionState } from "./ConnectionState.ts"
-import { batchSocketWrites, connectionInternals, deliverEncodedBytes } from "./rheaInternals.ts"
+import { FrameGuard } from "./FrameGuard.ts"
+import { batchSocketWrites, connectionInternals, deliverEncodedBytes, guardInput } from "./rheaInternals.ts"
 import { installSaslMechanisms, PlainWithKey } from "./sasl.ts"
 import type { SharedAccessPolicy } from "./sharedAccessSignature.ts"
 
 export interface AmqpServerOptions {
   readonly broker: Broker
   readonly policies: ReadonlyArray<SharedAccessPolicy>
+  /** Host names a token's audience may name (the namespace's names, as Service Bus checks its own). */
+  readonly hostnames: ReadonlySet<string>
   readonly logger: Logger
-  /**
-   * Serves HTTP requests arriving on the AMQP port (the management API: SDKs send it to the connection string's
-   * host and port). Connections are told apart by their first byte: AMQP's header starts with "A".
-   */
-  readonly httpHandler?: (request: IncomingMessage, response: ServerResponse) => void
+  /** The max-frame-size advertised in the emulator's open and enforced on every incoming frame. */
+  readonly maxFrameSize: number
+  /** The frame size limit until the client's open frame has been read (SASL frames, the open itself). */
+  readonly handshakeFrameLimit: number
 }
-
-const amqpHeaderFirstByte = 0x41
 
 interface Tracked {
   readonly state: ConnectionState
   readonly consumers: Set<ReceiverLinkHandle>
+  readonly info: TransportInfo
 }
 
-// After asking clients to close, sockets still open after this long are destroyed.
-const closeGraceMs = 250
-
-/** The AMQP 1.0 listener: rhea connections over plain TCP (what `UseDevelopmentEmulator=true` selects). */
+/** The AMQP 1.0 server: rhea connections over whatever byte stream the transport listener accepted. */
 export class AmqpServer {
   private readonly options: AmqpServerOptions
   private readonly container = rhea.create_container({ id: "haymaker-servicebus-emulator" })
-  private readonly server: Server
-  private readonly http: ReturnType<typeof createHttpServer> | undefined
-  private readonly sockets = new Set<Socket>()
   private readonly connections = new Map<Connection, Tracked>()
   private nextConnectionId = 1
   private closing = false
@@ -45,31 +40,15 @@ export class AmqpServer {
     this.options = options
     installSaslMechanisms(this.container, options.policies)
     this.registerEvents()
-    this.server = createServer((socket) => this.sniff(socket))
-    this.http = options.httpHandler === undefined ? undefined : createHttpServer(options.httpHandler)
-  }
-
-  listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject)
-      this.server.listen({ host, port }, () => {
-        this.server.off("error", reject)
-        const address = this.server.address()
-        resolve(typeof address === "object" && address !== null ? address.port : port)
-      })
-    })
   }
 
   get connectionCount(): number {
     return this.connections.size
   }
 
-  /** Stops listening, asks every client to close, and destroys what is left after a short grace period. */
-  async close(): Promise<void> {
-    if (this.closing) return
+  /** Asks every client to close (amqp:connection:forced); the transport destroys what is left after a grace period. */
+  closeConnections(): void {
     this.closing = true
-    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    this.http?.closeIdleConnections()
     for (const connection of this.connections.keys()) {
       try {
         connection.close({
@@ -80,62 +59,56 @@ export class AmqpServer {
         // A connection already torn down by its socket needs no close frame.
       }
     }
-    await new Promise<void>((resolve) => {
-      const deadline = setTimeout(resolve, closeGraceMs)
-      const check = setInterval(() => {
-        if (this.sockets.size === 0) {
-          clearTimeout(deadline)
-          clearInterval(check)
-          resolve()
-        }
-      }, 10)
-      deadline.unref()
-      setTimeout(() => clearInterval(check), closeGraceMs + 10).unref()
-    })
-    for (const socket of this.sockets) socket.destroy()
+  }
+
+  /** Releases what every connection still holds (locks of consumers go back to their entities' timers). */
+  dispose(): void {
     for (const tracked of this.connections.values()) for (const consumer of tracked.consumers) consumer.detach()
     this.connections.clear()
-    await serverClosed
   }
 
-  /** Hands a new connection to rhea (AMQP) or to the HTTP handler, by its first byte. */
-  private sniff(socket: Socket): void {
+  accept(stream: Duplex, info: TransportInfo): void {
     if (this.closing) {
-      socket.destroy()
+      stream.destroy()
       return
     }
-    this.sockets.add(socket)
-    socket.on("close", () => this.sockets.delete(socket))
-    if (this.http === undefined) {
-      this.accept(socket)
-      return
-    }
-    const http = this.http
-    socket.once("data", (first: Buffer) => {
-      socket.pause()
-      socket.unshift(first)
-      if (first[0] === amqpHeaderFirstByte) this.accept(socket)
-      else http.emit("connection", socket)
-      socket.resume()
-    })
-  }
-
-  private accept(socket: Socket): void {
-    socket.setNoDelay(true)
     const id = `c${this.nextConnectionId++}`
     const connection = this.container.create_connection({
       id,
       container_id: "haymaker-servicebus-emulator",
+      max_frame_size: this.options.maxFrameSize,
       // Incoming transfers are accepted or rejected explicitly once the broker has taken them.
       autoaccept: false,
       // Abandon and defer are both "modified"; they must not be reported as "released".
       treat_modified_as_released: false,
       properties: { product: "haymaker-servicebus-emulator" },
     } as unknown as Parameters<typeof this.container.create_connection>[0])
-    batchSocketWrites(connection, socket)
+    batchSocketWrites(connection, stream)
+    const guard = new FrameGuard(this.options)
+    guardInput(connection, (chunk) => {
+      const violation = guard.inspect(chunk)
+      if (violation === undefined) return true
+      this.options.logger.warn("framing error; connection closed", {
+        connection: id,
+        transport: info.transport,
+        remoteAddress: info.remoteAddress,
+        reason: violation,
+      })
+      if (connection.is_open()) {
+        try {
+          connection.close({ condition: "amqp:connection:framing-error", description: violation })
+        } catch {
+          // The stream is destroyed below either way.
+        }
+      }
+      setImmediate(() => stream.destroy())
+      return false
+    })
     const state = new ConnectionState(id, connection)
-    this.connections.set(connection, { state, consumers: new Set() })
-    ;(connection as unknown as { accept(socket: Socket): void }).accept(socket)
+    this.connections.set(connection, { state, consumers: new Set(), info })
+    stream.on("error", (error) => this.options.logger.debug("stream error", { connection: id, error }))
+    ;(connection as unknown as { accept(socket: Duplex): void }).accept(stream)
+    this.options.logger.debug("connection accepted", { connection: id, transport: info.transport })
   }
 
   private tracked(connection: Connection): Tracked | undefined {
@@ -144,14 +117,20 @@ export class AmqpServer {
 
   private registerEvents(): void {
     const { logger } = this.options
-    const linkContext: LinkContext = { broker: this.options.broker, policies: this.options.policies, logger }
+    const linkContext: LinkContext = {
+      broker: this.options.broker,
+      policies: this.options.policies,
+      hostnames: this.options.hostnames,
+      logger,
+    }
     this.container.on("connection_open", (context: EventContext) => {
       const tracked = this.tracked(context.connection)
       if (tracked === undefined) return
       const sasl = connectionInternals(context.connection).sasl_transport
       const mechanism = sasl?.transports?.[3]?.mechanism ?? sasl?.mechanism
       if (mechanism instanceof PlainWithKey && mechanism.outcome === true) tracked.state.namespaceAccess = true
-      logger.debug("connection opened", { connection: tracked.state.id })
+      tracked.info.handshakeComplete()
+      logger.debug("connection opened", { connection: tracked.state.id, transport: tracked.info.transport })
     })
     this.container.on("session_open", (context: EventContext) => {
       if (context.session !== undefined) deliverEncodedBytes(context.session)

@@ -1,5 +1,5 @@
 import type { Connection } from "rhea"
-import type { ReplyLink } from "./ReplyLink.ts"
+import { ReplyLinks } from "./ReplyLink.ts"
 import { scopeCovers } from "./sharedAccessSignature.ts"
 
 /** What the emulator remembers about one client connection: its CBS claims and its reply links. */
@@ -10,7 +10,7 @@ export class ConnectionState {
   namespaceAccess = false
   /** Entity path scopes granted by CBS put-token, with their expiry. */
   private readonly claims = new Map<string, number>()
-  readonly replyLinks = new Map<string, ReplyLink>()
+  readonly replyLinks = new ReplyLinks()
 
   constructor(id: string, connection: Connection) {
     this.id = id

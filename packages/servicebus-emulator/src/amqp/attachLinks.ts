@@ -11,7 +11,7 @@ import { handleCbsRequest } from "./cbs.ts"
 import { errorReply } from "./conditions.ts"
 import { handleManagementRequest } from "./management.ts"
 import { ReplyLink } from "./ReplyLink.ts"
-import { type RemoteAttach, rawFormat, receiverInternals, senderInternals } from "./rheaInternals.ts"
+import { type RemoteAttach, rawFormat, receiverInternals, senderInternals, takeOversize } from "./rheaInternals.ts"
 import { messageHelpers } from "./rheaTypes.ts"
 import { requestedSession, SessionReceiverLink } from "./SessionReceiverLink.ts"
 import type { SharedAccessPolicy } from "./sharedAccessSignature.ts"
@@ -21,11 +21,43 @@ const cbsAddress = "$cbs"
 const managementSuffix = "/$management"
 /** Replies to management requests (peeking many messages) can exceed an entity's message limit. */
 const requestResponseMaxMessageSize = 64 * 1024 * 1024
+/** A put-token request holds one token (a SAS token is a few hundred bytes, a JWT a few kilobytes). */
+const cbsMaxMessageSize = 64 * 1024
 
 export interface LinkContext {
   readonly broker: Broker
   readonly policies: ReadonlyArray<SharedAccessPolicy>
+  /** The names of this namespace's host, which token audiences must name. */
+  readonly hostnames: ReadonlySet<string>
   readonly logger: Logger
+}
+
+const sizeExceeded = (delivery: EventContext["delivery"], size: number, limit: number): BrokerError =>
+  new BrokerError(
+    "MessageSizeExceeded",
+    `The received message (delivery-id:${delivery?.id ?? "?"}, size:${size} bytes) exceeds the limit (${limit} bytes) currently allowed on the link.`,
+  )
+
+/**
+ * Runs `handle` for each complete message on a request link; a request that outgrew the link's limit while it
+ * streamed in (and was never buffered whole) is rejected instead.
+ */
+const onRequest = (receiver: Receiver, limit: number, logger: Logger, handle: (encoded: Buffer) => void): void => {
+  receiver.on("message", (event: EventContext) => {
+    const oversize = takeOversize(receiver)
+    if (oversize !== undefined) {
+      const reply = errorReply(sizeExceeded(event.delivery, oversize, limit))
+      logger.info("oversize request refused", { address: receiver.target?.address, size: oversize })
+      event.delivery?.reject({ condition: reply.condition, description: reply.description })
+      return
+    }
+    // The request's disposition must reach the client before the response: uamqp fails a request whose response
+    // overtakes it, and rhea writes a session's transfers before its dispositions. Its processing pass runs on the
+    // next tick, so the request is served after it.
+    event.delivery?.accept()
+    const encoded = encodedBytes(event)
+    setImmediate(() => handle(encoded))
+  })
 }
 
 /** The encoded bytes of a received transfer (see `deliverEncodedBytes`). */
@@ -58,10 +90,11 @@ export const onReceiverOpen = (receiver: Receiver, state: ConnectionState, conte
   receiver.set_source({ address: attach.source?.address ?? "" })
   if (address === cbsAddress) {
     receiver.set_target({ address })
-    receiver.on("message", (event: EventContext) => {
-      handleCbsRequest(state, encodedBytes(event), context.policies, context.broker.now(), context.logger)
-      event.delivery?.accept()
-    })
+    internals.local.attach.max_message_size = cbsMaxMessageSize
+    const origin = { node: cbsAddress, session: receiver.session }
+    onRequest(receiver, cbsMaxMessageSize, context.logger, (encoded) =>
+      handleCbsRequest(state, encoded, origin, context, context.broker.now()),
+    )
     return
   }
   try {
@@ -79,32 +112,32 @@ export const onReceiverOpen = (receiver: Receiver, state: ConnectionState, conte
       receiver.set_target({ address })
       internals.local.attach.max_message_size = requestResponseMaxMessageSize
       const management = { state, broker: context.broker, entityPath, logger: context.logger }
-      receiver.on("message", (event: EventContext) => {
-        handleManagementRequest(management, encodedBytes(event))
-        event.delivery?.accept()
-      })
+      const origin = { node: address, session: receiver.session }
+      onRequest(receiver, requestResponseMaxMessageSize, context.logger, (encoded) =>
+        handleManagementRequest(management, encoded, origin),
+      )
       return
     }
     authorize(state, context.broker, address)
     const target = context.broker.sendTarget(address)
     receiver.set_target({ address })
     internals.local.attach.max_message_size = target.maxMessageSizeBytes
-    receiver.on("message", (event: EventContext) => acceptMessages(event, target, context))
+    receiver.on("message", (event: EventContext) => acceptMessages(event, receiver, target, context))
     context.logger.debug("sender attached", { connection: state.id, address })
   } catch (error) {
     refuse(receiver, error, context.logger, address)
   }
 }
 
-const acceptMessages = (event: EventContext, target: SendTarget, context: LinkContext): void => {
+const acceptMessages = (event: EventContext, receiver: Receiver, target: SendTarget, context: LinkContext): void => {
   const delivery = event.delivery
   try {
+    // A delivery that outgrew the limit while streaming in was never buffered whole: only its size is known.
+    const oversize = takeOversize(receiver)
+    if (oversize !== undefined) throw sizeExceeded(delivery, oversize, target.maxMessageSizeBytes)
     const encoded = encodedBytes(event)
     if (encoded.length > target.maxMessageSizeBytes) {
-      throw new BrokerError(
-        "MessageSizeExceeded",
-        `The received message (delivery-id:${delivery?.id ?? "?"}, size:${encoded.length} bytes) exceeds the limit (${target.maxMessageSizeBytes} bytes) currently allowed on the link.`,
-      )
+      throw sizeExceeded(delivery, encoded.length, target.maxMessageSizeBytes)
     }
     const format = (event as { format?: number }).format ?? rawFormat
     const payloads = format === batchFormat ? decodeBatch(encoded) : [AmqpPayload.decode(encoded)]
@@ -136,8 +169,9 @@ export const onSenderOpen = (
     sender.set_source({ address })
     internals.local.attach.snd_settle_mode = 1
     internals.local.attach.max_message_size = requestResponseMaxMessageSize
-    state.replyLinks.set(sender.name, new ReplyLink(sender))
-    sender.on("sender_close", () => state.replyLinks.delete(sender.name))
+    const replyLink = new ReplyLink(sender, address)
+    state.replyLinks.add(replyLink)
+    sender.on("sender_close", () => state.replyLinks.delete(replyLink))
     return undefined
   }
   try {

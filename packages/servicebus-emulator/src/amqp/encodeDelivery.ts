@@ -10,9 +10,11 @@ const messageStates = { active: 0, deferred: 1, scheduled: 2 } as const
 
 /**
  * Encodes a stored message for a receiver: a fresh header (delivery count, TTL) and message annotations (sequence
- * number, enqueued time, lock expiry, state) in front of the bare message as it was sent.
+ * number, enqueued time, lock expiry, state) in front of the bare message as it was sent. A message handed out on
+ * the management link (receive-by-sequence-number) carries its lock token as the delivery annotation
+ * `x-opt-lock-token`, as Service Bus sends it: it has no delivery tag to carry it, and uamqp reads it from there.
  */
-export const encodeDelivery = (message: BrokeredMessage, deliveryCount: number): Buffer => {
+export const encodeDelivery = (message: BrokeredMessage, deliveryCount: number, lockToken?: Buffer): Buffer => {
   const payload = message.payload as AmqpPayload
   const header: Record<string, unknown> = { delivery_count: deliveryCount }
   if (payload.durable !== undefined) header.durable = payload.durable
@@ -40,6 +42,14 @@ export const encodeDelivery = (message: BrokeredMessage, deliveryCount: number):
       : payload.bareWithApplicationProperties(message.applicationProperties())
   const head = writeSectionsInPlace([
     messageHelpers.header(header).described(),
+    ...(lockToken === undefined
+      ? []
+      : [
+          types.described(
+            types.wrap_ulong(sectionCodes.deliveryAnnotations),
+            types.Map32([types.wrap_symbol("x-opt-lock-token"), types.wrap_uuid(lockToken)]),
+          ),
+        ]),
     types.described(types.wrap_ulong(sectionCodes.messageAnnotations), types.Map32(annotations)),
   ])
   const encoded = Buffer.allocUnsafe(head.length + bare.length)

@@ -9,8 +9,18 @@ import { AmqpPayload } from "./AmqpPayload.ts"
 import type { ConnectionState } from "./ConnectionState.ts"
 import { errorReply } from "./conditions.ts"
 import { encodeDelivery } from "./encodeDelivery.ts"
-import { bodyMap, longValue, map, ok, type Response, sendResponse } from "./requestResponse.ts"
-import { type DecodedMessage, messageHelpers, type Typed, types } from "./rheaTypes.ts"
+import type { RequestOrigin } from "./ReplyLink.ts"
+import {
+  bodyMap,
+  decodeRequest,
+  longValue,
+  map,
+  ok,
+  type Request,
+  type Response,
+  sendResponse,
+} from "./requestResponse.ts"
+import { type DecodedMessage, type Typed, types } from "./rheaTypes.ts"
 import { addRule, enumerateRules, removeRule } from "./ruleManagement.ts"
 import {
   associatedLinkName,
@@ -127,11 +137,10 @@ const receiveBySequenceNumber = (context: ManagementContext, body: Body, request
       ? store.receiveDeferredInSession(sessionId, associatedLinkName(request), sequenceNumbersOf(body), mode)
       : store.receiveDeferred(sequenceNumbersOf(body), mode)
   const entries = received.map(({ message, deliveryCount }) => {
+    const lockToken = message.lock === undefined ? undefined : context.broker.lockTokens.toUuid(message.lock.token)
     const fields: Array<readonly [string, Typed]> = []
-    if (message.lock !== undefined) {
-      fields.push(["lock-token", types.wrap_uuid(context.broker.lockTokens.toUuid(message.lock.token))])
-    }
-    fields.push(["message", types.wrap_binary(encodeDelivery(message, deliveryCount))])
+    if (lockToken !== undefined) fields.push(["lock-token", types.wrap_uuid(lockToken)])
+    fields.push(["message", types.wrap_binary(encodeDelivery(message, deliveryCount, lockToken))])
     return map(fields)
   })
   return ok(map([["messages", types.List32(entries)]]))
@@ -222,22 +231,22 @@ const operations: Readonly<Record<string, Operation>> = {
 }
 
 /** Serves one request of `<entity>/$management`; unknown operations get 501. */
-export const handleManagementRequest = (context: ManagementContext, encoded: Buffer): void => {
-  let request: DecodedMessage
+export const handleManagementRequest = (context: ManagementContext, encoded: Buffer, origin: RequestOrigin): void => {
+  let request: Request
   try {
-    request = messageHelpers.decode(encoded)
+    request = decodeRequest(encoded, origin)
   } catch (error) {
     context.logger.warn("undecodable management request", { error })
-    return
+    request = { message: {}, messageId: undefined, origin }
   }
-  const operation = String(request.application_properties?.operation ?? "")
+  const operation = String(request.message.application_properties?.operation ?? "")
   let response: Response
   const handler = operations[operation]
   if (handler === undefined) {
     response = notImplemented(operation)
   } else {
     try {
-      response = handler(context, bodyMap(request), request)
+      response = handler(context, bodyMap(request.message), request.message)
     } catch (error) {
       const reply = errorReply(error)
       if (reply.status === 500) context.logger.error("management operation failed", { operation, error })

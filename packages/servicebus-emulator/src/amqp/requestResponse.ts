@@ -1,7 +1,9 @@
 import type { ConnectionState } from "./ConnectionState.ts"
+import type { RequestOrigin } from "./ReplyLink.ts"
 import { type DecodedMessage, messageHelpers, type Typed, types } from "./rheaTypes.ts"
+import { sectionCodes } from "./sections.ts"
 
-/** A response on a request/response link ($cbs, $management), with both status property spellings the SDKs read. */
+/** A response on a request/response link ($cbs, $management). */
 export interface Response {
   readonly status: number
   readonly description: string
@@ -9,24 +11,65 @@ export interface Response {
   readonly body?: Typed
 }
 
-export const sendResponse = (state: ConnectionState, request: DecodedMessage, response: Response): boolean => {
-  const replyTo = (request as { reply_to?: string }).reply_to
-  const link = replyTo === undefined ? undefined : state.replyLinks.get(replyTo)
+/** A request as received: decoded, plus its message-id exactly as encoded (the response's correlation-id). */
+export interface Request {
+  readonly message: DecodedMessage
+  readonly messageId: Typed | undefined
+  readonly origin: RequestOrigin
+}
+
+interface Reader {
+  read(): { readonly descriptor?: { readonly value: unknown }; readonly value: unknown }
+  remaining(): number
+}
+
+const ReaderClass = (types as unknown as { Reader: new (buffer: Buffer) => Reader }).Reader
+
+/** The properties section's message-id with its AMQP type (ulong from uamqp, string or uuid elsewhere). */
+const encodedMessageId = (encoded: Buffer): Typed | undefined => {
+  const reader = new ReaderClass(encoded)
+  while (reader.remaining() > 0) {
+    const section = reader.read()
+    if (section.descriptor?.value === sectionCodes.properties) {
+      const first = Array.isArray(section.value) ? (section.value[0] as Typed | undefined) : undefined
+      return first === undefined || first.value === null || first.value === undefined ? undefined : first
+    }
+  }
+  return undefined
+}
+
+/** Decodes a request; throws when the bytes are not an AMQP message. */
+export const decodeRequest = (encoded: Buffer, origin: RequestOrigin): Request => ({
+  message: messageHelpers.decode(encoded),
+  messageId: encodedMessageId(encoded),
+  origin,
+})
+
+/**
+ * Sends a response readable by every SDK: the correlation-id is the request's message-id in its own AMQP type
+ * (uamqp matches responses by ulong); status and description under both spellings in use (`statusCode` and
+ * `statusDescription` on $management, `status-code` and `status-description` on $cbs; uamqp reads only the one it
+ * expects on each node, the JS SDK either), the body an AMQP value (a map, or null). Returns false when no reply
+ * link fits.
+ */
+export const sendResponse = (state: ConnectionState, request: Request, response: Response): boolean => {
+  const link = state.replyLinks.route(request.message.reply_to, request.origin)
   if (link === undefined) return false
   const applicationProperties: Record<string, unknown> = {
-    "status-code": types.wrap_int(response.status),
     statusCode: types.wrap_int(response.status),
+    "status-code": types.wrap_int(response.status),
+    statusDescription: response.description,
     "status-description": response.description,
   }
   if (response.condition !== undefined) {
-    applicationProperties["error-condition"] = types.wrap_symbol(response.condition)
     applicationProperties.errorCondition = types.wrap_symbol(response.condition)
+    applicationProperties["error-condition"] = types.wrap_symbol(response.condition)
   }
   const message: Record<string, unknown> = {
-    correlation_id: request.message_id,
     application_properties: applicationProperties,
     body: response.body ?? types.Null(),
   }
+  if (request.messageId !== undefined) message.correlation_id = request.messageId
   link.send(messageHelpers.encode(message))
   return true
 }

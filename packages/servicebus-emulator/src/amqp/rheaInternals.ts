@@ -5,7 +5,9 @@ import type { Connection, Delivery, Receiver, Sender, Session } from "rhea"
  * - the local attach frame, to advertise max_message_size and echo termini and settle modes;
  * - the session's outgoing buffer, to know how much link credit is already spoken for by queued transfers;
  * - the sender's drain bookkeeping, because rhea never answers a drain once the credit is already used up;
- * - the session's incoming transfer hook, to receive the encoded bytes of format-0 messages.
+ * - the session's incoming transfer hook, to receive the encoded bytes of format-0 messages and to stop buffering
+ *   a delivery that outgrew its link's limit (the receiver's `_incomplete` delivery);
+ * - the connection's `input`, to inspect frame headers before rhea buffers a frame.
  */
 export interface LocalAttach {
   max_message_size?: number
@@ -42,10 +44,13 @@ export interface SenderInternals {
 export interface ReceiverInternals {
   local: { attach: LocalAttach }
   remote: { attach?: RemoteAttach }
+  /** The delivery being received in several frames: its payloads so far. */
+  _incomplete?: { frames: Array<Buffer> }
 }
 
 export interface TransferFrame {
-  performative: { message_format?: number }
+  performative: { message_format?: number; more?: boolean; aborted?: boolean }
+  payload?: Buffer
 }
 
 export interface SessionInternals {
@@ -84,13 +89,59 @@ export const forgetSettledDelivery = (delivery: Delivery): void => {
  */
 export const rawFormat = 0x7ffe_0000
 
+/** Deliveries that outgrew their link's max-message-size in their last frame: their size, until taken. */
+const oversize = new WeakMap<object, number>()
+/** Bytes received so far of each link's delivery in progress. */
+const streaming = new WeakMap<object, number>()
+
+/**
+ * Also enforces each receiving link's advertised max-message-size while a multi-frame transfer streams in: the
+ * moment a delivery outgrows it, the link is detached with `amqp:link:message-size-exceeded` (the link error the
+ * AMQP spec names for this) and the delivery's frames already held are dropped, as are any still in flight; a client
+ * cannot make the emulator hold more than the limit per link. A delivery that ends over the limit is marked for
+ * `takeOversize`, so its handler rejects it instead of serving it (a single-frame one keeps its link, as a complete
+ * oversize message always did).
+ */
 export const deliverEncodedBytes = (session: Session): void => {
   const incoming = sessionInternals(session).incoming
   const original = incoming.on_transfer.bind(incoming)
   incoming.on_transfer = (frame, receiver) => {
-    if (!frame.performative.message_format) frame.performative.message_format = rawFormat
+    const performative = frame.performative
+    if (!performative.message_format) performative.message_format = rawFormat
+    const link = receiver as (ReceiverInternals & Receiver) | undefined
+    const limit = link?.local.attach.max_message_size
+    if (link !== undefined && limit !== undefined && limit > 0) {
+      const before = streaming.get(link) ?? 0
+      const size = before + (frame.payload?.length ?? 0)
+      const last = performative.more !== true || performative.aborted === true
+      if (size > limit) {
+        frame.payload = Buffer.alloc(0)
+        if (!last && before <= limit) {
+          const held = link._incomplete
+          if (held !== undefined) held.frames = []
+          link.close({
+            condition: "amqp:link:message-size-exceeded",
+            description: `The message being transferred exceeds the limit (${limit} bytes) currently allowed on the link; the transfer was refused after ${size} bytes.`,
+          })
+        }
+      }
+      if (last) {
+        streaming.delete(link)
+        // Even after the link was detached, rhea may still complete the delivery: it is refused, never served.
+        if (size > limit && performative.aborted !== true) oversize.set(link, size)
+      } else {
+        streaming.set(link, size)
+      }
+    }
     original(frame, receiver)
   }
+}
+
+/** The size of the delivery that just completed on `receiver` when it exceeded the link's limit (once). */
+export const takeOversize = (receiver: Receiver): number | undefined => {
+  const size = oversize.get(receiver)
+  if (size !== undefined) oversize.delete(receiver)
+  return size
 }
 
 /**
@@ -147,4 +198,22 @@ export const releaseAttach = (link: Sender): void => {
   const internals = link as unknown as LinkStateInternals
   internals.state.open_requests = 1
   internals.connection._register()
+}
+
+/**
+ * Lets `admit` see every chunk read from the stream before rhea does; a chunk it refuses never reaches rhea (which
+ * would buffer a frame whole, whatever size its header claims). Must run before `accept`, like `batchSocketWrites`.
+ */
+export const guardInput = (connection: Connection, admit: (chunk: Buffer) => boolean): void => {
+  const target = connection as unknown as Record<"input", (chunk: Buffer) => unknown>
+  const original = target.input
+  let refused = false
+  target.input = function (this: unknown, chunk: Buffer) {
+    if (refused) return undefined
+    if (!admit(chunk)) {
+      refused = true
+      return undefined
+    }
+    return original.call(this, chunk)
+  }
 }
