@@ -6,7 +6,7 @@ import { connect as connectTcp } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { connect as connectTls, getCACertificates, setDefaultCACertificates } from "node:tls"
-import { ServiceBusClient } from "@azure/service-bus"
+import { ServiceBusAdministrationClient, ServiceBusClient } from "@azure/service-bus"
 import rhea, { type EventContext, type Message } from "rhea"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
@@ -116,11 +116,22 @@ describe("transports", () => {
       }
     })
 
-    it("answers HTTPS on the same port (GET /health; 404 elsewhere)", async () => {
+    it("answers HTTPS on the same port: GET /health, and the management API with the data plane's connection string", async () => {
       const health = await httpsGet(`https://127.0.0.1:${emulator.port}/health`, emulator.ca ?? "")
       expect(health.status).toBe(200)
       expect(JSON.parse(health.body)).toMatchObject({ status: "healthy", amqpPort: emulator.port, queues: 1 })
-      expect((await httpsGet(`https://localhost:${emulator.port}/nope`, emulator.ca ?? "")).status).toBe(404)
+      const admin = new ServiceBusAdministrationClient(emulator.tlsConnectionString ?? "", {
+        retryOptions: { maxRetries: 0 },
+        tlsOptions: { ca: emulator.ca ?? "" },
+      })
+      const client = new ServiceBusClient(emulator.connectionString, fastClientOptions)
+      try {
+        await client.createSender("jobs").sendMessages({ body: "counted" })
+        const runtime = await admin.getQueueRuntimeProperties("jobs")
+        expect(runtime.activeMessageCount).toBe(1)
+      } finally {
+        await client.close()
+      }
     })
 
     it("refuses WebSocket upgrades on other paths or without the AMQPWSB10 subprotocol", async () => {
