@@ -3,17 +3,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { ConfigError, defaultConfigPath, loadConfigFile, parseConfig, parseIsoDuration } from "../src/index.ts"
-import { namespaceConfig } from "./support.ts"
+import { namespaceConfig, thrownBy } from "./support.ts"
 
-const refusal = (json: unknown): ConfigError => {
-  try {
-    parseConfig(json)
-  } catch (error) {
-    if (error instanceof ConfigError) return error
-    throw error
-  }
-  throw new Error("expected the configuration to be refused")
-}
+const refusal = (json: unknown): ConfigError => thrownBy(() => parseConfig(json), ConfigError)
 
 describe("ISO-8601 durations", () => {
   it.each([

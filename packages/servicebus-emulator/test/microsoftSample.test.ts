@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url"
 import type { ServiceBusReceivedMessage } from "@azure/service-bus"
 import { describe, expect, it } from "vitest"
 import { loadConfigFile } from "../src/index.ts"
-import { receiveAll, useEmulator } from "./support.ts"
+import { drain, useEmulator } from "./support.ts"
 
 /**
  * Microsoft's sample Config.json, byte for byte as the emulator installer repository ships it
@@ -36,13 +36,10 @@ describe("Microsoft's sample Config.json", () => {
   describe("behaves as its rules describe", () => {
     const bus = useEmulator({ configPath: samplePath })
 
-    const drain = async (subscription: string, expected: number): Promise<Array<ServiceBusReceivedMessage>> => {
-      const receiver = bus.client.createReceiver("topic.1", subscription, { receiveMode: "receiveAndDelete" })
-      const received = await receiveAll(receiver, expected)
-      received.push(...(await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 })))
-      await receiver.close()
-      return received.sort((a, b) => String(a.messageId).localeCompare(String(b.messageId)))
-    }
+    const drainSorted = async (subscription: string, expected: number) =>
+      (await drain(bus.client, { topic: "topic.1", subscription }, expected)).sort((a, b) =>
+        String(a.messageId).localeCompare(String(b.messageId)),
+      )
 
     it("routes by content type, by application property, to all, and by SQL with the action applied", async () => {
       await bus.client.createSender("topic.1").sendMessages([
@@ -54,10 +51,16 @@ describe("Microsoft's sample Config.json", () => {
       ])
       const messageIds = (messages: ReadonlyArray<ServiceBusReceivedMessage>) => messages.map((m) => m.messageId)
 
-      expect(messageIds(await drain("subscription.1", 1))).toEqual(["json"])
-      expect(messageIds(await drain("subscription.2", 1))).toEqual(["prop"])
-      expect(messageIds(await drain("subscription.3", 5))).toEqual(["123456", "123456-other", "123457", "json", "prop"])
-      const sql = await drain("subscription.4", 1)
+      expect(messageIds(await drainSorted("subscription.1", 1))).toEqual(["json"])
+      expect(messageIds(await drainSorted("subscription.2", 1))).toEqual(["prop"])
+      expect(messageIds(await drainSorted("subscription.3", 5))).toEqual([
+        "123456",
+        "123456-other",
+        "123457",
+        "json",
+        "prop",
+      ])
+      const sql = await drainSorted("subscription.4", 1)
       expect(messageIds(sql)).toEqual(["123456"])
       expect(sql[0]?.to).toBe("Entity")
       expect(sql[0]?.body).toBe("sql")
@@ -66,8 +69,7 @@ describe("Microsoft's sample Config.json", () => {
 
     it("serves its queue", async () => {
       await bus.client.createSender("queue.1").sendMessages({ messageId: "q", body: "hello" })
-      const receiver = bus.client.createReceiver("queue.1", { receiveMode: "receiveAndDelete" })
-      expect((await receiveAll(receiver, 1)).map((m) => m.body)).toEqual(["hello"])
+      expect((await drain(bus.client, { queue: "queue.1" }, 1)).map((m) => m.body)).toEqual(["hello"])
     })
   })
 })

@@ -4,22 +4,14 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RuleJson } from "../src/config/ConfigJson.ts"
 import { ConfigError, loadConfigFile, parseConfig } from "../src/index.ts"
-import { namespaceConfig } from "./support.ts"
+import { namespaceConfig, thrownBy } from "./support.ts"
 
 const withRule = (rule: RuleJson, subscriptionProperties = {}) =>
   namespaceConfig({
     Topics: [{ Name: "t", Subscriptions: [{ Name: "s", Properties: subscriptionProperties, Rules: [rule] }] }],
   })
 
-const refusal = (json: unknown): ConfigError => {
-  try {
-    parseConfig(json)
-  } catch (error) {
-    if (error instanceof ConfigError) return error
-    throw error
-  }
-  throw new Error("expected the configuration to be refused")
-}
+const refusal = (json: unknown): ConfigError => thrownBy(() => parseConfig(json), ConfigError)
 
 const rulePath = "$.UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties"
 

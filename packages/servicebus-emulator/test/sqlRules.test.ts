@@ -1,7 +1,7 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from "@azure/service-bus"
 import { describe, expect, it } from "vitest"
 import type { RuleJson } from "../src/config/ConfigJson.ts"
-import { adminClient, failure, namespaceConfig, receiveAll, useEmulator } from "./support.ts"
+import { adminClient, drain, failure, namespaceConfig, useEmulator } from "./support.ts"
 
 const sqlRule = (name: string, expression: string, action?: string): RuleJson => ({
   Name: name,
@@ -24,25 +24,14 @@ const event = (
   applicationProperties: { event_type: eventType, run_id: "run-1", scenario_name: "vm", ...properties },
 })
 
-/** Drains a subscription (or its dead-letter queue): the expected count, then a short wait proving nothing follows. */
-const drain = async (
+/** Drains a subscription of agent-logs (or its dead-letter queue): exactly what is there. */
+const drainSubscription = (
   client: ServiceBusClient,
   subscription: string,
   expected: number,
   subQueueType?: "deadLetter",
-): Promise<Array<ServiceBusReceivedMessage>> => {
-  const receiver = client.createReceiver(
-    "agent-logs",
-    subscription,
-    subQueueType === undefined
-      ? { receiveMode: "receiveAndDelete" }
-      : { receiveMode: "receiveAndDelete", subQueueType },
-  )
-  const received = await receiveAll(receiver, expected)
-  received.push(...(await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 })))
-  await receiver.close()
-  return received
-}
+): Promise<Array<ServiceBusReceivedMessage>> =>
+  drain(client, { topic: "agent-logs", subscription }, expected, subQueueType)
 
 const ids = (messages: ReadonlyArray<ServiceBusReceivedMessage>) => messages.map((m) => String(m.messageId)).sort()
 
@@ -88,31 +77,31 @@ describe("HayMaker's other subscribers: SQL filters on agent-logs", () => {
     ]
     await bus.client.createSender("agent-logs").sendMessages(events)
 
-    expect(ids(await drain(bus.client, "orchestrator-sub", events.length))).toEqual(
+    expect(ids(await drainSubscription(bus.client, "orchestrator-sub", events.length))).toEqual(
       events.map((e) => e.messageId).sort(),
     )
-    expect(ids(await drain(bus.client, "cleanup-sub", 2))).toEqual(["failed-1", "failed-2"])
-    expect(ids(await drain(bus.client, "alerting-sub", 2))).toEqual(["failed-1", "log-error"])
+    expect(ids(await drainSubscription(bus.client, "cleanup-sub", 2))).toEqual(["failed-1", "failed-2"])
+    expect(ids(await drainSubscription(bus.client, "alerting-sub", 2))).toEqual(["failed-1", "log-error"])
     // 2500 / 1000 is 2 (Int64 division); 1999 / 1000 is 1.
-    expect(ids(await drain(bus.client, "audit-sub", 5))).toEqual([
+    expect(ids(await drainSubscription(bus.client, "audit-sub", 5))).toEqual([
       "created-1",
       "deleted-1",
       "failed-1",
       "failed-2",
       "log-error",
     ])
-    expect(ids(await drain(bus.client, "lenient-sub", 2))).toEqual(["failed-1", "log-error"])
+    expect(ids(await drainSubscription(bus.client, "lenient-sub", 2))).toEqual(["failed-1", "log-error"])
 
-    const deadLettered = await drain(bus.client, "alerting-sub", 1, "deadLetter")
+    const deadLettered = await drainSubscription(bus.client, "alerting-sub", 1, "deadLetter")
     expect(ids(deadLettered)).toEqual(["log-numeric-severity"])
     expect(deadLettered[0]?.deadLetterReason).toBe("FilterEvaluationException")
     expect(deadLettered[0]?.deadLetterErrorDescription).toBe(
       "The rule 'errors' failed on the message: The operator '=' cannot be applied to integer and string.",
     )
     // With DeadLetteringOnFilterEvaluationExceptions off, the subscription just does not get the message.
-    expect(await drain(bus.client, "lenient-sub", 0, "deadLetter")).toEqual([])
+    expect(await drainSubscription(bus.client, "lenient-sub", 0, "deadLetter")).toEqual([])
     for (const subscription of ["orchestrator-sub", "cleanup-sub", "audit-sub"]) {
-      expect(await drain(bus.client, subscription, 0, "deadLetter")).toEqual([])
+      expect(await drainSubscription(bus.client, subscription, 0, "deadLetter")).toEqual([])
     }
   })
 })
@@ -156,7 +145,7 @@ describe("rule actions change the copy that enters the subscription", () => {
       ...event("m1", "resource_created", { attempts: 3 }),
       correlationId: "corr-1",
     })
-    const [routed] = await drain(bus.client, "routed", 1)
+    const [routed] = await drainSubscription(bus.client, "routed", 1)
     expect(routed).toMatchObject({ messageId: "m1", to: "cleanup", subject: "resource_created-routed" })
     expect(routed?.correlationId).toBeUndefined()
     expect(routed?.body).toEqual({ event_type: "resource_created" })
@@ -169,7 +158,7 @@ describe("rule actions change the copy that enters the subscription", () => {
       RuleName: "route",
     })
     // The other subscription's copy is the message as sent.
-    const [plain] = await drain(bus.client, "plain", 1)
+    const [plain] = await drainSubscription(bus.client, "plain", 1)
     expect(plain).toMatchObject({ messageId: "m1", subject: "resource_created", correlationId: "corr-1" })
     expect(plain?.to).toBeUndefined()
     expect(plain?.applicationProperties).toEqual({
@@ -182,7 +171,7 @@ describe("rule actions change the copy that enters the subscription", () => {
 
   it("gives one copy for the rules without actions and one per matching rule with an action", async () => {
     await bus.client.createSender("agent-logs").sendMessages(event("m2", "operation", { attempts: 1 }))
-    const copies = await drain(bus.client, "fanned", 3)
+    const copies = await drainSubscription(bus.client, "fanned", 3)
     expect(copies.map((m) => [m.messageId, m.applicationProperties?.copy, m.applicationProperties?.RuleName])).toEqual([
       ["m2", undefined, undefined],
       ["m2", "first", "first"],
@@ -190,7 +179,7 @@ describe("rule actions change the copy that enters the subscription", () => {
     ])
     const sequenceNumbers = new Set(copies.map((m) => m.sequenceNumber?.toString()))
     expect(sequenceNumbers.size).toBe(3)
-    await drain(bus.client, "plain", 1)
+    await drainSubscription(bus.client, "plain", 1)
   })
 })
 
@@ -224,7 +213,7 @@ describe("SQL rules through the rule manager", () => {
         event("dropped", "resource_created"),
         event("alert", "error", { severity: "error" }),
       ])
-    const received = await drain(bus.client, "dynamic", 2)
+    const received = await drainSubscription(bus.client, "dynamic", 2)
     expect(received.map((m) => [m.messageId, m.subject, m.applicationProperties?.RuleName]).sort()).toEqual([
       ["alert", "alert", "failures"],
       ["kept", "alert", "failures"],
@@ -297,9 +286,7 @@ describe("SQL rules with parameters through ServiceBusAdministrationClient", () 
         event("fast", "resource_deletion_failed", { duration_ms: 500 }),
         event("other", "resource_created", { duration_ms: 1500 }),
       ])
-    const receiver = bus.client.createReceiver("agent-logs", "by-parameters", { receiveMode: "receiveAndDelete" })
-    const received = await receiveAll(receiver, 1)
-    received.push(...(await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 })))
+    const received = await drainSubscription(bus.client, "by-parameters", 1)
     expect(received.map((m) => [m.messageId, m.subject])).toEqual([["slow", "slow"]])
 
     const missing = await failure(

@@ -90,6 +90,38 @@ export const receiveAll = async (
   return received
 }
 
+/**
+ * Drains a queue or subscription (or its dead-letter queue) in receive-and-delete mode: the expected count, then a
+ * short wait that shows nothing else is there. For exact accounting of where messages went.
+ */
+export const drain = async (
+  client: ServiceBusClient,
+  entity: { readonly queue: string } | { readonly topic: string; readonly subscription: string },
+  expected: number,
+  subQueueType?: "deadLetter",
+): Promise<Array<ServiceBusReceivedMessage>> => {
+  const options = subQueueType === undefined ? {} : { subQueueType }
+  const receiver =
+    "queue" in entity
+      ? client.createReceiver(entity.queue, { receiveMode: "receiveAndDelete", ...options })
+      : client.createReceiver(entity.topic, entity.subscription, { receiveMode: "receiveAndDelete", ...options })
+  const received = await receiveAll(receiver, expected)
+  received.push(...(await receiver.receiveMessages(10, { maxWaitTimeInMs: 300 })))
+  await receiver.close()
+  return received
+}
+
+/** The error of the class `type` that `run` throws (any other outcome fails the test). */
+export const thrownBy = <E>(run: () => unknown, type: abstract new (...args: never) => E): E => {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof type) return error
+    throw error
+  }
+  throw new Error(`expected a ${type.name}, but nothing was thrown`)
+}
+
 /** Captures the rejection of a promise so a test can assert on the SDK's error code. */
 export const failure = async (promise: Promise<unknown>): Promise<{ code?: string; message: string }> => {
   try {

@@ -6,6 +6,7 @@ import {
   SqlOpaque,
   type SqlValue,
 } from "../../src/sql/index.ts"
+import { thrownBy } from "../support.ts"
 import { sqlMessage } from "./messages.ts"
 
 const message = sqlMessage(
@@ -32,15 +33,7 @@ const message = sqlMessage(
 
 const evaluate = (expression: string): boolean | null => compileSqlFilter(expression).evaluate(message)
 
-const failure = (expression: string): SqlEvaluationError => {
-  try {
-    evaluate(expression)
-  } catch (error) {
-    if (error instanceof SqlEvaluationError) return error
-    throw error
-  }
-  throw new Error(`expected ${expression} to fail`)
-}
+const failure = (expression: string): SqlEvaluationError => thrownBy(() => evaluate(expression), SqlEvaluationError)
 
 // The documentation's truth values, written as predicates: true, false and unknown (a missing property).
 const truth = { T: "1 = 1", F: "1 = 0", U: "missing = 1" } as const

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { compileSqlAction, compileSqlFilter, SqlError } from "../../src/sql/index.ts"
+import { thrownBy } from "../support.ts"
 import { sqlMessage } from "./messages.ts"
 
-const refusal = (compile: () => unknown): SqlError => {
-  try {
-    compile()
-  } catch (error) {
-    if (error instanceof SqlError) return error
-    throw error
-  }
-  throw new Error("expected the expression to be refused")
-}
+const refusal = (compile: () => unknown): SqlError => thrownBy(compile, SqlError)
 
 const filterRefusal = (expression: string) => refusal(() => compileSqlFilter(expression))
 
