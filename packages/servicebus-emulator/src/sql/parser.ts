@@ -106,23 +106,22 @@ class Parser {
   }
 
   private or(): Parsed {
-    let left = this.and()
-    while (this.isKeyword("OR")) {
-      const leftPredicate = this.predicate(left)
-      this.index++
-      const right = this.predicate(this.and())
-      left = { kind: "predicate", node: { kind: "or", left: leftPredicate, right, start: leftPredicate.start } }
-    }
-    return left
+    return this.logical("OR", () => this.and())
   }
 
   private and(): Parsed {
-    let left = this.not()
-    while (this.isKeyword("AND")) {
+    return this.logical("AND", () => this.not())
+  }
+
+  /** A left-associative chain of AND or OR over predicates. */
+  private logical(keyword: "AND" | "OR", operand: () => Parsed): Parsed {
+    let left = operand()
+    while (this.isKeyword(keyword)) {
       const leftPredicate = this.predicate(left)
       this.index++
-      const right = this.predicate(this.not())
-      left = { kind: "predicate", node: { kind: "and", left: leftPredicate, right, start: leftPredicate.start } }
+      const right = this.predicate(operand())
+      const kind = keyword === "AND" ? "and" : "or"
+      left = { kind: "predicate", node: { kind, left: leftPredicate, right, start: leftPredicate.start } }
     }
     return left
   }
