@@ -1,5 +1,7 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from "@azure/service-bus"
+import rhea from "rhea"
 import { describe, expect, it } from "vitest"
+import { types } from "../src/amqp/rheaTypes.ts"
 import type { RuleJson } from "../src/config/ConfigJson.ts"
 import { adminClient, drain, failure, namespaceConfig, useEmulator } from "./support.ts"
 
@@ -293,5 +295,42 @@ describe("SQL rules with parameters through ServiceBusAdministrationClient", () 
       admin.createRule("agent-logs", "by-parameters", "unbound", { sqlExpression: "event_type = @nowhere" }),
     )
     expect(missing.message).toContain("the parameter @nowhere has no value")
+  })
+})
+
+describe("typed properties: Int64 and Double as other stacks send them", () => {
+  // uamqp (the Python SDK) sends a Python int as an AMQP long and a float as a double; rhea's typed values, passed
+  // through the JS SDK, put exactly those encodings on the wire.
+  const long = (value: number) => types.wrap_long(value) as unknown as number
+  const double = (value: number) =>
+    (rhea.types as unknown as { Double(value: number): unknown }).Double(value) as number
+  const bus = useEmulator({
+    config: namespaceConfig({
+      Topics: [
+        {
+          Name: "typed",
+          Subscriptions: [
+            {
+              Name: "doubled",
+              Properties: { ForwardTo: "check" },
+              Rules: [sqlRule("double-it", "EXISTS(quantity)", "SET quantity = quantity * 2")],
+            },
+          ],
+        },
+        { Name: "check", Subscriptions: [{ Name: "int-division", Rules: [sqlRule("quarter", "quantity / 4 = 2")] }] },
+      ],
+    }),
+  })
+
+  it("divides Int64 as integers and Double as doubles, and an action keeps each property's type", async () => {
+    await bus.client.createSender("typed").sendMessages([
+      { messageId: "long", body: "l", applicationProperties: { quantity: long(5) } },
+      { messageId: "double", body: "d", applicationProperties: { quantity: double(5) } },
+    ])
+    // 5 (long) doubled is 10 (long), and 10 / 4 is 2; 5.0 doubled is 10.0, and 10.0 / 4 is 2.5.
+    const received = await drain(bus.client, { topic: "check", subscription: "int-division" }, 1)
+    expect(
+      received.map((m) => [m.messageId, m.applicationProperties?.quantity, m.applicationProperties?.RuleName]),
+    ).toEqual([["long", 10, "double-it"]])
   })
 })
