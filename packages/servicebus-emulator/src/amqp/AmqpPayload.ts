@@ -3,6 +3,7 @@ import type { MessageRouting, Payload } from "../broker/BrokeredMessage.ts"
 import type { PropertyEdits } from "../sql/index.ts"
 import { AmqpSqlMessage } from "./AmqpSqlMessage.ts"
 import { editBare } from "./payloadEdits.ts"
+import { groupIdField, propertiesStringField } from "./propertiesField.ts"
 import { type DecodedMessage, messageHelpers, types } from "./rheaTypes.ts"
 import { binaryValue, MessageFormatError, type Section, scanSections, sectionCodes } from "./sections.ts"
 import { encodeProperties, propertyFields, writeSections } from "./sectionWriter.ts"
@@ -176,6 +177,17 @@ export class AmqpPayload implements Payload {
   get routing(): MessageRouting {
     this.decodedRouting ??= this.decodeRouting()
     return this.decodedRouting
+  }
+
+  /** The group-id, read straight from the encoded properties: session stores need it for every message. */
+  get sessionId(): string | undefined {
+    if (this.decodedRouting === undefined && this.properties !== undefined) {
+      const scanned = propertiesStringField(this.bare, this.properties.start, groupIdField)
+      if (scanned === "missing") return undefined
+      if (scanned !== undefined) return scanned
+    }
+    const id = this.routing.sessionId
+    return typeof id === "string" ? id : undefined
   }
 
   /** Typed properties for SQL filters and rule actions, decoded on first use. */

@@ -20,6 +20,8 @@ export interface MessageRouting {
  */
 export interface Payload {
   readonly routing: MessageRouting
+  /** `routing.sessionId`, cheaper to read (session-enabled stores read it for every message). */
+  readonly sessionId: string | undefined
   /** The message as SQL filters and rule actions read it (typed application properties). */
   readonly sql: SqlMessage
   /** The copy of this message that a rule action puts into its subscription. */

@@ -198,13 +198,7 @@ export class MessageStore {
         if (message === undefined) break
         const consumer = this.consumerWithCapacity()
         if (consumer === undefined) break
-        this.queue.shift()
-        this.available.delete(message)
-        if (message.expiresAtMs <= this.host.now()) {
-          this.expire(message)
-          continue
-        }
-        this.deliver(message, consumer)
+        this.takeAndDeliver(this.queue, message, consumer)
       }
     } finally {
       this.pumping = false
@@ -286,14 +280,21 @@ export class MessageStore {
     })
   }
 
-  /** Messages from `fromSequenceNumber` on, in sequence order, whatever their state; locks nothing. */
-  peek(fromSequenceNumber: number, count: number): Array<BrokeredMessage> {
+  /**
+   * Messages from `fromSequenceNumber` on (those `include` accepts), in sequence order, whatever their state; locks
+   * nothing.
+   */
+  peek(
+    fromSequenceNumber: number,
+    count: number,
+    include: (message: BrokeredMessage) => boolean = () => true,
+  ): Array<BrokeredMessage> {
     this.host.deadlines.runDue()
     // Arrival order is usually sequence order, but dead-lettered and topic-scheduled messages interleave: scan all.
     const selected: Array<BrokeredMessage> = []
     let sorted = true
     for (const message of this.messages.values()) {
-      if (message.sequenceNumber < fromSequenceNumber) continue
+      if (message.sequenceNumber < fromSequenceNumber || !include(message)) continue
       const last = selected[selected.length - 1]
       if (last !== undefined && last.sequenceNumber > message.sequenceNumber) sorted = false
       selected.push(message)
@@ -381,6 +382,14 @@ export class MessageStore {
       }
     }
     return undefined
+  }
+
+  /** Takes `message`, which `queue.peek()` just returned, and delivers it (or expires it if its time is up). */
+  protected takeAndDeliver(queue: AvailableQueue, message: BrokeredMessage, consumer: Consumer): void {
+    queue.shift()
+    this.available.delete(message)
+    if (message.expiresAtMs <= this.host.now()) this.expire(message)
+    else this.deliver(message, consumer)
   }
 
   protected deliver(message: BrokeredMessage, consumer: Consumer): void {

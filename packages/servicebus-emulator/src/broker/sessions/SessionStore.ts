@@ -5,10 +5,7 @@ import { type Consumer, MessageStore, type ReceiveMode } from "../MessageStore.t
 import { MessageSession, type SessionHolder, type SessionLock } from "./MessageSession.ts"
 
 /** The session a message belongs to (its AMQP group-id), or undefined. */
-export const sessionIdOf = (payload: Payload): string | undefined => {
-  const id = payload.routing.sessionId
-  return typeof id === "string" ? id : undefined
-}
+export const sessionIdOf = (payload: Payload): string | undefined => payload.sessionId
 
 export const sessionIdMissingReason = "SessionIdMissing"
 
@@ -145,15 +142,7 @@ export class SessionStore extends MessageStore {
 
   /** A session's messages from `fromSequenceNumber` on, in sequence order, whatever their state; locks nothing. */
   peekSession(sessionId: string, fromSequenceNumber: number, count: number): Array<BrokeredMessage> {
-    this.host.deadlines.runDue()
-    const selected: Array<BrokeredMessage> = []
-    for (const message of this.messages.values()) {
-      if (message.sequenceNumber >= fromSequenceNumber && sessionIdOf(message.payload) === sessionId) {
-        selected.push(message)
-      }
-    }
-    selected.sort((a, b) => a.sequenceNumber - b.sequenceNumber)
-    return selected.slice(0, count)
+    return this.peek(fromSequenceNumber, count, (message) => sessionIdOf(message.payload) === sessionId)
   }
 
   /** Deferred messages of a session, received under its lock (which the caller must hold). */
@@ -298,13 +287,7 @@ export class SessionStore extends MessageStore {
     while (consumer.capacity() > 0 && session.lock?.consumer === consumer) {
       const message = session.queue.peek()
       if (message === undefined) break
-      session.queue.shift()
-      this.available.delete(message)
-      if (message.expiresAtMs <= this.host.now()) {
-        this.expire(message)
-        continue
-      }
-      this.deliver(message, consumer)
+      this.takeAndDeliver(session.queue, message, consumer)
     }
   }
 
