@@ -2,6 +2,7 @@ import { cpus } from "node:os"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
 import { startEmulator } from "../src/index.ts"
 import { startMinimalPeer } from "./minimalPeer.ts"
+import { median, rate } from "./stats.ts"
 
 /**
  * 1 KB messages through `@azure/service-bus` on one topic with one subscription: batched send, peek-lock receive +
@@ -19,12 +20,6 @@ const body = {
 }
 const topic = "agent-logs"
 const subscription = "orchestrator-sub"
-
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
 
 const sendBatched = async (sender: ServiceBusSender, count: number): Promise<void> => {
   let sent = 0
@@ -45,12 +40,6 @@ const receiveCount = async (receiver: ServiceBusReceiver, count: number, complet
     received += messages.length
     if (complete) await Promise.all(messages.map((message) => receiver.completeMessage(message)))
   }
-}
-
-const rate = async (action: () => Promise<void>, count: number): Promise<number> => {
-  const start = performance.now()
-  await action()
-  return count / ((performance.now() - start) / 1000)
 }
 
 interface Target {

@@ -1,0 +1,136 @@
+import { cpus } from "node:os"
+import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
+import { startEmulator } from "../src/index.ts"
+import { median, rate } from "./stats.ts"
+
+/**
+ * Sessions against a plain queue, through `@azure/service-bus` in one emulator and one run: 1 KB messages spread over
+ * N sessions, drained by K concurrent workers that each loop acceptNextSession → receive the session's messages →
+ * complete them → close; the baseline drains the same number of messages from a queue without sessions with K
+ * concurrent receivers. Send rates compare the same batches to both queues. Runs are interleaved; medians.
+ *
+ * Each worker receives exactly the session's message count (known here) instead of waiting for an empty receive, so
+ * the measurement is the emulator's session work (accept, lock, deliver, settle, release), not client wait times.
+ */
+const runs = Number(process.env.BENCH_RUNS ?? 5)
+const sessions = Number(process.env.BENCH_SESSIONS ?? 100)
+const perSession = Number(process.env.BENCH_PER_SESSION ?? 100)
+const workers = Number(process.env.BENCH_WORKERS ?? 8)
+const total = sessions * perSession
+const body = { event_type: "resource_created", padding: "x".repeat(950) }
+
+/** One batch per session (Service Bus wants one session per send on partitioned entities; the same here). */
+const sendPerSession = async (sender: ServiceBusSender, withSessions: boolean): Promise<void> => {
+  for (let s = 0; s < sessions; s++) {
+    const batch = await sender.createMessageBatch()
+    for (let i = 0; i < perSession; i++) {
+      const added = batch.tryAddMessage(withSessions ? { body, sessionId: `session-${s}` } : { body })
+      if (!added) throw new Error("a session's messages must fit one batch; lower BENCH_PER_SESSION")
+    }
+    await sender.sendMessages(batch)
+  }
+}
+
+const receiveAndComplete = async (receiver: ServiceBusReceiver, count: number): Promise<number> => {
+  let received = 0
+  while (received < count) {
+    const messages = await receiver.receiveMessages(count - received, { maxWaitTimeInMs: 5000 })
+    if (messages.length === 0) throw new Error(`receive stalled after ${received} of ${count} messages`)
+    received += messages.length
+    await Promise.all(messages.map((message) => receiver.completeMessage(message)))
+  }
+  return received
+}
+
+const drainSessions = async (client: ServiceBusClient): Promise<void> => {
+  let drained = 0
+  const worker = async () => {
+    while (drained < sessions) {
+      drained++
+      const receiver = await client.acceptNextSession("sessions", { maxAutoLockRenewalDurationInMs: 0 })
+      await receiveAndComplete(receiver, perSession)
+      await receiver.close()
+    }
+  }
+  await Promise.all(Array.from({ length: workers }, worker))
+}
+
+const drainPlain = async (receivers: ReadonlyArray<ServiceBusReceiver>): Promise<void> => {
+  let remaining = total
+  const worker = async (receiver: ServiceBusReceiver) => {
+    while (remaining > 0) {
+      const take = Math.min(perSession, remaining)
+      remaining -= take
+      await receiveAndComplete(receiver, take)
+    }
+  }
+  await Promise.all(receivers.map(worker))
+}
+
+const main = async () => {
+  const emulator = await startEmulator({
+    config: {
+      UserConfig: {
+        Namespaces: [
+          {
+            Name: "sbemulatorns",
+            Queues: [{ Name: "plain" }, { Name: "sessions", Properties: { RequiresSession: true } }],
+          },
+        ],
+      },
+    },
+  })
+  const client = new ServiceBusClient(emulator.connectionString)
+  try {
+    const plainSender = client.createSender("plain")
+    const sessionSender = client.createSender("sessions")
+    const plainReceivers = Array.from({ length: workers }, () =>
+      client.createReceiver("plain", { maxAutoLockRenewalDurationInMs: 0 }),
+    )
+    // Warm-up: links, JIT.
+    await sendPerSession(plainSender, false)
+    await drainPlain(plainReceivers)
+    await sendPerSession(sessionSender, true)
+    await drainSessions(client)
+    const results = { plainSend: [] as Array<number>, sessionSend: [] as Array<number> }
+    const drain = { plain: [] as Array<number>, sessions: [] as Array<number> }
+    for (let i = 0; i < runs; i++) {
+      results.plainSend.push(await rate(() => sendPerSession(plainSender, false), total))
+      drain.plain.push(await rate(() => drainPlain(plainReceivers), total))
+      results.sessionSend.push(await rate(() => sendPerSession(sessionSender, true), total))
+      drain.sessions.push(await rate(() => drainSessions(client), total))
+      const last = (values: Array<number>) => Math.round(values[i] ?? 0)
+      process.stderr.write(
+        `run ${i + 1}: send ${last(results.sessionSend)} vs ${last(results.plainSend)}, drain ${last(drain.sessions)} vs ${last(drain.plain)} msg/s (sessions vs plain)\n`,
+      )
+    }
+    const format = (n: number) => Math.round(n).toLocaleString("en-US")
+    const row = (label: string, sessionsRate: number, plainRate: number) =>
+      `| ${label} | ${format(sessionsRate)} | ${format(plainRate)} | ${Math.round((sessionsRate / plainRate) * 100)}% |`
+    const lines = [
+      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+      `${runs} interleaved runs × ${format(total)} messages of 1 KB JSON (${sessions} sessions × ${perSession}), ${workers} concurrent workers, median; SDK and emulator share one process.`,
+      "",
+      "| scenario | session queue msg/s | plain queue msg/s | sessions / plain |",
+      "|---|---:|---:|---:|",
+      row("batched send, one batch per session", median(results.sessionSend), median(results.plainSend)),
+      row(
+        "drain: acceptNextSession → receive → complete each → close (plain: K receivers, complete each)",
+        median(drain.sessions),
+        median(drain.plain),
+      ),
+    ]
+    process.stdout.write(`${lines.join("\n")}\n`)
+  } finally {
+    await client.close()
+    await emulator.close()
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exit(1)
+  },
+)
