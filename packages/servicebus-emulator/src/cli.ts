@@ -22,6 +22,8 @@ Options:
   --ca-out <path>      write the generated certificate's authority (PEM) here, for clients to trust
   --hostname <name>    another name clients reach the emulator by (token audiences, the generated
                        certificate); repeatable
+  --data-dir <path>    keep entities and messages in this directory across restarts (default: in memory)
+  --fsync <policy>     with --data-dir: always (sync before acknowledging a send; default) | never
   -h, --help           show this help
 
 The port serves plain AMQP (the connection string with UseDevelopmentEmulator=true), AMQP over WebSockets
@@ -51,6 +53,8 @@ const main = async (): Promise<void> => {
       key: { type: "string" },
       "ca-out": { type: "string" },
       hostname: { type: "string", multiple: true },
+      "data-dir": { type: "string" },
+      fsync: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -61,6 +65,9 @@ const main = async (): Promise<void> => {
   }
   const logLevel = values["log-level"] ?? "info"
   if (!isLogLevel(logLevel)) throw new Error(`--log-level expects one of ${logLevels.join(", ")}, got ${logLevel}`)
+  const fsync = values.fsync ?? "always"
+  if (fsync !== "always" && fsync !== "never") throw new Error(`--fsync expects always or never, got ${fsync}`)
+  if (values.fsync !== undefined && values["data-dir"] === undefined) throw new Error("--fsync needs --data-dir")
   // The key itself comes from the environment so it stays out of process listings.
   const sharedAccessKey = process.env.SERVICEBUS_EMULATOR_KEY
   const emulator = await startEmulator({
@@ -76,6 +83,7 @@ const main = async (): Promise<void> => {
     ...(values.key === undefined ? {} : { key: values.key }),
     ...(values["ca-out"] === undefined ? {} : { caOut: values["ca-out"] }),
     ...(values.hostname === undefined ? {} : { hostnames: values.hostname }),
+    ...(values["data-dir"] === undefined ? {} : { dataDir: values["data-dir"], fsync }),
   })
   process.stdout.write(
     `${JSON.stringify({

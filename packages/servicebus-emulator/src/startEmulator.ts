@@ -1,6 +1,7 @@
 import { hostname as machineHostname } from "node:os"
 import { AmqpServer } from "./amqp/AmqpServer.ts"
 import type { SharedAccessPolicy } from "./amqp/sharedAccessSignature.ts"
+import { amqpPayloadCodec } from "./amqp/storedPayload.ts"
 import { Broker } from "./broker/Broker.ts"
 import type { ConfigJson } from "./config/ConfigJson.ts"
 import type { EmulatorConfig } from "./config/EmulatorConfig.ts"
@@ -9,6 +10,8 @@ import { parseConfig } from "./config/parseConfig.ts"
 import { type HealthReport, serveHealth, startHealthServer } from "./http/health.ts"
 import { createLogger, type LogLevel } from "./log.ts"
 import { ManagementApi } from "./management-http/ManagementApi.ts"
+import { openDataDirectory } from "./persistence/DataDirectory.ts"
+import type { FsyncPolicy } from "./persistence/DurableJournal.ts"
 import { resolveTls, type TlsSettings } from "./tls/resolveTls.ts"
 import { TransportListener, webSocketPath } from "./transport/TransportListener.ts"
 
@@ -42,6 +45,15 @@ export interface EmulatorOptions extends TlsSettings {
   readonly handshakeTimeoutMs?: number
   /** The AMQP max-frame-size advertised and enforced (default 65536, as Service Bus). */
   readonly maxFrameSize?: number
+  /**
+   * Keeps entities, messages, scheduled messages, dead letters and sequence numbers in this directory across
+   * restarts (created if missing). Without it everything lives in memory.
+   */
+  readonly dataDir?: string
+  /** With `dataDir`: "always" (default) syncs the journal before acknowledging a send; "never" only writes it. */
+  readonly fsync?: FsyncPolicy
+  /** With `dataDir`: the journal is compacted into a snapshot once it is this large (64 MiB by default). */
+  readonly journalCompactionBytes?: number
 }
 
 export interface RunningEmulator {
@@ -99,7 +111,21 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const tls = resolveTls(options, hostnames)
   const maxFrameSize = options.maxFrameSize ?? 65536
   for (const warning of config.warnings) logger.warn("config field has no effect", { ...warning })
-  const broker = new Broker(config, { logger })
+  const durable =
+    options.dataDir === undefined
+      ? undefined
+      : openDataDirectory(
+          config,
+          {
+            path: options.dataDir,
+            fsync: options.fsync ?? "always",
+            codec: amqpPayloadCodec,
+            logger: logger.child({ component: "storage" }),
+            ...(options.journalCompactionBytes === undefined ? {} : { compactAtBytes: options.journalCompactionBytes }),
+          },
+          { logger },
+        )
+  const broker = durable?.broker ?? new Broker(config, { logger })
   const management = new ManagementApi({
     broker,
     policies: [policy],
@@ -145,6 +171,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     port = await listener.listen(host, options.port ?? 0)
   } catch (error) {
     await closeTransport()
+    await durable?.close()
     broker.close()
     throw error
   }
@@ -154,6 +181,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
       health = await startHealthServer(host, options.httpPort, report, management.handle)
     } catch (error) {
       await closeTransport()
+      await durable?.close()
       broker.close()
       throw error
     }
@@ -167,13 +195,14 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     port,
     tls: tls !== undefined,
     httpPort: health?.port,
-    queues: config.namespace.queues.map((q) => q.name),
-    topics: config.namespace.topics.map((t) => t.name),
+    queues: [...broker.queues.values()].map((q) => q.name),
+    topics: [...broker.topics.values()].map((t) => t.name),
   })
   let closed: Promise<void> | undefined
   const close = () => {
     closed ??= (async () => {
       await Promise.all([closeTransport(), health?.close()])
+      await durable?.close()
       broker.close()
       logger.info("emulator stopped", { port })
     })()

@@ -166,11 +166,31 @@ describe("management API through ServiceBusAdministrationClient", () => {
     for (const [name, filter] of [
       ["constant", { sqlExpression: "1=1" }],
       ["comparison", { sqlExpression: "size > 3" }],
+      ["malformed", { sqlExpression: "size >" }],
+      ["unknown-function", { sqlExpression: "upper(name) = 'A'" }],
     ] as const) {
       const overHttp = await outcome(admin().createRule("sql", "over-http", name, filter))
       const overAmqp = await outcome(bus.client.createRuleManager("sql", "over-amqp").createRule(name, filter))
       expect(overHttp).toBe(overAmqp)
     }
+  })
+
+  it("round-trips SQL filter parameters and rule actions", async () => {
+    await admin().createTopic("priced")
+    await admin().createSubscription("priced", "expensive")
+    await admin().createRule(
+      "priced",
+      "expensive",
+      "over",
+      { sqlExpression: "price > @limit AND tier = @tier", sqlParameters: { "@limit": 100, "@tier": "gold" } },
+      { sqlExpression: "SET label = 'expensive'" },
+    )
+    const rule = await admin().getRule("priced", "expensive", "over")
+    expect(rule).toEqual({
+      name: "over",
+      filter: { sqlExpression: "price > @limit AND tier = @tier", sqlParameters: { "@limit": 100, "@tier": "gold" } },
+      action: { sqlExpression: "SET label = 'expensive'" },
+    })
   })
 
   it("reports runtime counts, sizes and timestamps", async () => {

@@ -131,6 +131,11 @@ export const onReceiverOpen = (receiver: Receiver, state: ConnectionState, conte
 
 const acceptMessages = (event: EventContext, receiver: Receiver, target: SendTarget, context: LinkContext): void => {
   const delivery = event.delivery
+  const refuse = (error: unknown) => {
+    const reply = errorReply(error)
+    if (reply.status === 500) context.logger.error("send failed", { entity: target.name, error })
+    delivery?.reject({ condition: reply.condition, description: reply.description })
+  }
   try {
     // A delivery that outgrew the limit while streaming in was never buffered whole: only its size is known.
     const oversize = takeOversize(receiver)
@@ -142,11 +147,12 @@ const acceptMessages = (event: EventContext, receiver: Receiver, target: SendTar
     const format = (event as { format?: number }).format ?? rawFormat
     const payloads = format === batchFormat ? decodeBatch(encoded) : [AmqpPayload.decode(encoded)]
     context.broker.send(target, payloads)
-    delivery?.accept()
+    // With a data directory, a send is acknowledged once it is stored.
+    const durable = context.broker.whenDurable()
+    if (durable === undefined) delivery?.accept()
+    else durable.then(() => delivery?.accept(), refuse)
   } catch (error) {
-    const reply = errorReply(error)
-    if (reply.status === 500) context.logger.error("send failed", { entity: target.name, error })
-    delivery?.reject({ condition: reply.condition, description: reply.description })
+    refuse(error)
   }
 }
 

@@ -248,13 +248,30 @@ export const handleManagementRequest = (context: ManagementContext, encoded: Buf
     try {
       response = handler(context, bodyMap(request.message), request.message)
     } catch (error) {
-      const reply = errorReply(error)
-      if (reply.status === 500) context.logger.error("management operation failed", { operation, error })
-      response = { status: reply.status, condition: reply.condition, description: reply.description }
+      response = errorResponse(error)
+      if (response.status === 500) context.logger.error("management operation failed", { operation, error })
     }
   }
   context.logger.debug("management request", { operation, entity: context.entityPath, status: response.status })
-  if (!sendResponse(context.state, request, response)) {
-    context.logger.warn("management reply link missing; response dropped", { operation, connection: context.state.id })
+  const reply = (answer: Response) => {
+    if (!sendResponse(context.state, request, answer)) {
+      context.logger.warn("management reply link missing; response dropped", {
+        operation,
+        connection: context.state.id,
+      })
+    }
   }
+  // With a data directory, what the operation changed (a scheduled message) is stored before it is confirmed.
+  const durable = context.broker.whenDurable()
+  if (durable === undefined) reply(response)
+  else
+    durable.then(
+      () => reply(response),
+      (error: unknown) => reply(errorResponse(error)),
+    )
+}
+
+const errorResponse = (error: unknown): Response => {
+  const reply = errorReply(error)
+  return { status: reply.status, condition: reply.condition, description: reply.description }
 }

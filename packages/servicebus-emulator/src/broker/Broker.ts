@@ -2,6 +2,7 @@ import type { EmulatorConfig, QueueConfig, TopicConfig } from "../config/Emulato
 import type { Logger } from "../log.ts"
 import { BrokerError } from "./BrokerError.ts"
 import type { BrokeredMessage, Payload } from "./BrokeredMessage.ts"
+import type { BrokerJournal } from "./BrokerJournal.ts"
 import { DeadlineQueue } from "./DeadlineQueue.ts"
 import { DuplicateDetectionHistory } from "./DuplicateDetectionHistory.ts"
 import { QueueEntity, type SendTarget, type SubscriptionEntity, TopicEntity } from "./entities.ts"
@@ -48,7 +49,7 @@ export class Broker {
   readonly logger: Logger
   readonly now: () => number
   private readonly locks = new Map<number, LockedMessage>()
-  private readonly host: StoreHost
+  private readonly host: { -readonly [K in keyof StoreHost]: StoreHost[K] }
 
   constructor(config: EmulatorConfig, options: BrokerOptions) {
     this.logger = options.logger
@@ -58,6 +59,7 @@ export class Broker {
       deadlines: this.deadlines,
       lockTokens: this.lockTokens,
       logger: this.logger,
+      journal: undefined,
       now: this.now,
       registerLock: (token, store, message) => this.locks.set(token, { store, message }),
       releaseLock: (token) => this.locks.delete(token),
@@ -120,11 +122,25 @@ export class Broker {
     return storeOf(ref, address)
   }
 
+  /** From now on every change of state is reported to `journal` (durable storage, after restoring its state). */
+  attachJournal(journal: BrokerJournal | undefined): void {
+    this.host.journal = journal
+  }
+
+  /**
+   * Resolves once everything done so far survives a restart (with a data directory); undefined when nothing waits.
+   * Sends are acknowledged only then.
+   */
+  whenDurable(): Promise<void> | undefined {
+    return this.host.journal?.whenDurable()
+  }
+
   /** Adds a queue at run time (the management API); its name must be free among queues and topics. */
   createQueue(config: QueueConfig): QueueEntity {
     this.claimName(config.name)
     const queue = new QueueEntity(config, this.host)
     this.queues.set(config.name.toLowerCase(), queue)
+    this.host.journal?.entityChanged(queue)
     return queue
   }
 
@@ -132,6 +148,7 @@ export class Broker {
     this.claimName(config.name)
     const topic = new TopicEntity(config, this.host)
     this.topics.set(config.name.toLowerCase(), topic)
+    this.host.journal?.entityChanged(topic)
     return topic
   }
 
@@ -140,6 +157,7 @@ export class Broker {
     this.queues.delete(queue.name.toLowerCase())
     queue.deleted = true
     queue.store.drop()
+    this.host.journal?.entityDeleted(queue)
   }
 
   deleteTopic(topic: TopicEntity): void {
@@ -148,6 +166,7 @@ export class Broker {
     for (const entry of topic.scheduled.values()) this.deadlines.cancel(entry.deadline)
     topic.scheduled.clear()
     for (const subscription of [...topic.subscriptions.values()]) topic.removeSubscription(subscription)
+    this.host.journal?.entityDeleted(topic)
   }
 
   /**
@@ -176,17 +195,8 @@ export class Broker {
 
   cancelScheduled(target: SendTarget, sequenceNumbers: ReadonlyArray<number>): void {
     for (const sequenceNumber of sequenceNumbers) {
-      let cancelled: boolean
-      if (target.kind === "queue") {
-        cancelled = target.store.cancelScheduled(sequenceNumber)
-      } else {
-        const entry = target.scheduled.get(sequenceNumber)
-        cancelled = entry !== undefined
-        if (entry !== undefined) {
-          this.deadlines.cancel(entry.deadline)
-          target.scheduled.delete(sequenceNumber)
-        }
-      }
+      const cancelled =
+        target.kind === "queue" ? target.store.cancelScheduled(sequenceNumber) : target.cancelScheduled(sequenceNumber)
       if (!cancelled) {
         throw new BrokerError(
           "MessageNotFound",
@@ -238,14 +248,8 @@ export class Broker {
 
   private scheduleAccepted(target: SendTarget, payload: Payload, enqueueAtMs: number): number {
     const sequenceNumber = target.sequence.next()
-    if (target.kind === "queue") {
-      target.store.schedule(payload, sequenceNumber, enqueueAtMs)
-    } else {
-      const deadline = this.deadlines.schedule(enqueueAtMs, () => {
-        if (target.scheduled.delete(sequenceNumber)) target.fanOut(payload, sequenceNumber, 0)
-      })
-      target.scheduled.set(sequenceNumber, { payload, deadline })
-    }
+    if (target.kind === "queue") target.store.schedule(payload, sequenceNumber, enqueueAtMs)
+    else target.schedule(payload, sequenceNumber, enqueueAtMs)
     return sequenceNumber
   }
 

@@ -1,7 +1,8 @@
 import type { Logger } from "../log.ts"
 import { AvailableQueue } from "./AvailableQueue.ts"
 import { BrokerError } from "./BrokerError.ts"
-import { BrokeredMessage, type Lock, type Payload } from "./BrokeredMessage.ts"
+import { BrokeredMessage, type Lock, type MessageState, type Payload } from "./BrokeredMessage.ts"
+import type { BrokerJournal } from "./BrokerJournal.ts"
 import type { DeadlineQueue } from "./DeadlineQueue.ts"
 import type { LockTokens } from "./LockTokens.ts"
 
@@ -42,11 +43,26 @@ export interface StoreHost {
   readonly deadlines: DeadlineQueue
   readonly lockTokens: LockTokens
   readonly logger: Logger
+  /** Durable storage, when the emulator runs with a data directory; set once the stored state is restored. */
+  readonly journal: BrokerJournal | undefined
   now(): number
   registerLock(token: number, store: MessageStore, message: BrokeredMessage): void
   releaseLock(token: number): void
   /** Routes a message to another queue or topic (ForwardTo chains). */
   forward(target: string, payload: Payload, hops: number, carried: Carried): void
+}
+
+/** A message as durable storage recorded it. */
+export interface StoredMessage {
+  readonly sequenceNumber: number
+  readonly payload: Payload
+  readonly enqueuedTimeMs: number
+  readonly expiresAtMs: number
+  readonly deliveryCount: number
+  readonly state: MessageState
+  readonly hops: number
+  readonly propertyOverrides: Record<string, unknown> | undefined
+  readonly deadLetterSource: string | undefined
 }
 
 /** What a forwarded or dead-lettered message takes along besides its payload. */
@@ -154,6 +170,7 @@ export class MessageStore {
       return
     }
     this.startTimeToLive(message, now)
+    this.host.journal?.messagePut(this, message)
     this.makeAvailable(message)
   }
 
@@ -174,10 +191,44 @@ export class MessageStore {
   schedule(payload: Payload, sequenceNumber: number, enqueueAtMs: number): void {
     const message = new BrokeredMessage(sequenceNumber, payload, enqueueAtMs, infinity, "scheduled", 0)
     this.messages.set(sequenceNumber, message)
-    message.timer = this.host.deadlines.schedule(enqueueAtMs, () => {
+    this.armScheduled(message)
+    this.host.journal?.messagePut(this, message)
+  }
+
+  private armScheduled(message: BrokeredMessage): void {
+    message.timer = this.host.deadlines.schedule(message.enqueuedTimeMs, () => {
       message.timer = undefined
       this.activateScheduled(message)
     })
+  }
+
+  /**
+   * Puts back a message recovered from durable storage. A lock it held when the emulator stopped is gone: the
+   * delivery was counted, so it comes back with the delivery count + 1 (or dead-lettered past MaxDeliveryCount).
+   */
+  restore(stored: StoredMessage): void {
+    const message = new BrokeredMessage(
+      stored.sequenceNumber,
+      stored.payload,
+      stored.enqueuedTimeMs,
+      stored.expiresAtMs,
+      stored.state,
+      stored.hops,
+    )
+    message.deliveryCount = stored.deliveryCount
+    message.propertyOverrides = stored.propertyOverrides
+    message.deadLetterSource = stored.deadLetterSource
+    this.messages.set(message.sequenceNumber, message)
+    if (message.state === "scheduled") this.armScheduled(message)
+    else if (message.state === "active") {
+      this.armExpiry(message)
+      this.afterRelease(message)
+    }
+  }
+
+  /** Every message present, in no particular order (durable storage's snapshots). */
+  storedMessages(): IterableIterator<BrokeredMessage> {
+    return this.messages.values()
   }
 
   /** Returns false when no scheduled message has this sequence number. */
@@ -222,6 +273,7 @@ export class MessageStore {
   abandon(message: BrokeredMessage, properties: Record<string, unknown> | undefined): void {
     this.unlock(message)
     message.modifyProperties(properties)
+    if (properties !== undefined) this.host.journal?.messagePut(this, message)
     this.afterRelease(message)
   }
 
@@ -232,6 +284,7 @@ export class MessageStore {
     this.host.deadlines.cancel(message.timer)
     message.timer = undefined
     message.state = "deferred"
+    this.host.journal?.messagePut(this, message)
   }
 
   deadLetterLocked(
@@ -275,7 +328,10 @@ export class MessageStore {
       const deliveryCount = message.deliveryCount
       message.deliveryCount++
       if (mode === "receiveAndDelete") this.remove(message)
-      else this.lock(message)
+      else {
+        this.lock(message)
+        this.host.journal?.messagePut(this, message)
+      }
       return { message, deliveryCount }
     })
   }
@@ -335,12 +391,17 @@ export class MessageStore {
     message.deliveryCount = source.deliveryCount
     message.propertyOverrides = source.propertyOverrides
     this.messages.set(message.sequenceNumber, message)
+    this.host.journal?.messagePut(this, message)
     this.makeAvailable(message)
   }
 
   private startTimeToLive(message: BrokeredMessage, now: number): void {
     const ttl = Math.min(message.payload.timeToLiveMs ?? infinity, this.settings.defaultMessageTimeToLiveMs)
     message.expiresAtMs = now + ttl
+    this.armExpiry(message)
+  }
+
+  private armExpiry(message: BrokeredMessage): void {
     if (!Number.isFinite(message.expiresAtMs)) return
     message.timer = this.host.deadlines.schedule(message.expiresAtMs, () => {
       message.timer = undefined
@@ -362,6 +423,7 @@ export class MessageStore {
     message.state = "active"
     message.enqueuedTimeMs = now
     this.startTimeToLive(message, now)
+    this.host.journal?.messagePut(this, message)
     this.makeAvailable(message)
   }
 
@@ -397,7 +459,11 @@ export class MessageStore {
     const deliveryCount = message.deliveryCount
     message.deliveryCount++
     if (consumer.mode === "receiveAndDelete") this.remove(message)
-    else this.lock(message)
+    else {
+      this.lock(message)
+      // Recorded so that a message locked when the emulator stops comes back with this delivery counted.
+      this.host.journal?.messagePut(this, message)
+    }
     consumer.deliver(message, deliveryCount)
   }
 
@@ -456,6 +522,7 @@ export class MessageStore {
     message.modifyProperties(properties)
     if (this.deadLetterQueue === undefined) {
       // Dead-lettering from a dead-letter queue keeps the message there (with the new reason).
+      this.host.journal?.messagePut(this, message)
       if (message.state === "active") this.makeAvailable(message)
       return
     }
@@ -481,6 +548,9 @@ export class MessageStore {
     this.host.deadlines.cancel(message.timer)
     message.timer = undefined
     this.available.delete(message)
-    if (this.messages.get(message.sequenceNumber) === message) this.messages.delete(message.sequenceNumber)
+    if (this.messages.get(message.sequenceNumber) === message) {
+      this.messages.delete(message.sequenceNumber)
+      this.host.journal?.messageRemoved(this, message)
+    }
   }
 }

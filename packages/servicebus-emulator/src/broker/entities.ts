@@ -31,11 +31,59 @@ const withDeadLetterQueue = (path: string, settings: StoreSettings, host: StoreH
     : new MessageStore(path, settings, host, dlq)
 }
 
+// Durable storage records sequence numbers in blocks: a restart continues after the block, never below a number used.
+const sequenceBlock = 1000
+
 /** Queues and topics number their messages; the counter starts at 1 like Azure's. */
-class SequenceCounter {
+export class SequenceCounter {
   private last = 0
+  private reserved = 0
+  private readonly reserve: (upTo: number) => void
+
+  constructor(reserve: (upTo: number) => void) {
+    this.reserve = reserve
+  }
+
   next(): number {
-    return ++this.last
+    const sequenceNumber = ++this.last
+    if (sequenceNumber > this.reserved) {
+      this.reserved = sequenceNumber + sequenceBlock - 1
+      this.reserve(this.reserved)
+    }
+    return sequenceNumber
+  }
+
+  /** The highest number handed out or reserved: a restart continues above it. */
+  get highWater(): number {
+    return Math.max(this.last, this.reserved)
+  }
+
+  /** Continues after `last` (a recovered high-water mark). */
+  restore(last: number): void {
+    this.last = last
+    this.reserved = last
+  }
+}
+
+/** A subscription's rules; changes are reported so durable storage keeps them (the rule manager edits the map). */
+class RuleTable extends Map<string, Rule> {
+  private readonly changed: () => void
+
+  constructor(changed: () => void) {
+    super()
+    this.changed = changed
+  }
+
+  override set(key: string, rule: Rule): this {
+    super.set(key, rule)
+    this.changed?.()
+    return this
+  }
+
+  override delete(key: string): boolean {
+    const deleted = super.delete(key)
+    if (deleted) this.changed()
+    return deleted
   }
 }
 
@@ -78,16 +126,19 @@ export class QueueEntity {
   /** Replaced by `reconfigure` (the management API's update). */
   config: QueueConfig
   readonly store: MessageStore
-  readonly sequence = new SequenceCounter()
+  readonly sequence: SequenceCounter
   readonly times: EntityTimes
   /** Set once the entity is deleted: links still holding it fail with "not found". */
   deleted = false
   /** Message ids seen recently (RequiresDuplicateDetection); created by the broker on first use. */
   duplicateDetection: DuplicateDetectionHistory | undefined = undefined
+  private readonly host: StoreHost
 
   constructor(config: QueueConfig, host: StoreHost) {
     this.name = config.name
     this.config = config
+    this.host = host
+    this.sequence = new SequenceCounter((upTo) => host.journal?.sequenceReserved(this, upTo))
     this.times = new EntityTimes(host.now())
     this.store = withDeadLetterQueue(config.name, queueStoreSettings(config.properties), host)
   }
@@ -101,6 +152,7 @@ export class QueueEntity {
     this.config = config
     this.store.reconfigure(queueStoreSettings(config.properties))
     this.times.updatedAtMs = now
+    this.host.journal?.entityChanged(this)
   }
 }
 
@@ -110,7 +162,7 @@ export class SubscriptionEntity {
   readonly topic: TopicEntity
   config: SubscriptionConfig
   readonly store: MessageStore
-  readonly rules = new Map<string, Rule>()
+  readonly rules: Map<string, Rule>
   readonly times: EntityTimes
   deleted = false
   private readonly logger: Logger
@@ -120,6 +172,7 @@ export class SubscriptionEntity {
     this.topic = topic
     this.config = config
     this.logger = host.logger
+    this.rules = new RuleTable(() => topic.changed())
     this.times = new EntityTimes(host.now())
     this.store = withDeadLetterQueue(
       `${topic.name}/Subscriptions/${config.name}`,
@@ -173,6 +226,7 @@ export class SubscriptionEntity {
     this.config = config
     this.store.reconfigure(subscriptionStoreSettings(config.properties, this.topic.config))
     this.times.updatedAtMs = now
+    this.topic.changed()
   }
 }
 
@@ -191,7 +245,7 @@ export class TopicEntity {
   readonly subscriptions = new Map<string, SubscriptionEntity>()
   /** Scheduled messages wait at the topic and fan out when due. */
   readonly scheduled = new Map<number, ScheduledTopicMessage>()
-  readonly sequence = new SequenceCounter()
+  readonly sequence: SequenceCounter
   readonly times: EntityTimes
   deleted = false
   private readonly host: StoreHost
@@ -202,8 +256,11 @@ export class TopicEntity {
     this.name = config.name
     this.config = config
     this.host = host
+    this.sequence = new SequenceCounter((upTo) => host.journal?.sequenceReserved(this, upTo))
     this.times = new EntityTimes(host.now())
-    for (const subscription of config.subscriptions) this.addSubscription(subscription)
+    for (const subscription of config.subscriptions) {
+      this.subscriptions.set(subscription.name.toLowerCase(), new SubscriptionEntity(subscription, this, host))
+    }
   }
 
   get maxMessageSizeBytes(): number {
@@ -213,6 +270,7 @@ export class TopicEntity {
   addSubscription(config: SubscriptionConfig): SubscriptionEntity {
     const subscription = new SubscriptionEntity(config, this, this.host)
     this.subscriptions.set(config.name.toLowerCase(), subscription)
+    this.changed()
     return subscription
   }
 
@@ -221,6 +279,7 @@ export class TopicEntity {
     this.subscriptions.delete(subscription.name.toLowerCase())
     subscription.deleted = true
     subscription.store.drop()
+    this.changed()
   }
 
   reconfigure(config: TopicConfig, now: number): void {
@@ -230,6 +289,33 @@ export class TopicEntity {
     for (const subscription of this.subscriptions.values()) {
       subscription.store.reconfigure(subscriptionStoreSettings(subscription.config.properties, config))
     }
+    this.changed()
+  }
+
+  /** The topic's definition, its subscriptions or their rules changed (reported to durable storage). */
+  changed(): void {
+    if (!this.deleted) this.host.journal?.entityChanged(this)
+  }
+
+  /** Holds a message until `enqueueAtMs`, then fans it out with the sequence number it got now. */
+  schedule(payload: Payload, sequenceNumber: number, enqueueAtMs: number): void {
+    const deadline = this.host.deadlines.schedule(enqueueAtMs, () => {
+      if (!this.scheduled.delete(sequenceNumber)) return
+      this.host.journal?.topicScheduleEnded(this, sequenceNumber)
+      this.fanOut(payload, sequenceNumber, 0)
+    })
+    this.scheduled.set(sequenceNumber, { payload, deadline })
+    this.host.journal?.topicScheduled(this, sequenceNumber, payload, enqueueAtMs)
+  }
+
+  /** Returns false when no scheduled message has this sequence number. */
+  cancelScheduled(sequenceNumber: number): boolean {
+    const entry = this.scheduled.get(sequenceNumber)
+    if (entry === undefined) return false
+    this.host.deadlines.cancel(entry.deadline)
+    this.scheduled.delete(sequenceNumber)
+    this.host.journal?.topicScheduleEnded(this, sequenceNumber)
+    return true
   }
 
   /** Delivers copies to every subscription with a matching rule; returns how many copies entered subscriptions. */

@@ -143,9 +143,15 @@ export class ManagementApi {
       body: method === "PUT" ? await readBody(request) : "",
     }
     if (method === "GET") return this.get(exchange)
-    if (method === "PUT") return this.put(exchange, request.headers["if-match"] !== undefined)
-    if (method === "DELETE") return this.delete(exchange)
+    // With a data directory, a change is confirmed once it is stored.
+    if (method === "PUT") return this.stored(this.put(exchange, request.headers["if-match"] !== undefined))
+    if (method === "DELETE") return this.stored(this.delete(exchange))
     throw new ManagementError(405, `The method ${method} is not supported by the management API.`)
+  }
+
+  private async stored(reply: Reply): Promise<Reply> {
+    await this.broker.whenDurable()
+    return reply
   }
 
   private get(exchange: Exchange): Reply {

@@ -126,8 +126,11 @@ export const readRuleDescription = (
 
 const typed = (value: unknown): { readonly type: string; readonly text: string } => {
   if (typeof value === "boolean") return { type: "boolean", text: String(value) }
+  // The JS SDK reads int and double but not long: Int64 parameters go out as int or, beyond it, double while exact.
   if (typeof value === "bigint") {
-    return { type: value >= -(2n ** 31n) && value < 2n ** 31n ? "int" : "long", text: String(value) }
+    const small = value >= -(2n ** 31n) && value < 2n ** 31n
+    const exact = value >= -(2n ** 53n) && value <= 2n ** 53n
+    return { type: small ? "int" : exact ? "double" : "long", text: String(value) }
   }
   if (typeof value === "number") {
     return { type: Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? "int" : "double", text: String(value) }

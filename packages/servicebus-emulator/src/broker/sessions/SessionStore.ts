@@ -138,6 +138,17 @@ export class SessionStore extends MessageStore {
   /** `undefined` clears the state. */
   setSessionState(sessionId: string, linkName: string | undefined, state: Buffer | undefined): void {
     this.lockedSession(sessionId, linkName).state = state
+    this.host.journal?.sessionStateChanged(this, sessionId, state)
+  }
+
+  /** Puts back a session state recovered from durable storage. */
+  restoreSessionState(sessionId: string, state: Buffer): void {
+    this.session(sessionId).state = state
+  }
+
+  /** Every session that has a state (durable storage's snapshots). */
+  *sessionStates(): Generator<readonly [string, Buffer]> {
+    for (const session of this.sessions.values()) if (session.state !== undefined) yield [session.id, session.state]
   }
 
   /** A session's messages from `fromSequenceNumber` on, in sequence order, whatever their state; locks nothing. */
