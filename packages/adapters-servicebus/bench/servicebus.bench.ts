@@ -282,7 +282,9 @@ consumer side: the layer validates the subscription with a peek before it receiv
 here, which the steady-state line leaves out), and the consumer's \`mapEffect\` runs an Effect fiber per message,
 which costs more CPU than the SDK's promise; the bounded form \`{ concurrency: ${CONCURRENCY} }\` measured about
 70% in separate runs, against about 85% for \`{ concurrency: "unbounded", unordered: true }\`, which the tables use
-(the subscription already bounds the messages in hand).`
+(the subscription already bounds the messages in hand). Every settlement passes the adapter's \`SettlementGate\`
+(different outcomes never share a turn: docs/rhea-disposition-ranges.md); completions pass in the turn they are made,
+and the consume rows include that cost.`
 
 const body = `${RUNS} rounds after a warm-up. Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}),
 shared with other work; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.

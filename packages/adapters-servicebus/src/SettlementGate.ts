@@ -24,13 +24,16 @@ interface Waiting {
  * other settlement of this receiver shares.
  *
  * A turn ends at the next `setImmediate`: by then Node has run the current turn's microtasks, in which the SDK reaches
- * rhea, and rhea's frame writing, which rhea schedules with `process.nextTick`. Completions never wait behind other
- * completions; other settlements wait at most one turn per settlement queued before them.
+ * rhea, and rhea's frame writing, which rhea schedules with `process.nextTick`. Completions cost no timer: they go out
+ * at once unless an abandon, dead-letter or defer went out in the current turn. Any other settlement waits for the
+ * next turn (a completion may have gone out in this one) and then goes out alone, one per turn, in the order made.
  */
 export class SettlementGate {
   readonly #nextTurn: NextTurn
-  /** What the current turn carries: nothing yet, completions, or one settlement of another outcome. */
-  #turn: "free" | "completing" | "exclusive" = "free"
+  /** An abandon, dead-letter or defer went out in the current turn: everything else waits for the next. */
+  #exclusiveTurn = false
+  /** The end of the current turn is scheduled. */
+  #scheduled = false
   #waiting: Array<Waiting> = []
   readonly #endTurn = () => this.#startTurn()
 
@@ -46,33 +49,37 @@ export class SettlementGate {
   /** Calls `issue` (which must not throw) now, or in the first turn where it cannot share a frame with another outcome. */
   submit(outcome: Outcome, issue: () => void): void {
     const batchable = outcome === "completed"
-    if (this.#turn === "free" || (batchable && this.#turn === "completing")) {
-      this.#open(batchable)
+    if (batchable && !this.#exclusiveTurn) {
       issue()
-    } else {
-      this.#waiting.push({ batchable, issue })
+      return
     }
+    this.#waiting.push({ batchable, issue })
+    this.#schedule()
   }
 
-  #open(batchable: boolean): void {
-    if (this.#turn === "free") this.#nextTurn(this.#endTurn)
-    this.#turn = batchable ? "completing" : "exclusive"
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    this.#nextTurn(this.#endTurn)
   }
 
   /** A turn ended: the oldest waiting settlement decides what the next one carries. */
   #startTurn(): void {
-    this.#turn = "free"
+    this.#scheduled = false
+    this.#exclusiveTurn = false
     const head = this.#waiting[0]
     if (head === undefined) return
     if (!head.batchable) {
       this.#waiting.shift()
-      this.#open(false)
+      this.#exclusiveTurn = true
+      this.#schedule()
       head.issue()
       return
     }
+    // Completions that waited out an exclusive turn go together; the next other settlement waits for the next turn.
     const completions = this.#waiting.filter((waiting) => waiting.batchable)
     this.#waiting = this.#waiting.filter((waiting) => !waiting.batchable)
-    this.#open(true)
+    if (this.#waiting.length > 0) this.#schedule()
     for (const completion of completions) completion.issue()
   }
 }
