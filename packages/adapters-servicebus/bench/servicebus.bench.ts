@@ -18,7 +18,7 @@
  * `--no-write` to only print). `--runs N` and `--events N` change the work.
  */
 import { spawn } from "node:child_process"
-import { availableParallelism, cpus } from "node:os"
+import { availableParallelism, cpus, loadavg } from "node:os"
 import { createInterface } from "node:readline"
 import { ServiceBusClient } from "@azure/service-bus"
 import { EventSubscription } from "@haymaker/domain"
@@ -283,11 +283,11 @@ here, which the steady-state line leaves out), and the consumer's \`mapEffect\` 
 which costs more CPU than the SDK's promise; the bounded form \`{ concurrency: ${CONCURRENCY} }\` measured about
 70% in separate runs, against about 85% for \`{ concurrency: "unbounded", unordered: true }\`, which the tables use
 (the subscription already bounds the messages in hand). Every settlement passes the adapter's \`SettlementGate\`
-(different outcomes never share a turn: docs/rhea-disposition-ranges.md); completions pass in the turn they are made,
-and the consume rows include that cost.`
+(different outcomes never share a turn: docs/rhea-disposition-ranges.md); completions pass it at once, without a
+timer, and the consume rows include that cost.`
 
 const body = `${RUNS} rounds after a warm-up. Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}),
-shared with other work; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.
+shared with other work (1-minute load average ${loadavg()[0]?.toFixed(1)} at the end); Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.
 
 | scenario | events/s (median) | vs baseline | process CPU µs/event |
 |---|---:|---:|---:|
