@@ -5,19 +5,16 @@ import { readApplicationProperties, readSqlProperties, type TypedEntry } from ".
 /** A stored AMQP message as SQL filters and actions read it: typed application properties, broker properties. */
 export class AmqpSqlMessage implements SqlMessage {
   private readonly section: Buffer
-  private readonly values = new Map<string, SqlValue>()
-  private readonly keysByLowerName = new Map<string, string>()
+  private readonly values: ReadonlyMap<string, SqlValue>
+  /** Built on the first lookup that does not match a name exactly (most filters spell names as sent). */
+  private keysByLowerName: Map<string, string> | undefined
   private readonly system: () => SystemRouting
   private typedEntries: ReadonlyArray<TypedEntry> | undefined
 
   constructor(applicationProperties: Buffer, system: () => SystemRouting) {
     this.section = applicationProperties
     this.system = system
-    for (const [key, value] of readSqlProperties(applicationProperties)) {
-      this.values.set(key, value)
-      const lower = key.toLowerCase()
-      if (!this.keysByLowerName.has(lower)) this.keysByLowerName.set(lower, key)
-    }
+    this.values = readSqlProperties(applicationProperties)
   }
 
   /** The application properties in order with their AMQP types (what a rule action rewrites), read on first use. */
@@ -27,7 +24,15 @@ export class AmqpSqlMessage implements SqlMessage {
   }
 
   userPropertyKey(name: string): string | undefined {
-    return this.values.has(name) ? name : this.keysByLowerName.get(name.toLowerCase())
+    if (this.values.has(name)) return name
+    if (this.keysByLowerName === undefined) {
+      this.keysByLowerName = new Map()
+      for (const key of this.values.keys()) {
+        const lower = key.toLowerCase()
+        if (!this.keysByLowerName.has(lower)) this.keysByLowerName.set(lower, key)
+      }
+    }
+    return this.keysByLowerName.get(name.toLowerCase())
   }
 
   userProperty(name: string): SqlValue | undefined {

@@ -157,11 +157,13 @@ const valueAt = (section: Buffer, offset: number, end: number): SqlValue => {
 }
 
 /**
- * The application properties of an encoded section as SQL values, in order. Decoded straight from the bytes: this
- * runs once for every message a topic with SQL subscriptions receives.
+ * The application properties of an encoded section as SQL values, in order (the first of a repeated key wins, as
+ * in rhea). Decoded straight from the bytes: this runs once for every message a topic with SQL subscriptions
+ * receives.
  */
-export const readSqlProperties = (section: Buffer): Array<readonly [string, SqlValue]> => {
-  if (section.length === 0) return []
+export const readSqlProperties = (section: Buffer): Map<string, SqlValue> => {
+  const properties = new Map<string, SqlValue>()
+  if (section.length === 0) return properties
   const map = skipValue(section, 1) // past the section descriptor
   const code = section[map]
   let count: number
@@ -175,12 +177,11 @@ export const readSqlProperties = (section: Buffer): Array<readonly [string, SqlV
   } else {
     throw new MessageFormatError(`application properties must be a map, found type code 0x${(code ?? 0).toString(16)}`)
   }
-  const properties: Array<readonly [string, SqlValue]> = []
   for (let i = 0; i + 1 < count; i += 2) {
     const keyEnd = skipValue(section, position)
-    const key = valueAt(section, position, keyEnd)
+    const key = String(valueAt(section, position, keyEnd))
     const valueEnd = skipValue(section, keyEnd)
-    properties.push([String(key), valueAt(section, keyEnd, valueEnd)])
+    if (!properties.has(key)) properties.set(key, valueAt(section, keyEnd, valueEnd))
     position = valueEnd
   }
   return properties

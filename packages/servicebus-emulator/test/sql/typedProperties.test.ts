@@ -47,7 +47,7 @@ describe("typed application properties", () => {
 
   it("decodes every AMQP type the way rhea's reader does", () => {
     const bytes = section(typed)
-    const fast = readSqlProperties(bytes)
+    const fast = [...readSqlProperties(bytes)]
     const viaRhea = readApplicationProperties(bytes).map(({ key, value }) => [key, sqlValueOf(value)] as const)
     expect(fast.map(([key]) => key)).toEqual(Object.keys(typed))
     const plain = (entries: ReadonlyArray<readonly [string, unknown]>) =>
@@ -76,6 +76,6 @@ describe("typed application properties", () => {
   })
 
   it("reads a message without application properties as none", () => {
-    expect(readSqlProperties(Buffer.alloc(0))).toEqual([])
+    expect(readSqlProperties(Buffer.alloc(0)).size).toBe(0)
   })
 })
