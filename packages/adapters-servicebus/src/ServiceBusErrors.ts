@@ -85,10 +85,25 @@ const describe = (cause: unknown): string =>
   cause instanceof Error ? cause.message : Predicate.isString(cause) ? cause : "unknown error"
 
 /**
- * Turns whatever the SDK threw into one of the typed failures. The SDK reports a refused connection as a
- * `GeneralError` whose message starts with `ECONNREFUSED`, so that case is recognised from the system error fields.
+ * What the SDK's retries ended with: it throws an `AggregateError` (with an empty message) holding one error per
+ * attempt; the last attempt's error says why.
  */
-export const fromSdkError = (cause: unknown, context: FailureContext): ServiceBusAdapterError => {
+const lastAttempt = (cause: unknown): unknown => {
+  if (!(cause instanceof AggregateError) || cause.errors.length === 0) return cause
+  return lastAttempt(cause.errors[cause.errors.length - 1])
+}
+
+/** The SDK's code and message, e.g. `UnauthorizedAccess: InvalidSignature: The token has an invalid signature.` */
+const sdkDetail = (cause: { readonly code: string; readonly message: string }): string =>
+  cause.message === "" ? cause.code : `${cause.code}: ${cause.message}`
+
+/**
+ * Turns whatever the SDK threw into one of the typed failures. The SDK reports a refused connection as a
+ * `GeneralError` whose message starts with `ECONNREFUSED`, so that case is recognised from the system error fields;
+ * retries that all failed come as an `AggregateError`, read through to its last attempt.
+ */
+export const fromSdkError = (thrown: unknown, context: FailureContext): ServiceBusAdapterError => {
+  const cause = lastAttempt(thrown)
   if (hasConnectionRefused(cause)) {
     return new ServiceBusConnectionRefused({
       code: "ConnectionRefused",
@@ -103,14 +118,14 @@ export const fromSdkError = (cause: unknown, context: FailureContext): ServiceBu
         return new ServiceBusUnauthorized({
           code: "UnauthorizedAccess",
           entityPath: context.entityPath,
-          message: `Service Bus rejected the credential for ${context.operation} on ${context.entityPath} at ${context.host}: check the shared access key (or the identity's role assignment, e.g. "Azure Service Bus Data Sender/Receiver")`,
+          message: `Service Bus rejected the credential for ${context.operation} on ${context.entityPath} at ${context.host} (${sdkDetail(cause)}): check the shared access key (or the identity's role assignment, e.g. "Azure Service Bus Data Sender/Receiver")`,
           cause,
         })
       case "MessagingEntityNotFound":
         return new ServiceBusEntityNotFound({
           code: "MessagingEntityNotFound",
           entityPath: context.entityPath,
-          message: `Service Bus entity ${context.entityPath} was not found in namespace ${context.host}: create it, or fix the topic/subscription name`,
+          message: `Service Bus entity ${context.entityPath} was not found in namespace ${context.host} (${sdkDetail(cause)}): create it, or fix the topic/subscription name`,
           cause,
         })
       default:

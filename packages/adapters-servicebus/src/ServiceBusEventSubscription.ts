@@ -1,5 +1,6 @@
 import { type BodyType, EventSubscription, type ReceivedMessage, type SettlementError } from "@haymaker/domain"
 import { Config, DateTime, Effect, Layer } from "effect"
+import Long from "long"
 import { bigintOfLong } from "./MessageEncoding.ts"
 import { renderMessageId } from "./MessageId.ts"
 import { toSettlementError, toSubscriptionError } from "./PortErrors.ts"
@@ -12,6 +13,7 @@ import {
   type ServiceBusConnection,
   type ServiceBusRetry,
 } from "./ServiceBusConnection.ts"
+import { fromSdkError } from "./ServiceBusErrors.ts"
 import { type Delivery, deferredReceiver, type Outcome, receiveAs } from "./SubscriptionReceiver.ts"
 
 export interface SubscriptionConfig {
@@ -104,6 +106,17 @@ export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription
       const client = yield* acquireClient(config.connection, config.retry)
       const host = hostOf(config.connection)
       const receiveDeferredDeliveries = yield* deferredReceiver(client, config, host)
+      const entityPath = `${config.topicName}/Subscriptions/${config.subscriptionName}`
+      // A peek through a receiver of its own, closed right after: the namespace, the credential and the entity.
+      const check = Effect.acquireUseRelease(
+        Effect.sync(() => client.createReceiver(config.topicName, config.subscriptionName)),
+        (receiver) =>
+          Effect.tryPromise({
+            try: () => receiver.peekMessages(1, { fromSequenceNumber: Long.ZERO }),
+            catch: (cause) => toSubscriptionError(fromSdkError(cause, { host, entityPath, operation: "receive from" })),
+          }),
+        (receiver) => Effect.promise(() => receiver.close().catch(() => undefined)),
+      ).pipe(Effect.asVoid, Effect.withSpan("EventSubscription.check"))
       const messages = receiveAs(
         client,
         {
@@ -123,7 +136,7 @@ export const layer = (config: SubscriptionConfig): Layer.Layer<EventSubscription
           Effect.map((deliveries) => deliveries.map(toReceivedMessage)),
           Effect.mapError(toSubscriptionError),
         )
-      return EventSubscription.of({ messages, receiveDeferred })
+      return EventSubscription.of({ messages, receiveDeferred, check })
     }),
   )
 

@@ -67,6 +67,20 @@ export const jsonProblem = (value: unknown): unknown => {
   }
 }
 
+/** A probe's failure: the sink as a whole is not usable now (it names no record). */
+export const probeError = (sink: string, cause: unknown): SinkWriteError => {
+  const failure = failureOf("", cause)
+  const status =
+    failure.status === undefined ? "" : `${failure.status}${failure.code === undefined ? "" : ` ${failure.code}`} `
+  return new SinkWriteError({
+    sink,
+    failedKeys: [],
+    kind: kindOf(failure),
+    message: `${sink} is not usable: ${status}${failure.reason}`,
+    cause: [failure],
+  })
+}
+
 /** When kinds mix, the one that gives up least: `Unavailable`, then `Transient`, then `Rejected`. */
 const kindOfAll = (failed: ReadonlyArray<FailedMessage>): SinkFailureKind => {
   const kinds = new Set(failed.map(kindOf))

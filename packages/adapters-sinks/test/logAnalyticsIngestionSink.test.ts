@@ -213,6 +213,35 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
     expect(server.rows(ResourcesStream.stream).map((r) => r.message_id)).toEqual(["r"])
   })
 
+  it("probes each stream with an upload of no rows that the service accepts, storing nothing", async () => {
+    const probe = (overrides: Partial<LogAnalyticsSinkOptions> = {}) =>
+      Effect.runPromise(
+        Effect.scoped(
+          Effect.flatMap(LogAnalyticsIngestionSink.make({ ...options, ...overrides }), (s) => s.probe),
+        ).pipe(Effect.result),
+      )
+    expect((await probe())._tag).toBe("Success")
+    expect(server.requests().map((request) => [request.stream, request.status, request.rowCount])).toEqual(
+      expect.arrayContaining([
+        [ResourcesStream.stream, 204, 0],
+        [AgentLogsStream.stream, 204, 0],
+      ]),
+    )
+    expect(server.uploads().flatMap((upload) => upload.rows)).toEqual([])
+
+    server.faults.fail(403)
+    const refused = await probe()
+    const refusal =
+      refused._tag === "Failure" && refused.failure._tag === "SinkWriteError" ? refused.failure : undefined
+    expect([refusal?.kind, refusal?.failedKeys]).toEqual(["Unavailable", []])
+    expect(refusal?.message).toContain("403")
+    server.faults.clear()
+    const missing = await probe({ agentLogsStream: "Custom-Missing" })
+    expect(missing._tag === "Failure" && missing.failure._tag === "SinkWriteError" && missing.failure.kind).toBe(
+      "Unavailable",
+    )
+  })
+
   it("refuses invalid settings with a config error naming the setting", async () => {
     const result = await write([], { dataCollectionRuleId: "/subscriptions/x/dataCollectionRules/y" })
 

@@ -1,8 +1,8 @@
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import type { WorkerConfig } from "./config/WorkerConfig.ts"
-import { type Readiness, startOpsServer } from "./http/OpsServer.ts"
+import { startOpsServer } from "./http/OpsServer.ts"
 import type { BatchOutcome } from "./pipeline/processBatch.ts"
-import { runWorker, type WorkerOptions, type WorkerTotals } from "./pipeline/Worker.ts"
+import { runWorker, type WorkerOptions, type WorkerState, type WorkerTotals } from "./pipeline/Worker.ts"
 import { type Endpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts"
 
 export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
@@ -11,7 +11,13 @@ export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
   batchConcurrency: config.batchConcurrency,
   invalidMessages: config.invalidMessages,
   decodeLimits: config.decodeLimits,
-  sinkRetry: { budgetMs: config.sinkRetryBudgetMs, initialDelayMs: 250, maxDelayMs: 5_000 },
+  sinkRetry: {
+    budgetMs: config.sinkRetryBudgetMs,
+    initialDelayMs: 250,
+    maxDelayMs: 5_000,
+    writeTimeoutMs: config.sinkWriteTimeoutMs,
+  },
+  recovery: { initialDelayMs: config.recoveryInitialDelayMs, maxDelayMs: config.recoveryMaxDelayMs },
 })
 
 /**
@@ -23,24 +29,24 @@ export const runWorkerService = Effect.fn("Worker.service")(function* (
   endpoints: Endpoints,
   onBatch?: (outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>,
 ) {
-  const readiness: Readiness = { ready: false }
-  const ops = yield* startOpsServer(config.httpHost, config.httpPort, readiness)
+  const state: WorkerState = { ready: false, reason: "starting" }
+  const ops = yield* startOpsServer(config.httpHost, config.httpPort, state)
   yield* Effect.logInfo(`metrics and probes on ${ops.url}/metrics, /healthz, /readyz`)
   const services = yield* Layer.build(
     Layer.mergeAll(sinksLayer(endpoints.sinks), subscriptionLayer(config, endpoints.serviceBus)),
   )
   const stop = yield* Deferred.make<void>()
   // Detached so that interrupting the main fiber does not cut a batch short: the finalizer below drains it.
-  const worker = yield* runWorker(workerOptions(config), stop, onBatch).pipe(
+  const worker = yield* runWorker(workerOptions(config), stop, onBatch, state).pipe(
     Effect.provide(services),
     Effect.forkDetach,
   )
-  readiness.ready = true
   yield* Effect.logInfo(`receiving from ${config.topic}/${config.subscription}`)
   return yield* Fiber.join(worker).pipe(
     Effect.onInterrupt(() =>
       Effect.gen(function* () {
-        readiness.ready = false
+        state.ready = false
+        state.reason = "stopping"
         yield* Effect.logInfo("stopping: no new messages; finishing and settling in-flight batches")
         yield* Deferred.succeed(stop, undefined)
         const drained = yield* Fiber.await(worker).pipe(Effect.timeoutOption(config.shutdownTimeoutMs))

@@ -17,6 +17,7 @@ const options = (overrides: Partial<BatchPolicy & WorkerOptions> = {}): WorkerOp
   batchConcurrency: 2,
   invalidMessages: "dead-letter",
   sinkRetry: { budgetMs: 2_000, initialDelayMs: 5, maxDelayMs: 20 },
+  recovery: { initialDelayMs: 10, maxDelayMs: 50 },
   ...overrides,
 })
 
@@ -186,6 +187,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       const release = yield* Deferred.make<void>()
       const slowArchive = Layer.succeed(ArchiveSink)({
         write: () => Deferred.succeed(writing, undefined).pipe(Effect.andThen(Deferred.await(release))),
+        probe: Effect.void,
       })
       yield* publish(sampleEvents.slice(0, 3))
       const stop = yield* Deferred.make<void>()

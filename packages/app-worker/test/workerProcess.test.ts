@@ -112,6 +112,24 @@ describe("haymaker-worker run (a separate process, filesystem sinks)", () => {
     expect(await deadLetterCount()).toBe(0)
   }, 300_000)
 
+  it("a wrong SAS key or a missing topic: exits 1 at once, naming the cause (a restart cannot fix either)", async () => {
+    const wrongKey = startWorker({
+      ...workerEnv(),
+      HAYMAKER_SERVICEBUS_CONNECTION_STRING: emulator.connectionString.replace(
+        /SharedAccessKey=[^;]+/,
+        "SharedAccessKey=not-the-key",
+      ),
+    })
+    const missingTopic = startWorker({ ...workerEnv(), HAYMAKER_SERVICEBUS_TOPIC: "no-such-topic" })
+    expect(await wrongKey.exited).toBe(1)
+    expect(await missingTopic.exited).toBe(1)
+    expect(wrongKey.output()).toContain("UnauthorizedAccess: InvalidSignature")
+    expect(wrongKey.output()).toContain("a restart will not change that")
+    expect(wrongKey.output()).not.toContain("not-the-key")
+    expect(missingTopic.output()).toContain("MessagingEntityNotFound")
+    expect(missingTopic.output()).toContain("no-such-topic")
+  }, 120_000)
+
   it("invalid configuration: one message listing every problem, exit code 2", async () => {
     const worker = startWorker({
       HAYMAKER_SERVICEBUS_CONNECTION_STRING: emulator.connectionString,

@@ -1,7 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, type Scope } from "effect"
-import { failureOf } from "../SinkFailures.ts"
+import { failureOf, probeError } from "../SinkFailures.ts"
 import { type ArchiveSinkOptions, archiveSettingsConfig, resolveArchiveSettings } from "./ArchiveConfig.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
 import {
@@ -102,14 +102,22 @@ export const make = Effect.fnUntraced(function* (
     )
   })
 
-  return { write, container }
+  // Reads the container (creating it when missing): reachability, the credential and the target in one request.
+  const probe = Effect.tryPromise({
+    try: async (abortSignal) => {
+      if (!(await container.exists({ abortSignal }))) await container.createIfNotExists({ abortSignal })
+    },
+    catch: (error) => probeError("Archive", error),
+  }).pipe(Effect.withSpan("ArchiveSink.probe"))
+
+  return { write, probe, container }
 })
 
 /** The Blob archive sink from explicit options (validated; a bad setting or unusable container fails the layer). */
 export const layer = (options: ArchiveSinkOptions): Layer.Layer<ArchiveSink, ArchiveConfigError> =>
   Layer.effect(
     ArchiveSink,
-    Effect.map(make(options), ({ write }) => ArchiveSink.of({ write })),
+    Effect.map(make(options), ({ write, probe }) => ArchiveSink.of({ write, probe })),
   )
 
 /**

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto"
-import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises"
+import { constants } from "node:fs"
+import { access, link, mkdir, readFile, unlink, writeFile } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
 import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, Schema } from "effect"
 import { type ArchiveObject, archiveObjects, type Placed, storeAll, storeObject } from "../archive/ArchiveObjects.ts"
 import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "../archive/BlobNames.ts"
+import { probeError } from "../SinkFailures.ts"
 import { FileSinkConfigError, fileSinkSettingsConfig } from "./FileSinkConfig.ts"
 
 export interface FileArchiveSinkOptions {
@@ -87,7 +89,15 @@ export const make = Effect.fnUntraced(function* (
     yield* storeAll(archiveObjects(layout, prefix, records, archivedAt), store, 16)
   })
 
-  return ArchiveSink.of({ write })
+  const probe = Effect.tryPromise({
+    try: async () => {
+      await mkdir(root, { recursive: true })
+      await access(root, constants.W_OK)
+    },
+    catch: (error) => probeError("Archive", error),
+  })
+
+  return ArchiveSink.of({ write, probe })
 })
 
 export const layer = (options: FileArchiveSinkOptions): Layer.Layer<ArchiveSink, FileSinkConfigError> =>

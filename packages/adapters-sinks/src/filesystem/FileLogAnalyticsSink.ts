@@ -1,10 +1,11 @@
-import { appendFile, mkdir, open } from "node:fs/promises"
+import { constants } from "node:fs"
+import { access, appendFile, mkdir, open } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
 import { type Config, Effect, Layer } from "effect"
 import { agentLogRow, resourceRow } from "../logAnalytics/Rows.ts"
 import { AgentLogsStream, ResourcesStream } from "../logAnalytics/Streams.ts"
-import { type FailedMessage, failureOf, sinkWriteError, unencodable } from "../SinkFailures.ts"
+import { type FailedMessage, failureOf, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
 import { type FileSinkConfigError, fileSinkSettingsConfig, resolveFileSinkSettings } from "./FileSinkConfig.ts"
 
 const terminateLastLine = async (path: string): Promise<void> => {
@@ -85,7 +86,15 @@ export const make = Effect.fnUntraced(function* (
     }
   })
 
-  return LogAnalyticsSink.of({ write })
+  const probe = Effect.tryPromise({
+    try: async () => {
+      await mkdir(folder, { recursive: true })
+      await access(folder, constants.W_OK)
+    },
+    catch: (error) => probeError("LogAnalytics", error),
+  })
+
+  return LogAnalyticsSink.of({ write, probe })
 })
 
 export const layer = (options: { readonly directory: string }): Layer.Layer<LogAnalyticsSink, FileSinkConfigError> =>

@@ -1,10 +1,11 @@
 import { Agent } from "node:https"
 import type { TokenCredential } from "@azure/core-auth"
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline"
 import { DefaultAzureCredential } from "@azure/identity"
 import { isAggregateLogsUploadError, LogsIngestionClient } from "@azure/monitor-ingestion"
 import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
 import { type Config, Effect, Layer, type Scope } from "effect"
-import { type FailedMessage, failureOf, jsonProblem, sinkWriteError, unencodable } from "../SinkFailures.ts"
+import { type FailedMessage, failureOf, jsonProblem, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
 import {
   type LogAnalyticsSinkOptions,
   logAnalyticsSettingsConfig,
@@ -14,6 +15,19 @@ import type { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
 import { agentLogRow, resourceRow } from "./Rows.ts"
 
 type Row = Record<string, unknown> & { readonly sequence_number: string }
+
+/** The API version the SDK speaks (2023-01-01), for the probe's request. */
+const LOGS_INGESTION_API_VERSION = "2023-01-01"
+
+/** The service's error code from an error response body (`{"error":{"code":…}}`). */
+const errorCodeOf = (body: string | undefined): string | undefined => {
+  try {
+    const code = (JSON.parse(body ?? "") as { error?: { code?: unknown } }).error?.code
+    return typeof code === "string" ? code : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * The LogAnalyticsSink over one LogsIngestionClient. Each write sends the resource rows and the agent log rows of its
@@ -109,7 +123,43 @@ export const make = Effect.fnUntraced(function* (
     }
   })
 
-  return LogAnalyticsSink.of({ write })
+  // An upload of no rows to each stream, through the client's own pipeline (credential, agent, gzip, retries): the
+  // service checks the token, the rule and the stream, and stores nothing. The SDK's `upload` sends nothing for no
+  // rows. A 400 still proves all three, so only other failures count.
+  const httpClient = createDefaultHttpClient()
+  const probeStream = (stream: string, abortSignal: AbortSignal) =>
+    client.pipeline
+      .sendRequest(
+        httpClient,
+        createPipelineRequest({
+          url: `${settings.endpoint}/dataCollectionRules/${encodeURIComponent(settings.dataCollectionRuleId)}/streams/${encodeURIComponent(stream)}?api-version=${LOGS_INGESTION_API_VERSION}`,
+          method: "POST",
+          body: "[]",
+          // The client's pipeline gzips every body; like the SDK's own calls, say so.
+          headers: createHttpHeaders({
+            "content-type": "application/json",
+            "content-encoding": "gzip",
+            accept: "application/json",
+          }),
+          abortSignal,
+        }),
+      )
+      .then((response) => {
+        if (response.status < 300 || response.status === 400) return
+        const body = response.bodyAsText ?? undefined
+        const code = errorCodeOf(body)
+        throw new RestError(body?.slice(0, 500) || `HTTP ${response.status}`, {
+          statusCode: response.status,
+          ...(code === undefined ? {} : { code }),
+        })
+      })
+  const probe = Effect.tryPromise({
+    try: (signal) =>
+      Promise.all([probeStream(settings.resourcesStream, signal), probeStream(settings.agentLogsStream, signal)]),
+    catch: (error) => probeError("LogAnalytics", error),
+  }).pipe(Effect.asVoid, Effect.withSpan("LogAnalyticsSink.probe"))
+
+  return LogAnalyticsSink.of({ write, probe })
 })
 
 /** The Log Analytics sink from explicit options (validated; a bad setting fails the layer with a config error). */

@@ -45,6 +45,11 @@ export interface WorkerConfig {
   readonly invalidMessages: InvalidMessagePolicy
   readonly decodeLimits: DecodeLimits
   readonly sinkRetryBudgetMs: number
+  /** Bound on one sink call (and one sink probe). */
+  readonly sinkWriteTimeoutMs: number
+  /** Backoff while the broker is unreachable or a sink is out: from the first delay, doubling up to the second. */
+  readonly recoveryInitialDelayMs: number
+  readonly recoveryMaxDelayMs: number
   readonly logLevel: LogLevel.LogLevel
   readonly logFormat: "json" | "pretty"
   readonly httpHost: string
@@ -125,6 +130,9 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
   const batchWaitMs = yield* int("HAYMAKER_WORKER_BATCH_WAIT_MS", 200, 1, 60_000)
   const batchConcurrency = yield* int("HAYMAKER_WORKER_BATCH_CONCURRENCY", 4, 1, 64)
   const sinkRetryBudgetMs = yield* int("HAYMAKER_SINK_RETRY_BUDGET_MS", 20_000, 0, 300_000)
+  const sinkWriteTimeoutMs = yield* int("HAYMAKER_SINK_WRITE_TIMEOUT_MS", 30_000, 100, 600_000)
+  const recoveryInitialDelayMs = yield* int("HAYMAKER_RECOVERY_INITIAL_DELAY_MS", 1_000, 10, 600_000)
+  const recoveryMaxDelayMs = yield* int("HAYMAKER_RECOVERY_MAX_DELAY_MS", 30_000, 10, 3_600_000)
   const shutdownTimeoutMs = yield* int("HAYMAKER_SHUTDOWN_TIMEOUT_MS", 30_000, 1_000, 600_000)
   const decodeLimits: DecodeLimits = {
     maxBodyBytes: yield* int("HAYMAKER_MAX_BODY_BYTES", defaultDecodeLimits.maxBodyBytes, 1_024, 100 * 1024 * 1024),
@@ -195,6 +203,9 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     invalidMessages,
     decodeLimits,
     sinkRetryBudgetMs,
+    sinkWriteTimeoutMs,
+    recoveryInitialDelayMs,
+    recoveryMaxDelayMs,
     logLevel,
     logFormat,
     httpHost,

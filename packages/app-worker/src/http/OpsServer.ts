@@ -4,9 +4,11 @@ import { Effect } from "effect"
 import { PrometheusMetrics } from "effect/observability"
 import { sampleProcessMemory } from "../metrics/WorkerMetrics.ts"
 
-/** Readiness as the worker sees it: ready while it receives, not while it starts or drains. */
+/** Readiness as the worker sees it: ready while it receives, not while it starts, drains or waits out an outage. */
 export interface Readiness {
-  ready: boolean
+  readonly ready: boolean
+  /** Why not, shown in the body of `/readyz`. */
+  readonly reason?: string
 }
 
 export interface OpsServer {
@@ -15,7 +17,8 @@ export interface OpsServer {
 }
 
 /**
- * `/metrics` (Prometheus text format), `/healthz` (the process answers) and `/readyz` (the worker is receiving), on
+ * `/metrics` (Prometheus text format), `/healthz` (the process answers) and `/readyz` (the worker is receiving; 503
+ * with the reason when not: starting, stopping, the broker unreachable, a sink unavailable), on
  * a plain HTTP port for probes and scrapers. Closed with the surrounding scope.
  */
 export const startOpsServer = Effect.fn("OpsServer.start")(function* (
@@ -38,7 +41,7 @@ export const startOpsServer = Effect.fn("OpsServer.start")(function* (
     } else if (path === "/readyz") {
       response
         .writeHead(readiness.ready ? 200 : 503, { "content-type": "text/plain" })
-        .end(readiness.ready ? "ready\n" : "not ready\n")
+        .end(readiness.ready ? "ready\n" : `not ready: ${readiness.reason ?? "starting"}\n`)
     } else {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found\n")
     }

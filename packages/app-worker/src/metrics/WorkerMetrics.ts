@@ -29,6 +29,13 @@ const sinkLatency = Metric.histogram("haymaker_sink_write_seconds", {
   description: "Duration of one sink write call (retries included), by sink",
   boundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 })
+const ready = Metric.gauge("haymaker_ready", {
+  description: "1 while the worker receives with the broker and both sinks reachable, 0 otherwise (as /readyz)",
+})
+const outages = Metric.counter("haymaker_sink_outages_total", {
+  description: "Times a sink made the worker stop pulling (unavailable, or failing beyond the retry budget), by sink",
+  incremental: true,
+})
 export const batchSize = Metric.histogram("haymaker_batch_size", {
   description: "Messages per micro-batch",
   boundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
@@ -42,6 +49,11 @@ export const countSinkRetry = (sink: string): Effect.Effect<void> =>
 
 export const recordSinkLatency = (sink: string, seconds: number): Effect.Effect<void> =>
   Metric.update(Metric.withAttributes(sinkLatency, { sink }), seconds)
+
+export const setReady = (value: boolean): Effect.Effect<void> => Metric.update(ready, value ? 1 : 0)
+
+export const countOutage = (sink: string): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(outages, { sink }), 1)
 
 export const increment = (counter: Metric.Counter<number>, count: number): Effect.Effect<void> =>
   count === 0 ? Effect.void : Metric.update(counter, count)

@@ -1,6 +1,23 @@
-import { EventSubscription, type ReceivedMessage, type SubscriptionError } from "@haymaker/domain"
-import { type Cause, Deferred, Effect, Exit, Fiber, Queue, Stream } from "effect"
-import { type BatchOutcome, type BatchPolicy, processBatch } from "./processBatch.ts"
+import {
+  ArchiveSink,
+  EventSubscription,
+  LogAnalyticsSink,
+  type ReceivedMessage,
+  type SinkWriteError,
+  SubscriptionError,
+} from "@haymaker/domain"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Stream } from "effect"
+import { countOutage, setReady } from "../metrics/WorkerMetrics.ts"
+import { type BatchOutcome, type BatchPolicy, type Outage, processBatch } from "./processBatch.ts"
+import type { SinkFailure } from "./writeWithRetry.ts"
+
+export interface RecoveryPolicy {
+  /** First wait before reaching the broker or a paused sink again; each failed attempt doubles it. */
+  readonly initialDelayMs: number
+  readonly maxDelayMs: number
+}
+
+export const defaultRecovery: RecoveryPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000 }
 
 export interface WorkerOptions extends BatchPolicy {
   /** Messages per sink call at most. */
@@ -9,6 +26,8 @@ export interface WorkerOptions extends BatchPolicy {
   readonly batchWaitMs: number
   /** Micro-batches processed at the same time. */
   readonly batchConcurrency: number
+  /** Backoff while the broker is unreachable or a sink is out. Default {@link defaultRecovery}. */
+  readonly recovery?: RecoveryPolicy | undefined
 }
 
 /** Totals since the worker started. */
@@ -20,32 +39,157 @@ export interface WorkerTotals {
   settlementFailures: number
 }
 
+/** Whether the worker takes messages now, and why not (`/readyz`). */
+export interface WorkerState {
+  ready: boolean
+  reason: string
+}
+
+/** Errors a restart with the same settings cannot fix: the worker stops on them, naming the cause. */
+const isFatal = (error: SubscriptionError): boolean =>
+  error.reason === "Unauthorized" || error.reason === "EntityNotFound"
+
+/** Why a session (one run of the subscription) ended. */
+type SessionEnd =
+  | { readonly _tag: "Stopped" }
+  | { readonly _tag: "SinkOutage"; readonly failure: SinkFailure }
+  | { readonly _tag: "SubscriptionFailed"; readonly error: SubscriptionError }
+
+const describeFailure = (failure: SinkFailure): string =>
+  `${failure.sink} sink ${failure.kind === "Unavailable" ? "unavailable" : "failing"}: ${failure.message}`
+
 /**
- * The orchestrator loop: subscription → micro-batches → sinks → settlement. It ends when `stop` completes: no
- * new message is taken after that, and every message already taken is written and settled before the returned
- * effect completes. Batches are uninterruptible so an interruption (a signal) also lets them settle first.
+ * The orchestrator loop: subscription → micro-batches → sinks → settlement, kept alive through outages. It ends
+ * when `stop` completes (every message already taken is written and settled first), or fails on an error a restart
+ * cannot fix (wrong credentials, a missing topic or subscription).
  *
- * Messages pass through a small inbox rather than straight from the subscription stream: stopping ends the inbox at
- * once, so the batches downstream drain it and settle everything, while the subscription closes on its own fiber.
- * Interrupting the subscription stream in place would make its close (which waits for held messages to be settled)
- * and the last partial batch (which holds some of them) wait for each other.
+ * - Before taking messages it probes both sinks and checks the subscription; `state.ready` is true only while a
+ *   session receives with everything reachable.
+ * - A sink outage (credentials refused, a missing table, or failures that outlast the retry budget: the service down
+ *   or frozen) is the deployment's problem, not the messages': the session stops pulling, hands back what it holds
+ *   (one delivery each, never a dead letter), and the worker probes the sink with backoff until it answers.
+ * - The broker going away (refused connections, a dropped link) ends the session too; the worker checks the
+ *   subscription with backoff and starts a new one once it answers.
  */
 export const runWorker = Effect.fn("Worker.run")(function* (
   options: WorkerOptions,
   stop: Deferred.Deferred<void>,
   onBatch?: (outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>,
+  state: WorkerState = { ready: false, reason: "starting" },
 ) {
   const subscription = yield* EventSubscription
+  const logAnalytics = yield* LogAnalyticsSink
+  const archive = yield* ArchiveSink
   const totals: WorkerTotals = { received: 0, completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
+  const recovery = options.recovery ?? defaultRecovery
+  const probeTimeoutMs = options.sinkRetry.writeTimeoutMs ?? 30_000
+  const unready = (reason: string) =>
+    Effect.suspend(() => {
+      state.ready = false
+      state.reason = reason
+      return setReady(false)
+    })
+  // Waits, unless the worker is told to stop meanwhile; answers whether it may go on.
+  const pause = (attempt: number) =>
+    Effect.sleep(Math.min(recovery.initialDelayMs * 2 ** Math.min(attempt, 30), recovery.maxDelayMs)).pipe(
+      Effect.raceFirst(Deferred.await(stop)),
+      Effect.andThen(Effect.map(Deferred.isDone(stop), (stopped) => !stopped)),
+    )
+  const probe = (sink: string, effect: Effect.Effect<void, SinkWriteError>) =>
+    effect.pipe(
+      Effect.timeoutOrElse({
+        duration: Duration.millis(probeTimeoutMs),
+        orElse: () => Effect.fail({ sink, message: `no answer within ${probeTimeoutMs} ms` }),
+      }),
+      Effect.mapError((error) => `${sink} sink not usable: ${error.message}`),
+    )
+
+  let attempt = 0
+  while (!(yield* Deferred.isDone(stop))) {
+    // Both sinks must take writes before any message is taken: otherwise every message would be handed back.
+    const sinks = yield* Effect.result(
+      Effect.all([probe("LogAnalytics", logAnalytics.probe), probe("Archive", archive.probe)], { concurrency: 2 }),
+    )
+    if (sinks._tag === "Failure") {
+      yield* unready(sinks.failure)
+      yield* Effect.logError(`${sinks.failure}; not taking messages, trying again`)
+      if (!(yield* pause(attempt++))) break
+      continue
+    }
+    const checked = yield* Effect.result(subscription.check.pipe(Effect.raceFirst(Deferred.await(stop))))
+    if (checked._tag === "Failure") {
+      const error = checked.failure
+      yield* unready(`Service Bus: ${error.message}`)
+      if (isFatal(error)) {
+        yield* Effect.logError(`cannot receive, and a restart will not change that: ${error.message}`)
+        return yield* error
+      }
+      yield* Effect.logError(`cannot reach Service Bus, trying again: ${error.message}`)
+      if (!(yield* pause(attempt++))) break
+      continue
+    }
+    if (yield* Deferred.isDone(stop)) break
+
+    state.ready = true
+    state.reason = "receiving"
+    yield* setReady(true)
+    const received = totals.received
+    const end = yield* session(options, stop, subscription, totals, onBatch)
+    // A session that got messages through was healthy: the next trouble starts its backoff afresh.
+    if (totals.received > received) attempt = 0
+    switch (end._tag) {
+      case "Stopped":
+        break
+      case "SinkOutage":
+        yield* countOutage(end.failure.sink)
+        yield* unready(describeFailure(end.failure))
+        yield* Effect.logError(
+          `${describeFailure(end.failure)}; stopped pulling and handed back the messages held (no dead letters); probing it`,
+        )
+        if (!(yield* pause(attempt++))) break
+        continue
+      case "SubscriptionFailed":
+        yield* unready(`Service Bus: ${end.error.message}`)
+        if (isFatal(end.error)) {
+          yield* Effect.logError(`cannot receive, and a restart will not change that: ${end.error.message}`)
+          return yield* end.error
+        }
+        yield* Effect.logError(`lost the subscription, reconnecting: ${end.error.message}`)
+        if (!(yield* pause(attempt++))) break
+        continue
+    }
+    break
+  }
+  yield* unready("stopped")
+  return totals
+})
+
+/**
+ * One run of the subscription. Messages pass through a small inbox rather than straight from the subscription
+ * stream: ending it (a stop, a sink outage) ends the inbox at once, so the batches downstream drain it and settle
+ * everything, while the subscription closes on its own fiber. Interrupting the subscription stream in place would make
+ * its close (which waits for held messages to be settled) and the last partial batch (which holds some of them) wait
+ * for each other. Batches are uninterruptible so an interruption (a signal) also lets them settle first.
+ */
+const session = Effect.fnUntraced(function* (
+  options: WorkerOptions,
+  stop: Deferred.Deferred<void>,
+  subscription: EventSubscription["Service"],
+  totals: WorkerTotals,
+  onBatch: ((outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>) | undefined,
+) {
   // Unbounded, yet never larger than what the subscription holds (its concurrency): the broker sends more only as
   // messages are settled. Offering never blocks, so a chunk of messages pulled from the subscription is always handed
   // over whole, even when receiving is interrupted.
   const inbox = yield* Queue.unbounded<ReceivedMessage, SubscriptionError | Cause.Done>()
+  // Set by the first batch that finds a sink out: later batches hand their messages back without writing.
+  const outage: Outage = { current: undefined }
+  const outageDeclared = yield* Deferred.make<void>()
 
   const receiving = yield* subscription.messages.pipe(
     Stream.runForEachArray((messages) => {
       const refused = Queue.offerAllUnsafe(inbox, messages)
-      // Messages arriving after the stop were never taken: hand them back to the broker now, not leave them locked.
+      // Messages arriving after the session ended were never taken: hand them back to the broker now.
       return refused.length === 0
         ? Effect.void
         : Effect.uninterruptible(
@@ -59,22 +203,27 @@ export const runWorker = Effect.fn("Worker.run")(function* (
     Effect.forkScoped,
   )
   yield* Deferred.await(stop).pipe(
+    Effect.race(Deferred.await(outageDeclared)),
     Effect.andThen(Queue.end(inbox)),
     Effect.andThen(Fiber.interrupt(receiving)),
     Effect.forkScoped,
   )
 
-  yield* Stream.fromQueue(inbox).pipe(
+  const drained = yield* Stream.fromQueue(inbox).pipe(
     Stream.groupedWithin(options.batchSize, options.batchWaitMs),
     Stream.mapEffect(
       (batch) =>
-        processBatch(batch, options).pipe(
+        processBatch(batch, options, outage).pipe(
           Effect.tap((outcome) => {
             totals.received += batch.length
             totals.completed += outcome.completed
             totals.abandoned += outcome.abandoned
             totals.deadLettered += outcome.deadLettered
             totals.settlementFailures += outcome.settlementFailures
+            if (outcome.outage !== undefined) {
+              outage.current ??= outcome.outage
+              Deferred.doneUnsafe(outageDeclared, Exit.void)
+            }
             return onBatch === undefined ? Effect.void : onBatch(outcome, totals)
           }),
           Effect.uninterruptible,
@@ -82,6 +231,17 @@ export const runWorker = Effect.fn("Worker.run")(function* (
       { concurrency: options.batchConcurrency },
     ),
     Stream.runDrain,
+    Effect.exit,
   )
-  return totals
+
+  if (yield* Deferred.isDone(stop)) return { _tag: "Stopped" } satisfies SessionEnd as SessionEnd
+  if (outage.current !== undefined) return { _tag: "SinkOutage", failure: outage.current } as SessionEnd
+  const error = Exit.isFailure(drained) ? Cause.findErrorOption(drained.cause) : Option.none()
+  return {
+    _tag: "SubscriptionFailed",
+    error: Option.getOrElse(
+      error,
+      () => new SubscriptionError({ reason: "Disconnected", message: "the subscription's stream ended" }),
+    ),
+  } as SessionEnd
 }, Effect.scoped)

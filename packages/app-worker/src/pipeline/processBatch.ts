@@ -41,6 +41,13 @@ export interface BatchOutcome {
   readonly abandoned: number
   readonly deadLettered: number
   readonly settlementFailures: number
+  /** A sink out for everyone (unavailable, or failing beyond the retry budget): the worker must stop pulling. */
+  readonly outage: SinkFailure | undefined
+}
+
+/** The outage a session met, once one batch found it: later batches hand their messages back without writing. */
+export interface Outage {
+  current: SinkFailure | undefined
 }
 
 const settlementOf = (
@@ -81,11 +88,14 @@ const settle = (message: ReceivedMessage, settlement: Settlement): Effect.Effect
 /**
  * One micro-batch: decode every message, write the valid ones to Log Analytics and the archive concurrently (each
  * sink retrying its own failures), then settle each message on its own evidence: complete only what both sinks
- * confirmed, abandon what failed transiently, dead-letter what is invalid or was refused for good.
+ * confirmed, dead-letter what is invalid or whose data a sink refused, abandon what an outage kept out of a sink.
+ * When the session already met an outage, valid messages are handed back without writing (invalid ones are still
+ * dead-lettered: no sink is needed for that).
  */
 export const processBatch = Effect.fn("Worker.processBatch")(function* (
   messages: ReadonlyArray<ReceivedMessage>,
   policy: BatchPolicy,
+  outage: Outage = { current: undefined },
 ) {
   const logAnalytics = yield* LogAnalyticsSink
   const archive = yield* ArchiveSink
@@ -95,15 +105,20 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   const classified = messages.map((message) => classifyMessage(message, now, policy.decodeLimits))
   const records = classified.flatMap((entry) => (entry._tag === "Valid" ? [entry.record] : []))
 
-  const [logFailures, archiveFailures] = yield* Effect.all(
-    [
-      writeWithRetry("LogAnalytics", logAnalytics.write, records, policy.sinkRetry),
-      writeWithRetry("Archive", archive.write, records, policy.sinkRetry),
-    ],
-    { concurrency: 2 },
-  )
+  const known = outage.current
+  const [logFailures, archiveFailures] =
+    known === undefined
+      ? yield* Effect.all(
+          [
+            writeWithRetry("LogAnalytics", logAnalytics.write, records, policy.sinkRetry),
+            writeWithRetry("Archive", archive.write, records, policy.sinkRetry),
+          ],
+          { concurrency: 2 },
+        )
+      : [new Map(records.map((record) => [record.key, known] as const)), new Map<string, SinkFailure>()]
+  const met = [...logFailures.values(), ...archiveFailures.values()].find((failure) => failure.kind !== "Rejected")
 
-  const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
+  const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0, outage: known ?? met }
   // Per message only the settlement itself; logging (and its annotations) only on the rare paths that log.
   yield* Effect.forEach(
     classified,

@@ -1,5 +1,5 @@
-import type { SinkFailureKind, SinkRecord, SinkWriteError } from "@haymaker/domain"
-import { Clock, Effect } from "effect"
+import { type SinkFailureKind, type SinkRecord, SinkWriteError } from "@haymaker/domain"
+import { Clock, Duration, Effect } from "effect"
 import { countSinkRetry, recordSinkLatency } from "../metrics/WorkerMetrics.ts"
 
 export interface SinkRetryPolicy {
@@ -7,6 +7,8 @@ export interface SinkRetryPolicy {
   readonly budgetMs: number
   readonly initialDelayMs: number
   readonly maxDelayMs: number
+  /** Bound on one write call (and one probe): a sink that does not answer (a frozen service) fails transiently. */
+  readonly writeTimeoutMs?: number | undefined
 }
 
 /**
@@ -37,6 +39,22 @@ export const writeWithRetry = Effect.fnUntraced(function* (
   const failures = new Map<string, SinkFailure>()
   if (records.length === 0) return failures
   const startedAt = yield* Clock.currentTimeMillis
+  const timeoutMs = policy.writeTimeoutMs ?? 30_000
+  const bounded = (pending: ReadonlyArray<SinkRecord>) =>
+    write(pending).pipe(
+      Effect.timeoutOrElse({
+        duration: Duration.millis(timeoutMs),
+        orElse: () =>
+          Effect.fail(
+            new SinkWriteError({
+              sink,
+              failedKeys: pending.map((record) => record.key),
+              kind: "Transient",
+              message: `${sink}: no answer within ${timeoutMs} ms`,
+            }),
+          ),
+      }),
+    )
   const fail = (failed: ReadonlyArray<SinkRecord>, error: SinkWriteError) =>
     Effect.gen(function* () {
       for (const record of failed) failures.set(record.key, { sink, kind: error.kind, message: error.message })
@@ -50,7 +68,7 @@ export const writeWithRetry = Effect.fnUntraced(function* (
   while (groups.length > 0) {
     let pending = groups.pop() ?? []
     while (true) {
-      const outcome = yield* Effect.result(write(pending))
+      const outcome = yield* Effect.result(bounded(pending))
       if (outcome._tag === "Success") break
       const error = outcome.failure
       const named = new Set(error.failedKeys)

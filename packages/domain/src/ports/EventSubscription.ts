@@ -77,5 +77,10 @@ export class EventSubscription extends Context.Service<
     readonly receiveDeferred: (
       sequenceNumbers: ReadonlyArray<bigint>,
     ) => Effect.Effect<ReadonlyArray<ReceivedMessage>, SubscriptionError>
+    /**
+     * Checks, receiving nothing, that the subscription can be read now (the namespace answers, takes the credential
+     * and has the entity). The worker checks before it reports ready, and before it reconnects after a failure.
+     */
+    readonly check: Effect.Effect<void, SubscriptionError>
   }
 >()("@haymaker/domain/ports/EventSubscription") {}

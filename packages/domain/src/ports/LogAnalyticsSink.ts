@@ -2,11 +2,20 @@ import { Context, type Effect } from "effect"
 import type { SinkRecord } from "./SinkRecord.ts"
 import type { SinkWriteError } from "./SinkWriteError.ts"
 
-/** Stores records in Azure Monitor Log Analytics (for queries and alerts). Writes are idempotent per message id. */
+/**
+ * Stores records in Azure Monitor Log Analytics (for queries and alerts). Rows carry their record's key (the sequence
+ * number), by which queries remove the copies a redelivery adds.
+ */
 export class LogAnalyticsSink extends Context.Service<
   LogAnalyticsSink,
   {
     /** Succeeds when every record landed; otherwise fails naming the records that did not. */
     readonly write: (records: ReadonlyArray<SinkRecord>) => Effect.Effect<void, SinkWriteError>
+    /**
+     * Checks, storing nothing, that writes can land now: the service answers, takes the credential and has the
+     * target. Fails as a write would (`Unavailable`, `Transient`; `failedKeys` empty). The worker probes a sink that
+     * made it pause before it takes messages again.
+     */
+    readonly probe: Effect.Effect<void, SinkWriteError>
   }
 >()("@haymaker/domain/ports/LogAnalyticsSink") {}

@@ -270,7 +270,16 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
         EventPublisher,
         EventPublisher.of({ publish: (event) => publishAll([event]), publishAll }),
       ).pipe(
-        Context.add(EventSubscription, EventSubscription.of({ messages, receiveDeferred })),
+        Context.add(
+          EventSubscription,
+          EventSubscription.of({
+            messages,
+            receiveDeferred,
+            check: Effect.suspend(() =>
+              subscriptionFault === undefined ? Effect.void : Effect.fail(subscriptionFault),
+            ),
+          }),
+        ),
         Context.add(InMemoryBus, bus),
       )
     }),

@@ -9,8 +9,8 @@ export class InMemoryArchive extends Context.Service<InMemoryArchive, SinkRecord
   /** An `ArchiveSink` that keeps the records in memory (sink name `Archive`), with its recorder. */
   static readonly layer: Layer.Layer<ArchiveSink | InMemoryArchive> = Layer.effectContext(
     Effect.sync(() => {
-      const { write, recorder } = makeRecordingSink("Archive")
-      return Context.make(ArchiveSink, ArchiveSink.of({ write })).pipe(Context.add(InMemoryArchive, recorder))
+      const { write, probe, recorder } = makeRecordingSink("Archive")
+      return Context.make(ArchiveSink, ArchiveSink.of({ write, probe })).pipe(Context.add(InMemoryArchive, recorder))
     }),
   )
 }

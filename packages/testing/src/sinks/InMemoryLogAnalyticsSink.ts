@@ -9,8 +9,8 @@ export class InMemoryLogAnalytics extends Context.Service<InMemoryLogAnalytics, 
   /** A `LogAnalyticsSink` that keeps the records in memory (sink name `LogAnalytics`), with its recorder. */
   static readonly layer: Layer.Layer<LogAnalyticsSink | InMemoryLogAnalytics> = Layer.effectContext(
     Effect.sync(() => {
-      const { write, recorder } = makeRecordingSink("LogAnalytics")
-      return Context.make(LogAnalyticsSink, LogAnalyticsSink.of({ write })).pipe(
+      const { write, probe, recorder } = makeRecordingSink("LogAnalytics")
+      return Context.make(LogAnalyticsSink, LogAnalyticsSink.of({ write, probe })).pipe(
         Context.add(InMemoryLogAnalytics, recorder),
       )
     }),

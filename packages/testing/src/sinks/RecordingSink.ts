@@ -1,6 +1,6 @@
 import { type SinkRecord, SinkWriteError } from "@haymaker/domain"
 import { Effect } from "effect"
-import { type FailMessagesOptions, type FailureKind, SinkFaults } from "./SinkFaults.ts"
+import { type FailMessagesOptions, type FailureKind, SinkFaults, sinkFailureKind } from "./SinkFaults.ts"
 
 /** One non-empty call of `write`. */
 export interface WriteAttempt {
@@ -34,6 +34,13 @@ export interface SinkRecorder {
     options?: FailMessagesOptions,
   ) => Effect.Effect<void>
   readonly clearFaults: Effect.Effect<void>
+  /**
+   * From now on every write and every probe fails with this kind (`"unavailable"`: credentials revoked, the table
+   * gone; `"transient"`: the service down), until called with `undefined`.
+   */
+  readonly setOutage: (kind: FailureKind | undefined) => Effect.Effect<void>
+  /** How many probes the sink answered. */
+  readonly probes: Effect.Effect<number>
 }
 
 const listIds = (ids: ReadonlyArray<string>): string =>
@@ -44,16 +51,42 @@ export const makeRecordingSink = (
   sink: string,
 ): {
   readonly write: (records: ReadonlyArray<SinkRecord>) => Effect.Effect<void, SinkWriteError>
+  readonly probe: Effect.Effect<void, SinkWriteError>
   readonly recorder: SinkRecorder
 } => {
   const written: Array<SinkRecord> = []
   const stored = new Map<string, SinkRecord>()
   const writes: Array<WriteAttempt> = []
   const faults = new SinkFaults()
+  let outage: FailureKind | undefined
+  let probes = 0
+
+  const outageError = (kind: FailureKind, failedKeys: ReadonlyArray<string>) =>
+    new SinkWriteError({
+      sink,
+      failedKeys,
+      kind: sinkFailureKind(kind),
+      message: `${sink} (in memory): ${kind} as arranged by the test`,
+    })
+
+  const probe: Effect.Effect<void, SinkWriteError> = Effect.suspend(() => {
+    probes++
+    return outage === undefined ? Effect.void : Effect.fail(outageError(outage, []))
+  })
 
   const write = (records: ReadonlyArray<SinkRecord>): Effect.Effect<void, SinkWriteError> =>
     Effect.suspend(() => {
       if (records.length === 0) return Effect.void
+      if (outage !== undefined) {
+        const keys = records.map((record) => record.key)
+        writes.push({
+          messageIds: records.map((record) => record.messageId),
+          keys,
+          failedMessageIds: records.map((record) => record.messageId),
+          failedKeys: keys,
+        })
+        return Effect.fail(outageError(outage, keys))
+      }
       const decision = faults.decide(records)
       const failed: ReadonlySet<string> = new Set(decision?.failedKeys ?? [])
       for (const record of records) {
@@ -82,6 +115,7 @@ export const makeRecordingSink = (
 
   return {
     write,
+    probe,
     recorder: {
       written: Effect.sync(() => [...written]),
       stored: Effect.sync(() => [...stored.values()]),
@@ -90,6 +124,11 @@ export const makeRecordingSink = (
       failMessages: (messageIds, kind, options) => Effect.sync(() => faults.failMessages(messageIds, kind, options)),
       failRecords: (keys, kind, options) => Effect.sync(() => faults.failRecords(keys, kind, options)),
       clearFaults: Effect.sync(() => faults.clear()),
+      setOutage: (kind) =>
+        Effect.sync(() => {
+          outage = kind
+        }),
+      probes: Effect.sync(() => probes),
     },
   }
 }

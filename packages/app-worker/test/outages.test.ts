@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { AgentLogsStream, LogAnalyticsIngestionSink, streamDeclarations } from "@haymaker/adapters-sinks"
+import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
+import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
+import { InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
+import { Deferred, Effect, Exit, Fiber, Layer, Schedule } from "effect"
+import { runWorker, type WorkerOptions, type WorkerState } from "../src/pipeline/Worker.ts"
+
+const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
+const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
+
+const options: WorkerOptions = {
+  batchSize: 50,
+  batchWaitMs: 20,
+  batchConcurrency: 2,
+  invalidMessages: "dead-letter",
+  sinkRetry: { budgetMs: 200, initialDelayMs: 5, maxDelayMs: 20 },
+  recovery: { initialDelayMs: 20, maxDelayMs: 100 },
+}
+
+/** Polls a condition every 20 ms (the worker's state has no signal of its own), failing after `seconds`. */
+const until = (condition: (() => boolean) | Effect.Effect<boolean>, seconds = 20) =>
+  (typeof condition === "function" ? Effect.sync(condition) : condition).pipe(
+    Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (done) => done }),
+    Effect.timeout(`${seconds} seconds`),
+  )
+
+const sendEvents = (count: number) =>
+  Effect.gen(function* () {
+    const bus = yield* InMemoryBus
+    for (let i = 0; i < count; i++) {
+      yield* bus.send(Buffer.from(JSON.stringify({ ...operation, message: `event ${i}`, details: { i } })))
+    }
+  })
+
+/** Starts the worker; returns its fiber, its state and the stop signal. */
+const start = (workerOptions: WorkerOptions = options) =>
+  Effect.gen(function* () {
+    const stop = yield* Deferred.make<void>()
+    const state: WorkerState = { ready: false, reason: "starting" }
+    const fiber = yield* runWorker(workerOptions, stop, undefined, state).pipe(Effect.forkChild)
+    return { stop, state, fiber }
+  })
+
+let server: LogsIngestionServer
+beforeAll(async () => {
+  server = await startLogsIngestionServer({
+    rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }],
+  })
+})
+afterAll(() => server?.close())
+
+describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)", () => {
+  it.live(
+    "Logs Ingestion answers 401, then recovers: unready meanwhile, nothing dead-lettered, everything lands once",
+    () =>
+      Effect.gen(function* () {
+        server.reset()
+        server.faults.clear()
+        const bus = yield* InMemoryBus
+        yield* sendEvents(400)
+        // Every call is refused for its token from now until cleared: the deployment's problem.
+        server.faults.fail(401)
+        const worker = yield* start()
+        // It probes before taking messages, so nothing is even received while the credential is refused.
+        yield* until(() => server.requests().filter((request) => request.status === 401).length >= 3)
+        expect(worker.state.ready).toBe(false)
+        expect(worker.state.reason).toContain("LogAnalytics")
+        expect(worker.state.reason).toContain("401")
+        expect(yield* bus.completed).toHaveLength(0)
+
+        server.faults.clear()
+        yield* until(bus.awaitSettled.pipe(Effect.as(true)))
+        yield* until(() => worker.state.ready)
+        yield* Deferred.succeed(worker.stop, undefined)
+        yield* Fiber.join(worker.fiber)
+        expect(yield* bus.deadLetters).toHaveLength(0)
+        expect(yield* bus.completed).toHaveLength(400)
+        const rows = server.rows(AgentLogsStream.stream, RULE_ID).map((row) => row.sequence_number)
+        expect(rows).toHaveLength(400)
+        expect(new Set(rows).size).toBe(400)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            InMemoryBus.layer({ maxDeliveryCount: 2 }),
+            InMemoryArchive.layer,
+            LogAnalyticsIngestionSink.layer({
+              endpoint: server.endpoint,
+              dataCollectionRuleId: RULE_ID,
+              credential: staticTokenCredential(),
+              trustedCa: server.ca,
+              maxRetries: 0,
+            }),
+          ),
+        ),
+      ),
+  )
+
+  it.live("a sink lost mid-run: the worker stops pulling, hands back what it holds once, probes, and resumes", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      const logs = yield* InMemoryLogAnalytics
+      yield* sendEvents(1_000)
+      const worker = yield* start()
+      yield* until(Effect.map(bus.completed, (done) => done.length >= 100))
+      yield* logs.setOutage("unavailable")
+      yield* until(() => !worker.state.ready && worker.state.reason.includes("LogAnalytics"))
+      const probesBefore = yield* logs.probes
+      yield* until(Effect.map(logs.probes, (probes) => probes >= probesBefore + 3))
+      // Paused: nothing is locked, nothing more is delivered.
+      expect(yield* bus.locked).toBe(0)
+      const completedDuring = (yield* bus.completed).length
+      yield* logs.setOutage(undefined)
+      yield* bus.awaitSettled.pipe(Effect.timeout("20 seconds"))
+      yield* Deferred.succeed(worker.stop, undefined)
+      yield* Fiber.join(worker.fiber)
+      expect(completedDuring).toBeLessThan(1_000)
+      expect(yield* bus.deadLetters).toHaveLength(0)
+      expect(yield* bus.completed).toHaveLength(1_000)
+      expect(new Set((yield* logs.stored).map((record) => record.key)).size).toBe(1_000)
+    }).pipe(
+      Effect.provide(
+        // MaxDeliveryCount 2: a second hand-back of the same message would dead-letter it.
+        Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount: 2 }), InMemoryLogAnalytics.layer, InMemoryArchive.layer),
+      ),
+    ),
+  )
+
+  it.live("the broker goes away and comes back: unready meanwhile, reconnects, nothing lost", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      yield* sendEvents(300)
+      const worker = yield* start()
+      yield* until(Effect.map(bus.completed, (done) => done.length >= 50))
+      yield* bus.failSubscription("ConnectionRefused")
+      yield* until(() => !worker.state.ready && worker.state.reason.includes("Service Bus"))
+      yield* sendEvents(200)
+      yield* bus.restoreSubscription
+      yield* until(() => worker.state.ready)
+      yield* bus.awaitSettled.pipe(Effect.timeout("20 seconds"))
+      yield* Deferred.succeed(worker.stop, undefined)
+      const totals = yield* Fiber.join(worker.fiber)
+      expect(yield* bus.deadLetters).toHaveLength(0)
+      expect(yield* bus.completed).toHaveLength(500)
+      expect(new Set((yield* (yield* InMemoryArchive).stored).map((record) => record.key)).size).toBe(500)
+      expect(totals.completed).toBe(500)
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount: 10 }), InMemoryLogAnalytics.layer, InMemoryArchive.layer),
+      ),
+    ),
+  )
+
+  it.live("wrong credentials or a missing entity: the worker stops with the cause, as a restart would not help", () =>
+    Effect.gen(function* () {
+      const bus = yield* InMemoryBus
+      yield* bus.failSubscription("Unauthorized")
+      const worker = yield* start()
+      const exit = yield* Fiber.await(worker.fiber)
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain("Unauthorized")
+      expect(worker.state.ready).toBe(false)
+    }).pipe(Effect.provide(Layer.mergeAll(InMemoryBus.layer({}), InMemoryLogAnalytics.layer, InMemoryArchive.layer))),
+  )
+})
