@@ -51,7 +51,10 @@ const ticksOf = (ms: number): { toRheaTyped(): unknown } => {
 export interface SessionReceiverOptions {
   readonly broker: Broker
   readonly store: SessionStore
+  /** The entity path. */
   readonly address: string
+  /** The source address as the client sent it: the answer echoes it (uamqp reads the session only if it matches). */
+  readonly sourceAddress: string
   readonly mode: ReceiveMode
   readonly logger: Logger
 }
@@ -114,9 +117,9 @@ export class SessionReceiverLink {
   }
 
   private accept(session: AcceptedSession): void {
-    const { broker, store, address, mode, logger } = this.options
+    const { broker, store, address, sourceAddress, mode, logger } = this.options
     this.state = { kind: "accepted", session, consumer: undefined }
-    this.sender.set_source({ address, filter: { [sessionFilter]: session.sessionId } })
+    this.sender.set_source({ address: sourceAddress, filter: { [sessionFilter]: session.sessionId } })
     senderInternals(this.sender).local.attach.properties = { [lockedUntilProperty]: ticksOf(session.lockedUntilMs) }
     releaseAttach(this.sender)
     logger.debug("session accepted", { address, sessionId: session.sessionId, link: this.sender.name })

@@ -206,6 +206,7 @@ export const onSenderOpen = (
         broker: context.broker,
         store,
         address,
+        sourceAddress: attach.source?.address ?? address,
         mode,
         logger: context.logger,
       })
