@@ -15,6 +15,7 @@ export type {
 export {
   type AcceptedUpload,
   LOGS_INGESTION_API_VERSION,
+  LOGS_INGESTION_API_VERSIONS,
   LOGS_INGESTION_MAX_BODY_BYTES,
   type LogsIngestionServer,
   type LogsIngestionServerOptions,
@@ -34,9 +35,4 @@ export {
   type StreamDeclarations,
 } from "./logsIngestion/StreamDeclarations.ts"
 export { azuriteScoped, logsIngestionServerProcessScoped, logsIngestionServerScoped } from "./Scoped.ts"
-export {
-  type SelfSignedCertificate,
-  type SelfSignedCertificateOptions,
-  selfSignedCertificate,
-} from "./SelfSignedCertificate.ts"
 export { type StaticTokenCredential, staticTokenCredential } from "./StaticTokenCredential.ts"

@@ -62,10 +62,15 @@ describe("Logs Ingestion server HTTP contract", () => {
   it("rejects a missing or unsupported api-version with 400", async () => {
     const base = `/dataCollectionRules/${RULE_ID}/streams/${STREAM}`
     expect(await call({ path: base })).toMatchObject({ status: 400, code: "MissingApiVersionParameter" })
-    expect(await call({ path: `${base}?api-version=2021-11-01-preview` })).toMatchObject({
+    expect(await call({ path: `${base}?api-version=2020-01-01` })).toMatchObject({
       status: 400,
       code: "UnsupportedApiVersion",
     })
+  })
+
+  it("accepts the preview api-version the Python SDK 1.0.0b2 sends", async () => {
+    const preview = `/dataCollectionRules/${RULE_ID}/streams/${STREAM}?api-version=2021-11-01-preview`
+    expect((await call({ path: preview })).status).toBe(204)
   })
 
   it("answers 404 for other routes and methods", async () => {

@@ -3,11 +3,16 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { createServer } from "node:https"
 import type { AddressInfo } from "node:net"
 import { gunzipSync } from "node:zlib"
-import { selfSignedCertificate } from "../SelfSignedCertificate.ts"
+import { generateCertificate } from "@haymaker/servicebus-emulator"
 import { type FaultTarget, type LogsIngestionFaults, makeFaults } from "./Faults.ts"
 import { type DataCollectionRuleDeclaration, rowProblem } from "./StreamDeclarations.ts"
 
 export const LOGS_INGESTION_API_VERSION = "2023-01-01"
+/**
+ * The versions the service answers: 2023-01-01 (the JS SDK, current Python SDKs) and 2021-11-01-preview, which the
+ * Python SDK Debian ships (azure-monitor-ingestion 1.0.0b2) still sends.
+ */
+export const LOGS_INGESTION_API_VERSIONS: ReadonlyArray<string> = [LOGS_INGESTION_API_VERSION, "2021-11-01-preview"]
 /** The documented per-call limit ("1 MB"), applied to the compressed and the decompressed body. */
 export const LOGS_INGESTION_MAX_BODY_BYTES = 1024 * 1024
 
@@ -16,7 +21,7 @@ export interface LogsIngestionServerOptions {
   readonly rules: ReadonlyArray<DataCollectionRuleDeclaration>
   /** Body limit in bytes (default 1 MiB); larger calls get 413. */
   readonly maxBodyBytes?: number
-  /** Accepted `api-version` values (default `["2023-01-01"]`). */
+  /** Accepted `api-version` values (default `LOGS_INGESTION_API_VERSIONS`). */
   readonly apiVersions?: ReadonlyArray<string>
   /** Decides whether a bearer token is valid (default: any non-empty token). */
   readonly acceptToken?: (token: string) => boolean
@@ -52,7 +57,7 @@ export interface LogsIngestionServer {
   /** `https://127.0.0.1:<port>`: the data collection endpoint to give the client. */
   readonly endpoint: string
   readonly port: number
-  /** PEM certificate to trust (`tlsOptions: { ca }`). */
+  /** PEM certificate of the authority that signed the server's certificate: what clients trust (`tlsOptions: { ca }`). */
   readonly ca: string
   /** Accepted rows of a stream (optionally of one rule), in arrival order. */
   readonly rows: (stream: string, ruleId?: string) => ReadonlyArray<Record<string, unknown>>
@@ -122,14 +127,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export const startLogsIngestionServer = async (options: LogsIngestionServerOptions): Promise<LogsIngestionServer> => {
   const maxBodyBytes = options.maxBodyBytes ?? LOGS_INGESTION_MAX_BODY_BYTES
-  const apiVersions = options.apiVersions ?? [LOGS_INGESTION_API_VERSION]
+  const apiVersions = options.apiVersions ?? LOGS_INGESTION_API_VERSIONS
   const acceptToken = options.acceptToken ?? ((token: string) => token.length > 0)
   const requireGzip = options.requireGzip ?? true
   const rules = new Map(options.rules.map((rule) => [rule.immutableId, rule.streamDeclarations]))
   const { faults, responseFor, delayFor } = makeFaults()
   const accepted: Array<AcceptedUpload> = []
   const recorded: Array<RecordedRequest> = []
-  const { key, cert } = selfSignedCertificate()
+  const { key, cert, ca } = generateCertificate()
 
   const decide = async (
     req: IncomingMessage,
@@ -271,7 +276,7 @@ export const startLogsIngestionServer = async (options: LogsIngestionServerOptio
   return {
     endpoint: `https://127.0.0.1:${port}`,
     port,
-    ca: cert,
+    ca,
     rows: (stream, ruleId) =>
       accepted
         .filter((upload) => upload.stream === stream && (ruleId === undefined || upload.ruleId === ruleId))
