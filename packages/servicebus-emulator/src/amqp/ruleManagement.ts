@@ -36,6 +36,9 @@ const ruleName = (body: Body): string => {
   return name
 }
 
+const isParameterValue = (value: unknown): value is SqlParameterValue =>
+  value === null || value instanceof Date || ["string", "number", "bigint", "boolean"].includes(typeof value)
+
 /**
  * Rule parameters in the sql-filter or sql-rule-action map (and from the management API, which shares this path).
  * Numbers are Double: the JS SDK types every number parameter as a double.
@@ -45,10 +48,10 @@ const parametersOf = (map: Body): Readonly<Record<string, SqlParameterValue>> =>
   if (typeof raw !== "object" || raw === null || Array.isArray(raw) || Buffer.isBuffer(raw)) return {}
   const parameters: Record<string, SqlParameterValue> = {}
   for (const [name, value] of Object.entries(raw)) {
-    if (typeof value === "number" || typeof value === "bigint") parameters[name] = value
-    else if (typeof value === "string" || typeof value === "boolean" || value === null || value instanceof Date) {
-      parameters[name] = value
-    } else throw new BrokerError("InvalidArgument", `The parameter '${name}' has a type SQL rules do not take.`)
+    if (!isParameterValue(value)) {
+      throw new BrokerError("InvalidArgument", `The parameter '${name}' has a type SQL rules do not take.`)
+    }
+    parameters[name] = value
   }
   return parameters
 }
