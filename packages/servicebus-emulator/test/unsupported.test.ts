@@ -1,6 +1,7 @@
-import rhea, { type Connection } from "rhea"
+import rhea from "rhea"
 import { describe, expect, it } from "vitest"
 import { defaultSharedAccessKey, defaultSharedAccessKeyName, startEmulator } from "../src/index.ts"
+import { RequestClient } from "./requestClient.ts"
 import { failure, namespaceConfig, useEmulator } from "./support.ts"
 
 const config = namespaceConfig({
@@ -18,19 +19,9 @@ const types = rhea.types as unknown as {
   wrap_list(value: ReadonlyArray<unknown>): unknown
 }
 
-/** A plain rhea connection (SASL PLAIN grants the namespace): for what no Service Bus SDK for Node can send. */
-const rawConnection = (port: number): Promise<Connection> =>
-  new Promise((resolve, reject) => {
-    const connection = rhea.create_container().connect({
-      host: "127.0.0.1",
-      port,
-      username: defaultSharedAccessKeyName,
-      password: defaultSharedAccessKey,
-      reconnect: false,
-    })
-    connection.once("connection_open", () => resolve(connection))
-    connection.once("connection_error", (context) => reject(context.connection.error))
-  })
+/** A plain rhea client (SASL PLAIN grants the namespace): for what no Service Bus SDK for Node sends. */
+const rawClient = (port: number): Promise<RequestClient> =>
+  RequestClient.connect(port, { keyName: defaultSharedAccessKeyName, key: defaultSharedAccessKey })
 
 describe("honest answers for what the emulator does not support", () => {
   const bus = useEmulator({ config })
@@ -45,8 +36,8 @@ describe("honest answers for what the emulator does not support", () => {
   })
 
   it("refuses a transaction coordinator link with amqp:not-implemented naming transactions", async () => {
-    const connection = await rawConnection(bus.emulator.port)
-    const sender = connection.attach_sender({ target: {} })
+    const client = await rawClient(bus.emulator.port)
+    const sender = client.connection.attach_sender({ target: {} })
     // A coordinator target (amqp:coordinator:list, 0x30), as .NET and Java clients attach for transactions.
     ;(sender as unknown as { local: { attach: { target: unknown } } }).local.attach.target = types.described(
       types.wrap_ulong(0x30),
@@ -57,33 +48,22 @@ describe("honest answers for what the emulator does not support", () => {
     )
     expect(error.condition).toBe("amqp:not-implemented")
     expect(error.description).toContain("Transactions")
-    connection.close()
+    await client.close()
   })
 
   it("answers management operations it does not implement with amqp:not-implemented naming the feature", async () => {
-    const connection = await rawConnection(bus.emulator.port)
-    const replyTo = "reply-1"
-    // Responses go to the receiver link named in reply_to.
-    const responses = connection.open_receiver({ name: replyTo, source: { address: "sessions/$management" } })
-    const requests = connection.open_sender({ target: { address: "sessions/$management" } })
-    const response = new Promise<Readonly<Record<string, unknown>>>((resolve) =>
-      responses.once("message", (context) => resolve(context.message?.application_properties ?? {})),
-    )
-    requests.once("sendable", () =>
-      requests.send({
-        message_id: "list-sessions",
-        reply_to: replyTo,
-        application_properties: { operation: "com.microsoft:get-message-sessions" },
-        body: { skip: 0, top: 10 },
-      }),
-    )
-    expect(await response).toMatchObject({
-      statusCode: 501,
-      errorCondition: "amqp:not-implemented",
-      "status-description":
-        "Listing message sessions ('com.microsoft:get-message-sessions') is not supported by the emulator.",
+    const client = await rawClient(bus.emulator.port)
+    const management = await client.link("sessions/$management")
+    const reply = await management.request({
+      application_properties: { operation: "com.microsoft:get-message-sessions" },
+      body: { skip: 0, top: 10 },
     })
-    connection.close()
+    expect(reply.status).toBe(501)
+    expect(reply.properties).toMatchObject({ errorCondition: "amqp:not-implemented" })
+    expect(reply.description).toBe(
+      "Listing message sessions ('com.microsoft:get-message-sessions') is not supported by the emulator.",
+    )
+    await client.close()
   })
 })
 
