@@ -1,6 +1,11 @@
 import { cpus } from "node:os"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
+import { AmqpPayload } from "../src/amqp/AmqpPayload.ts"
+import { messageHelpers } from "../src/amqp/rheaTypes.ts"
+import { Broker } from "../src/broker/Broker.ts"
+import { parseConfig } from "../src/config/parseConfig.ts"
 import { startEmulator } from "../src/index.ts"
+import { createLogger } from "../src/log.ts"
 import { median, rate } from "./stats.ts"
 
 /**
@@ -67,19 +72,34 @@ const drainPlain = async (receivers: ReadonlyArray<ServiceBusReceiver>): Promise
   await Promise.all(receivers.map(worker))
 }
 
-const main = async () => {
-  const emulator = await startEmulator({
-    config: {
-      UserConfig: {
-        Namespaces: [
-          {
-            Name: "sbemulatorns",
-            Queues: [{ Name: "plain" }, { Name: "sessions", Properties: { RequiresSession: true } }],
-          },
-        ],
+const config = {
+  UserConfig: {
+    Namespaces: [
+      {
+        Name: "sbemulatorns",
+        Queues: [{ Name: "plain" }, { Name: "sessions", Properties: { RequiresSession: true } }],
       },
-    },
-  })
+    ],
+  },
+}
+
+/** The broker alone (no SDK, no sockets): decode and enqueue encoded messages, as a send link does. */
+const brokerSendRate = (queue: "plain" | "sessions", encoded: ReadonlyArray<Buffer>): number => {
+  const broker = new Broker(parseConfig(config), { logger: createLogger({ level: "silent" }) })
+  const target = broker.sendTarget(queue)
+  const start = performance.now()
+  for (const bytes of encoded) broker.send(target, [AmqpPayload.decode(bytes)])
+  const result = encoded.length / ((performance.now() - start) / 1000)
+  broker.close()
+  return result
+}
+
+const main = async () => {
+  const encode = (sessionId: string | undefined, i: number) =>
+    messageHelpers.encode({ message_id: `m-${i}`, group_id: sessionId, body: JSON.stringify(body) })
+  const encodedPlain = Array.from({ length: total }, (_, i) => encode(undefined, i))
+  const encodedSessions = Array.from({ length: total }, (_, i) => encode(`session-${i % sessions}`, i))
+  const emulator = await startEmulator({ config })
   const client = new ServiceBusClient(emulator.connectionString)
   try {
     const plainSender = client.createSender("plain")
@@ -92,16 +112,23 @@ const main = async () => {
     await drainPlain(plainReceivers)
     await sendPerSession(sessionSender, true)
     await drainSessions(client)
-    const results = { plainSend: [] as Array<number>, sessionSend: [] as Array<number> }
+    const results = {
+      plainSend: [] as Array<number>,
+      sessionSend: [] as Array<number>,
+      brokerPlain: [] as Array<number>,
+      brokerSessions: [] as Array<number>,
+    }
     const drain = { plain: [] as Array<number>, sessions: [] as Array<number> }
     for (let i = 0; i < runs; i++) {
       results.plainSend.push(await rate(() => sendPerSession(plainSender, false), total))
       drain.plain.push(await rate(() => drainPlain(plainReceivers), total))
       results.sessionSend.push(await rate(() => sendPerSession(sessionSender, true), total))
       drain.sessions.push(await rate(() => drainSessions(client), total))
+      results.brokerPlain.push(brokerSendRate("plain", encodedPlain))
+      results.brokerSessions.push(brokerSendRate("sessions", encodedSessions))
       const last = (values: Array<number>) => Math.round(values[i] ?? 0)
       process.stderr.write(
-        `run ${i + 1}: send ${last(results.sessionSend)} vs ${last(results.plainSend)}, drain ${last(drain.sessions)} vs ${last(drain.plain)} msg/s (sessions vs plain)\n`,
+        `run ${i + 1}: send ${last(results.sessionSend)} vs ${last(results.plainSend)}, drain ${last(drain.sessions)} vs ${last(drain.plain)}, broker send ${last(results.brokerSessions)} vs ${last(results.brokerPlain)} msg/s (sessions vs plain)\n`,
       )
     }
     const format = (n: number) => Math.round(n).toLocaleString("en-US")
@@ -117,6 +144,7 @@ const main = async () => {
       "| scenario | session queue msg/s | plain queue msg/s | sessions / plain |",
       "|---|---:|---:|---:|",
       row("batched send, one batch per session", results.sessionSend, results.plainSend),
+      row("send in the broker alone (decode + enqueue, no SDK)", results.brokerSessions, results.brokerPlain),
       row(
         "drain: acceptNextSession → receive → complete each → close (plain: K receivers, complete each)",
         drain.sessions,
