@@ -14,7 +14,8 @@ export interface ObservabilitySettings {
  */
 export const observabilityLayer = (settings: ObservabilitySettings) => {
   const logging = Layer.mergeAll(
-    Logger.layer([settings.logFormat === "json" ? Logger.consoleJson : Logger.consolePretty()]),
+    // Logger.consoleJson writes to standard output whatever LogToStderr says: build the JSON logger on console.error.
+    Logger.layer([settings.logFormat === "json" ? Logger.withConsoleError(Logger.formatJson) : Logger.consolePretty()]),
     Layer.succeed(References.MinimumLogLevel)(settings.logLevel),
     // Standard output belongs to the commands' results (the demo summary, `dlq peek`); logs go to standard error.
     Layer.succeed(Logger.LogToStderr)(true),

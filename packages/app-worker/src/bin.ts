@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=256
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Cause, Console, Effect, Exit, Predicate, Runtime } from "effect"
+import { Cause, Console, Effect, Exit, Predicate, References, Runtime } from "effect"
 import { Command } from "effect/cli"
 import { haymakerWorker } from "./cli/main.ts"
 import { packageVersion } from "./packageVersion.ts"
@@ -12,6 +12,8 @@ haymakerWorker.pipe(
     Predicate.isTagged(error, "WorkerConfigError") ? Console.error(error.message) : Effect.void,
   ),
   Effect.provide(NodeServices.layer),
+  // Standard output carries the commands' results (`dlq peek | jq`); every log line goes to standard error.
+  Effect.provideService(References.LogToStderr, true),
   NodeRuntime.runMain({
     // SIGTERM/SIGINT interrupt the main fiber, which drains and settles first: that is a clean stop, exit 0.
     // Exiting drops what is still queued for a piped stdout/stderr: flush both first.

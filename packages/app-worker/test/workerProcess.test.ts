@@ -5,7 +5,9 @@ import { ServiceBusClient } from "@azure/service-bus"
 import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
 import { sampleRun } from "@haymaker/domain/fixtures"
 import { type RunningEmulator, startEmulator } from "@haymaker/servicebus-emulator"
+import { Effect } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { peekDeadLetters } from "../src/deadLetters/DeadLetterQueue.ts"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
 import { topicConfig } from "../src/local/LocalStack.ts"
 import {
@@ -66,12 +68,8 @@ const publish = async (count: number): Promise<Array<string>> => {
   return messages.map((message) => String(message.messageId))
 }
 
-const deadLetterCount = async () => {
-  const receiver = client.createReceiver(topic, subscription, { subQueueType: "deadLetter" })
-  const peeked = await receiver.peekMessages(100)
-  await receiver.close()
-  return peeked.length
-}
+const deadLetterCount = async () =>
+  (await peekDeadLetters(client, topic, subscription, 1_000).pipe(Effect.runPromise)).length
 
 const everyIdArchived = async (ids: ReadonlyArray<string>) => {
   const archived = new Set(await archivedMessageIds(sinkDir))
@@ -129,6 +127,49 @@ describe("haymaker-worker run (a separate process, filesystem sinks)", () => {
     expect(missingTopic.output()).toContain("MessagingEntityNotFound")
     expect(missingTopic.output()).toContain("no-such-topic")
   }, 120_000)
+
+  it("dlq resubmit moves what the DLQ held when it started, once, although the worker dead-letters them again", async () => {
+    const worker = startWorker()
+    const sender = client.createSender(topic)
+    await sender.sendMessages(["{broken", "[1]", "42"].map((body) => ({ body: Buffer.from(body) })))
+    await sender.close()
+    expect(await eventually(async () => (await deadLetterCount()) === 3, 60_000)).toBe(true)
+
+    // The worker runs on: each resubmitted message is dead-lettered again within moments. The old loop kept
+    // re-reading them until --max.
+    const resubmit = startWorkerProcess(["dlq", "resubmit", "--max", "50"], {
+      HAYMAKER_SERVICEBUS_CONNECTION_STRING: emulator.connectionString,
+    })
+    workers.push(resubmit)
+    expect(await resubmit.exited).toBe(0)
+    expect(resubmit.stdout()).toContain("resubmitted 3 message(s)")
+    expect(await eventually(async () => (await deadLetterCount()) === 3, 60_000)).toBe(true)
+    worker.child.kill("SIGTERM")
+    expect(await worker.exited).toBe(0)
+  }, 180_000)
+
+  it("logs go to standard error in every format; standard output carries only results (dlq peek | jq)", async () => {
+    const sender = client.createSender(topic)
+    await sender.sendMessages({ body: Buffer.from("{broken") })
+    await sender.close()
+    for (const format of ["json", "pretty"]) {
+      const worker = startWorker({ ...workerEnv(), HAYMAKER_LOG_FORMAT: format, HAYMAKER_LOG_LEVEL: "Debug" })
+      expect(await eventually(() => worker.output().includes("receiving from"), 60_000)).toBe(true)
+      expect(await eventually(async () => (await deadLetterCount()) === 1, 60_000)).toBe(true)
+      worker.child.kill("SIGTERM")
+      expect(await worker.exited).toBe(0)
+      expect(worker.output()).toContain("stopped cleanly")
+      expect(worker.stdout()).toBe("")
+    }
+    const peek = startWorkerProcess(["dlq", "peek"], {
+      HAYMAKER_SERVICEBUS_CONNECTION_STRING: emulator.connectionString,
+      HAYMAKER_LOG_LEVEL: "Debug",
+    })
+    workers.push(peek)
+    expect(await peek.exited).toBe(0)
+    const lines = peek.stdout().trim().split("\n")
+    expect(lines.map((line) => JSON.parse(line).reason)).toEqual(["InvalidJson"])
+  }, 180_000)
 
   it("invalid configuration: one message listing every problem, exit code 2", async () => {
     const worker = startWorker({

@@ -1,6 +1,13 @@
-import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from "@azure/service-bus"
+import type {
+  ServiceBusClient,
+  ServiceBusMessage,
+  ServiceBusReceivedMessage,
+  ServiceBusReceiver,
+  ServiceBusSender,
+} from "@azure/service-bus"
 import { renderMessageId } from "@haymaker/adapters-servicebus"
 import { Effect } from "effect"
+import Long from "long"
 
 /** A dead-lettered message as an operator needs to see it. */
 export interface DeadLetter {
@@ -52,11 +59,11 @@ const withReceiver = <A>(
 export const peekDeadLetters = (client: ServiceBusClient, topic: string, subscription: string, max = 1_000) =>
   withReceiver(client, topic, subscription, "peekLock", async (receiver) => {
     const found: Array<DeadLetter> = []
-    let fromSequenceNumber: ServiceBusReceivedMessage["sequenceNumber"]
+    // Always from an explicit sequence number: without one the SDK goes on from where the last peek on this entity
+    // ended (its management link, shared by every receiver of the client, remembers), so a second peek saw nothing.
+    let fromSequenceNumber = Long.ZERO
     while (found.length < max) {
-      const page = await receiver.peekMessages(Math.min(250, max - found.length), {
-        ...(fromSequenceNumber === undefined ? {} : { fromSequenceNumber }),
-      })
+      const page = await receiver.peekMessages(Math.min(250, max - found.length), { fromSequenceNumber })
       if (page.length === 0) break
       found.push(...page.map(describe))
       const last = page[page.length - 1]?.sequenceNumber
@@ -77,21 +84,59 @@ const resubmission = (message: ServiceBusReceivedMessage): ServiceBusMessage => 
   return resent
 }
 
+/** The sequence numbers of the dead-lettered messages there are now (at most `max`), read without locking them. */
+const snapshot = async (receiver: ServiceBusReceiver, max: number): Promise<Set<string>> => {
+  const seen = new Set<string>()
+  let fromSequenceNumber = Long.ZERO
+  while (seen.size < max) {
+    const page = await receiver.peekMessages(Math.min(250, max - seen.size), { fromSequenceNumber })
+    for (const message of page) if (message.sequenceNumber !== undefined) seen.add(message.sequenceNumber.toString())
+    const last = page[page.length - 1]?.sequenceNumber
+    if (page.length === 0 || last === undefined) break
+    fromSequenceNumber = last.add(1)
+  }
+  return seen
+}
+
+/** Sends messages in as few batches as the topic's size limit allows. */
+const sendAll = async (sender: ServiceBusSender, messages: ReadonlyArray<ServiceBusMessage>): Promise<void> => {
+  let batch = await sender.createMessageBatch()
+  for (const message of messages) {
+    if (batch.tryAddMessage(message)) continue
+    if (batch.count > 0) await sender.sendMessages(batch)
+    batch = await sender.createMessageBatch()
+    // A message too large for a batch of its own goes alone, so the broker says why it is refused.
+    if (!batch.tryAddMessage(message)) await sender.sendMessages(message)
+  }
+  if (batch.count > 0) await sender.sendMessages(batch)
+}
+
 /**
- * Moves dead-lettered messages back to the topic: each is sent again (same body, properties and message id), then
- * completed in the dead-letter queue, so a crash in between leaves a duplicate, never a loss.
+ * Moves the messages that are dead-lettered when it starts back to the topic (at most `max`): each is sent again (same
+ * body, properties and message id), then completed in the dead-letter queue, so a crash in between leaves a
+ * duplicate, never a loss. Messages dead-lettered while it runs (a running worker may dead-letter again what was just
+ * resubmitted) are left where they are, so it always ends, after one pass.
  */
 export const resubmitDeadLetters = (client: ServiceBusClient, topic: string, subscription: string, max = 1_000) =>
   withReceiver(client, topic, subscription, "peekLock", async (receiver) => {
+    const pending = await snapshot(receiver, max)
     const sender = client.createSender(topic)
     let moved = 0
     try {
-      while (moved < max) {
-        const batch = await receiver.receiveMessages(Math.min(100, max - moved), { maxWaitTimeInMs: 1_000 })
+      while (pending.size > 0) {
+        const batch = await receiver.receiveMessages(Math.min(100, pending.size), { maxWaitTimeInMs: 1_000 })
         if (batch.length === 0) break
-        await sender.sendMessages(batch.map(resubmission))
-        for (const message of batch) await receiver.completeMessage(message)
-        moved += batch.length
+        const ours = batch.filter((message) => pending.has(message.sequenceNumber?.toString() ?? ""))
+        // Newer arrivals come after every message of the snapshot: hand them back, and stop once only they are left.
+        const newer = batch.filter((message) => !ours.includes(message))
+        await Promise.all(newer.map((message) => receiver.abandonMessage(message)))
+        if (ours.length === 0) break
+        await sendAll(sender, ours.map(resubmission))
+        for (const message of ours) {
+          await receiver.completeMessage(message)
+          pending.delete(message.sequenceNumber?.toString() ?? "")
+          moved++
+        }
       }
     } finally {
       await sender.close()

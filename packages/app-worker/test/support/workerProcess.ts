@@ -10,6 +10,8 @@ export interface WorkerProcess {
   readonly child: ChildProcess
   /** Everything written to standard output and standard error so far. */
   readonly output: () => string
+  /** What was written to standard output alone. */
+  readonly stdout: () => string
   /** Resolves with the exit code (or the signal's name) once the process ended. */
   readonly exited: Promise<number | string>
 }
@@ -21,8 +23,10 @@ export const startWorkerProcess = (args: ReadonlyArray<string>, env: Record<stri
     stdio: ["ignore", "pipe", "pipe"],
   })
   let output = ""
+  let stdout = ""
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString("utf8")
+    stdout += chunk.toString("utf8")
   })
   child.stderr?.on("data", (chunk: Buffer) => {
     output += chunk.toString("utf8")
@@ -30,7 +34,7 @@ export const startWorkerProcess = (args: ReadonlyArray<string>, env: Record<stri
   const exited = new Promise<number | string>((resolve) =>
     child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
   )
-  return { child, output: () => output, exited }
+  return { child, output: () => output, stdout: () => stdout, exited }
 }
 
 const filesUnder = async (dir: string): Promise<Array<string>> => {
