@@ -40,8 +40,9 @@ const isParameterValue = (value: unknown): value is SqlParameterValue =>
   value === null || value instanceof Date || ["string", "number", "bigint", "boolean"].includes(typeof value)
 
 /**
- * Rule parameters in the sql-filter or sql-rule-action map (and from the management API, which shares this path).
- * Numbers are Double: the JS SDK types every number parameter as a double.
+ * Rule parameters in the sql-filter or sql-rule-action map (and from the management API, which shares this path):
+ * a `bigint` is Int64 (the management API's int and long), a `number` is Double (the JS SDK types every number
+ * parameter as a double).
  */
 const parametersOf = (map: Body): Readonly<Record<string, SqlParameterValue>> => {
   const raw = map.parameters

@@ -14,9 +14,30 @@ export interface AmqpRuleDescription {
   readonly "sql-rule-action"?: { readonly expression: string; readonly parameters?: Record<string, unknown> }
 }
 
-const typedValue = (value: XmlElement, key: string): unknown => {
+/**
+ * How integer types arrive: SQL parameters keep Int64 apart from Double (`@n / 2` divides as integers for an int
+ * parameter), correlation filter properties are compared with decoded message values, which are plain numbers.
+ */
+type Integers = "bigint" | "number"
+
+const integerTypes = new Set([
+  "int",
+  "long",
+  "short",
+  "byte",
+  "unsignedInt",
+  "unsignedLong",
+  "unsignedShort",
+  "unsignedByte",
+])
+
+const typedValue = (value: XmlElement, key: string, integers: Integers): unknown => {
   const type = typeAttribute(value) ?? "string"
   const text = value.text
+  if (integers === "bigint" && integerTypes.has(type)) {
+    if (!/^[-+]?\d+$/.test(text)) throw badRequest(`Property '${key}': ${text} is not an integer.`)
+    return BigInt(text)
+  }
   switch (type) {
     case "string":
       return text
@@ -49,7 +70,7 @@ const typedValue = (value: XmlElement, key: string): unknown => {
 }
 
 /** `<Properties>` / `<Parameters>`: a list of `<KeyValueOfstringanyType>` with typed values. */
-const keyValues = (element: XmlElement | undefined): Record<string, unknown> | undefined => {
+const keyValues = (element: XmlElement | undefined, integers: Integers): Record<string, unknown> | undefined => {
   if (element === undefined || element.children.length === 0) return undefined
   const result: Record<string, unknown> = {}
   for (const pair of element.children) {
@@ -57,7 +78,7 @@ const keyValues = (element: XmlElement | undefined): Record<string, unknown> | u
     const value = childElement(pair, "Value")
     if (key === undefined || value === undefined)
       throw badRequest(`<${element.name}> holds an entry without Key or Value.`)
-    result[key] = typedValue(value, key)
+    result[key] = typedValue(value, key, integers)
   }
   return result
 }
@@ -81,7 +102,7 @@ const readFilter = (filter: XmlElement | undefined): Pick<AmqpRuleDescription, "
       const text = childElement(filter, element)?.text
       if (text !== undefined && text !== "") correlation[key] = text
     }
-    const properties = keyValues(childElement(filter, "Properties"))
+    const properties = keyValues(childElement(filter, "Properties"), "number")
     for (const [key, value] of Object.entries(properties ?? {})) {
       if (value instanceof Date)
         throw badRequest(`Correlation filter property '${key}': dateTime values are not supported.`)
@@ -93,7 +114,7 @@ const readFilter = (filter: XmlElement | undefined): Pick<AmqpRuleDescription, "
     const fallback = type === "TrueFilter" ? "1=1" : type === "FalseFilter" ? "1=0" : undefined
     const expression = childElement(filter, "SqlExpression")?.text || fallback
     if (expression === undefined) throw badRequest("A SqlFilter needs a <SqlExpression>.")
-    const parameters = keyValues(childElement(filter, "Parameters"))
+    const parameters = keyValues(childElement(filter, "Parameters"), "bigint")
     return { "sql-filter": parameters === undefined ? { expression } : { expression, parameters } }
   }
   throw badRequest(
@@ -111,7 +132,7 @@ export const readRuleDescription = (
   if (actionType === "SqlRuleAction") {
     const expression = childElement(action, "SqlExpression")?.text
     if (expression === undefined || expression === "") throw badRequest("A SqlRuleAction needs a <SqlExpression>.")
-    const parameters = keyValues(childElement(action, "Parameters"))
+    const parameters = keyValues(childElement(action, "Parameters"), "bigint")
     sqlAction = parameters === undefined ? { expression } : { expression, parameters }
   } else if (actionType !== "EmptyRuleAction") {
     throw badRequest(`Unsupported rule action type '${actionType}' (expected EmptyRuleAction or SqlRuleAction).`)
