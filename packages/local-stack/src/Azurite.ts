@@ -18,6 +18,11 @@ export interface AzuriteOptions {
   readonly startupTimeoutMs?: number
   /** Cap for the in-memory blob store in MB (Azurite defaults to half the machine's memory). */
   readonly extentMemoryLimitMb?: number
+  /**
+   * Keep the blobs in this directory instead of in memory, so that they survive `stop()` and `start()` (an outage of
+   * the storage account in a test). The directory is the caller's: `close()` leaves it.
+   */
+  readonly location?: string
 }
 
 export interface AzuritePeer {
@@ -29,6 +34,13 @@ export interface AzuritePeer {
   readonly accountKey: string
   /** Stops Azurite and waits for the process to exit. Idempotent. */
   readonly close: () => Promise<void>
+  /** Stops the process, as an outage would; `start()` brings it back on the same port (with `location`, same blobs). */
+  readonly stop: () => Promise<void>
+  readonly start: () => Promise<void>
+  /** Suspends the process (SIGSTOP): connections are accepted but nothing is answered, as a hung service. */
+  readonly freeze: () => void
+  /** Resumes a frozen process (SIGCONT). */
+  readonly thaw: () => void
 }
 
 const LISTENING = /successfully listens on https?:\/\/[^\s:]+:(\d+)/
@@ -75,22 +87,28 @@ const stop = async (child: ChildProcess): Promise<void> => {
   await waitForExit(child, 5_000)
 }
 
-/**
- * Starts the Blob service of the installed `azurite` package on 127.0.0.1 in a child process with in-memory
- * persistence and the flags current SDKs need (`--skipApiVersionCheck`: the SDK's API version is newer than the
- * emulator's), resolving once it answers HTTP requests.
- */
-export const startAzurite = async (options: AzuriteOptions = {}): Promise<AzuritePeer> => {
-  const startupTimeoutMs = options.startupTimeoutMs ?? 30_000
-  // In-memory persistence forbids --location; the working directory receives whatever Azurite still writes.
-  const workDir = await mkdtemp(join(tmpdir(), "haymaker-azurite-"))
+interface Launched {
+  readonly child: ChildProcess
+  readonly port: number
+  /** The last lines Azurite wrote, for error messages. */
+  readonly output: () => string
+}
+
+/** Spawns azurite-blob and resolves once it listens and answers HTTP requests. */
+const launch = async (
+  options: AzuriteOptions,
+  port: number,
+  workDir: string,
+  startupTimeoutMs: number,
+): Promise<Launched> => {
   const args = [
     azuriteBlobEntry(),
     "--blobHost",
     "127.0.0.1",
     "--blobPort",
-    String(options.port ?? 0),
-    "--inMemoryPersistence",
+    String(port),
+    // In-memory persistence forbids --location; the working directory receives whatever Azurite still writes.
+    ...(options.location === undefined ? ["--inMemoryPersistence"] : ["--location", options.location]),
     "--silent",
     "--loose",
     "--skipApiVersionCheck",
@@ -98,23 +116,13 @@ export const startAzurite = async (options: AzuriteOptions = {}): Promise<Azurit
     ...(options.extentMemoryLimitMb === undefined ? [] : ["--extentMemoryLimit", String(options.extentMemoryLimitMb)]),
   ]
   const child = spawn(process.execPath, args, { cwd: workDir, stdio: ["ignore", "pipe", "pipe"] })
-  // Azurite outlives a crashed test worker unless the parent kills it on the way out.
-  const killOnExit = () => child.kill("SIGKILL")
-  process.once("exit", killOnExit)
   let output = ""
   const remember = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-8_192)
   }
   child.stderr?.on("data", remember)
-
-  const cleanup = async () => {
-    process.removeListener("exit", killOnExit)
-    await stop(child)
-    await rm(workDir, { recursive: true, force: true })
-  }
-
   try {
-    const port = await new Promise<number>((resolve, reject) => {
+    const bound = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`startAzurite: no "listens on" line within ${startupTimeoutMs} ms`)),
         startupTimeoutMs,
@@ -137,26 +145,68 @@ export const startAzurite = async (options: AzuriteOptions = {}): Promise<Azurit
       })
     })
     const deadline = Date.now() + startupTimeoutMs
-    while (!(await probe(port))) {
-      if (Date.now() > deadline) throw new Error(`startAzurite: port ${port} accepts no HTTP requests`)
+    while (!(await probe(bound))) {
+      if (Date.now() > deadline) throw new Error(`startAzurite: port ${bound} accepts no HTTP requests`)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`
-    let closing: Promise<void> | undefined
-    return {
-      connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
-      blobEndpoint,
-      port,
-      accountName: AZURITE_ACCOUNT_NAME,
-      accountKey: AZURITE_ACCOUNT_KEY,
-      close: () => {
-        closing ??= cleanup()
-        return closing
-      },
-    }
+    return { child, port: bound, output: () => output }
   } catch (error) {
-    await cleanup()
+    await stop(child)
     const detail = output.trim() === "" ? "" : `\n--- azurite output ---\n${output.trim()}`
     throw new Error(`${error instanceof Error ? error.message : String(error)}${detail}`, { cause: error })
+  }
+}
+
+/**
+ * Starts the Blob service of the installed `azurite` package on 127.0.0.1 in a child process with in-memory
+ * persistence (or in `location`) and the flags current SDKs need (`--skipApiVersionCheck`: the SDK's API version is
+ * newer than the emulator's), resolving once it answers HTTP requests.
+ */
+export const startAzurite = async (options: AzuriteOptions = {}): Promise<AzuritePeer> => {
+  const startupTimeoutMs = options.startupTimeoutMs ?? 30_000
+  const workDir = await mkdtemp(join(tmpdir(), "haymaker-azurite-"))
+  let current: Launched
+  try {
+    current = await launch(options, options.port ?? 0, workDir, startupTimeoutMs)
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true })
+    throw error
+  }
+  // Azurite outlives a crashed test worker unless the parent kills it on the way out.
+  const killOnExit = () => current.child.kill("SIGKILL")
+  process.once("exit", killOnExit)
+  const { port } = current
+  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`
+  let closing: Promise<void> | undefined
+  const cleanup = async () => {
+    process.removeListener("exit", killOnExit)
+    current.child.kill("SIGCONT")
+    await stop(current.child)
+    await rm(workDir, { recursive: true, force: true })
+  }
+  return {
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    blobEndpoint,
+    port,
+    accountName: AZURITE_ACCOUNT_NAME,
+    accountKey: AZURITE_ACCOUNT_KEY,
+    close: () => {
+      closing ??= cleanup()
+      return closing
+    },
+    stop: async () => {
+      current.child.kill("SIGCONT")
+      await stop(current.child)
+    },
+    start: async () => {
+      if (current.child.exitCode === null && current.child.signalCode === null) return
+      current = await launch(options, port, workDir, startupTimeoutMs)
+    },
+    freeze: () => {
+      current.child.kill("SIGSTOP")
+    },
+    thaw: () => {
+      current.child.kill("SIGCONT")
+    },
   }
 }

@@ -50,4 +50,39 @@ describe("startAzurite", () => {
     )
     expect(after).toBe("refused")
   }, 60_000)
+
+  it("stops and starts again on the same port with its blobs (location), and freezes: an outage, then a hang", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises")
+    const { tmpdir } = await import("node:os")
+    const { join } = await import("node:path")
+    const location = await mkdtemp(join(tmpdir(), "haymaker-azurite-location-"))
+    const peer = await startAzurite({ location })
+    try {
+      const service = BlobServiceClient.fromConnectionString(peer.connectionString, { retryOptions: { maxTries: 1 } })
+      const container = service.getContainerClient("outage")
+      await container.create()
+      await container.getBlockBlobClient("kept.jsonl").upload("kept", 4)
+
+      await peer.stop()
+      const down = await container.exists().then(
+        () => "answered",
+        () => "refused",
+      )
+      expect(down).toBe("refused")
+      await peer.start()
+      expect((await container.getBlockBlobClient("kept.jsonl").downloadToBuffer()).toString()).toBe("kept")
+
+      peer.freeze()
+      const hung = await container.exists({ abortSignal: AbortSignal.timeout(1_000) }).then(
+        () => "answered",
+        () => "no answer",
+      )
+      expect(hung).toBe("no answer")
+      peer.thaw()
+      expect(await container.exists()).toBe(true)
+    } finally {
+      await peer.close()
+      await rm(location, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

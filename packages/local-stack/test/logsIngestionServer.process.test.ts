@@ -55,6 +55,20 @@ describe("Logs Ingestion server in a child process, through the real LogsIngesti
     expect((await server.requests()).map((request) => request.status)).toEqual([500, 204])
   })
 
+  it("refuses, across the process boundary, only the requests carrying a row of a given kind", async () => {
+    await server.reset()
+    await server.faults.fail(400, { rows: { column: "message", prefix: "refuse" } })
+    const refused = await client.upload(RULE_ID, STREAM, [row("r1"), row("r2", "refuse me")]).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    await client.upload(RULE_ID, STREAM, [row("r3")])
+    await server.faults.clear()
+    expect(isAggregateLogsUploadError(refused)).toBe(true)
+    expect((await server.rows(STREAM)).map((r) => r.message_id)).toEqual(["r3"])
+    expect((await server.requests()).map((request) => request.status)).toEqual([400, 204])
+  })
+
   it("closes once, and rejects calls after that", async () => {
     const other = await startLogsIngestionServerProcess({ rules: [rule] })
     await Promise.all([other.close(), other.close()])

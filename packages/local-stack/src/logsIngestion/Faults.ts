@@ -13,6 +13,11 @@ export interface FaultScope {
   readonly durationMs?: number
   /** Restricts the rule to some requests (e.g. those carrying a given message id). */
   readonly match?: (target: FaultTarget) => boolean
+  /**
+   * Restricts the rule to requests carrying a row whose `column` is a string starting with `prefix`: a `match` that
+   * crosses a process boundary (the server in a child process), e.g. the rows the service refuses.
+   */
+  readonly rows?: { readonly column: string; readonly prefix: string }
 }
 
 export interface ThrottleOptions extends Omit<FaultScope, "count"> {
@@ -75,8 +80,16 @@ const CODES: Readonly<Record<number, string>> = {
   504: "GatewayTimeout",
 }
 
+const rowsMatch =
+  ({ column, prefix }: NonNullable<FaultScope["rows"]>) =>
+  (target: FaultTarget): boolean =>
+    target.rows.some((row) => {
+      const value = (row as Record<string, unknown> | null)?.[column]
+      return typeof value === "string" && value.startsWith(prefix)
+    })
+
 const makeRule = (scope: FaultScope) => ({
-  match: scope.match ?? (() => true),
+  match: scope.match ?? (scope.rows === undefined ? () => true : rowsMatch(scope.rows)),
   remaining: scope.count ?? Number.POSITIVE_INFINITY,
   until: scope.durationMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + scope.durationMs,
 })
