@@ -30,29 +30,37 @@ export class FrameGuard {
         offset += skipped
         continue
       }
-      const copied = chunk.copy(this.head, this.headLength, offset, offset + 8 - this.headLength)
-      this.headLength += copied
-      offset += copied
-      if (this.headLength < 8) return undefined
-      this.headLength = 0
-      const violation = this.onHeader()
+      let header: Buffer = chunk
+      let at = offset
+      if (this.headLength === 0 && offset + 8 <= chunk.length) {
+        // The whole header is in this chunk (the usual case): read it where it is.
+        offset += 8
+      } else {
+        const copied = chunk.copy(this.head, this.headLength, offset, offset + 8 - this.headLength)
+        this.headLength += copied
+        offset += copied
+        if (this.headLength < 8) return undefined
+        this.headLength = 0
+        header = this.head
+        at = 0
+      }
+      const violation = this.onHeader(header, at)
       if (violation !== undefined) return violation
     }
     return undefined
   }
 
-  private onHeader(): string | undefined {
-    const head = this.head
-    if (this.phase !== "amqp" && head.toString("latin1", 0, 4) === "AMQP") {
-      const protocolId = head[4]
+  private onHeader(head: Buffer, at: number): string | undefined {
+    if (this.phase !== "amqp" && head.toString("latin1", at, at + 4) === "AMQP") {
+      const protocolId = head[at + 4]
       if (protocolId === 3) this.phase = "sasl"
       else if (protocolId === 0) this.phase = "amqp"
       else return `unsupported AMQP protocol id ${protocolId} (TLS is negotiated on the port, not in AMQP)`
       return undefined
     }
     if (this.phase === "header") return "expected the AMQP protocol header"
-    const size = head.readUInt32BE(0)
-    const dataOffset = (head[4] as number) * 4
+    const size = head.readUInt32BE(at)
+    const dataOffset = (head[at + 4] as number) * 4
     if (size < 8 || dataOffset < 8 || dataOffset > size) return `malformed frame header (size ${size})`
     const limit = this.phase === "amqp" && this.amqpFrames > 0 ? this.maxFrameSize : this.handshakeFrameLimit
     if (size > limit) {
