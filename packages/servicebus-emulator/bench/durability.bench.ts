@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
 import { type EmulatorOptions, startEmulator } from "../src/index.ts"
+import { sendBatched } from "./sendBatched.ts"
 import { median, rate } from "./stats.ts"
 
 /**
@@ -17,15 +18,6 @@ const singleMessages = Math.max(1, Math.floor(batchedMessages / 2))
 const inFlight = 32
 const body = { event_type: "resource_created", padding: "x".repeat(950) }
 const queue = "bench"
-
-const sendBatched = async (sender: ServiceBusSender, count: number): Promise<void> => {
-  let sent = 0
-  while (sent < count) {
-    const batch = await sender.createMessageBatch()
-    while (sent < count && batch.tryAddMessage({ body })) sent++
-    await sender.sendMessages(batch)
-  }
-}
 
 const sendSingles = async (sender: ServiceBusSender, count: number): Promise<void> => {
   let next = 0
@@ -67,7 +59,7 @@ const main = async () => {
       const client = new ServiceBusClient(emulator.connectionString)
       const sender = client.createSender(queue)
       const receiver = client.createReceiver(queue, { receiveMode: "receiveAndDelete" })
-      await sendBatched(sender, 2000)
+      await sendBatched(sender, 2000, body)
       await drain(receiver, 2000)
       return { target, emulator, client, sender, receiver, batched: [] as Array<number>, single: [] as Array<number> }
     }),
@@ -75,7 +67,7 @@ const main = async () => {
   try {
     for (let i = 0; i < runs; i++) {
       for (const r of running) {
-        r.batched.push(await rate(() => sendBatched(r.sender, batchedMessages), batchedMessages))
+        r.batched.push(await rate(() => sendBatched(r.sender, batchedMessages, body), batchedMessages))
         await drain(r.receiver, batchedMessages)
         r.single.push(await rate(() => sendSingles(r.sender, singleMessages), singleMessages))
         await drain(r.receiver, singleMessages)

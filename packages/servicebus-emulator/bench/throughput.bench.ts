@@ -1,7 +1,8 @@
 import { cpus } from "node:os"
-import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
+import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus"
 import { startEmulator } from "../src/index.ts"
 import { startMinimalPeer } from "./minimalPeer.ts"
+import { sendBatched } from "./sendBatched.ts"
 import { median, rate } from "./stats.ts"
 
 /**
@@ -20,15 +21,6 @@ const body = {
 }
 const topic = "agent-logs"
 const subscription = "orchestrator-sub"
-
-const sendBatched = async (sender: ServiceBusSender, count: number): Promise<void> => {
-  let sent = 0
-  while (sent < count) {
-    const batch = await sender.createMessageBatch()
-    while (sent < count && batch.tryAddMessage({ body })) sent++
-    await sender.sendMessages(batch)
-  }
-}
 
 const receiveCount = async (receiver: ServiceBusReceiver, count: number, complete: boolean): Promise<void> => {
   let received = 0
@@ -60,13 +52,13 @@ const connect = async (target: Target) => {
   const peekLock = client.createReceiver(topic, subscription, { maxAutoLockRenewalDurationInMs: 0 })
   const receiveAndDelete = client.createReceiver(topic, subscription, { receiveMode: "receiveAndDelete" })
   // Warm-up: connections, links, JIT.
-  await sendBatched(sender, 2000)
+  await sendBatched(sender, 2000, body)
   await receiveCount(receiveAndDelete, 2000, false)
   const results: Scenarios = { send: [], peekLock: [], receiveAndDelete: [] }
   const run = async () => {
-    results.send.push(await rate(() => sendBatched(sender, messagesPerRun), messagesPerRun))
+    results.send.push(await rate(() => sendBatched(sender, messagesPerRun, body), messagesPerRun))
     results.peekLock.push(await rate(() => receiveCount(peekLock, messagesPerRun, true), messagesPerRun))
-    if (target.stores) await sendBatched(sender, messagesPerRun)
+    if (target.stores) await sendBatched(sender, messagesPerRun, body)
     results.receiveAndDelete.push(
       await rate(() => receiveCount(receiveAndDelete, messagesPerRun, false), messagesPerRun),
     )

@@ -1,51 +1,20 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createInterface } from "node:readline"
-import { fileURLToPath } from "node:url"
 import { ServiceBusClient } from "@azure/service-bus"
 import { afterAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
+import { exited as exit, firstLine, type Ready, runCli } from "./emulatorProcess.ts"
 import { fastClientOptions, namespaceConfig, newClient } from "./support.ts"
-
-const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url))
-
-interface Ready {
-  readonly connectionString: string
-  readonly port: number
-  readonly httpPort: number
-  readonly webSocketUrl: string
-  readonly tlsConnectionString?: string
-  readonly caPath?: string
-}
 
 const started: Array<ChildProcess> = []
 
 const run = (args: ReadonlyArray<string>): ChildProcess => {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+  const child = runCli(args)
   started.push(child)
   return child
 }
-
-const firstLine = (child: ChildProcess): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
-    lines.once("line", (line) => {
-      lines.close()
-      resolve(line)
-    })
-    child.once("exit", (code) => reject(new Error(`the CLI exited with ${code} before printing a line`)))
-  })
-
-const exit = (child: ChildProcess): Promise<{ code: number | null; stderr: string }> =>
-  new Promise((resolve) => {
-    let stderr = ""
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8")
-    })
-    child.once("exit", (code) => resolve({ code, stderr }))
-  })
 
 describe("servicebus-emulator CLI", () => {
   afterAll(() => {

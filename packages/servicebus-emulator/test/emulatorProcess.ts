@@ -4,10 +4,14 @@ import { fileURLToPath } from "node:url"
 
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url))
 
+/** The JSON line the CLI prints once it listens. */
 export interface Ready {
   readonly connectionString: string
   readonly port: number
   readonly httpPort: number
+  readonly webSocketUrl: string
+  readonly tlsConnectionString?: string
+  readonly caPath?: string
 }
 
 /** The emulator CLI in a child process (stdout: the ready line; stderr: its logs). */
