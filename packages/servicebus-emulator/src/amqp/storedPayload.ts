@@ -1,6 +1,6 @@
 import type { Payload } from "../broker/BrokeredMessage.ts"
 import type { PayloadCodec } from "../persistence/PayloadCodec.ts"
-import { AmqpPayload, writeSections } from "./AmqpPayload.ts"
+import { AmqpPayload, writeSections, writeSectionsInPlace } from "./AmqpPayload.ts"
 import { messageHelpers, type Typed, types } from "./rheaTypes.ts"
 import { sectionCodes } from "./sections.ts"
 
@@ -9,7 +9,7 @@ import { sectionCodes } from "./sections.ts"
  * header fields and sender annotations it keeps, then the bare message exactly as stored (its message-id, assigned
  * or not, included).
  */
-const encode = (payload: Payload): Uint8Array => {
+const encode = (payload: Payload): ReadonlyArray<Uint8Array> => {
   const amqp = payload as AmqpPayload
   const header: Record<string, unknown> = {}
   if (amqp.durable !== undefined) header.durable = amqp.durable
@@ -21,7 +21,8 @@ const encode = (payload: Payload): Uint8Array => {
     for (const [key, value] of Object.entries(amqp.annotations)) entries.push(types.wrap_symbol(key), types.wrap(value))
     sections.push(types.described(types.wrap_ulong(sectionCodes.messageAnnotations), types.Map32(entries)))
   }
-  return Buffer.concat([writeSections(sections), amqp.bare])
+  // The sections stay in the shared scratch buffer: the journal copies them before anything else is encoded.
+  return [writeSectionsInPlace(sections), amqp.bare]
 }
 
 export const amqpPayloadCodec: PayloadCodec = {

@@ -327,7 +327,7 @@ export class DurableJournal implements BrokerJournal {
     if (id === undefined) {
       id = this.nextPayloadId++
       this.payloadIds.set(payload, id)
-      this.writer.begin(recordType.payload).u32(id).bytes(this.options.codec.encode(payload)).end()
+      this.writer.begin(recordType.payload).u32(id).concatenated(this.options.codec.encode(payload)).end()
     }
     return id
   }

@@ -5,7 +5,8 @@ import type { Payload } from "../broker/BrokeredMessage.ts"
  * bytes and back. The broker stays protocol-independent; the AMQP layer provides the implementation.
  */
 export interface PayloadCodec {
-  encode(payload: Payload): Uint8Array
+  /** The stored form in parts (written one after the other, so nothing is concatenated first). */
+  encode(payload: Payload): ReadonlyArray<Uint8Array>
   decode(bytes: Buffer): Payload
   encodeProperties(properties: Readonly<Record<string, unknown>>): Uint8Array
   decodeProperties(bytes: Buffer): Record<string, unknown>

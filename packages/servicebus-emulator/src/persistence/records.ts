@@ -111,6 +111,19 @@ export class RecordWriter {
     return this
   }
 
+  /** Parts written as one length-prefixed value. */
+  concatenated(parts: ReadonlyArray<Uint8Array>): this {
+    let length = 0
+    for (const part of parts) length += part.length
+    this.u32(length)
+    this.ensure(length)
+    for (const part of parts) {
+      this.chunk.set(part, this.position)
+      this.position += part.length
+    }
+    return this
+  }
+
   optionalBytes(value: Uint8Array | undefined): this {
     return value === undefined ? this.u32(absent) : this.bytes(value)
   }
