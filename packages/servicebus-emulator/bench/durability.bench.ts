@@ -39,6 +39,14 @@ const drain = async (receiver: ServiceBusReceiver, count: number): Promise<void>
   }
 }
 
+/** Messages per second and CPU microseconds per message (user + system, SDK included: the same in every mode). */
+const measure = async (action: () => Promise<void>, count: number): Promise<{ rate: number; cpu: number }> => {
+  const before = process.cpuUsage()
+  const perSecond = await rate(action, count)
+  const used = process.cpuUsage(before)
+  return { rate: perSecond, cpu: (used.user + used.system) / count }
+}
+
 interface Target {
   readonly label: string
   readonly options: EmulatorOptions
@@ -61,15 +69,29 @@ const main = async () => {
       const receiver = client.createReceiver(queue, { receiveMode: "receiveAndDelete" })
       await sendBatched(sender, 2000, body)
       await drain(receiver, 2000)
-      return { target, emulator, client, sender, receiver, batched: [] as Array<number>, single: [] as Array<number> }
+      return {
+        target,
+        emulator,
+        client,
+        sender,
+        receiver,
+        batched: [] as Array<number>,
+        batchedCpu: [] as Array<number>,
+        single: [] as Array<number>,
+        singleCpu: [] as Array<number>,
+      }
     }),
   )
   try {
     for (let i = 0; i < runs; i++) {
       for (const r of running) {
-        r.batched.push(await rate(() => sendBatched(r.sender, batchedMessages, body), batchedMessages))
+        const batched = await measure(() => sendBatched(r.sender, batchedMessages, body), batchedMessages)
+        r.batched.push(batched.rate)
+        r.batchedCpu.push(batched.cpu)
         await drain(r.receiver, batchedMessages)
-        r.single.push(await rate(() => sendSingles(r.sender, singleMessages), singleMessages))
+        const single = await measure(() => sendSingles(r.sender, singleMessages), singleMessages)
+        r.single.push(single.rate)
+        r.singleCpu.push(single.cpu)
         await drain(r.receiver, singleMessages)
       }
       process.stderr.write(
@@ -82,12 +104,13 @@ const main = async () => {
       `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
       `${runs} interleaved runs, median; 1 KB messages to one queue; SDK and the three emulators share one process.`,
       "",
-      `| storage | batched send msg/s | vs in memory | single sends (${inFlight} in flight) msg/s | vs in memory |`,
-      "|---|---:|---:|---:|---:|",
+      `| storage | batched send msg/s | vs in memory | CPU µs/msg | single sends (${inFlight} in flight) msg/s | vs in memory | CPU µs/msg |`,
+      "|---|---:|---:|---:|---:|---:|---:|",
       ...running.map((r) => {
         const batched = median(r.batched)
         const single = median(r.single)
-        return `| ${r.target.label} | ${format(batched)} | ${Math.round((batched / median(memory.batched)) * 100)}% | ${format(single)} | ${Math.round((single / median(memory.single)) * 100)}% |`
+        const ratio = (value: number, base: number) => `${Math.round((value / base) * 100)}%`
+        return `| ${r.target.label} | ${format(batched)} | ${ratio(batched, median(memory.batched))} | ${format(median(r.batchedCpu))} | ${format(single)} | ${ratio(single, median(memory.single))} | ${format(median(r.singleCpu))} |`
       }),
     ]
     process.stdout.write(`${lines.join("\n")}\n`)

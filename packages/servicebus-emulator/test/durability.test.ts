@@ -196,6 +196,31 @@ describe("durable storage (dataDir)", () => {
     expect(received.map((m) => [m.body, m.applicationProperties?.label])).toEqual([["dear", "expensive"]])
   })
 
+  it("keeps the duplicate detection history: a send retried after a restart is dropped", async () => {
+    const dataDir = dataDirectory()
+    const first = await start({ dataDir })
+    await adminClient(first.emulator.connectionString).createQueue("deduplicated", {
+      requiresDuplicateDetection: true,
+      duplicateDetectionHistoryTimeWindow: "PT10M",
+    })
+    await first.client.createSender("deduplicated").sendMessages({ body: "once", messageId: "order-1" })
+    await stop(first)
+
+    const second = await start({ dataDir })
+    await second.client.createSender("deduplicated").sendMessages([
+      { body: "retried", messageId: "order-1" },
+      { body: "new", messageId: "order-2" },
+    ])
+    const received = await receiveAll(
+      second.client.createReceiver("deduplicated", { receiveMode: "receiveAndDelete" }),
+      2,
+    )
+    expect(received.map((m) => [m.messageId, m.body])).toEqual([
+      ["order-1", "once"],
+      ["order-2", "new"],
+    ])
+  })
+
   it("forgets deleted entities and their messages", async () => {
     const dataDir = dataDirectory()
     const first = await start({ dataDir })

@@ -256,14 +256,27 @@ export class Broker {
   private isDuplicate(target: SendTarget, payload: Payload): boolean {
     const properties = target.config.properties
     if (!properties.requiresDuplicateDetection) return false
+    const history = this.duplicateHistory(target)
+    const messageId = payload.routing.messageId
+    if (!history.isDuplicate(messageId, properties.duplicateDetectionHistoryTimeWindowMs)) {
+      this.host.journal?.duplicateRecorded(target, messageId, history.recorded.get(messageId) ?? this.now())
+      return false
+    }
+    this.logger.debug("duplicate message dropped", { entity: target.name, messageId })
+    return true
+  }
+
+  private duplicateHistory(target: SendTarget): DuplicateDetectionHistory {
     target.duplicateDetection ??= new DuplicateDetectionHistory(this.deadlines, this.now, (forgotten) =>
       this.logger.debug("duplicate detection window passed", { entity: target.name, forgotten }),
     )
-    const messageId = payload.routing.messageId
-    if (!target.duplicateDetection.isDuplicate(messageId, properties.duplicateDetectionHistoryTimeWindowMs))
-      return false
-    this.logger.debug("duplicate message dropped", { entity: target.name, messageId })
-    return true
+    return target.duplicateDetection
+  }
+
+  /** Puts back message ids recorded before a restart (durable storage), oldest first. */
+  restoreDuplicates(target: SendTarget, recorded: ReadonlyArray<readonly [string, number]>): void {
+    const windowMs = target.config.properties.duplicateDetectionHistoryTimeWindowMs
+    if (target.config.properties.requiresDuplicateDetection) this.duplicateHistory(target).restore(recorded, windowMs)
   }
 
   private enqueue(target: SendTarget, payload: Payload, hops: number, carried: Carried): void {

@@ -15,6 +15,8 @@ export interface BrokerJournal {
   /** A message scheduled on a topic waits at the topic until it fans out. */
   topicScheduled(topic: TopicEntity, sequenceNumber: number, payload: Payload, enqueueAtMs: number): void
   topicScheduleEnded(topic: TopicEntity, sequenceNumber: number): void
+  /** A message id entered the duplicate detection history of a queue or topic (RequiresDuplicateDetection). */
+  duplicateRecorded(entity: QueueEntity | TopicEntity, messageId: string, atMs: number): void
   /** The entity will hand out sequence numbers up to `upTo` before reporting again. */
   sequenceReserved(entity: QueueEntity | TopicEntity, upTo: number): void
   /** Created, reconfigured, or (topics) a subscription or rule added, changed or removed. */

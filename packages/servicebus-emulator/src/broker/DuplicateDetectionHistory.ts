@@ -34,6 +34,13 @@ export class DuplicateDetectionHistory {
     return false
   }
 
+  /** Records ids seen before a restart (oldest first); those whose window already ended are left out. */
+  restore(recorded: ReadonlyArray<readonly [string, number]>, windowMs: number): void {
+    for (const [messageId, recordedAt] of recorded) this.recorded.set(messageId, recordedAt)
+    this.evict(this.now(), windowMs)
+    this.armSweep(windowMs)
+  }
+
   clear(): void {
     this.deadlines.cancel(this.sweep)
     this.sweep = undefined

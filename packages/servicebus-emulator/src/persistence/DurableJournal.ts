@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeSync, writev } from "node:fs"
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeSync, writevSync } from "node:fs"
 import { dirname } from "node:path"
 import type { Broker } from "../broker/Broker.ts"
 import type { BrokeredMessage, Payload } from "../broker/BrokeredMessage.ts"
@@ -37,24 +37,20 @@ interface Waiter {
 const entityKind = (entity: QueueEntity | TopicEntity): number =>
   entity.kind === "queue" ? entityKinds.queue : entityKinds.topic
 
-const writeFully = (fd: number, buffers: ReadonlyArray<Buffer>, done: (error: Error | null) => void): void => {
-  writev(fd, buffers as Array<Buffer>, (error, written) => {
-    if (error !== null) {
-      done(error)
-      return
-    }
-    let rest = written
+const writeFully = (fd: number, buffers: ReadonlyArray<Buffer>): void => {
+  let pending = buffers
+  while (pending.length > 0) {
+    let rest = writevSync(fd, pending as Array<Buffer>)
     const remaining: Array<Buffer> = []
-    for (const buffer of buffers) {
+    for (const buffer of pending) {
       if (rest >= buffer.length) rest -= buffer.length
       else {
         remaining.push(rest > 0 ? buffer.subarray(rest) : buffer)
         rest = 0
       }
     }
-    if (remaining.length === 0) done(null)
-    else writeFully(fd, remaining, done)
-  })
+    pending = remaining
+  }
 }
 
 const syncDirectory = (path: string): void => {
@@ -68,7 +64,8 @@ const syncDirectory = (path: string): void => {
 
 /**
  * The broker's append-only journal. Changes are encoded as they happen; once per event-loop turn the batch is
- * written with one `writev` (and one `fdatasync` under the "always" policy) while the next batch accumulates.
+ * written with one `writev` (and synced with one `fdatasync` under the "always" policy, while the next batch
+ * accumulates).
  * Once the file has grown past the threshold it is replaced by a snapshot of the broker's state (written to a new
  * file, synced, renamed over the journal), so it never grows without bound.
  */
@@ -151,6 +148,17 @@ export class DurableJournal implements BrokerJournal {
     this.queueFlush()
   }
 
+  duplicateRecorded(entity: QueueEntity | TopicEntity, messageId: string, atMs: number): void {
+    this.writer
+      .begin(recordType.duplicate)
+      .u8(entityKind(entity))
+      .string(entity.name.toLowerCase())
+      .string(messageId)
+      .f64(atMs)
+      .end()
+    this.queueFlush()
+  }
+
   sequenceReserved(entity: QueueEntity | TopicEntity, upTo: number): void {
     this.writer.begin(recordType.sequence).u8(entityKind(entity)).string(entity.name.toLowerCase()).f64(upTo).end()
     this.queueFlush()
@@ -203,6 +211,11 @@ export class DurableJournal implements BrokerJournal {
     })
   }
 
+  /**
+   * Writes the pending records in place (a write to the page cache takes microseconds, far less than a trip through
+   * libuv's thread pool on a busy machine); under "always" the sync then runs in the background while the next batch
+   * accumulates, and the waiters are answered when it completes.
+   */
   private flush(): void {
     if (this.inFlight !== undefined) return
     if (this.writer.size === 0 && this.waiting.length === 0) return
@@ -214,23 +227,28 @@ export class DurableJournal implements BrokerJournal {
     const waiters = this.waiting.splice(0)
     let bytes = 0
     for (const buffer of buffers) bytes += buffer.length
-    const fd = this.fd
+    try {
+      writeFully(this.fd, buffers)
+      this.fileBytes += bytes
+    } catch (error) {
+      this.options.logger.error("journal write failed", { error })
+      for (const waiter of waiters) waiter.reject(error)
+      return
+    }
+    if (this.options.fsync === "never") {
+      for (const waiter of waiters) waiter.resolve()
+      return
+    }
     this.inFlight = new Promise<void>((resolve) => {
-      const finish = (error: Error | null) => {
+      fdatasync(this.fd, (error) => {
         this.inFlight = undefined
-        if (error === null) {
-          this.fileBytes += bytes
-          for (const waiter of waiters) waiter.resolve()
-        } else {
-          this.options.logger.error("journal write failed", { error })
+        if (error === null) for (const waiter of waiters) waiter.resolve()
+        else {
+          this.options.logger.error("journal sync failed", { error })
           for (const waiter of waiters) waiter.reject(error)
         }
         resolve()
         if (this.writer.size > 0 || this.waiting.length > 0) this.flush()
-      }
-      writeFully(fd, buffers, (error) => {
-        if (error !== null || this.options.fsync === "never") finish(error)
-        else fdatasync(fd, finish)
       })
     })
   }
@@ -265,11 +283,13 @@ export class DurableJournal implements BrokerJournal {
       for (const queue of broker.queues.values()) {
         this.writeEntity(snapshot, queue)
         this.sequenceReserved(queue, queue.sequence.highWater)
+        this.writeDuplicates(queue)
         this.writeStore(queue.store)
       }
       for (const topic of broker.topics.values()) {
         this.writeEntity(snapshot, topic)
         this.sequenceReserved(topic, topic.sequence.highWater)
+        this.writeDuplicates(topic)
         for (const subscription of topic.subscriptions.values()) this.writeStore(subscription.store)
         for (const [sequenceNumber, entry] of topic.scheduled) {
           this.topicScheduled(topic, sequenceNumber, entry.payload, entry.deadline.at)
@@ -297,6 +317,12 @@ export class DurableJournal implements BrokerJournal {
     this.fd = openSync(this.options.path, "a")
     this.fileBytes = bytes
     this.compactAt = Math.max(this.options.compactAtBytes, 2 * bytes)
+  }
+
+  private writeDuplicates(entity: QueueEntity | TopicEntity): void {
+    for (const [messageId, atMs] of entity.duplicateDetection?.recorded ?? []) {
+      this.duplicateRecorded(entity, messageId, atMs)
+    }
   }
 
   private writeStore(store: MessageStore): void {

@@ -25,6 +25,8 @@ export const recordType = {
   entityDeleted: 9,
   /** u32 store id, string session id, optional bytes state (absent: cleared). */
   sessionState: 10,
+  /** u8 entity kind, string name, string message id, f64 time recorded. */
+  duplicate: 11,
 } as const
 
 export const entityKinds = { queue: 0, topic: 1 } as const

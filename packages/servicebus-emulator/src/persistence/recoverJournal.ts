@@ -26,6 +26,8 @@ export interface JournalState {
   readonly topicScheduled: Map<string, Map<number, ScheduledAtTopic>>
   /** By store path (lower-cased), then session id. */
   readonly sessionStates: Map<string, Map<string, Buffer>>
+  /** Duplicate detection history by "queue:name" / "topic:name", then message id (in the order recorded). */
+  readonly duplicates: Map<string, Map<string, number>>
   readonly records: number
 }
 
@@ -39,6 +41,7 @@ const emptyState = (): JournalState => ({
   payloads: new Map(),
   topicScheduled: new Map(),
   sessionStates: new Map(),
+  duplicates: new Map(),
   records: 0,
 })
 
@@ -49,6 +52,7 @@ const forgetEntity = (state: JournalState, kind: "queue" | "topic", name: string
   for (const path of state.messages.keys()) if (owned(path)) state.messages.delete(path)
   for (const path of state.sessionStates.keys()) if (owned(path)) state.sessionStates.delete(path)
   state.sequences.delete(`${kind}:${name}`)
+  state.duplicates.delete(`${kind}:${name}`)
   if (kind === "topic") state.topicScheduled.delete(name)
 }
 
@@ -106,6 +110,16 @@ const apply = (state: JournalState, stores: Map<number, string>, record: RecordR
     case recordType.topicScheduleEnded:
       state.topicScheduled.get(record.string())?.delete(record.f64())
       return
+    case recordType.duplicate: {
+      const key = `${kindName(record.u8())}:${record.string()}`
+      let recorded = state.duplicates.get(key)
+      if (recorded === undefined) {
+        recorded = new Map()
+        state.duplicates.set(key, recorded)
+      }
+      recorded.set(record.string(), record.f64())
+      return
+    }
     case recordType.sequence: {
       const kind = kindName(record.u8())
       state.sequences.set(`${kind}:${record.string()}`, record.f64())
@@ -194,12 +208,14 @@ export const restoreState = (
     if (queue === undefined) continue
     restoreTimes(queue, stored.times)
     queue.sequence.restore(state.sequences.get(`queue:${name}`) ?? 0)
+    broker.restoreDuplicates(queue, [...(state.duplicates.get(`queue:${name}`) ?? [])])
   }
   for (const [name, stored] of state.topics) {
     const topic = broker.topics.get(name)
     if (topic === undefined) continue
     restoreTimes(topic, stored.times)
     topic.sequence.restore(state.sequences.get(`topic:${name}`) ?? 0)
+    broker.restoreDuplicates(topic, [...(state.duplicates.get(`topic:${name}`) ?? [])])
     for (const [subscriptionName, times] of Object.entries(stored.subscriptionTimes)) {
       const subscription = topic.subscriptions.get(subscriptionName)
       if (subscription !== undefined) restoreTimes(subscription, times)
