@@ -263,6 +263,28 @@ describe("management API through ServiceBusAdministrationClient", () => {
     expect(poisoned?.deadLetterReason).toBe("MaxDeliveryCountExceeded")
   })
 
+  it("dead-letters what it cannot forward once a forwarding destination is deleted", async () => {
+    await admin().createQueue("gone")
+    await admin().createQueue("source", { forwardTo: "gone" })
+    await admin().createQueue("failing", { maxDeliveryCount: 1, forwardDeadLetteredMessagesTo: "gone" })
+    await admin().deleteQueue("gone")
+    await bus.client.createSender("source").sendMessages({ body: "orphan" })
+    const [orphan] = await receiveAll(
+      bus.client.createReceiver("source", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }),
+      1,
+    )
+    expect(orphan).toMatchObject({ body: "orphan", deadLetterReason: "TransferDestinationEntityNotFound" })
+    await bus.client.createSender("failing").sendMessages({ body: "poison" })
+    const receiver = bus.client.createReceiver("failing", { maxAutoLockRenewalDurationInMs: 0 })
+    const [poison] = await receiveAll(receiver, 1)
+    await receiver.abandonMessage(poison as never)
+    const [kept] = await receiveAll(
+      bus.client.createReceiver("failing", { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" }),
+      1,
+    )
+    expect(kept).toMatchObject({ body: "poison", deadLetterReason: "MaxDeliveryCountExceeded" })
+  })
+
   it("deleting a queue ends its receivers and fails its senders", async () => {
     await admin().createQueue("doomed")
     const sender = bus.client.createSender("doomed")

@@ -285,15 +285,19 @@ export class Broker {
     else target.fanOut(payload, sequenceNumber, hops, carried)
   }
 
-  private forward(targetName: string, payload: Payload, hops: number, carried: Carried): void {
+  private forward(targetName: string, payload: Payload, hops: number, carried: Carried): boolean {
     const ref = this.find(targetName)
-    if (ref === undefined || (ref.kind !== "queue" && ref.kind !== "topic")) {
-      this.logger.warn("forwarding target missing; message dropped", { target: targetName })
-      return
+    if (
+      ref === undefined ||
+      (ref.kind !== "queue" && ref.kind !== "topic") ||
+      (ref.kind === "queue" && ref.deadLetter)
+    ) {
+      this.logger.warn("forwarding destination missing; the message is dead-lettered", { target: targetName })
+      return false
     }
     const target = ref.kind === "queue" ? ref.queue : ref.topic
-    if (this.isDuplicate(target, payload)) return
-    this.enqueue(target, payload, hops, carried)
+    if (!this.isDuplicate(target, payload)) this.enqueue(target, payload, hops, carried)
+    return true
   }
 }
 

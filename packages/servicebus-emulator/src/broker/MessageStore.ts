@@ -48,8 +48,8 @@ export interface StoreHost {
   now(): number
   registerLock(token: number, store: MessageStore, message: BrokeredMessage): void
   releaseLock(token: number): void
-  /** Routes a message to another queue or topic (ForwardTo chains). */
-  forward(target: string, payload: Payload, hops: number, carried: Carried): void
+  /** Routes a message to another queue or topic (ForwardTo chains); false when that entity does not exist. */
+  forward(target: string, payload: Payload, hops: number, carried: Carried): boolean
 }
 
 /** A message as durable storage recorded it. */
@@ -75,7 +75,11 @@ export const deadLetterReasons = {
   maxDeliveryCount: "MaxDeliveryCountExceeded",
   expired: "TTLExpiredException",
   hopCount: "MaxTransferHopCountExceeded",
+  /** The emulator's name (Service Bus moves such messages to the transfer dead-letter queue, which it has not). */
+  destinationMissing: "TransferDestinationEntityNotFound",
 } as const
+
+const destinationMissingDescription = "The transfer destination entity does not exist."
 
 // Azure stops ForwardTo chains after four hops.
 const maxForwardHops = 4
@@ -156,8 +160,8 @@ export class MessageStore {
 
   /** Adds a new message; `sequenceNumber` comes from the queue or topic that accepted it. */
   enqueue(payload: Payload, sequenceNumber: number, hops: number, carried: Carried = {}): void {
-    if (this.settings.forwardTo !== undefined && hops < maxForwardHops) {
-      this.host.forward(this.settings.forwardTo, payload, hops + 1, carried)
+    const forwardTo = this.settings.forwardTo
+    if (forwardTo !== undefined && hops < maxForwardHops && this.host.forward(forwardTo, payload, hops + 1, carried)) {
       return
     }
     const now = this.host.now()
@@ -165,8 +169,11 @@ export class MessageStore {
     message.modifyProperties(carried.properties)
     message.deadLetterSource = carried.deadLetterSource
     this.messages.set(sequenceNumber, message)
-    if (this.settings.forwardTo !== undefined) {
-      this.deadLetter(message, deadLetterReasons.hopCount, `The message exceeded ${maxForwardHops} forwarding hops.`)
+    if (forwardTo !== undefined) {
+      // Too many hops, or the destination is gone (deleted through the management API): nothing is lost.
+      if (hops >= maxForwardHops) {
+        this.deadLetter(message, deadLetterReasons.hopCount, `The message exceeded ${maxForwardHops} forwarding hops.`)
+      } else this.deadLetter(message, deadLetterReasons.destinationMissing, destinationMissingDescription)
       return
     }
     this.startTimeToLive(message, now)
@@ -414,9 +421,10 @@ export class MessageStore {
 
   private activateScheduled(message: BrokeredMessage): void {
     if (this.messages.get(message.sequenceNumber) !== message) return
-    if (this.settings.forwardTo !== undefined) {
-      this.remove(message)
-      this.host.forward(this.settings.forwardTo, message.payload, message.hops + 1, {})
+    const forwardTo = this.settings.forwardTo
+    if (forwardTo !== undefined) {
+      if (this.host.forward(forwardTo, message.payload, message.hops + 1, {})) this.remove(message)
+      else this.deadLetter(message, deadLetterReasons.destinationMissing, destinationMissingDescription)
       return
     }
     const now = this.host.now()
@@ -533,13 +541,9 @@ export class MessageStore {
       reason,
     })
     const forwardTo = this.settings.forwardDeadLetteredMessagesTo
-    if (forwardTo !== undefined) {
-      this.host.forward(forwardTo, message.payload, message.hops + 1, {
-        properties: message.propertyOverrides,
-        deadLetterSource: this.path,
-      })
-      return
-    }
+    const carried = { properties: message.propertyOverrides, deadLetterSource: this.path }
+    if (forwardTo !== undefined && this.host.forward(forwardTo, message.payload, message.hops + 1, carried)) return
+    // Without a destination (or with one that is gone) the message stays in this entity's dead-letter queue.
     this.deadLetterQueue.acceptDeadLettered(message)
   }
 
