@@ -119,13 +119,25 @@ const main = async () => {
       brokerSessions: [] as Array<number>,
     }
     const drain = { plain: [] as Array<number>, sessions: [] as Array<number> }
-    for (let i = 0; i < runs; i++) {
+    const plainRound = async () => {
       results.plainSend.push(await rate(() => sendPerSession(plainSender, false), total))
       drain.plain.push(await rate(() => drainPlain(plainReceivers), total))
+      results.brokerPlain.push(brokerSendRate("plain", encodedPlain))
+    }
+    const sessionRound = async () => {
       results.sessionSend.push(await rate(() => sendPerSession(sessionSender, true), total))
       drain.sessions.push(await rate(() => drainSessions(client), total))
-      results.brokerPlain.push(brokerSendRate("plain", encodedPlain))
       results.brokerSessions.push(brokerSendRate("sessions", encodedSessions))
+    }
+    for (let i = 0; i < runs; i++) {
+      // Alternating which side goes first spreads the garbage one side leaves for the other's collector.
+      if (i % 2 === 0) {
+        await plainRound()
+        await sessionRound()
+      } else {
+        await sessionRound()
+        await plainRound()
+      }
       const last = (values: Array<number>) => Math.round(values[i] ?? 0)
       process.stderr.write(
         `run ${i + 1}: send ${last(results.sessionSend)} vs ${last(results.plainSend)}, drain ${last(drain.sessions)} vs ${last(drain.plain)}, broker send ${last(results.brokerSessions)} vs ${last(results.brokerPlain)} msg/s (sessions vs plain)\n`,
@@ -139,7 +151,7 @@ const main = async () => {
     }
     const lines = [
       `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-      `${runs} interleaved runs × ${format(total)} messages of 1 KB JSON (${sessions} sessions × ${perSession}), ${workers} concurrent workers, medians (the ratio: median of the per-run ratios); SDK and emulator share one process.`,
+      `${runs} interleaved runs (alternating which side goes first) × ${format(total)} messages of 1 KB JSON (${sessions} sessions × ${perSession}), ${workers} concurrent workers, medians (the ratio: median of the per-run ratios); SDK and emulator share one process.`,
       "",
       "| scenario | session queue msg/s | plain queue msg/s | sessions / plain |",
       "|---|---:|---:|---:|",
