@@ -127,6 +127,12 @@ export class AmqpPayload implements Payload {
       else if (section.code === sectionCodes.applicationProperties) applicationProperties = section
       if (section.code >= sectionCodes.properties && bareStart === encoded.length) bareStart = section.start
     }
+    // Filters read application properties while a topic fans out: a section that is not a map is refused here,
+    // before any subscription took the message.
+    const applicationPropertiesType = applicationProperties && encoded[applicationProperties.valueStart]
+    if (applicationPropertiesType !== undefined && ![0xc1, 0xd1, 0x40].includes(applicationPropertiesType)) {
+      throw new MessageFormatError("the application-properties section must hold a map")
+    }
     const headerFields =
       header === undefined || isEmptyCompound(encoded, header.valueStart)
         ? {}

@@ -174,6 +174,8 @@ export const readSqlProperties = (section: Buffer): Map<string, SqlValue> => {
   } else if (code === 0xd1) {
     count = section.readUInt32BE(map + 5)
     position = map + 9
+  } else if (code === 0x40) {
+    return properties
   } else {
     throw new MessageFormatError(`application properties must be a map, found type code 0x${(code ?? 0).toString(16)}`)
   }

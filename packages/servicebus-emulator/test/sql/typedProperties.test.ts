@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { AmqpPayload } from "../../src/amqp/AmqpPayload.ts"
 import { messageHelpers, types } from "../../src/amqp/rheaTypes.ts"
 import { scanSections, sectionCodes } from "../../src/amqp/sections.ts"
 import { readApplicationProperties, readSqlProperties, sqlValueOf } from "../../src/amqp/typedProperties.ts"
@@ -77,5 +78,14 @@ describe("typed application properties", () => {
 
   it("reads a message without application properties as none", () => {
     expect(readSqlProperties(Buffer.alloc(0)).size).toBe(0)
+  })
+})
+
+describe("an application-properties section that is not a map", () => {
+  it("is refused when the message arrives, before any filter reads it", () => {
+    const properties = types.described(types.wrap_ulong(sectionCodes.applicationProperties), types.wrap_list([1, 2]))
+    const writer = new types.Writer()
+    writer.write(properties)
+    expect(() => AmqpPayload.decode(writer.toBuffer())).toThrow("the application-properties section must hold a map")
   })
 })
