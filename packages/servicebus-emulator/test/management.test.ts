@@ -1,6 +1,5 @@
-import { ServiceBusAdministrationClient } from "@azure/service-bus"
 import { describe, expect, it } from "vitest"
-import { adminClient, adminClientOptions, failure, namespaceConfig, receiveAll, useEmulator } from "./support.ts"
+import { adminClient, failure, httpsAdminClient, namespaceConfig, receiveAll, useEmulator } from "./support.ts"
 
 const config = namespaceConfig({
   Queues: [{ Name: "configured", Properties: { MaxDeliveryCount: 4 } }],
@@ -10,8 +9,9 @@ const config = namespaceConfig({
 const never = "P10675199DT2H48M5.4775807S"
 
 describe("management API through ServiceBusAdministrationClient", () => {
-  const bus = useEmulator({ config, httpPort: 0 })
-  const admin = () => adminClient(bus.emulator.connectionString)
+  // HTTPS on the AMQP port with the data plane's connection string: what @azure/service-bus 7.9.5 does.
+  const bus = useEmulator({ config, httpPort: 0, tls: true })
+  const admin = () => httpsAdminClient(bus.emulator)
 
   it("creates, reads, updates, lists and deletes a queue", async () => {
     const created = await admin().createQueue("orders", {
@@ -88,9 +88,9 @@ describe("management API through ServiceBusAdministrationClient", () => {
   })
 
   it("refuses a wrong key with 401", async () => {
-    const wrong = new ServiceBusAdministrationClient(
+    const wrong = httpsAdminClient(
+      bus.emulator,
       bus.emulator.connectionString.replace("SharedAccessKey=SAS_KEY_VALUE", "SharedAccessKey=wrong"),
-      adminClientOptions,
     )
     const error = await failure(wrong.getQueue("configured"))
     expect(error.code).toBe("UnauthorizedRequestError")
@@ -295,6 +295,13 @@ describe("management API through ServiceBusAdministrationClient", () => {
     expect((await failure(sender.sendMessages({ body: "second" }))).code).toBe("MessagingEntityNotFound")
     await admin().createQueue("doomed")
     expect((await admin().getQueueRuntimeProperties("doomed")).totalMessageCount).toBe(0)
+  })
+
+  it("answers plain HTTP on the AMQP port, which SDKs honouring UseDevelopmentEmulator send", async () => {
+    const plain = adminClient(bus.emulator.connectionString)
+    expect((await plain.getQueue("configured")).maxDeliveryCount).toBe(4)
+    await plain.createQueue("over-plain-http")
+    expect(await admin().queueExists("over-plain-http")).toBe(true)
   })
 
   it("answers on the HTTP port too, as the official emulator does on 5300", async () => {

@@ -71,6 +71,21 @@ export const adminClientOptions: ServiceBusAdministrationClientOptions = {
 export const adminClient = (connectionString: string): ServiceBusAdministrationClient =>
   new ServiceBusAdministrationClient(connectionString, adminClientOptions)
 
+/**
+ * The administration client as a user of 7.9.5 runs it: HTTPS to the data plane's connection string (host and
+ * port), trusting the CA of an emulator started with `tls: true`.
+ */
+export const httpsAdminClient = (
+  emulator: { readonly connectionString: string; readonly ca?: string },
+  connectionString = emulator.connectionString,
+): ServiceBusAdministrationClient => {
+  if (emulator.ca === undefined) throw new Error("httpsAdminClient needs an emulator started with tls: true")
+  return new ServiceBusAdministrationClient(connectionString, {
+    retryOptions: { maxRetries: 0 },
+    tlsOptions: { ca: emulator.ca },
+  })
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Receives until `count` messages arrived or `timeoutMs` passed. */
