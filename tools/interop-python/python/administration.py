@@ -7,7 +7,7 @@ from azure.servicebus.management import ServiceBusAdministrationClient
 from common import read_input, write_output
 
 job = read_input()
-admin = ServiceBusAdministrationClient.from_connection_string(job["bus"]["connectionString"])
+admin = ServiceBusAdministrationClient.from_connection_string(job["bus"]["adminConnectionString"])
 result = {
     "queues": sorted(q.name for q in admin.list_queues()),
     "topics": sorted(t.name for t in admin.list_topics()),

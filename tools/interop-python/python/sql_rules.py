@@ -10,7 +10,7 @@ from common import describe, read_input, service_bus_client, write_output
 
 job = read_input()
 topic = job["topic"]
-admin = ServiceBusAdministrationClient.from_connection_string(job["bus"]["connectionString"])
+admin = ServiceBusAdministrationClient.from_connection_string(job["bus"]["adminConnectionString"])
 admin.create_subscription(topic, "by-python")
 admin.delete_rule(topic, "by-python", "$Default")
 admin.create_rule(

@@ -5,8 +5,15 @@ import { type ConfigJson, type RunningEmulator, startEmulator } from "@haymaker/
 
 /** What a Python client needs to reach the emulator: over secure WebSockets, trusting the emulator's CA file. */
 export interface PythonBus {
-  /** `Endpoint=sb://127.0.0.1:<port>;…` (no UseDevelopmentEmulator: azure-servicebus 7.x does not know it). */
+  /**
+   * `Endpoint=sb://127.0.0.1/;…`: the namespace's host without the port (which `custom_endpoint_address` carries).
+   * uamqp drops the port from the link addresses it sends but compares the session receiver's attach with the
+   * address that has it, so with a port in the endpoint a session receiver never learns its lock or session id.
+   * No UseDevelopmentEmulator: azure-servicebus 7.x does not know it.
+   */
   readonly connectionString: string
+  /** `Endpoint=sb://127.0.0.1:<port>;…`: the administration client sends HTTPS to this host and port. */
+  readonly adminConnectionString: string
   /** `custom_endpoint_address`: where the WebSocket connects. */
   readonly endpoint: string
   /** `connection_verify`: the CA file the emulator wrote. */
@@ -26,7 +33,8 @@ export const startInteropEmulator = async (config: ConfigJson): Promise<InteropE
   return {
     emulator,
     bus: {
-      connectionString: emulator.tlsConnectionString ?? "",
+      connectionString: (emulator.tlsConnectionString ?? "").replace(`:${emulator.port};`, "/;"),
+      adminConnectionString: emulator.tlsConnectionString ?? "",
       endpoint: `sb://127.0.0.1:${emulator.port}`,
       ca: emulator.caPath ?? "",
     },

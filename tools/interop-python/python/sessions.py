@@ -1,26 +1,19 @@
-"""Sessions through the Python SDK (azure-servicebus 7.x on uamqp, a C AMQP stack): an implementation of the
-protocol independent of rhea, which both the emulator and @azure/service-bus use. Run by pythonSessions.ts."""
-import sys
+"""Sessions through the Python SDK (azure-servicebus 7.x on uamqp): by id and next available, the lock's expiry and the
+session id read from the attach, abandon order and delivery counts, peek, state, renewal, refusal of sessionless
+sends. Reports each check."""
 
-from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusClient, ServiceBusMessage, TransportType
+from azure.servicebus import NEXT_AVAILABLE_SESSION, ServiceBusMessage
 from azure.servicebus.exceptions import ServiceBusError
 
-port, ca = sys.argv[1], sys.argv[2]
-# The namespace's host name in the connection string; the custom endpoint says where to connect (uamqp speaks
-# AMQPS on 5671 only, so it goes over secure WebSockets to the emulator's port).
-client = ServiceBusClient.from_connection_string(
-    "Endpoint=sb://localhost/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE",
-    transport_type=TransportType.AmqpOverWebsocket,
-    custom_endpoint_address=f"sb://127.0.0.1:{port}",
-    connection_verify=ca,
-)
-failures = []
+from common import read_input, service_bus_client, write_output
+
+job = read_input()
+client = service_bus_client(job["bus"])
+checks = []
 
 
 def check(what, actual, expected):
-    print(f"{'ok  ' if actual == expected else 'FAIL'} {what}: {actual!r}" + ("" if actual == expected else f" (expected {expected!r})"))
-    if actual != expected:
-        failures.append(what)
+    checks.append({"what": what, "ok": actual == expected, "actual": repr(actual), "expected": repr(expected)})
 
 
 with client:
@@ -67,4 +60,4 @@ with client:
         check("the state outlives the receiver", receiver.session.get_state(), b"checkpoint-1")
         check("nothing left in the session", receiver.receive_messages(max_message_count=1, max_wait_time=1), [])
 
-sys.exit(1 if failures else 0)
+write_output({"checks": checks})
