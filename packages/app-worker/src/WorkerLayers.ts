@@ -1,3 +1,4 @@
+import type { TokenCredential } from "@azure/identity"
 import {
   connectionString,
   namespace,
@@ -15,6 +16,7 @@ import {
   redactedConnectionString,
 } from "@haymaker/adapters-sinks"
 import { Console, Effect, Layer } from "effect"
+import { azureCredential } from "./config/AzureCredential.ts"
 import type { ServiceBusTarget, WorkerConfig } from "./config/WorkerConfig.ts"
 import type { LocalBus, LocalSinkPeers } from "./local/LocalStack.ts"
 
@@ -45,10 +47,14 @@ export interface Endpoints {
   readonly localSinks: LocalSinkPeers | undefined
 }
 
-export const serviceBusConnection = (target: ServiceBusTarget): ServiceBusConnection =>
+/** The connection to a target; a namespace signs in with the credential `credential` makes (only then). */
+export const serviceBusConnection = (
+  target: ServiceBusTarget,
+  credential: () => TokenCredential,
+): ServiceBusConnection =>
   target._tag === "ConnectionString"
     ? connectionString(target.connectionString)
-    : namespace(target.fullyQualifiedNamespace)
+    : namespace(target.fullyQualifiedNamespace, credential())
 
 export const localSinkEndpoints = (peers: LocalSinkPeers): SinkEndpoints => ({
   _tag: "Ingestion",
@@ -85,16 +91,29 @@ export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (
     )
   }
   if (lines.length > 0) yield* Console.log(["Local peers on 127.0.0.1:", ...lines].join("\n"))
+  // One credential for every Azure service reached without a connection string, so they share its token cache.
+  let shared: TokenCredential | undefined
+  const credential = () => {
+    shared ??= azureCredential(config.credential)
+    return shared
+  }
   const sinks: SinkEndpoints =
     config.sinks._tag === "Azure"
-      ? { _tag: "Ingestion", logAnalytics: config.sinks.logAnalytics, archive: config.sinks.archive }
+      ? {
+          _tag: "Ingestion",
+          logAnalytics: { ...config.sinks.logAnalytics, credential: credential() },
+          archive:
+            config.sinks.archive.accountUrl === undefined
+              ? config.sinks.archive
+              : { ...config.sinks.archive, credential: credential() },
+        }
       : config.sinks._tag === "Filesystem"
         ? { _tag: "Filesystem", directory: config.sinks.directory }
         : localSinkEndpoints(localSinks as LocalSinkPeers)
   return {
     serviceBus:
       localBus === undefined
-        ? serviceBusConnection(config.bus as ServiceBusTarget)
+        ? serviceBusConnection(config.bus as ServiceBusTarget, credential)
         : connectionString(localBus.connectionString),
     sinks,
     localBus,

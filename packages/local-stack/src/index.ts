@@ -34,5 +34,13 @@ export {
   type StreamColumnType,
   type StreamDeclarations,
 } from "./logsIngestion/StreamDeclarations.ts"
+export {
+  type IdentityRequest,
+  type IssuedToken,
+  MANAGED_IDENTITY_API_VERSION,
+  type ManagedIdentityEndpoint,
+  type ManagedIdentityEndpointOptions,
+  startManagedIdentityEndpoint,
+} from "./ManagedIdentityEndpoint.ts"
 export { azuriteScoped, logsIngestionServerProcessScoped, logsIngestionServerScoped } from "./Scoped.ts"
 export { type StaticTokenCredential, staticTokenCredential } from "./StaticTokenCredential.ts"

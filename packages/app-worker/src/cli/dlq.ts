@@ -1,6 +1,7 @@
 import { acquireClient } from "@haymaker/adapters-servicebus"
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import { azureCredential } from "../config/AzureCredential.ts"
 import { loadBusConfig } from "../config/WorkerConfig.ts"
 import { peekDeadLetters, purgeDeadLetters, resubmitDeadLetters } from "../deadLetters/DeadLetterQueue.ts"
 import { serviceBusConnection } from "../WorkerLayers.ts"
@@ -16,7 +17,7 @@ const withBus = <A, E>(
 ) =>
   Effect.gen(function* () {
     const bus = yield* loadBusConfig(process.env)
-    const client = yield* acquireClient(serviceBusConnection(bus.serviceBus))
+    const client = yield* acquireClient(serviceBusConnection(bus.serviceBus, () => azureCredential(bus.credential)))
     return yield* use(client, bus.topic, bus.subscription)
   }).pipe(Effect.scoped)
 

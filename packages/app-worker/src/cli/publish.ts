@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises"
 import { type AgentEvent, decodeMessageBody, EventPublisher } from "@haymaker/domain"
 import { Console, Effect, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { azureCredential } from "../config/AzureCredential.ts"
 import { loadBusConfig } from "../config/WorkerConfig.ts"
 import { publisherLayer, serviceBusConnection } from "../WorkerLayers.ts"
 
@@ -59,7 +60,12 @@ export const publishCommand = Command.make(
         return
       }
       yield* EventPublisher.use((publisher) => publisher.publishAll(events)).pipe(
-        Effect.provide(publisherLayer(bus.topic, serviceBusConnection(bus.serviceBus))),
+        Effect.provide(
+          publisherLayer(
+            bus.topic,
+            serviceBusConnection(bus.serviceBus, () => azureCredential(bus.credential)),
+          ),
+        ),
       )
       yield* Console.log(`published ${events.length} event(s) to ${bus.topic}`)
     }),

@@ -9,6 +9,7 @@ import {
 import { type DecodeLimits, defaultDecodeLimits } from "@haymaker/domain"
 import { Config, ConfigProvider, Effect, type LogLevel, Option, type Redacted, Result } from "effect"
 import type { InvalidMessagePolicy } from "../pipeline/processBatch.ts"
+import { AZURE_CREDENTIAL_MODES, type AzureCredentialChoice } from "./AzureCredential.ts"
 import { WorkerConfigError } from "./WorkerConfigError.ts"
 
 /** Where the worker reads from. */
@@ -35,6 +36,8 @@ export type SinkTarget =
 export interface WorkerConfig {
   readonly bus: BusTarget
   readonly sinks: SinkTarget
+  /** How to sign in where no connection string is given (a namespace, an account URL, the Logs Ingestion API). */
+  readonly credential: AzureCredentialChoice
   readonly topic: string
   readonly subscription: string
   /** Messages held (received, not yet settled) at most. */
@@ -123,6 +126,7 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
 
   const topic = yield* string(`${serviceBusPrefix}TOPIC`, "agent-logs")
   const subscription = yield* string(`${serviceBusPrefix}SUBSCRIPTION`, "orchestrator-sub")
+  const credential = yield* readAzureCredential(provider, problems)
   // Enough held messages for two full batches in flight: the sinks' cost is per call, so larger batches are what
   // lets the worker keep pace with the bus (see BENCHMARKS.md). Both Azure sinks take 500 rows in one call.
   const concurrency = yield* int("HAYMAKER_WORKER_CONCURRENCY", 1_000, 1, 5_000)
@@ -194,6 +198,7 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
   return {
     bus,
     sinks,
+    credential,
     topic,
     subscription,
     concurrency,
@@ -213,6 +218,36 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     otlpEndpoint,
     shutdownTimeoutMs,
   } satisfies WorkerConfig
+})
+
+const clientIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** `HAYMAKER_AZURE_CREDENTIAL` (`default` or `managed-identity`) and `AZURE_CLIENT_ID`, the SDKs' own variable. */
+const readAzureCredential = Effect.fnUntraced(function* (
+  provider: ConfigProvider.ConfigProvider,
+  problems: Array<string>,
+) {
+  const mode = yield* read(
+    provider,
+    problems,
+    "HAYMAKER_AZURE_CREDENTIAL",
+    Config.Literals(AZURE_CREDENTIAL_MODES, "HAYMAKER_AZURE_CREDENTIAL").pipe(Config.withDefault("default")),
+    "default" as (typeof AZURE_CREDENTIAL_MODES)[number],
+  )
+  const clientId = yield* read(
+    provider,
+    problems,
+    "AZURE_CLIENT_ID",
+    Config.option(Config.String("AZURE_CLIENT_ID")),
+    Option.none(),
+    (value) =>
+      Option.isSome(value) && !clientIdPattern.test(value.value)
+        ? "expected the client id of an identity (a GUID)"
+        : undefined,
+  )
+  return mode === "managed-identity"
+    ? ({ _tag: "ManagedIdentity", clientId } satisfies AzureCredentialChoice)
+    : ({ _tag: "Default" } satisfies AzureCredentialChoice)
 })
 
 const readServiceBusTarget = Effect.fnUntraced(function* (
@@ -236,7 +271,7 @@ const readServiceBusTarget = Effect.fnUntraced(function* (
   )
   if (Option.isSome(connectionString) && Option.isSome(namespace)) {
     problems.push(
-      `${serviceBusPrefix}CONNECTION_STRING and ${serviceBusPrefix}NAMESPACE are both set: set exactly one (a namespace uses DefaultAzureCredential)`,
+      `${serviceBusPrefix}CONNECTION_STRING and ${serviceBusPrefix}NAMESPACE are both set: set exactly one (a namespace signs in with Microsoft Entra ID, see HAYMAKER_AZURE_CREDENTIAL)`,
     )
     return undefined
   }
@@ -255,6 +290,7 @@ const readServiceBusTarget = Effect.fnUntraced(function* (
 /** What the bus-only commands (`publish`, `dlq`) need: the namespace, topic and subscription. */
 export interface BusConfig {
   readonly serviceBus: ServiceBusTarget
+  readonly credential: AzureCredentialChoice
   readonly topic: string
   readonly subscription: string
 }
@@ -283,8 +319,9 @@ export const loadBusConfig = Effect.fn("WorkerConfig.loadBus")(function* (
     Config.String(`${serviceBusPrefix}SUBSCRIPTION`).pipe(Config.withDefault("orchestrator-sub")),
     "orchestrator-sub",
   )
+  const credential = yield* readAzureCredential(provider, problems)
   if (serviceBus === undefined || problems.length > 0) return yield* new WorkerConfigError({ problems })
-  return { serviceBus, topic, subscription } satisfies BusConfig
+  return { serviceBus, credential, topic, subscription } satisfies BusConfig
 })
 
 const readSinkTarget = Effect.fnUntraced(function* (
