@@ -48,6 +48,7 @@ describe("durable storage (dataDir)", () => {
     const first = await start({ dataDir })
     const admin = adminClient(first.emulator.connectionString)
     await admin.createQueue("created", { maxDeliveryCount: 2 })
+    await admin.updateQueue({ ...(await admin.getQueue("jobs")), userMetadata: "changed at run time" })
     await admin.createSubscription("events", "eu", {
       defaultRuleOptions: { name: "eu", filter: { applicationProperties: { region: "eu" } } },
     })
@@ -93,6 +94,11 @@ describe("durable storage (dataDir)", () => {
     const second = await start({ dataDir })
     const client = second.client
     expect((await adminClient(second.emulator.connectionString).getQueue("created")).maxDeliveryCount).toBe(2)
+    // The data directory's definition wins over Config.json's.
+    expect(await adminClient(second.emulator.connectionString).getQueue("jobs")).toMatchObject({
+      userMetadata: "changed at run time",
+      maxDeliveryCount: 5,
+    })
     const peeked = await client.createReceiver("jobs").peekMessages(10)
     expect(peeked.map((m) => [m.messageId, m.state, m.deliveryCount])).toEqual([
       ["m1", "active", 1],
