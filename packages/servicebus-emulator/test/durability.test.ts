@@ -227,7 +227,7 @@ describe("durable storage (dataDir)", () => {
     ])
   })
 
-  it("forgets deleted entities and their messages", async () => {
+  it("forgets deleted entities, their messages and session states", async () => {
     const dataDir = dataDirectory()
     const first = await start({ dataDir })
     const admin = adminClient(first.emulator.connectionString)
@@ -235,10 +235,20 @@ describe("durable storage (dataDir)", () => {
     await first.client.createSender("short-lived").sendMessages({ body: "gone" })
     await admin.deleteQueue("short-lived")
     await admin.createQueue("short-lived")
+    await admin.createSubscription("events", "stateful", { requiresSession: true })
+    await first.client.createSender("events").sendMessages({ body: "old", sessionId: "s" })
+    const session = await first.client.acceptSession("events", "stateful", "s")
+    await session.setSessionState("old state")
+    await session.close()
+    await admin.deleteSubscription("events", "stateful")
+    await admin.createSubscription("events", "stateful", { requiresSession: true })
     await stop(first)
 
     const second = await start({ dataDir })
     expect(await second.client.createReceiver("short-lived").peekMessages(5)).toEqual([])
+    const again = await second.client.acceptSession("events", "stateful", "s")
+    expect(await again.getSessionState()).toBeNull()
+    expect(await again.peekMessages(5)).toEqual([])
   })
 
   it("compacts the journal so that it does not grow without bound", async () => {

@@ -129,8 +129,18 @@ const apply = (state: JournalState, stores: Map<number, string>, record: RecordR
       const kind = kindName(record.u8())
       const name = record.string()
       const json = record.string()
-      if (kind === "queue") state.queues.set(name, parseCatalogJson<StoredQueue>(json))
-      else state.topics.set(name, parseCatalogJson<StoredTopic>(json))
+      if (kind === "queue") {
+        state.queues.set(name, parseCatalogJson<StoredQueue>(json))
+        return
+      }
+      const topic = parseCatalogJson<StoredTopic>(json)
+      state.topics.set(name, topic)
+      // A subscription the topic no longer has leaves nothing behind for one created later under its name.
+      const current = new Set(topic.config.subscriptions.map((s) => `${name}/subscriptions/${s.name.toLowerCase()}`))
+      const gone = (path: string) =>
+        path.startsWith(`${name}/subscriptions/`) && !current.has(path.replace(/\/\$deadletterqueue$/, ""))
+      for (const path of state.messages.keys()) if (gone(path)) state.messages.delete(path)
+      for (const path of state.sessionStates.keys()) if (gone(path)) state.sessionStates.delete(path)
       return
     }
     case recordType.entityDeleted: {
