@@ -1,7 +1,7 @@
 import { encodeResource } from "@haymaker/domain"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { ArchiveLineSplitter, readArchiveLine } from "../src/archive/ArchiveLines.ts"
+import { ArchiveLineBatcher, readArchiveLine, readLineBatch } from "../src/archive/ArchiveLines.ts"
 import { archiveLine } from "../src/archive/ArchiveRecord.ts"
 import { objectTimeBound } from "../src/archive/ObjectTime.ts"
 import { agentLogMessage, otherMessage, resourceCreated, resourceDump, resourceMessage } from "./fixtures.ts"
@@ -73,7 +73,7 @@ describe("readArchiveLine", () => {
   })
 })
 
-describe("ArchiveLineSplitter", () => {
+describe("ArchiveLineBatcher and readLineBatch", () => {
   const content = [
     archiveLine(resourceMessage("m-1"), ARCHIVED_AT),
     "\n",
@@ -83,15 +83,15 @@ describe("ArchiveLineSplitter", () => {
   ].join("")
   const bytes = Buffer.from(content)
 
-  const split = (cuts: ReadonlyArray<number>) => {
-    const splitter = new ArchiveLineSplitter("obj", undefined)
-    const entries = []
+  const split = (cuts: ReadonlyArray<number>, since?: number) => {
+    const batcher = new ArchiveLineBatcher("obj")
+    const batches = []
     let from = 0
     for (const cut of [...cuts, bytes.length]) {
-      entries.push(...splitter.push(bytes.subarray(from, cut)))
+      batches.push(...batcher.push(bytes.subarray(from, cut)))
       from = cut
     }
-    return [...entries, ...splitter.end()]
+    return [...batches, ...batcher.end()].flatMap((batch) => readLineBatch(batch, since))
   }
 
   it("gives the same entries however the bytes are cut into chunks, even inside a character", () => {
@@ -112,8 +112,7 @@ describe("ArchiveLineSplitter", () => {
   })
 
   it("drops messages before `since`, keeps unreadable lines", () => {
-    const splitter = new ArchiveLineSplitter("obj", Date.parse("2024-11-14T12:00:01.500Z"))
-    const entries = [...splitter.push(bytes), ...splitter.end()]
+    const entries = split([], Date.parse("2024-11-14T12:00:01.500Z"))
     expect(entries.map((e) => (e._tag === "ArchivedEvent" ? e.messageId : e._tag))).toEqual(["m-2", "UnreadableLine"])
   })
 })

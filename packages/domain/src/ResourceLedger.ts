@@ -18,6 +18,9 @@ import type { ResourceEvent } from "./events/ResourceEvent.ts"
 import { type Resource, type ResourceStatus, resourceOfValidated } from "./Resource.ts"
 import { encodeResource } from "./ResourceRecord.ts"
 import { resourceFromEvent } from "./resourceFromEvent.ts"
+import { type Tombstone, TombstoneTable } from "./TombstoneTable.ts"
+
+export type { Tombstone }
 
 interface Entry {
   /** The winning observation among all. */
@@ -193,18 +196,11 @@ export const reports = (ledger: ResourceLedger): Array<RunReport> => {
     .map((runId) => report(ledger, runId))
 }
 
-/** A deleted resource as {@link MutableLedger} keeps it: which run deleted it and when, nothing else. */
-export interface Tombstone {
-  readonly runId: string
-  readonly scenarioName: string
-  /** Epoch milliseconds of the winning deletion. */
-  readonly deletedAt: number
-}
-
 /**
  * A ledger folded in place, for one pass over very many observations (the report over an archive). The same rules
  * as {@link apply}, with one economy: once a resource is deleted (which is final) only its {@link Tombstone} is kept,
- * so memory follows the resources still present, plus a few dozen bytes per deleted one. Among deletions with the
+ * packed (see {@link TombstoneTable}), so memory follows the resources still present, plus the id and a few dozen
+ * bytes per deleted one. Among deletions with the
  * same timestamp, the larger run id (then scenario) wins, where {@link apply} compares whole observations: the two
  * agree unless one resource is deleted twice in the same millisecond by different runs.
  */
@@ -219,36 +215,18 @@ export interface MutableLedger {
   readonly size: () => number
 }
 
-const laterTombstone = (a: Tombstone, b: Tombstone): Tombstone => {
-  if (a.deletedAt !== b.deletedAt) return b.deletedAt > a.deletedAt ? b : a
-  if (a.runId !== b.runId) return b.runId > a.runId ? b : a
-  return b.scenarioName > a.scenarioName ? b : a
-}
-
 export const makeMutable = (): MutableLedger => {
   const entries = new Map<string, Entry>()
-  const tombstones = new Map<string, Tombstone>()
+  const tombstones = new TombstoneTable()
   return {
     add: (resource) => {
       const key = keyOf(resource.resourceId)
-      const deletion =
-        resource.status === "deleted"
-          ? {
-              runId: resource.runId,
-              scenarioName: resource.scenarioName,
-              deletedAt: DateTime.toEpochMillis(observedAt(resource)),
-            }
-          : undefined
-      const tombstone = tombstones.get(key)
-      if (tombstone !== undefined) {
-        if (deletion !== undefined) tombstones.set(key, laterTombstone(tombstone, deletion))
-        return
-      }
-      if (deletion !== undefined) {
+      if (resource.status === "deleted") {
         entries.delete(key)
-        tombstones.set(key, deletion)
+        tombstones.put(key, resource.runId, resource.scenarioName, DateTime.toEpochMillis(observedAt(resource)))
         return
       }
+      if (tombstones.has(key)) return
       entries.set(key, observe(entries.get(key), resource))
     },
     live: function* () {

@@ -82,65 +82,95 @@ export const readArchiveLine = (text: string, location: string): ArchiveEntry =>
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
 
+/** Whole lines of an archive object, as bytes: what travels from reading (concurrent, buffered) to parsing. */
+export interface LineBatch {
+  readonly name: string
+  /** Number of the batch's first line in its object, from 1. */
+  readonly firstLine: number
+  /** Whole lines, `\n`-separated (the object's last line may lack its newline). */
+  readonly bytes: Buffer
+}
+
+const countLines = (bytes: Buffer): number => {
+  let lines = 0
+  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) lines++
+  return bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE ? lines + 1 : lines
+}
+
 /**
- * Splits an object's bytes into archive entries as they arrive, `\n`-separated (a `\r` before it is dropped; blank
- * lines are skipped), keeping only messages from `since` (epoch milliseconds) on. A chunk may end mid-line: the rest
- * waits for the next chunk. Splitting bytes rather than text is safe for UTF-8, where the newline byte never occurs
- * inside a character.
+ * Cuts an object's bytes, as they arrive in chunks, into batches of whole lines. A chunk may end mid-line: the rest
+ * waits for the next chunk, and the line it completes is a batch of its own, so no chunk is copied whole. Cutting
+ * bytes rather than text is safe for UTF-8, where the newline byte never occurs inside a character. Batches hold
+ * bytes, not parsed values: parsing waits for the consumer, so read-ahead costs the garbage collector nothing.
  */
-export class ArchiveLineSplitter {
+export class ArchiveLineBatcher {
   /** Chunks of the line in progress, joined only once it is complete (a long line may span many chunks). */
   private pending: Array<Buffer> = []
-  private line = 0
+  private lines = 0
   private readonly name: string
-  private readonly since: number | undefined
 
-  constructor(name: string, since: number | undefined) {
+  constructor(name: string) {
     this.name = name
-    this.since = since
   }
 
-  /** The entries of the lines completed by `chunk`. */
-  push(chunk: Buffer): Array<ArchiveEntry> {
-    const entries: Array<ArchiveEntry> = []
+  /** The batches of the lines completed by `chunk`. */
+  push(chunk: Buffer): Array<LineBatch> {
+    const batches: Array<LineBatch> = []
     let start = 0
-    let end = chunk.indexOf(NEWLINE)
-    if (end !== -1 && this.pending.length > 0) {
-      this.pending.push(chunk.subarray(0, end))
-      const joined = Buffer.concat(this.pending)
-      this.pending = []
-      this.take(joined, 0, joined.length, entries)
-      start = end + 1
-      end = chunk.indexOf(NEWLINE, start)
-    }
-    while (end !== -1) {
-      this.take(chunk, start, end, entries)
-      start = end + 1
-      end = chunk.indexOf(NEWLINE, start)
-    }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start))
-    return entries
-  }
-
-  /** The entry of a last line without a newline, if any. */
-  end(): Array<ArchiveEntry> {
-    const entries: Array<ArchiveEntry> = []
     if (this.pending.length > 0) {
-      const joined = Buffer.concat(this.pending)
+      const first = chunk.indexOf(NEWLINE)
+      if (first === -1) {
+        this.pending.push(chunk)
+        return batches
+      }
+      batches.push(this.batch(Buffer.concat([...this.pending, chunk.subarray(0, first + 1)])))
       this.pending = []
-      this.take(joined, 0, joined.length, entries)
+      start = first + 1
     }
-    return entries
+    const last = chunk.lastIndexOf(NEWLINE)
+    if (last >= start) batches.push(this.batch(chunk.subarray(start, last + 1)))
+    const rest = Math.max(start, last + 1)
+    if (rest < chunk.length) this.pending.push(chunk.subarray(rest))
+    return batches
   }
 
-  private take(data: Buffer, start: number, end: number, entries: Array<ArchiveEntry>): void {
-    this.line++
-    const stop = end > start && data[end - 1] === CARRIAGE_RETURN ? end - 1 : end
-    if (stop === start) return
-    const text = data.toString("utf8", start, stop)
-    if (stop - start < 16 && text.trim() === "") return
-    const entry = readArchiveLine(text, `${this.name}:${this.line}`)
-    if (entry._tag === "ArchivedEvent" && this.since !== undefined && entry.eventTime < this.since) return
-    entries.push(entry)
+  /** The batch of a last line without a newline, if any. */
+  end(): Array<LineBatch> {
+    if (this.pending.length === 0) return []
+    const last = this.batch(Buffer.concat(this.pending))
+    this.pending = []
+    return [last]
   }
+
+  private batch(bytes: Buffer): LineBatch {
+    const batch = { name: this.name, firstLine: this.lines + 1, bytes }
+    this.lines += countLines(bytes)
+    return batch
+  }
+}
+
+/**
+ * The entries of a batch's lines (a `\r` before a newline is dropped; blank lines are skipped), keeping only messages
+ * from `since` (epoch milliseconds) on; unreadable lines are always kept.
+ */
+export const readLineBatch = (batch: LineBatch, since: number | undefined): Array<ArchiveEntry> => {
+  const entries: Array<ArchiveEntry> = []
+  const { bytes, name } = batch
+  let line = batch.firstLine
+  let start = 0
+  while (start < bytes.length) {
+    const newline = bytes.indexOf(NEWLINE, start)
+    const end = newline === -1 ? bytes.length : newline
+    const stop = end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end
+    if (stop > start) {
+      const text = bytes.toString("utf8", start, stop)
+      if (stop - start >= 16 || text.trim() !== "") {
+        const entry = readArchiveLine(text, `${name}:${line}`)
+        if (entry._tag === "UnreadableLine" || since === undefined || entry.eventTime >= since) entries.push(entry)
+      }
+    }
+    line++
+    start = end + 1
+  }
+  return entries
 }

@@ -1,6 +1,6 @@
 import type { ArchiveEntry, ArchiveQuery, ArchiveReadError } from "@haymaker/domain"
 import { DateTime, Stream } from "effect"
-import { ArchiveLineSplitter } from "./ArchiveLines.ts"
+import { ArchiveLineBatcher, type LineBatch, readLineBatch } from "./ArchiveLines.ts"
 import { mayHoldSince } from "./ObjectTime.ts"
 
 /** What a store (Blob container, folder) gives the archive readers: object names and their bytes. */
@@ -15,26 +15,20 @@ export interface ArchiveObjectSource {
   readonly concurrency: number
 }
 
-async function* entriesOf(
-  source: ArchiveObjectSource,
-  name: string,
-  since: number | undefined,
-): AsyncGenerator<ReadonlyArray<ArchiveEntry>> {
+async function* batchesOf(source: ArchiveObjectSource, name: string): AsyncGenerator<LineBatch> {
   const chunks = await source.open(name)
   if (chunks === undefined) return
-  const splitter = new ArchiveLineSplitter(name, since)
-  for await (const chunk of chunks) {
-    const entries = splitter.push(chunk)
-    if (entries.length > 0) yield entries
-  }
-  const last = splitter.end()
-  if (last.length > 0) yield last
+  const batcher = new ArchiveLineBatcher(name)
+  for await (const chunk of chunks) yield* batcher.push(chunk)
+  yield* batcher.end()
 }
 
 /**
  * The archive's entries from a store, in the port's terms: objects listed as a stream, those the `since` bound rules
- * out by their names skipped, the others read `concurrency` at a time and split into lines as their bytes arrive, so
- * memory holds a few chunks per object, never an object or the archive whole. Entries keep the chunks they came in.
+ * out by their names skipped, the others read `concurrency` at a time and cut into batches of whole lines as their
+ * bytes arrive, so memory holds a few chunks per object, never an object or the archive whole. A batch is parsed
+ * only when the consumer pulls it: what is read ahead stays bytes outside the JavaScript heap, and the parsed entries
+ * of one batch at a time are young garbage. Entries keep the batches they came in.
  */
 export const archiveEntries = (
   source: ArchiveObjectSource,
@@ -44,12 +38,10 @@ export const archiveEntries = (
   return Stream.fromAsyncIterable(source.names(), (error) => source.failure(error, undefined)).pipe(
     Stream.filter((name) => mayHoldSince(name, since)),
     Stream.flatMap(
-      (name) =>
-        Stream.fromAsyncIterable(entriesOf(source, name, since), (error) => source.failure(error, name)).pipe(
-          Stream.map((entries) => entries as readonly [ArchiveEntry, ...Array<ArchiveEntry>]),
-          Stream.flattenArray,
-        ),
+      (name) => Stream.fromAsyncIterable(batchesOf(source, name), (error) => source.failure(error, name)),
       { concurrency: source.concurrency },
     ),
+    // An array becomes one chunk of the stream (an empty one, none).
+    Stream.flatMap((batch) => Stream.fromArray(readLineBatch(batch, since))),
   )
 }

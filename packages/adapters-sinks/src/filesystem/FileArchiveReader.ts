@@ -1,5 +1,5 @@
-import { createReadStream } from "node:fs"
-import { opendir, stat } from "node:fs/promises"
+import { createReadStream, type Dirent } from "node:fs"
+import { readdir, stat } from "node:fs/promises"
 import { join, relative, resolve, sep } from "node:path"
 import { ArchiveReadError, ArchiveReader } from "@haymaker/domain"
 import { type Config, Effect, Layer, Schema } from "effect"
@@ -18,17 +18,21 @@ const Settings = Schema.Struct({
   prefix: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._=/-]{0,200}$/))),
 })
 
-/** Every file under `folder`, depth first, streamed (a `perEvent` archive holds a file per message). */
+/**
+ * Every file under `folder`, depth first, in name order (so time order within the layouts' folders, as a Blob listing
+ * is), streamed folder by folder.
+ */
 async function* filesUnder(folder: string): AsyncGenerator<string> {
-  let directory: Awaited<ReturnType<typeof opendir>>
+  let entries: Array<Dirent>
   try {
-    directory = await opendir(folder)
+    entries = await readdir(folder, { withFileTypes: true })
   } catch (error) {
     // A folder removed since it was listed has nothing to read.
     if ((error as { code?: string }).code === "ENOENT") return
     throw error
   }
-  for await (const entry of directory) {
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const entry of entries) {
     const path = join(folder, entry.name)
     if (entry.isDirectory()) yield* filesUnder(path)
     else if (entry.isFile()) yield path
@@ -73,7 +77,7 @@ export const make = Effect.fnUntraced(function* (
 
   const open = async (name: string) => {
     const path = resolve(root, name)
-    const stream = createReadStream(path, { highWaterMark: 64 * 1024 })
+    const stream = createReadStream(path, { highWaterMark: 256 * 1024 })
     // Opening is lazy: wait for it, so a file removed since it was listed reads as absent.
     return new Promise<AsyncIterable<Buffer> | undefined>((done, fail) => {
       stream.once("open", () => done(stream as AsyncIterable<Buffer>))

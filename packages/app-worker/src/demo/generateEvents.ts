@@ -11,9 +11,10 @@ const resourceTypes = [
 /**
  * A deterministic burst of agent traffic shaped like real runs: each run starts an agent, creates resources, logs
  * operations, deletes most resources again, fails to delete a few (left behind: leaks) and reports cleanup. Every
- * event is distinct (its own timestamp), so derived message ids are unique.
+ * event is distinct (its own timestamp), so derived message ids are unique. Runs are numbered from `firstRun`, so
+ * successive calls can make one long history.
  */
-export const generateRunEvents = (count: number, runs = 5, start = Date.UTC(2026, 10, 26, 8, 0, 0)) => {
+export const generateRunEvents = (count: number, runs = 5, start = Date.UTC(2026, 10, 26, 8, 0, 0), firstRun = 1) => {
   const events: Array<JsonObject> = []
   let clock = start
   const at = () => {
@@ -21,7 +22,7 @@ export const generateRunEvents = (count: number, runs = 5, start = Date.UTC(2026
     return new Date(clock).toISOString()
   }
   const perRun = Math.max(1, Math.ceil(count / runs))
-  for (let run = 1; run <= runs && events.length < count; run++) {
+  for (let run = firstRun; run < firstRun + runs && events.length < count; run++) {
     const runId = `run-demo-${run}`
     const scenarioName = `scenario-${((run - 1) % 3) + 1}`
     const agentId = `agent-${run}`
@@ -36,7 +37,7 @@ export const generateRunEvents = (count: number, runs = 5, start = Date.UTC(2026
       details: {},
     })
     const created: Array<{ id: string; type: string; name: string }> = []
-    for (let i = 0; events.length < Math.min(count, run * perRun); i++) {
+    for (let i = 0; events.length < Math.min(count, (run - firstRun + 1) * perRun); i++) {
       const [type, short] = resourceTypes[i % resourceTypes.length] ?? resourceTypes[0]
       const name = `${short}${run}x${i}`
       const id = `/subscriptions/sub-demo/resourceGroups/rg-${runId}/providers/${type}/${name}`
