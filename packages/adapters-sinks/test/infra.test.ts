@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { armTemplate } from "../infra/template.ts"
-import { AgentLogsStream, ResourcesStream, Streams, streamDeclarations } from "../src/logAnalytics/Streams.ts"
+import {
+  AgentLogsStream,
+  DeadLettersStream,
+  ResourcesStream,
+  Streams,
+  streamDeclarations,
+} from "../src/logAnalytics/Streams.ts"
 
 interface Resource {
   readonly type: string
@@ -28,6 +34,7 @@ describe("shipped ARM template (infra/haymaker-logs.json)", () => {
     expect(Object.keys(dcr?.properties.streamDeclarations as object)).toEqual([
       ResourcesStream.stream,
       AgentLogsStream.stream,
+      DeadLettersStream.stream,
     ])
   })
 

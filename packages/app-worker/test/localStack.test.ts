@@ -1,7 +1,7 @@
 import { ServiceBusClient } from "@azure/service-bus"
 import { describe, expect, it } from "@effect/vitest"
 import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
-import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
+import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "@haymaker/adapters-sinks"
 import { sampleRun } from "@haymaker/domain/fixtures"
 import type { LogsIngestionServerProcess } from "@haymaker/local-stack"
 import { Effect } from "effect"
@@ -82,6 +82,7 @@ const runLocalStack = (options: {
       rowIds: rows.map((row) => String(row.message_id)),
       archivedIds: (yield* readArchive(endpoints.sinks)).map((entry) => entry.messageId),
       deadLetters: yield* peekDeadLetters(client, config.topic, config.subscription),
+      deadLetterRows: yield* Effect.promise(() => peers.logsIngestion.rows(DeadLettersStream.stream)),
       requests: yield* Effect.promise(() => peers.logsIngestion.requests()),
     }
   }).pipe(Effect.scoped)
@@ -106,6 +107,10 @@ describe("worker on the local stack (emulator, Azurite, Logs Ingestion server)",
           invalidBodies.map((body) => body.expectedReason).sort(),
         )
         for (const letter of result.deadLetters) expect(letter.description).not.toBe("")
+        // Each dead letter is a row in Log Analytics too (through the SDK, checked against the rule's columns).
+        expect(result.deadLetterRows.map((row) => [row.reason, row.message_id]).sort()).toEqual(
+          result.deadLetters.map((letter) => [letter.reason, letter.messageId]).sort(),
+        )
       }),
     180_000,
   )

@@ -61,6 +61,7 @@ export {
   type UnreadableLine,
 } from "./ports/ArchiveReader.ts"
 export { ArchiveSink } from "./ports/ArchiveSink.ts"
+export { DeadLetterLog, type DeadLetterRecord } from "./ports/DeadLetterLog.ts"
 export { EventPublisher, PublishError, PublishErrorReason } from "./ports/EventPublisher.ts"
 export {
   EventSubscription,

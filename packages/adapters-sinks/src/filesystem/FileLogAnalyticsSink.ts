@@ -1,10 +1,11 @@
 import { constants } from "node:fs"
 import { access, appendFile, mkdir, open } from "node:fs/promises"
 import { join, resolve } from "node:path"
-import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
+import { DeadLetterLog, type DeadLetterRecord, LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
 import { type Config, Effect, Layer } from "effect"
-import { agentLogRow, resourceRow } from "../logAnalytics/Rows.ts"
-import { AgentLogsStream, ResourcesStream } from "../logAnalytics/Streams.ts"
+import { type SinkWithDeadLetters, sinkAndDeadLetterLog } from "../logAnalytics/DeadLetterLogLayer.ts"
+import { agentLogRow, deadLetterRow, resourceRow } from "../logAnalytics/Rows.ts"
+import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "../logAnalytics/Streams.ts"
 import { type FailedMessage, failureOf, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
 import { type FileSinkConfigError, fileSinkSettingsConfig, resolveFileSinkSettings } from "./FileSinkConfig.ts"
 
@@ -29,13 +30,15 @@ const terminateLastLine = async (path: string): Promise<void> => {
  */
 export const make = Effect.fnUntraced(function* (
   options: unknown,
-): Effect.fn.Return<LogAnalyticsSink["Service"], FileSinkConfigError> {
+): Effect.fn.Return<SinkWithDeadLetters, FileSinkConfigError> {
   const { directory } = yield* resolveFileSinkSettings(options)
   const folder = resolve(directory, "log-analytics")
   // A writer killed mid-append leaves a partial last line: end it, so that the next rows start on a line of their own.
   yield* Effect.promise(() =>
     Promise.all(
-      [ResourcesStream.table, AgentLogsStream.table].map((table) => terminateLastLine(join(folder, `${table}.jsonl`))),
+      [ResourcesStream.table, AgentLogsStream.table, DeadLettersStream.table].map((table) =>
+        terminateLastLine(join(folder, `${table}.jsonl`)),
+      ),
     ),
   )
 
@@ -94,13 +97,21 @@ export const make = Effect.fnUntraced(function* (
     catch: (error) => probeError("LogAnalytics", error),
   })
 
-  return LogAnalyticsSink.of({ write, probe })
+  const record = Effect.fn("FileDeadLetterLog.record")(function* (records: ReadonlyArray<DeadLetterRecord>) {
+    const failed = yield* append(DeadLettersStream.table, records.map(deadLetterRow))
+    if (failed.length > 0) return yield* sinkWriteError("DeadLetterLog", failed, records.length)
+  })
+
+  return { ...LogAnalyticsSink.of({ write, probe }), deadLetters: DeadLetterLog.of({ record }) }
 })
 
-export const layer = (options: { readonly directory: string }): Layer.Layer<LogAnalyticsSink, FileSinkConfigError> =>
-  Layer.effect(LogAnalyticsSink, make(options))
+/** The sink and, in the same folder (`HayMakerDeadLetters_CL.jsonl`), the dead-letter log. */
+export const layer = (options: {
+  readonly directory: string
+}): Layer.Layer<LogAnalyticsSink | DeadLetterLog, FileSinkConfigError> => sinkAndDeadLetterLog(make(options))
 
 /** From `HAYMAKER_LOCAL_SINK_DIR` (default `.haymaker/sinks`) or the given Config. */
 export const layerConfig = (
   config: Config.Config<{ readonly directory: string }> = fileSinkSettingsConfig,
-): Layer.Layer<LogAnalyticsSink, FileSinkConfigError | Config.ConfigError> => Layer.unwrap(Effect.map(config, layer))
+): Layer.Layer<LogAnalyticsSink | DeadLetterLog, FileSinkConfigError | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(config, layer))

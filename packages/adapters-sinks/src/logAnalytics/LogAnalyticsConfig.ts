@@ -1,7 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth"
 import { Config, Effect, Schema } from "effect"
 import { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
-import { AgentLogsStream, ResourcesStream } from "./Streams.ts"
+import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "./Streams.ts"
 
 const StreamName = Schema.String.check(Schema.isPattern(/^Custom-[A-Za-z][A-Za-z0-9_]*$/))
 
@@ -13,6 +13,7 @@ export const LogAnalyticsSettings = Schema.Struct({
   dataCollectionRuleId: Schema.String.check(Schema.isPattern(/^dcr-[0-9a-f]{32}$/i)),
   resourcesStream: Schema.optionalKey(StreamName),
   agentLogsStream: Schema.optionalKey(StreamName),
+  deadLettersStream: Schema.optionalKey(StreamName),
   /** Concurrent upload calls per stream (the SDK's `maxConcurrency`, default 5). */
   maxConcurrency: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 64 }))),
   /** Retries of one call on 408/429/5xx (default 3). */
@@ -36,6 +37,7 @@ export interface ResolvedLogAnalyticsSettings {
   readonly dataCollectionRuleId: string
   readonly resourcesStream: string
   readonly agentLogsStream: string
+  readonly deadLettersStream: string
   readonly maxConcurrency: number
   readonly maxRetries: number
   readonly retryDelayMs: number
@@ -54,6 +56,7 @@ export const resolveLogAnalyticsSettings = (
       dataCollectionRuleId: settings.dataCollectionRuleId,
       resourcesStream: settings.resourcesStream ?? ResourcesStream.stream,
       agentLogsStream: settings.agentLogsStream ?? AgentLogsStream.stream,
+      deadLettersStream: settings.deadLettersStream ?? DeadLettersStream.stream,
       maxConcurrency: settings.maxConcurrency ?? 5,
       maxRetries: settings.maxRetries ?? 3,
       retryDelayMs: settings.retryDelayMs ?? 1_000,
@@ -66,14 +69,16 @@ const optional = <A>(config: Config.Config<A>) => config.pipe(Config.withDefault
 /**
  * Reads the settings from the environment:
  * `HAYMAKER_LOGS_INGESTION_ENDPOINT`, `HAYMAKER_LOGS_DCR_IMMUTABLE_ID` (required);
- * `HAYMAKER_LOGS_RESOURCES_STREAM`, `HAYMAKER_LOGS_AGENT_LOGS_STREAM`, `HAYMAKER_LOGS_MAX_CONCURRENCY`,
- * `HAYMAKER_LOGS_MAX_RETRIES`, `HAYMAKER_LOGS_RETRY_DELAY_MS`, `HAYMAKER_LOGS_MAX_RETRY_DELAY_MS` (optional).
+ * `HAYMAKER_LOGS_RESOURCES_STREAM`, `HAYMAKER_LOGS_AGENT_LOGS_STREAM`, `HAYMAKER_LOGS_DEAD_LETTERS_STREAM`,
+ * `HAYMAKER_LOGS_MAX_CONCURRENCY`, `HAYMAKER_LOGS_MAX_RETRIES`, `HAYMAKER_LOGS_RETRY_DELAY_MS`,
+ * `HAYMAKER_LOGS_MAX_RETRY_DELAY_MS` (optional).
  */
 export const logAnalyticsSettingsConfig: Config.Config<Record<string, unknown>> = Config.all({
   endpoint: Config.String("HAYMAKER_LOGS_INGESTION_ENDPOINT"),
   dataCollectionRuleId: Config.String("HAYMAKER_LOGS_DCR_IMMUTABLE_ID"),
   resourcesStream: optional(Config.String("HAYMAKER_LOGS_RESOURCES_STREAM")),
   agentLogsStream: optional(Config.String("HAYMAKER_LOGS_AGENT_LOGS_STREAM")),
+  deadLettersStream: optional(Config.String("HAYMAKER_LOGS_DEAD_LETTERS_STREAM")),
   maxConcurrency: optional(Config.Int("HAYMAKER_LOGS_MAX_CONCURRENCY")),
   maxRetries: optional(Config.Int("HAYMAKER_LOGS_MAX_RETRIES")),
   retryDelayMs: optional(Config.Int("HAYMAKER_LOGS_RETRY_DELAY_MS")),

@@ -3,16 +3,17 @@ import type { TokenCredential } from "@azure/core-auth"
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline"
 import { DefaultAzureCredential } from "@azure/identity"
 import { isAggregateLogsUploadError, LogsIngestionClient } from "@azure/monitor-ingestion"
-import { LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
+import { DeadLetterLog, type DeadLetterRecord, LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
 import { type Config, Effect, Layer, type Scope } from "effect"
 import { type FailedMessage, failureOf, jsonProblem, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
+import { type SinkWithDeadLetters, sinkAndDeadLetterLog } from "./DeadLetterLogLayer.ts"
 import {
   type LogAnalyticsSinkOptions,
   logAnalyticsSettingsConfig,
   resolveLogAnalyticsSettings,
 } from "./LogAnalyticsConfig.ts"
 import type { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
-import { agentLogRow, resourceRow } from "./Rows.ts"
+import { agentLogRow, deadLetterRow, resourceRow } from "./Rows.ts"
 
 type Row = Record<string, unknown> & { readonly sequence_number: string }
 
@@ -38,7 +39,7 @@ const errorCodeOf = (body: string | undefined): string | undefined => {
  */
 export const make = Effect.fnUntraced(function* (
   options: LogAnalyticsSinkOptions,
-): Effect.fn.Return<LogAnalyticsSink["Service"], LogAnalyticsConfigError, Scope.Scope> {
+): Effect.fn.Return<SinkWithDeadLetters, LogAnalyticsConfigError, Scope.Scope> {
   const { credential, trustedCa, ...input } = options
   const settings = yield* resolveLogAnalyticsSettings(input)
   const tokenCredential: TokenCredential = credential ?? new DefaultAzureCredential()
@@ -159,12 +160,22 @@ export const make = Effect.fnUntraced(function* (
     catch: (error) => probeError("LogAnalytics", error),
   }).pipe(Effect.asVoid, Effect.withSpan("LogAnalyticsSink.probe"))
 
-  return LogAnalyticsSink.of({ write, probe })
+  // Dead letters go to their own stream through the same client: best effort (see DeadLetterLog).
+  const record = Effect.fn("DeadLetterLog.record")(function* (records: ReadonlyArray<DeadLetterRecord>) {
+    const failed = yield* uploadStream(settings.deadLettersStream, records.map(deadLetterRow) as Array<Row>)
+    if (failed.length > 0) return yield* sinkWriteError("DeadLetterLog", failed, records.length)
+  })
+
+  return { ...LogAnalyticsSink.of({ write, probe }), deadLetters: DeadLetterLog.of({ record }) }
 })
 
-/** The Log Analytics sink from explicit options (validated; a bad setting fails the layer with a config error). */
-export const layer = (options: LogAnalyticsSinkOptions): Layer.Layer<LogAnalyticsSink, LogAnalyticsConfigError> =>
-  Layer.effect(LogAnalyticsSink, make(options))
+/**
+ * The Log Analytics sink from explicit options (validated; a bad setting fails the layer with a config error), and
+ * the dead-letter log over the same client.
+ */
+export const layer = (
+  options: LogAnalyticsSinkOptions,
+): Layer.Layer<LogAnalyticsSink | DeadLetterLog, LogAnalyticsConfigError> => sinkAndDeadLetterLog(make(options))
 
 /**
  * The Log Analytics sink from configuration (by default the `HAYMAKER_LOGS_*` environment variables, see
@@ -173,7 +184,7 @@ export const layer = (options: LogAnalyticsSinkOptions): Layer.Layer<LogAnalytic
 export const layerConfig = (
   config: Config.Config<Record<string, unknown>> = logAnalyticsSettingsConfig,
   runtime: Pick<LogAnalyticsSinkOptions, "credential" | "trustedCa"> = {},
-): Layer.Layer<LogAnalyticsSink, LogAnalyticsConfigError | Config.ConfigError> =>
+): Layer.Layer<LogAnalyticsSink | DeadLetterLog, LogAnalyticsConfigError | Config.ConfigError> =>
   // The settings are untrusted text here; `make` validates them with the LogAnalyticsSettings schema.
   Layer.unwrap(
     Effect.map(config, (settings) => layer({ ...(settings as unknown as LogAnalyticsSinkOptions), ...runtime })),

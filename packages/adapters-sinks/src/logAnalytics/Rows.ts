@@ -1,6 +1,13 @@
-import { type AgentLogEventJson, encodeAgentEvent, encodeResource, type SinkRecord } from "@haymaker/domain"
+import {
+  type AgentLogEventJson,
+  type DeadLetterRecord,
+  encodeAgentEvent,
+  encodeResource,
+  formatTimestamp,
+  type SinkRecord,
+} from "@haymaker/domain"
 import { Option } from "effect"
-import type { AgentLogRow, ResourceRow } from "./Streams.ts"
+import type { AgentLogRow, DeadLetterRow, ResourceRow } from "./Streams.ts"
 
 const AGENT_LOG_TAGS: ReadonlySet<string> = new Set(["AgentStarted", "AgentOperation", "CleanupComplete", "AgentError"])
 
@@ -36,3 +43,18 @@ export const agentLogRow = (record: SinkRecord): AgentLogRow | undefined => {
     sequence_number: record.key,
   }
 }
+
+/** The dead-letters-stream row of a dead-lettered message. */
+export const deadLetterRow = (record: DeadLetterRecord): DeadLetterRow => ({
+  TimeGenerated: formatTimestamp(record.deadLetteredAt),
+  reason: record.reason,
+  description: record.description,
+  message_id: record.messageId,
+  sequence_number: record.key,
+  delivery_count: record.deliveryCount,
+  enqueued_time: formatTimestamp(record.enqueuedTime),
+  event_type: record.eventType ?? null,
+  run_id: record.runId ?? null,
+  scenario_name: record.scenarioName ?? null,
+  resource_id: record.resourceId ?? null,
+})

@@ -77,13 +77,38 @@ export const AgentLogsStream = {
   ],
 } as const satisfies StreamDefinition
 
-export const Streams: ReadonlyArray<StreamDefinition> = [ResourcesStream, AgentLogsStream]
+/** Messages the worker dead-lettered, with their reason: the dead-letter queue's story over time. */
+export const DeadLettersStream = {
+  stream: "Custom-HayMakerDeadLetters",
+  table: "HayMakerDeadLetters_CL",
+  description: "Azure HayMaker messages the worker dead-lettered, with the reason",
+  columns: [
+    { name: "TimeGenerated", type: "datetime", description: "When the worker dead-lettered the message" },
+    {
+      name: "reason",
+      type: "string",
+      description: "Dead-letter reason: InvalidJson, SchemaViolation, SinkRejected, …",
+    },
+    { name: "description", type: "string", description: "What is wrong with the message" },
+    { name: "message_id", type: "string", description: "Service Bus message id, as the publisher set it (not unique)" },
+    { name: "sequence_number", type: "string", description: "Service Bus sequence number of the message" },
+    { name: "delivery_count", type: "int", description: "Deliveries of the message, this one included" },
+    { name: "enqueued_time", type: "datetime", description: "When the message was enqueued" },
+    { name: "event_type", type: "string", description: "The event's event_type, when the body could be read that far" },
+    { name: "run_id", type: "string", description: "The event's run, when known" },
+    { name: "scenario_name", type: "string", description: "The event's scenario, when known" },
+    { name: "resource_id", type: "string", description: "The resource the event concerns, when known" },
+  ],
+} as const satisfies StreamDefinition
+
+export const Streams: ReadonlyArray<StreamDefinition> = [ResourcesStream, AgentLogsStream, DeadLettersStream]
 
 type ColumnName<S extends StreamDefinition> = S["columns"][number]["name"]
 
 /** A row of the resources stream: every declared column (null when the event has no value). */
 export type ResourceRow = Record<ColumnName<typeof ResourcesStream>, unknown>
 export type AgentLogRow = Record<ColumnName<typeof AgentLogsStream>, unknown>
+export type DeadLetterRow = Record<ColumnName<typeof DeadLettersStream>, unknown>
 
 /** The DCR `streamDeclarations` object for these streams (also what the local ingestion server validates against). */
 export const streamDeclarations = (

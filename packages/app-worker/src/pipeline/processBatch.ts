@@ -1,5 +1,6 @@
 import {
   ArchiveSink,
+  type DeadLetterRecord,
   type DecodeLimits,
   LogAnalyticsSink,
   type ReceivedMessage,
@@ -16,6 +17,7 @@ import {
   settlementFailures,
 } from "../metrics/WorkerMetrics.ts"
 import { type ClassifiedMessage, classifyMessage } from "./classifyMessage.ts"
+import { deadLetterRecordOf, recordDeadLetters } from "./recordDeadLetters.ts"
 import { type SinkFailure, type SinkRetryPolicy, writeWithRetry } from "./writeWithRetry.ts"
 
 /** What to do with a message whose body is not a valid event: keep it as evidence, or drop it as the seed did. */
@@ -119,6 +121,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   const met = [...logFailures.values(), ...archiveFailures.values()].find((failure) => failure.kind !== "Rejected")
 
   const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0, outage: known ?? met }
+  const deadLetters: Array<DeadLetterRecord> = []
   // Per message only the settlement itself; logging (and its annotations) only on the rare paths that log.
   yield* Effect.forEach(
     classified,
@@ -135,6 +138,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
           else if (settlement._tag === "Abandon") outcome.abandoned++
           else {
             outcome.deadLettered++
+            deadLetters.push(deadLetterRecordOf(entry, settlement.reason, settlement.description, now))
             return countDeadLettered(settlement.reason).pipe(
               Effect.andThen(Effect.logWarning(`dead-lettered: ${settlement.reason}: ${settlement.description}`)),
               annotate,
@@ -150,6 +154,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
     },
     { concurrency: "unbounded", discard: true },
   )
+  yield* recordDeadLetters(deadLetters)
   yield* increment(messagesCompleted, outcome.completed)
   yield* increment(messagesAbandoned, outcome.abandoned)
   yield* increment(settlementFailures, outcome.settlementFailures)
