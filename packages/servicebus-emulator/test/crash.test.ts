@@ -56,7 +56,7 @@ describe("durable storage survives kill -9 under load", () => {
     rmSync(directory, { recursive: true, force: true })
   })
 
-  it("keeps every acknowledged message and brings locked ones back with delivery count + 1", async () => {
+  it("keeps every acknowledged message, scheduled messages and dead letters, and brings locked ones back with delivery count + 1", async () => {
     const first = await launch()
     // Sends cut off by the kill fail after this timeout.
     const firstClient = newClient(first.ready.connectionString, { maxRetries: 0, timeoutInMs: 2000 })
@@ -68,6 +68,15 @@ describe("durable storage survives kill -9 under load", () => {
     const held: Array<ServiceBusReceivedMessage> = []
     while (held.length < 5) held.push(...(await holder.receiveMessages(5 - held.length, { maxWaitTimeInMs: 5000 })))
     const heldBefore = Math.max(...held.map((m) => Number(m.sequenceNumber)))
+    // A scheduled message and a dead letter from before the load.
+    const [scheduledSequence] = await firstClient
+      .createSender("held")
+      .scheduleMessages({ body: "later", messageId: "scheduled" }, new Date(Date.now() + 3_600_000))
+    const [rejected] = held.splice(0, 1)
+    await holder.deadLetterMessage(rejected as ServiceBusReceivedMessage, {
+      deadLetterReason: "rejected before the crash",
+      deadLetterErrorDescription: "kept",
+    })
 
     // Producers send until the emulator dies; a send counts once the emulator acknowledged it.
     const acknowledged = new Set<string>()
@@ -120,7 +129,15 @@ describe("durable storage survives kill -9 under load", () => {
     expect(Number(after?.sequenceNumber)).toBeGreaterThan(maxSequence)
 
     const locked = await secondClient.createReceiver("held").peekMessages(10)
-    expect(locked.map((m) => [m.messageId, m.deliveryCount])).toEqual(held.map((m) => [m.messageId, 1]))
+    expect(locked.map((m) => [m.messageId, m.deliveryCount, m.state])).toEqual([
+      ...held.map((m) => [m.messageId, 1, "active"]),
+      ["scheduled", 0, "scheduled"],
+    ])
+    expect(locked.at(-1)?.sequenceNumber?.toNumber()).toBe(scheduledSequence?.toNumber())
+    const deadLetters = await secondClient.createReceiver("held", { subQueueType: "deadLetter" }).peekMessages(10)
+    expect(deadLetters.map((m) => [m.messageId, m.deadLetterReason])).toEqual([
+      [rejected?.messageId, "rejected before the crash"],
+    ])
     await secondClient.createSender("held").sendMessages({ body: "new", messageId: "new" })
     const [newest] = (await secondClient.createReceiver("held").peekMessages(10)).filter((m) => m.messageId === "new")
     expect(Number(newest?.sequenceNumber)).toBeGreaterThan(heldBefore)
