@@ -8,13 +8,13 @@ import {
 } from "./ServiceBusErrors.ts"
 
 /** Called once per queued message: with nothing when the broker accepted its batch, with the failure otherwise. */
-export type Settle = (failure: ServiceBusAdapterError | undefined) => void
+export type Acknowledge = (failure: ServiceBusAdapterError | undefined) => void
 
 /** One queued item; `message` is its encoding, made when its batch is packed. */
 export interface QueuedMessage<T> {
   readonly item: T
   readonly eventType: string
-  readonly settle: Settle
+  readonly acknowledge: Acknowledge
   message: ServiceBusMessage | undefined
 }
 
@@ -37,7 +37,7 @@ export interface BatchQueueHooks {
 }
 
 interface FlushWaiter {
-  /** Resolved once every message queued before this position is settled. */
+  /** Resolved once every message queued before this position is acknowledged. */
   readonly upTo: number
   readonly resolve: () => void
 }
@@ -97,19 +97,19 @@ export class BatchQueue<T> {
   }
 
   /** Queues an item; `false` (and nothing queued) once `close()` was called. */
-  offer(item: T, eventType: string, settle: Settle): boolean {
+  offer(item: T, eventType: string, acknowledge: Acknowledge): boolean {
     if (this.#closing) return false
-    this.#items.push({ item, eventType, settle, message: undefined })
+    this.#items.push({ item, eventType, acknowledge, message: undefined })
     this.#offered++
     if (this.#length >= this.#options.batchSize || this.#options.flushIntervalMs <= 0) this.#pump()
     else if (this.#timer === undefined && !this.#partialDue) this.#armTimer()
     return true
   }
 
-  /** Resolves once every message offered before this call is settled (accepted or failed). */
+  /** Resolves once every message offered before this call is acknowledged (accepted or failed). */
   flush(): Promise<void> {
     const upTo = this.#offered
-    if (this.#settledBefore() >= upTo) return Promise.resolve()
+    if (this.#acknowledgedBefore() >= upTo) return Promise.resolve()
     return new Promise((resolve) => {
       this.#flushWaiters.push({ upTo, resolve })
       this.#pump()
@@ -117,7 +117,7 @@ export class BatchQueue<T> {
   }
 
   /**
-   * Stops accepting messages and sends what is queued. Resolves once all of it is settled, or after `graceMs`, when
+   * Stops accepting messages and sends what is queued. Resolves once all of it is acknowledged, or after `graceMs`, when
    * what is still queued fails with `ServiceBusClientClosed` (sends in flight are left to the SDK).
    */
   close(graceMs: number): Promise<void> {
@@ -139,8 +139,8 @@ export class BatchQueue<T> {
     return this.#closed
   }
 
-  /** Position of the first message not yet settled. */
-  #settledBefore(): number {
+  /** Position of the first message not yet acknowledged. */
+  #acknowledgedBefore(): number {
     let first = this.#taken
     for (const flight of this.#inFlight) if (flight.start < first) first = flight.start
     return first
@@ -187,14 +187,14 @@ export class BatchQueue<T> {
         added = batch.tryAddMessage(entry.message)
       } catch (cause) {
         this.#advance()
-        entry.settle(fromSdkError(cause, { ...this.#context, operation: "batch messages for" }))
+        entry.acknowledge(fromSdkError(cause, { ...this.#context, operation: "batch messages for" }))
         continue
       }
       if (!added) {
         if (entries.length > 0) break
         // A refused first message leaves its properties on the SDK's batch envelope: start the next from a new one.
         this.#advance()
-        entry.settle(this.#tooLarge(entry.eventType, entry.message, batch.maxSizeInBytes))
+        entry.acknowledge(this.#tooLarge(entry.eventType, entry.message, batch.maxSizeInBytes))
         return
       }
       this.#advance()
@@ -212,14 +212,14 @@ export class BatchQueue<T> {
     this.#sender.sendMessages(batch).then(
       () => {
         this.#inFlight.delete(flight)
-        for (const entry of entries) entry.settle(undefined)
+        for (const entry of entries) entry.acknowledge(undefined)
         this.#hooks.sent(entries)
         this.#pump()
       },
       (cause: unknown) => {
         this.#inFlight.delete(flight)
         const error = fromSdkError(cause, this.#context)
-        for (const entry of entries) entry.settle(error)
+        for (const entry of entries) entry.acknowledge(error)
         this.#hooks.failed(entries, error)
         this.#pump()
       },
@@ -246,7 +246,7 @@ export class BatchQueue<T> {
           failed.push(this.#items[this.#head] as QueuedMessage<T>)
           this.#advance()
         }
-        for (const entry of failed) entry.settle(error)
+        for (const entry of failed) entry.acknowledge(error)
         if (failed.length > 0) this.#hooks.failed(failed, error)
         this.#pump()
       },
@@ -278,11 +278,11 @@ export class BatchQueue<T> {
     this.#timer = undefined
   }
 
-  /** Resolves the flush waiters (and a pending close) whose messages are all settled. */
+  /** Resolves the flush waiters (and a pending close) whose messages are all acknowledged. */
   #notify(): void {
     if (this.#flushWaiters.length > 0) {
-      const settled = this.#settledBefore()
-      while (this.#flushWaiters.length > 0 && (this.#flushWaiters[0] as FlushWaiter).upTo <= settled) {
+      const acknowledged = this.#acknowledgedBefore()
+      while (this.#flushWaiters.length > 0 && (this.#flushWaiters[0] as FlushWaiter).upTo <= acknowledged) {
         ;(this.#flushWaiters.shift() as FlushWaiter).resolve()
       }
     }
@@ -302,7 +302,7 @@ export class BatchQueue<T> {
     while (this.#length > 0) {
       const entry = this.#items[this.#head] as QueuedMessage<T>
       this.#advance()
-      entry.settle(error)
+      entry.acknowledge(error)
     }
     for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve()
   }

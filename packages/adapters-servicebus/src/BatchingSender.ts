@@ -1,7 +1,7 @@
 import type { ServiceBusSender } from "@azure/service-bus"
-import { Context, Effect, LogLevel, References, type Scope } from "effect"
-import { BatchQueue, type QueuedMessage, type Settle } from "./BatchQueue.ts"
-import { withEventBusLogger } from "./Logging.ts"
+import { Duration, Effect, type Scope } from "effect"
+import { type Acknowledge, BatchQueue, type QueuedMessage } from "./BatchQueue.ts"
+import { makeDebugLog } from "./Logging.ts"
 import { encodePrepared, type PreparedEvent } from "./MessageEncoding.ts"
 import { type FailureContext, type ServiceBusAdapterError, ServiceBusClientClosed } from "./ServiceBusErrors.ts"
 
@@ -14,11 +14,11 @@ export interface BatchingSenderOptions {
    * How long a partial batch waits for more messages before it is sent. `0` sends whatever is queued as soon as a
    * send slot is free, which still coalesces concurrent publishes.
    */
-  readonly flushIntervalMs: number
+  readonly flushInterval: Duration.Duration
   /** Batches in flight on the sender link at most; `1` keeps the order even when the SDK retries a send. */
   readonly maxInFlightBatches: number
   /** On close, how long queued messages may take to be sent before they fail with `ServiceBusClientClosed`. */
-  readonly closeGraceMs: number
+  readonly closeGrace: Duration.Duration
 }
 
 export interface BatchingSender {
@@ -28,7 +28,7 @@ export interface BatchingSender {
   readonly sendPromise: (event: PreparedEvent) => Promise<void>
   /** Queues the events in order, then resolves once all were accepted (or fails with the first failure). */
   readonly sendMany: (events: ReadonlyArray<PreparedEvent>) => Effect.Effect<void, ServiceBusAdapterError>
-  /** Sends everything queued before this call, and resolves when the broker settled it. */
+  /** Sends everything queued before this call, and resolves when the broker acknowledged it. */
   readonly flush: Effect.Effect<void>
 }
 
@@ -47,11 +47,7 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
   context: Omit<FailureContext, "operation">,
   options: BatchingSenderOptions,
 ): Effect.fn.Return<BatchingSender, never, Scope.Scope> {
-  const services = (yield* Effect.context<never>()) as Context.Context<never>
-  const debugEnabled = LogLevel.isGreaterThanOrEqualTo("Debug", Context.get(services, References.MinimumLogLevel))
-  const log = (effect: Effect.Effect<void>) => {
-    if (debugEnabled) Effect.runForkWith(services)(withEventBusLogger(effect))
-  }
+  const debug = yield* makeDebugLog
   const entityPath = context.entityPath
   const queue = new BatchQueue<PreparedEvent>(
     sender,
@@ -60,17 +56,16 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
       encode: encodePrepared,
       batchSize: options.batchSize,
       maxBatchBytes: options.maxBatchBytes,
-      flushIntervalMs: options.flushIntervalMs,
+      flushIntervalMs: Duration.toMillis(options.flushInterval),
       maxInFlightBatches: options.maxInFlightBatches,
     },
     {
-      sent: (entries) =>
-        log(Effect.logDebug(`Published ${entries.length} event(s) to ${entityPath}: ${summarizeTypes(entries)}`)),
+      sent: (entries) => debug?.(`Published ${entries.length} event(s) to ${entityPath}: ${summarizeTypes(entries)}`),
       failed: (entries, error) =>
-        log(Effect.logDebug(`Failed to publish ${entries.length} event(s) to ${entityPath}`, { error: error.message })),
+        debug?.(`Failed to publish ${entries.length} event(s) to ${entityPath}: ${error.message}`),
     },
   )
-  yield* Effect.addFinalizer(() => Effect.promise(() => queue.close(options.closeGraceMs)))
+  yield* Effect.addFinalizer(() => Effect.promise(() => queue.close(Duration.toMillis(options.closeGrace))))
 
   const closedError = () =>
     new ServiceBusClientClosed({
@@ -81,8 +76,8 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
 
   const send = (event: PreparedEvent) =>
     Effect.callback<void, ServiceBusAdapterError>((resume) => {
-      const settle: Settle = (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure))
-      if (!queue.offer(event, event.eventType, settle)) resume(Effect.fail(closedError()))
+      const acknowledge: Acknowledge = (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure))
+      if (!queue.offer(event, event.eventType, acknowledge)) resume(Effect.fail(closedError()))
     })
 
   const sendPromise = (event: PreparedEvent): Promise<void> =>
@@ -96,10 +91,10 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
     Effect.callback<void, ServiceBusAdapterError>((resume) => {
       if (events.length === 0) return resume(Effect.void)
       let remaining = events.length
-      // The failure reported is that of the earliest message that failed, whatever order the batches settled in.
+      // The failure reported is that of the earliest message that failed, whatever order the batches were acknowledged in.
       let firstFailure: { readonly index: number; readonly error: ServiceBusAdapterError } | undefined
-      const settleAt =
-        (index: number): Settle =>
+      const acknowledgeAt =
+        (index: number): Acknowledge =>
         (failure) => {
           if (failure !== undefined && (firstFailure === undefined || index < firstFailure.index)) {
             firstFailure = { index, error: failure }
@@ -107,7 +102,7 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
           if (--remaining === 0) resume(firstFailure === undefined ? Effect.void : Effect.fail(firstFailure.error))
         }
       for (const [index, event] of events.entries()) {
-        if (!queue.offer(event, event.eventType, settleAt(index))) settleAt(index)(closedError())
+        if (!queue.offer(event, event.eventType, acknowledgeAt(index))) acknowledgeAt(index)(closedError())
       }
     })
 

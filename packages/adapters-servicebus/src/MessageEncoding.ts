@@ -32,13 +32,11 @@ export const deriveMessageId = (event: WireEvent): string => messageIdOfJson(JSO
 
 const messageIdOfJson = (json: string): string => hash("sha256", json, "hex").slice(0, 32)
 
-const stringField = (event: WireEvent, key: string): string | undefined => {
-  const value = event[key]
-  return Predicate.isString(value) ? value : undefined
-}
+const stringField = (event: object, key: string): string | undefined =>
+  Predicate.hasProperty(event, key) && Predicate.isString(event[key]) ? event[key] : undefined
 
 /** The event's type, or `"unknown"` for a payload without one (still publishable: it is archived, not parsed). */
-export const eventTypeOf = (event: WireEvent): string => stringField(event, "event_type") ?? "unknown"
+export const eventTypeOf = (event: object): string => stringField(event, "event_type") ?? "unknown"
 
 /**
  * What `publish` keeps of an event until its batch is packed: the JSON text (a snapshot: later changes to the
@@ -53,7 +51,7 @@ export interface PreparedEvent {
   readonly options: PublishOptions | undefined
 }
 
-export const prepareEvent = (event: WireEvent, options?: PublishOptions): PreparedEvent => ({
+export const prepareEvent = (event: object, options?: PublishOptions): PreparedEvent => ({
   json: JSON.stringify(event),
   eventType: eventTypeOf(event),
   runId: stringField(event, "run_id"),

@@ -1,69 +1,65 @@
-import { PublishError, SettlementError, SubscriptionError } from "@haymaker/domain"
+import {
+  PublishError,
+  type PublishErrorReason,
+  SettlementError,
+  type SettlementErrorReason,
+  SubscriptionError,
+  type SubscriptionErrorReason,
+} from "@haymaker/domain"
 import type { ServiceBusAdapterError } from "./ServiceBusErrors.ts"
 
+/** The reasons every port names alike. */
+type CommonReason = "ConnectionRefused" | "Unauthorized" | "EntityNotFound"
+
+const commonReasons: Partial<Record<ServiceBusAdapterError["_tag"], CommonReason>> = {
+  ServiceBusConnectionRefused: "ConnectionRefused",
+  ServiceBusUnauthorized: "Unauthorized",
+  ServiceBusEntityNotFound: "EntityNotFound",
+}
+
+/** The SDK's codes for "the broker did not answer in time, or asked to back off". */
 const timeoutCodes = new Set(["ServiceTimeout", "ServiceBusy", "ServiceCommunicationProblem"])
 
-/** The adapter's failure in the terms of the `EventPublisher` port. */
-export const toPublishError = (error: ServiceBusAdapterError): PublishError => {
-  const reason = (() => {
-    switch (error._tag) {
-      case "ServiceBusConnectionRefused":
-        return "ConnectionRefused" as const
-      case "ServiceBusUnauthorized":
-        return "Unauthorized" as const
-      case "ServiceBusEntityNotFound":
-        return "EntityNotFound" as const
-      case "EventTooLarge":
-        return "MessageTooLarge" as const
-      case "ServiceBusOperationFailed":
-        if (error.code === "MessageSizeExceeded") return "MessageTooLarge" as const
-        return timeoutCodes.has(error.code) ? ("Timeout" as const) : ("Unknown" as const)
-      case "ServiceBusClientClosed":
-        return "Unknown" as const
-    }
-  })()
-  return new PublishError({ reason, message: error.message, cause: error })
+/** The SDK's code of an operation failure, if the error is one. */
+const codeOf = (error: ServiceBusAdapterError): string | undefined =>
+  error._tag === "ServiceBusOperationFailed" ? error.code : undefined
+
+const publishReason = (error: ServiceBusAdapterError): PublishErrorReason => {
+  const common = commonReasons[error._tag]
+  if (common !== undefined) return common
+  const code = codeOf(error)
+  if (error._tag === "EventTooLarge" || code === "MessageSizeExceeded") return "MessageTooLarge"
+  return code !== undefined && timeoutCodes.has(code) ? "Timeout" : "Unknown"
 }
+
+const subscriptionReason = (error: ServiceBusAdapterError): SubscriptionErrorReason => {
+  const common = commonReasons[error._tag]
+  if (common !== undefined) return common
+  const code = codeOf(error)
+  if (error._tag === "ServiceBusClientClosed" || code === "ServiceCommunicationProblem") return "Disconnected"
+  return code === "MessageNotFound" ? "MessageNotFound" : "Unknown"
+}
+
+const settlementReasons = new Map<string, SettlementErrorReason>([
+  ["MessageLockLost", "LockLost"],
+  ["MessageAlreadySettled", "AlreadySettled"],
+  ["ServiceCommunicationProblem", "Disconnected"],
+])
+
+const settlementReason = (error: ServiceBusAdapterError): SettlementErrorReason => {
+  if (error._tag === "ServiceBusClientClosed" || error._tag === "ServiceBusConnectionRefused") return "Disconnected"
+  const code = codeOf(error)
+  return (code === undefined ? undefined : settlementReasons.get(code)) ?? "Unknown"
+}
+
+/** The adapter's failure in the terms of the `EventPublisher` port. */
+export const toPublishError = (error: ServiceBusAdapterError): PublishError =>
+  new PublishError({ reason: publishReason(error), message: error.message, cause: error })
 
 /** The adapter's failure in the terms of the `EventSubscription` port. */
-export const toSubscriptionError = (error: ServiceBusAdapterError): SubscriptionError => {
-  const reason = (() => {
-    switch (error._tag) {
-      case "ServiceBusConnectionRefused":
-        return "ConnectionRefused" as const
-      case "ServiceBusUnauthorized":
-        return "Unauthorized" as const
-      case "ServiceBusEntityNotFound":
-        return "EntityNotFound" as const
-      case "ServiceBusClientClosed":
-        return "Disconnected" as const
-      case "ServiceBusOperationFailed":
-        if (error.code === "MessageNotFound") return "MessageNotFound" as const
-        return error.code === "ServiceCommunicationProblem" ? ("Disconnected" as const) : ("Unknown" as const)
-      case "EventTooLarge":
-        return "Unknown" as const
-    }
-  })()
-  return new SubscriptionError({ reason, message: error.message, cause: error })
-}
+export const toSubscriptionError = (error: ServiceBusAdapterError): SubscriptionError =>
+  new SubscriptionError({ reason: subscriptionReason(error), message: error.message, cause: error })
 
 /** A settlement failure in the terms of the `EventSubscription` port. */
-export const toSettlementError = (error: ServiceBusAdapterError, messageId: string): SettlementError => {
-  const reason = (() => {
-    if (error._tag === "ServiceBusClientClosed" || error._tag === "ServiceBusConnectionRefused") {
-      return "Disconnected" as const
-    }
-    if (error._tag !== "ServiceBusOperationFailed") return "Unknown" as const
-    switch (error.code) {
-      case "MessageLockLost":
-        return "LockLost" as const
-      case "MessageAlreadySettled":
-        return "AlreadySettled" as const
-      case "ServiceCommunicationProblem":
-        return "Disconnected" as const
-      default:
-        return "Unknown" as const
-    }
-  })()
-  return new SettlementError({ reason, messageId, message: error.message, cause: error })
-}
+export const toSettlementError = (error: ServiceBusAdapterError, messageId: string): SettlementError =>
+  new SettlementError({ reason: settlementReason(error), messageId, message: error.message, cause: error })

@@ -1,6 +1,6 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity"
 import { parseServiceBusConnectionString, type RetryOptions, ServiceBusClient } from "@azure/service-bus"
-import { Config, Data, Effect, Redacted, type Scope } from "effect"
+import { Config, Data, Duration, Effect, Redacted, type Scope } from "effect"
 
 /**
  * How to reach a namespace: a connection string (SAS key, or the emulator's `UseDevelopmentEmulator=true`), or a
@@ -29,17 +29,17 @@ export const namespace = (fullyQualifiedNamespace: string, credential?: TokenCre
 /** How the SDK retries a failed operation. The SDK's own default waits 30 s between attempts. */
 export interface ServiceBusRetry {
   readonly maxRetries?: number
-  readonly retryDelayMs?: number
-  readonly maxRetryDelayMs?: number
+  readonly retryDelay?: Duration.Input
+  readonly maxRetryDelay?: Duration.Input
   /** Per-attempt timeout of an operation. */
-  readonly timeoutMs?: number
+  readonly timeout?: Duration.Input
 }
 
 export const defaultRetry: Required<ServiceBusRetry> = {
   maxRetries: 3,
-  retryDelayMs: 1_000,
-  maxRetryDelayMs: 30_000,
-  timeoutMs: 60_000,
+  retryDelay: Duration.seconds(1),
+  maxRetryDelay: Duration.seconds(30),
+  timeout: Duration.minutes(1),
 }
 
 export class ServiceBusConfigInvalid extends Data.TaggedError("ServiceBusConfigInvalid")<{
@@ -61,9 +61,9 @@ const toRetryOptions = (retry: ServiceBusRetry | undefined): RetryOptions => {
   const merged = { ...defaultRetry, ...retry }
   return {
     maxRetries: merged.maxRetries,
-    retryDelayInMs: merged.retryDelayMs,
-    maxRetryDelayInMs: merged.maxRetryDelayMs,
-    timeoutInMs: merged.timeoutMs,
+    retryDelayInMs: Duration.toMillis(merged.retryDelay),
+    maxRetryDelayInMs: Duration.toMillis(merged.maxRetryDelay),
+    timeoutInMs: Duration.toMillis(merged.timeout),
   }
 }
 

@@ -1,6 +1,5 @@
-import { type AgentEvent, EventPublisher, encodeAgentEvent } from "@haymaker/domain"
-import { Config, Effect, Layer } from "effect"
-import type { WireEvent } from "./MessageEncoding.ts"
+import { defaultTopicName, EventPublisher, encodeAgentEvent } from "@haymaker/domain"
+import { Config, Effect, Layer, type Scope } from "effect"
 import { toPublishError } from "./PortErrors.ts"
 import {
   connectionConfig,
@@ -8,44 +7,47 @@ import {
   type ServiceBusConnection,
   type ServiceBusRetry,
 } from "./ServiceBusConnection.ts"
-import { makeTopicPublisher, type TopicPublisherSettings } from "./TopicPublisher.ts"
+import { defaultBatchSize, makeTopicPublisher, type TopicPublisherSettings } from "./TopicPublisher.ts"
 
-export interface PublisherConfig extends TopicPublisherSettings {
+export interface PublisherOptions extends TopicPublisherSettings {
   readonly connection: ServiceBusConnection
   readonly retry?: ServiceBusRetry
 }
 
-const toWire = (event: AgentEvent): WireEvent => encodeAgentEvent(event) as WireEvent
-
 /**
  * `EventPublisher` over a Service Bus topic: batched sends (by count and bytes), `application/json` bodies, the
  * event type as `subject` and `event_type`/`run_id`/`scenario_name` application properties, and a message id derived
- * from the event. Releasing the layer sends what is queued and closes the connection.
+ * from the event. Closing the scope sends what is queued and closes the connection.
  */
-export const layer = (config: PublisherConfig): Layer.Layer<EventPublisher, ServiceBusConfigInvalid> =>
-  Layer.effect(
-    EventPublisher,
-    Effect.gen(function* () {
-      const publisher = yield* makeTopicPublisher(config.connection, config, config.retry)
-      return EventPublisher.of({
-        publish: (event) =>
-          Effect.suspend(() => publisher.publish(toWire(event))).pipe(Effect.mapError(toPublishError)),
-        publishAll: (events) =>
-          Effect.suspend(() => publisher.publishAll(events.map(toWire))).pipe(Effect.mapError(toPublishError)),
-      })
-    }),
-  )
+export const make = Effect.fnUntraced(function* (
+  options: PublisherOptions,
+): Effect.fn.Return<EventPublisher["Service"], ServiceBusConfigInvalid, Scope.Scope> {
+  const publisher = yield* makeTopicPublisher(options.connection, options, options.retry)
+  return EventPublisher.of({
+    publish: (event) =>
+      Effect.suspend(() => publisher.publish(encodeAgentEvent(event))).pipe(Effect.mapError(toPublishError)),
+    publishAll: (events) =>
+      Effect.suspend(() => publisher.publishAll(events.map(encodeAgentEvent))).pipe(Effect.mapError(toPublishError)),
+  })
+})
+
+/** The publisher as a layer; releasing it sends what is queued, then closes the connection. */
+export const layer = (options: PublisherOptions): Layer.Layer<EventPublisher, ServiceBusConfigInvalid> =>
+  Layer.effect(EventPublisher, make(options))
+
+/** {@link layer}, its options read from configuration (a `Config` per field, or one for them all). */
+export const layerConfig = (
+  config: Config.Wrap<PublisherOptions>,
+): Layer.Layer<EventPublisher, Config.ConfigError | ServiceBusConfigInvalid> =>
+  Layer.unwrap(Effect.map(Config.unwrap(config), layer))
 
 /**
- * The publisher configured from the environment: the connection (`HAYMAKER_SERVICEBUS_CONNECTION_STRING`, or
+ * The options from the environment: the connection (`HAYMAKER_SERVICEBUS_CONNECTION_STRING`, or
  * `HAYMAKER_SERVICEBUS_NAMESPACE`), `HAYMAKER_SERVICEBUS_TOPIC` (default `agent-logs`) and
- * `HAYMAKER_SERVICEBUS_BATCH_SIZE` (default 100).
+ * `HAYMAKER_SERVICEBUS_BATCH_SIZE` (default 100). `layerConfig(envConfig)` is the publisher configured by them.
  */
-export const layerConfig: Layer.Layer<EventPublisher, Config.ConfigError | ServiceBusConfigInvalid> = Layer.unwrap(
-  Effect.gen(function* () {
-    const connection = yield* connectionConfig
-    const topicName = yield* Config.String("HAYMAKER_SERVICEBUS_TOPIC").pipe(Config.withDefault("agent-logs"))
-    const batchSize = yield* Config.Int("HAYMAKER_SERVICEBUS_BATCH_SIZE").pipe(Config.withDefault(100))
-    return layer({ connection, topicName, batchSize })
-  }),
-)
+export const envConfig = {
+  connection: connectionConfig,
+  topicName: Config.String("HAYMAKER_SERVICEBUS_TOPIC").pipe(Config.withDefault(defaultTopicName)),
+  batchSize: Config.Int("HAYMAKER_SERVICEBUS_BATCH_SIZE").pipe(Config.withDefault(defaultBatchSize)),
+} satisfies Config.Wrap<PublisherOptions>

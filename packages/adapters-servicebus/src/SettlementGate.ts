@@ -1,5 +1,4 @@
-/** How a message is settled. Only completions may share a turn; see {@link SettlementGate}. */
-export type Outcome = "completed" | "abandoned" | "dead-lettered" | "deferred"
+import type { SettlementKind } from "@haymaker/domain"
 
 /** Schedules `run` after everything the current event-loop turn queued (its microtasks and `nextTick`s). */
 export type NextTurn = (run: () => void) => void
@@ -14,7 +13,7 @@ interface Waiting {
 }
 
 /**
- * Keeps settlements with different outcomes out of one event-loop turn on a receiver.
+ * Keeps settlements of different kinds out of one event-loop turn on a receiver.
  *
  * rhea writes the settlements made in one turn as `disposition` frames over ranges of consecutive deliveries, one
  * outcome per range, and up to 3.0.5 it puts the second delivery of a range in whatever its outcome (an abandon next
@@ -46,9 +45,9 @@ export class SettlementGate {
     return this.#waiting.length
   }
 
-  /** Calls `issue` (which must not throw) now, or in the first turn where it cannot share a frame with another outcome. */
-  submit(outcome: Outcome, issue: () => void): void {
-    const batchable = outcome === "completed"
+  /** Calls `issue` (which must not throw) now, or in the first turn where it cannot share a frame with another kind. */
+  submit(kind: SettlementKind, issue: () => void): void {
+    const batchable = kind === "Complete"
     if (batchable && !this.#exclusiveTurn) {
       issue()
       return

@@ -1,7 +1,7 @@
 import type { ServiceBusClient } from "@azure/service-bus"
-import { Effect, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import { makeBatchingSender } from "./BatchingSender.ts"
-import { type PreparedEvent, type PublishOptions, prepareEvent, type WireEvent } from "./MessageEncoding.ts"
+import { type PreparedEvent, type PublishOptions, prepareEvent } from "./MessageEncoding.ts"
 import {
   acquireClient,
   hostOf,
@@ -17,8 +17,8 @@ export interface TopicPublisherSettings {
   readonly batchSize?: number
   /** Bytes per batch at most. Default: the largest message the topic accepts. */
   readonly maxBatchBytes?: number
-  /** How long a partial batch waits for more events. Default 10 ms. */
-  readonly flushIntervalMs?: number
+  /** How long a partial batch waits for more events; zero sends it as soon as a send slot is free. Default 10 ms. */
+  readonly flushInterval?: Duration.Input
   /**
    * Batches in flight on the sender link at most. Default 2: the next batch is packed and sent while the broker
    * stores the previous one. Order holds while sends succeed; a batch the SDK has to delay or retry may land after
@@ -27,22 +27,24 @@ export interface TopicPublisherSettings {
   readonly maxInFlightBatches?: number
 }
 
+/** Publishes events (JSON objects, snake_case keys as sent) to one topic. */
 export interface TopicPublisher {
   readonly topicName: string
   /** Resolves once the broker accepted the batch that carried the event. */
-  readonly publish: (event: WireEvent, options?: PublishOptions) => Effect.Effect<void, ServiceBusAdapterError>
+  readonly publish: (event: object, options?: PublishOptions) => Effect.Effect<void, ServiceBusAdapterError>
   /** Publishes the events in order; resolves once all were accepted. */
-  readonly publishAll: (events: ReadonlyArray<WireEvent>) => Effect.Effect<void, ServiceBusAdapterError>
+  readonly publishAll: (events: ReadonlyArray<object>) => Effect.Effect<void, ServiceBusAdapterError>
   /** `publish` for Promise callers, without running a fiber per event. */
-  readonly publishPromise: (event: WireEvent, options?: PublishOptions) => Promise<void>
+  readonly publishPromise: (event: object, options?: PublishOptions) => Promise<void>
   /** Sends every event published before this call. */
   readonly flush: Effect.Effect<void>
 }
 
 export const defaultBatchSize = 100
-export const defaultFlushIntervalMs = 10
+export const defaultFlushInterval = Duration.millis(10)
 export const defaultMaxInFlightBatches = 2
-const closeGraceMs = 60_000
+/** On close, how long queued events may take to be sent before they fail. */
+const closeGrace = Duration.minutes(1)
 
 /** A batching publisher to one topic over an existing client; closing the scope sends what is queued. */
 export const makeTopicPublisherOn = Effect.fnUntraced(function* (
@@ -61,9 +63,9 @@ export const makeTopicPublisherOn = Effect.fnUntraced(function* (
     {
       batchSize,
       maxBatchBytes: settings.maxBatchBytes,
-      flushIntervalMs: settings.flushIntervalMs ?? defaultFlushIntervalMs,
+      flushInterval: Duration.fromInputUnsafe(settings.flushInterval ?? defaultFlushInterval),
       maxInFlightBatches: Math.max(1, Math.floor(settings.maxInFlightBatches ?? defaultMaxInFlightBatches)),
-      closeGraceMs,
+      closeGrace,
     },
   )
   return {

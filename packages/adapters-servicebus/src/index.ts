@@ -7,7 +7,7 @@ export { deriveMessageId, type PublishOptions, toServiceBusMessage, type WireEve
 export { renderMessageId } from "./MessageId.ts"
 // The seed-compatible Promise API.
 export { EventBusClient, type EventBusClientOptions } from "./promise/EventBusClient.ts"
-export { getEventBusLogLevel, setEventBusLogLevel } from "./promise/PromiseRuntime.ts"
+export type { CallerOptions } from "./promise/PromiseRuntime.ts"
 export { closeAll, type PublishEventOptions, publishEvent } from "./promise/publishEvent.ts"
 export { type AgentLogCallback, type SubscribeOptions, subscribeToAgentLogs } from "./promise/subscribeToAgentLogs.ts"
 export { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"

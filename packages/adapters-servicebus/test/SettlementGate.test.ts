@@ -1,6 +1,7 @@
+import type { SettlementKind } from "@haymaker/domain"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { type Outcome, SettlementGate } from "../src/SettlementGate.ts"
+import { SettlementGate } from "../src/SettlementGate.ts"
 
 /**
  * A stand-in receiver that records settlements the way rhea batches them into frames: the SDK reaches rhea a few
@@ -12,11 +13,11 @@ class RecordingReceiver {
   #queued: Array<string> = []
   #writeScheduled = false
 
-  settle(outcome: Outcome, id: string): Promise<void> {
+  settle(kind: SettlementKind, id: string): Promise<void> {
     return Promise.resolve()
       .then(() => undefined)
       .then(() => {
-        this.#queued.push(`${outcome}:${id}`)
+        this.#queued.push(`${kind}:${id}`)
         if (this.#writeScheduled) return
         this.#writeScheduled = true
         process.nextTick(() => {
@@ -29,20 +30,20 @@ class RecordingReceiver {
   }
 }
 
-const outcomeOf = (entry: string): string => entry.slice(0, entry.indexOf(":"))
+const kindOf = (entry: string): string => entry.slice(0, entry.indexOf(":"))
 
-/** Frames that carry two different outcomes, or a settlement other than a completion next to anything else. */
+/** Frames that carry two different kinds, or a settlement other than a completion next to anything else. */
 const unsafeFrames = (frames: ReadonlyArray<ReadonlyArray<string>>) =>
   frames.filter((frame) => {
-    const outcomes = new Set(frame.map(outcomeOf))
-    return outcomes.size > 1 || (frame.length > 1 && !outcomes.has("completed"))
+    const kinds = new Set(frame.map(kindOf))
+    return kinds.size > 1 || (frame.length > 1 && !kinds.has("Complete"))
   })
 
 /** Settles through the gate; resolves when the stand-in acknowledged the settlement. */
-const settleThrough = (gate: SettlementGate, receiver: RecordingReceiver, outcome: Outcome, id: string) =>
-  new Promise<void>((resolve, reject) => gate.submit(outcome, () => receiver.settle(outcome, id).then(resolve, reject)))
+const settleThrough = (gate: SettlementGate, receiver: RecordingReceiver, kind: SettlementKind, id: string) =>
+  new Promise<void>((resolve, reject) => gate.submit(kind, () => receiver.settle(kind, id).then(resolve, reject)))
 
-const outcomes: ReadonlyArray<Outcome> = ["completed", "abandoned", "dead-lettered", "deferred"]
+const kinds: ReadonlyArray<SettlementKind> = ["Complete", "Abandon", "DeadLetter", "Defer"]
 
 /** How the caller lets time pass between two blocks of settlements made in one synchronous go. */
 type Pause = "none" | "microtask" | "nextTick" | "immediate" | "timeout"
@@ -62,14 +63,14 @@ const pause = (kind: Pause): Promise<void> => {
 }
 
 describe("SettlementGate", () => {
-  it("is needed: without it, concurrent settlements with different outcomes share one frame of the stand-in", async () => {
+  it("is needed: without it, concurrent settlements with different kinds share one frame of the stand-in", async () => {
     const receiver = new RecordingReceiver()
     await Promise.all([
-      receiver.settle("completed", "m1"),
-      receiver.settle("abandoned", "m2"),
-      receiver.settle("completed", "m3"),
+      receiver.settle("Complete", "m1"),
+      receiver.settle("Abandon", "m2"),
+      receiver.settle("Complete", "m3"),
     ])
-    expect(receiver.frames).toEqual([["completed:m1", "abandoned:m2", "completed:m3"]])
+    expect(receiver.frames).toEqual([["Complete:m1", "Abandon:m2", "Complete:m3"]])
     expect(unsafeFrames(receiver.frames)).toHaveLength(1)
   })
 
@@ -77,33 +78,33 @@ describe("SettlementGate", () => {
     const gate = new SettlementGate()
     const receiver = new RecordingReceiver()
     await Promise.all([
-      settleThrough(gate, receiver, "completed", "m1"),
-      settleThrough(gate, receiver, "abandoned", "m2"),
-      settleThrough(gate, receiver, "completed", "m3"),
+      settleThrough(gate, receiver, "Complete", "m1"),
+      settleThrough(gate, receiver, "Abandon", "m2"),
+      settleThrough(gate, receiver, "Complete", "m3"),
     ])
-    expect(receiver.frames).toEqual([["completed:m1", "completed:m3"], ["abandoned:m2"]])
+    expect(receiver.frames).toEqual([["Complete:m1", "Complete:m3"], ["Abandon:m2"]])
   })
 
   it("gives every dead-letter, abandon and defer a frame of its own, in the order they were made", async () => {
     const gate = new SettlementGate()
     const receiver = new RecordingReceiver()
-    const made = ["dead-lettered", "dead-lettered", "abandoned", "deferred", "abandoned"] as const
-    await Promise.all(made.map((outcome, i) => settleThrough(gate, receiver, outcome, `m${i}`)))
-    expect(receiver.frames).toEqual(made.map((outcome, i) => [`${outcome}:m${i}`]))
+    const made = ["DeadLetter", "DeadLetter", "Abandon", "Defer", "Abandon"] as const
+    await Promise.all(made.map((kind, i) => settleThrough(gate, receiver, kind, `m${i}`)))
+    expect(receiver.frames).toEqual(made.map((kind, i) => [`${kind}:m${i}`]))
   })
 
-  it("keeps a micro-batch of completions in one frame even with other outcomes among them", async () => {
+  it("keeps a micro-batch of completions in one frame even with other kinds among them", async () => {
     const gate = new SettlementGate()
     const receiver = new RecordingReceiver()
-    const made = Array.from({ length: 500 }, (_, i): Outcome => (i % 100 === 50 ? "dead-lettered" : "completed"))
-    await Promise.all(made.map((outcome, i) => settleThrough(gate, receiver, outcome, `m${i}`)))
+    const made = Array.from({ length: 500 }, (_, i): SettlementKind => (i % 100 === 50 ? "DeadLetter" : "Complete"))
+    await Promise.all(made.map((kind, i) => settleThrough(gate, receiver, kind, `m${i}`)))
     expect(receiver.frames.map((frame) => frame.length)).toEqual([495, 1, 1, 1, 1, 1])
     expect(unsafeFrames(receiver.frames)).toEqual([])
     expect(gate.waiting).toBe(0)
   })
 
-  it("never lets a frame carry two outcomes, and issues every settlement exactly once, whatever the timing", async () => {
-    const block = fc.array(fc.constantFrom(...outcomes), { minLength: 1, maxLength: 12 })
+  it("never lets a frame carry two kinds, and issues every settlement exactly once, whatever the timing", async () => {
+    const block = fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 12 })
     const pauses = fc.constantFrom<Pause>("none", "microtask", "nextTick", "immediate", "timeout")
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(block, pauses), { minLength: 1, maxLength: 12 }), async (blocks) => {
@@ -112,7 +113,7 @@ describe("SettlementGate", () => {
         const settled: Array<Promise<void>> = []
         let n = 0
         for (const [made, then] of blocks) {
-          for (const outcome of made) settled.push(settleThrough(gate, receiver, outcome, `m${n++}`))
+          for (const kind of made) settled.push(settleThrough(gate, receiver, kind, `m${n++}`))
           await pause(then)
         }
         await Promise.all(settled)

@@ -1,48 +1,51 @@
+import { assert, describe, it } from "@effect/vitest"
 import { EventSubscription } from "@haymaker/domain"
-import { Effect, Exit, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect, Layer, Stream } from "effect"
 import { connectionString, ServiceBusEventSubscription } from "../src/index.ts"
-import { startTestBus, type TestBus } from "./support/testBus.ts"
+import { Emulator } from "./support/Emulator.ts"
 
 // A peek validates the subscription before the layer receives: a wrong name or key ends the stream with a typed
 // error, instead of the SDK retrying forever in the background.
-const firstMessage = (connection: string, subscriptionName: string) =>
+const firstMessageFailure = (subscriptionName: string, withKey?: (connection: string) => string) =>
   Effect.gen(function* () {
     const { messages } = yield* EventSubscription
-    return yield* messages.pipe(Stream.take(1), Stream.runCollect)
+    return yield* Effect.flip(messages.pipe(Stream.take(1), Stream.runCollect))
   }).pipe(
     Effect.provide(
-      ServiceBusEventSubscription.layer({
-        connection: connectionString(connection),
-        topicName: "present",
-        subscriptionName,
-        watchdog: false,
-        closeGraceMs: 1_000,
-        retry: { maxRetries: 0 },
-      }),
+      Layer.unwrap(
+        Effect.map(Emulator, (emulator) =>
+          ServiceBusEventSubscription.layer({
+            connection: connectionString(withKey?.(emulator.connectionString) ?? emulator.connectionString),
+            topicName: "present",
+            subscriptionName,
+            watchdog: false,
+            retry: { maxRetries: 0 },
+          }),
+        ),
+      ),
     ),
-    Effect.runPromiseExit,
+    Effect.provide(Emulator.layer([{ name: "present" }])),
   )
 
 describe("EventSubscription layer failures", () => {
-  let bus: TestBus
-  beforeAll(async () => {
-    bus = await startTestBus([{ name: "present" }])
-  })
-  afterAll(() => bus.close())
+  it.live("fails the stream with EntityNotFound for a subscription that does not exist", () =>
+    Effect.gen(function* () {
+      const error = yield* firstMessageFailure("no-such-sub")
+      assert.strictEqual(error._tag, "SubscriptionError")
+      assert.strictEqual(error.reason, "EntityNotFound")
+      assert.include(error.message, "present/Subscriptions/no-such-sub")
+    }),
+  )
 
-  it("fails the stream with EntityNotFound for a subscription that does not exist", async () => {
-    const exit = await firstMessage(bus.connectionString, "no-such-sub")
-    expect(Exit.isFailure(exit)).toBe(true)
-    expect(JSON.stringify(exit)).toContain("EntityNotFound")
-  }, 10_000)
-
-  it("fails the stream with Unauthorized for a wrong key, without echoing it", async () => {
-    const wrongKey = bus.connectionString.replace(/SharedAccessKey=[^;]*/, "SharedAccessKey=not-the-key")
-    const exit = await firstMessage(wrongKey, "orchestrator-sub")
-    expect(Exit.isFailure(exit)).toBe(true)
-    const text = JSON.stringify(exit)
-    expect(text).toContain("Unauthorized")
-    expect(text).not.toContain("not-the-key")
-  }, 10_000)
+  it.live("fails the stream with Unauthorized for a wrong key, without echoing it", () =>
+    Effect.gen(function* () {
+      const error = yield* firstMessageFailure("orchestrator-sub", (connection) =>
+        connection.replace(/SharedAccessKey=[^;]*/, "SharedAccessKey=not-the-key"),
+      )
+      assert.strictEqual(error._tag, "SubscriptionError")
+      assert.strictEqual(error.reason, "Unauthorized")
+      assert.notInclude(JSON.stringify(error), "not-the-key")
+      assert.notInclude(error.message, "not-the-key")
+    }),
+  )
 })

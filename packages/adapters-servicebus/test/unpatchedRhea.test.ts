@@ -5,7 +5,7 @@ import "./support/unpatchedRhea.ts"
 import { ServiceBusClient } from "@azure/service-bus"
 import { settlementAccountingContract } from "@haymaker/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { getEventBusLogLevel, setEventBusLogLevel, subscribeToAgentLogs } from "../src/index.ts"
+import { subscribeToAgentLogs } from "../src/index.ts"
 import { serviceBusContractLayer } from "./support/contractBus.ts"
 import { drain, resourceCreated, sendRaw, startTestBus, type TestBus } from "./support/testBus.ts"
 import { unpatchedSessions } from "./support/unpatchedRhea.ts"
@@ -71,9 +71,6 @@ describe("rhea without this repository's patch", () => {
         }
         waiting.push(resolve)
       })
-    // The 200 failing callbacks would each log an error.
-    const level = getEventBusLogLevel()
-    setEventBusLogLevel("None")
     await subscribeToAgentLogs(
       bus.connectionString,
       "promise-api",
@@ -85,8 +82,9 @@ describe("rhea without this repository's patch", () => {
         await together()
         if (kindOf(Number(name.slice(2))) === "throws" && seen === 1) throw new Error(`${name} fails once`)
       },
-      { maxWaitTime: 2, concurrency: 32 },
-    ).finally(() => setEventBusLogLevel(level))
+      // The 200 failing callbacks would each log an error.
+      { maxWaitTime: 2, concurrency: 32, logLevel: "None" },
+    )
     const valid = Array.from({ length: count }, (_, n) => n).filter((n) => kindOf(n) !== "invalid")
     expect(Object.fromEntries(calls)).toEqual(
       Object.fromEntries(valid.map((n) => [`vm${n}`, kindOf(n) === "throws" ? 2 : 1])),

@@ -6,7 +6,7 @@ import { FileArchiveSink, FileLogAnalyticsSink } from "@haymaker/adapters-sinks"
 import { type AgentEvent, ArchiveSink, EventPublisher, type SinkRecord } from "@haymaker/domain"
 import { sampleAgentLogEvents, sampleRun, sampleUnknownEvent } from "@haymaker/domain/fixtures"
 import { agentEvent, InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
-import { Deferred, Effect, Fiber, Layer } from "effect"
+import { Deferred, type Duration, Effect, Fiber, Layer } from "effect"
 import { type BatchPolicy, sinkRejectedReason } from "../src/pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
 import { archivedMessageIds, loggedMessageIds } from "./support/workerProcess.ts"
@@ -37,13 +37,9 @@ const drain = (workerOptions: WorkerOptions) =>
 
 const publish = (events: ReadonlyArray<AgentEvent>) => EventPublisher.use((publisher) => publisher.publishAll(events))
 
-// `closeGraceMs`: held messages may still be settled while the subscription closes, as with the Service Bus adapter.
-const testLayer = (maxDeliveryCount = 10, closeGraceMs = 0) =>
-  Layer.mergeAll(
-    InMemoryBus.layer({ maxDeliveryCount, closeGraceMs }),
-    InMemoryLogAnalytics.layer,
-    InMemoryArchive.layer,
-  )
+// `closeGrace`: held messages may still be settled while the subscription closes, as with the Service Bus adapter.
+const testLayer = (maxDeliveryCount = 10, closeGrace: Duration.Input = 0) =>
+  Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount, closeGrace }), InMemoryLogAnalytics.layer, InMemoryArchive.layer)
 
 let sinkDir = ""
 beforeEach(async () => {
@@ -204,7 +200,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       expect(yield* bus.completed).toHaveLength(3)
       // The two published after the stop were never taken: still waiting for the next worker.
       expect(yield* bus.active).toBe(2)
-    }).pipe(Effect.provide(testLayer(10, 5_000))),
+    }).pipe(Effect.provide(testLayer(10, "5 seconds"))),
   )
 
   it.live(

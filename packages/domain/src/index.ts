@@ -61,6 +61,7 @@ export {
   type UnreadableLine,
 } from "./ports/ArchiveReader.ts"
 export { ArchiveSink } from "./ports/ArchiveSink.ts"
+export { defaultSubscriptionName, defaultTopicName } from "./ports/BusEntityNames.ts"
 export { DeadLetterLog, type DeadLetterRecord } from "./ports/DeadLetterLog.ts"
 export { EventPublisher, PublishError, PublishErrorReason } from "./ports/EventPublisher.ts"
 export {
@@ -72,6 +73,7 @@ export {
   SubscriptionErrorReason,
 } from "./ports/EventSubscription.ts"
 export { LogAnalyticsSink } from "./ports/LogAnalyticsSink.ts"
+export { Settlement, type SettlementKind } from "./ports/Settlement.ts"
 export { type SinkRecord, sinkRecordKey } from "./ports/SinkRecord.ts"
 export { SinkFailureKind, SinkWriteError } from "./ports/SinkWriteError.ts"
 export { Resource, type ResourceInput, ResourceStatus } from "./Resource.ts"

@@ -1,25 +1,20 @@
-import { Effect, type LogLevel, References } from "effect"
+import { Cause, Exit, Layer, type LogLevel, References } from "effect"
 
-let minimumLevel: LogLevel.LogLevel = "Info"
-
-/**
- * Sets the level of the Promise API's logs (logger `haymaker.event_bus`); `"Debug"` shows the seed's debug lines:
- * published and received event types, settlement outcomes, parse results and errors. Effect users control the
- * level with `References.MinimumLogLevel` instead.
- */
-export const setEventBusLogLevel = (level: LogLevel.LogLevel): void => {
-  minimumLevel = level
+/** What every Promise API entry point takes besides its own options. */
+export interface CallerOptions {
+  /**
+   * The minimum level of this client's (or call's) logs, logger `haymaker.event_bus`. Default `"Info"`; `"Debug"`
+   * shows the seed's debug lines: published and received event types, settlement outcomes, parse results and errors.
+   */
+  readonly logLevel?: LogLevel.LogLevel
 }
 
-export const getEventBusLogLevel = (): LogLevel.LogLevel => minimumLevel
+/** The caller's log level, for the services of a Promise API runtime. */
+export const callerLogLevel = (options: CallerOptions): Layer.Layer<never> =>
+  Layer.succeed(References.MinimumLogLevel)(options.logLevel ?? "Info")
 
-/** Runs an adapter effect for a Promise caller: a failure rejects with the typed error itself. */
-export const runForCaller = <A, E>(effect: Effect.Effect<A, E>, signal?: AbortSignal): Promise<A> =>
-  Effect.runPromise(
-    effect.pipe(Effect.provideService(References.MinimumLogLevel, minimumLevel)),
-    signal === undefined ? undefined : { signal },
-  )
-
-/** Gives an effect the Promise API's log level (what `setEventBusLogLevel` set). */
-export const provideCallerLogLevel = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.provideService(effect, References.MinimumLogLevel, minimumLevel)
+/** The value of a successful exit; a failure is thrown as the typed error itself, as Promise callers expect. */
+export const valueOrThrow = <A, E>(exit: Exit.Exit<A, E>): A => {
+  if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
+  return exit.value
+}

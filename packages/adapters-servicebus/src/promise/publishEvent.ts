@@ -1,45 +1,69 @@
-import type { ServiceBusClient } from "@azure/service-bus"
-import { Cause, Effect, Exit, Scope } from "effect"
+import { Context, Effect, Layer, ManagedRuntime, Scope } from "effect"
 import type { PublishOptions, WireEvent } from "../MessageEncoding.ts"
-import { buildClient, connectionString, hostOf, type ServiceBusRetry } from "../ServiceBusConnection.ts"
+import {
+  acquireClient,
+  connectionString,
+  hostOf,
+  type ServiceBusConfigInvalid,
+  type ServiceBusRetry,
+} from "../ServiceBusConnection.ts"
 import { makeTopicPublisherOn, type TopicPublisher } from "../TopicPublisher.ts"
-import { provideCallerLogLevel, runForCaller } from "./PromiseRuntime.ts"
+import { type CallerOptions, callerLogLevel, valueOrThrow } from "./PromiseRuntime.ts"
+
+/** One connection's publishers, one per topic, made on first use and closed with the connection. */
+class TopicPublishers extends Context.Service<
+  TopicPublishers,
+  { readonly get: (topicName: string) => Effect.Effect<TopicPublisher> }
+>()("@haymaker/adapters-servicebus/promise/publishEvent/TopicPublishers") {}
+
+const topicPublishers = (connectionStringValue: string, retry: ServiceBusRetry | undefined) =>
+  Layer.effect(
+    TopicPublishers,
+    Effect.gen(function* () {
+      const connection = connectionString(connectionStringValue)
+      const client = yield* acquireClient(connection, retry)
+      const host = hostOf(connection)
+      const scope = yield* Effect.scope
+      const made = new Map<string, TopicPublisher>()
+      return TopicPublishers.of({
+        get: (topicName) =>
+          Effect.suspend(() => {
+            const existing = made.get(topicName)
+            if (existing !== undefined) return Effect.succeed(existing)
+            return makeTopicPublisherOn(client, host, { topicName, flushInterval: 0 }).pipe(
+              Scope.provide(scope),
+              Effect.tap((publisher) => Effect.sync(() => made.set(topicName, publisher))),
+            )
+          }),
+      })
+    }),
+  )
 
 interface CachedConnection {
-  readonly scope: Scope.Closeable
-  readonly client: ServiceBusClient
-  readonly host: string
+  readonly runtime: ManagedRuntime.ManagedRuntime<TopicPublishers, ServiceBusConfigInvalid>
+  /** The publishers already made, for the synchronous path. */
   readonly publishers: Map<string, TopicPublisher>
 }
 
-// One AMQP connection per connection string, one sender per topic on it: the seed opened a connection per event.
-// Building them is synchronous (the connection opens with the first send), so the caches hold values, not promises.
+// One AMQP connection per connection string, one sender per topic on it (the seed opened a connection per event),
+// each connection in a runtime of its own. Building them is synchronous (the connection opens with the first send),
+// so the cache holds values, not promises.
 const connections = new Map<string, CachedConnection>()
 
-export interface PublishEventOptions extends PublishOptions {
-  /** Retry policy of the cached client, used when this call creates it. */
+export interface PublishEventOptions extends PublishOptions, CallerOptions {
+  /** Retry policy of the cached connection, used when this call creates it. */
   readonly retry?: ServiceBusRetry
 }
 
-const runSync = <A, E>(effect: Effect.Effect<A, E>): A => {
-  const exit = Effect.runSyncExit(provideCallerLogLevel(effect))
-  if (Exit.isSuccess(exit)) return exit.value
-  throw Cause.squash(exit.cause)
-}
-
-const connectionFor = (value: string, retry: ServiceBusRetry | undefined): CachedConnection => {
+const connectionFor = (value: string, options: PublishEventOptions): CachedConnection => {
   const cached = connections.get(value)
   if (cached !== undefined) return cached
-  const connection = connectionString(value)
-  const client = runSync(buildClient(connection, retry))
-  const scope = Effect.runSync(Scope.make())
-  Effect.runSync(
-    Scope.addFinalizer(
-      scope,
-      Effect.promise(() => client.close().catch(() => undefined)),
+  const created: CachedConnection = {
+    runtime: ManagedRuntime.make(
+      topicPublishers(value, options.retry).pipe(Layer.provideMerge(callerLogLevel(options))),
     ),
-  )
-  const created: CachedConnection = { scope, client, host: hostOf(connection), publishers: new Map() }
+    publishers: new Map(),
+  }
   connections.set(value, created)
   return created
 }
@@ -47,13 +71,9 @@ const connectionFor = (value: string, retry: ServiceBusRetry | undefined): Cache
 const publisherFor = (cached: CachedConnection, topicName: string): TopicPublisher => {
   const existing = cached.publishers.get(topicName)
   if (existing !== undefined) return existing
-  const created = runSync(
-    makeTopicPublisherOn(cached.client, cached.host, { topicName, flushIntervalMs: 0 }).pipe(
-      Scope.provide(cached.scope),
-    ),
-  )
-  cached.publishers.set(topicName, created)
-  return created
+  const made = valueOrThrow(cached.runtime.runSyncExit(TopicPublishers.use((publishers) => publishers.get(topicName))))
+  cached.publishers.set(topicName, made)
+  return made
 }
 
 /**
@@ -69,8 +89,8 @@ export const publishEvent = (
   options: PublishEventOptions = {},
 ): Promise<void> => {
   try {
-    const { retry, ...publishOptions } = options
-    return publisherFor(connectionFor(connectionStringValue, retry), topicName).publishPromise(event, publishOptions)
+    const { retry: _retry, logLevel: _logLevel, ...publishOptions } = options
+    return publisherFor(connectionFor(connectionStringValue, options), topicName).publishPromise(event, publishOptions)
   } catch (error) {
     return Promise.reject(error)
   }
@@ -80,5 +100,5 @@ export const publishEvent = (
 export const closeAll = async (): Promise<void> => {
   const all = [...connections.values()]
   connections.clear()
-  await Promise.all(all.map((cached) => runForCaller(Scope.close(cached.scope, Exit.void))))
+  await Promise.all(all.map((cached) => cached.runtime.dispose()))
 }

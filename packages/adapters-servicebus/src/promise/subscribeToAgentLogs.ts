@@ -1,16 +1,16 @@
-import { parseMessageJson } from "@haymaker/domain"
-import { Cause, Deferred, Effect, Result, Stream } from "effect"
+import { parseMessageJson, type ReceivedMessage } from "@haymaker/domain"
+import { Cause, Deferred, Duration, Effect, Exit, identity, Result, Stream } from "effect"
 import { withEventBusLogger } from "../Logging.ts"
 import type { WireEvent } from "../MessageEncoding.ts"
+import { receiveMessages } from "../MessageReceiver.ts"
 import { defaultWatchdog } from "../ReceiverWatchdog.ts"
 import { acquireClient, connectionString, hostOf, type ServiceBusRetry } from "../ServiceBusConnection.ts"
-import { type Delivery, receiveDeliveries } from "../SubscriptionReceiver.ts"
-import { runForCaller } from "./PromiseRuntime.ts"
+import { type CallerOptions, callerLogLevel } from "./PromiseRuntime.ts"
 
 /** The callback receives the event as sent: a JSON object with snake_case keys. */
 export type AgentLogCallback = (message: WireEvent) => void | Promise<void>
 
-export interface SubscribeOptions {
+export interface SubscribeOptions extends CallerOptions {
   /** Resolve once no message arrived for this many seconds (default 5). */
   readonly maxWaitTime?: number
   /** What to do with a body that is not a JSON object: dead-letter it (default) or complete it like the seed. */
@@ -19,41 +19,52 @@ export interface SubscribeOptions {
   readonly signal?: AbortSignal
   /** Callbacks running at once (default 1, which keeps the subscription's order). */
   readonly concurrency?: number
-  /** How long a message's lock is renewed while its callback runs (default 5 minutes). */
+  /** How long a message's lock is renewed while its callback runs, in milliseconds (default 5 minutes). */
   readonly maxAutoLockRenewalMs?: number
   readonly retry?: ServiceBusRetry
 }
 
-const handle = (delivery: Delivery, callback: AgentLogCallback, invalidPolicy: "deadLetter" | "complete") =>
+const handle = (message: ReceivedMessage, callback: AgentLogCallback, invalidPolicy: "deadLetter" | "complete") =>
   Effect.gen(function* () {
-    const decoded = parseMessageJson(delivery.body, { bodyType: delivery.message._rawAmqpMessage?.bodyType })
+    const decoded = parseMessageJson(message.body, { bodyType: message.bodyType })
     if (Result.isFailure(decoded)) {
       const problem = decoded.failure
-      yield* Effect.logError(
-        `Invalid message ${String(delivery.message.messageId)}: ${problem._tag}: ${problem.message}`,
-      )
-      return yield* invalidPolicy === "complete"
-        ? delivery.complete
-        : delivery.deadLetter(problem._tag, problem.message)
+      yield* Effect.logError(`Invalid message ${message.messageId}: ${problem._tag}: ${problem.message}`)
+      return yield* invalidPolicy === "complete" ? message.complete : message.deadLetter(problem._tag, problem.message)
     }
-    const event = decoded.success as WireEvent
+    const event = decoded.success
     yield* Effect.logDebug(`Received event type ${String(event.event_type ?? "unknown")}`)
-    const outcome = yield* Effect.tryPromise({
+    const called = yield* Effect.tryPromise({
       try: async () => {
         await callback(event)
       },
-      catch: (cause) => cause,
+      catch: identity,
     }).pipe(Effect.exit)
-    if (outcome._tag === "Success") return yield* delivery.complete
+    if (Exit.isSuccess(called)) return yield* message.complete
     yield* Effect.logError(
-      `Callback failed for message ${String(delivery.message.messageId)}; abandoning it for redelivery`,
-      Cause.squash(outcome.cause),
+      `Callback failed for message ${message.messageId}; abandoning it for redelivery`,
+      Cause.squash(called.cause),
     )
-    return yield* delivery.abandon
+    return yield* message.abandon
   }).pipe(
     // A settlement that fails (e.g. the lock was lost) leaves the message to the broker's redelivery; keep going.
-    Effect.catch((error) => Effect.logError(`Settling message ${String(delivery.message.messageId)} failed`, error)),
+    Effect.catch((error) => Effect.logError(`Settling message ${message.messageId} failed`, error)),
   )
+
+/** Ends when `signal` aborts (never without one). */
+const aborted = (signal: AbortSignal | undefined) =>
+  Effect.gen(function* () {
+    const stopped = yield* Deferred.make<void>()
+    if (signal !== undefined) {
+      const onAbort = () => Deferred.doneUnsafe(stopped, Exit.void)
+      if (signal.aborted) onAbort()
+      else {
+        signal.addEventListener("abort", onAbort, { once: true })
+        yield* Effect.addFinalizer(() => Effect.sync(() => signal.removeEventListener("abort", onAbort)))
+      }
+    }
+    return Deferred.await(stopped)
+  })
 
 /**
  * Receives the subscription's messages in peek-lock mode and calls `callback` for each, sync or async. A callback
@@ -70,38 +81,30 @@ export const subscribeToAgentLogs = (
   options: SubscribeOptions = {},
 ): Promise<void> => {
   const connection = connectionString(connectionStringValue)
-  const maxWaitMs = Math.max(0, (options.maxWaitTime ?? 5) * 1000)
+  const maxWait = Duration.seconds(Math.max(0, options.maxWaitTime ?? 5))
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
   const invalidPolicy = options.invalidMessages ?? "deadLetter"
-  const signal = options.signal
   const program = Effect.gen(function* () {
     const client = yield* acquireClient(connection, options.retry)
-    const stopped = yield* Deferred.make<void>()
-    if (signal !== undefined) {
-      const onAbort = () => Deferred.doneUnsafe(stopped, Effect.void)
-      if (signal.aborted) onAbort()
-      else {
-        signal.addEventListener("abort", onAbort, { once: true })
-        yield* Effect.addFinalizer(() => Effect.sync(() => signal.removeEventListener("abort", onAbort)))
-      }
-    }
-    yield* receiveDeliveries(
+    const stopped = yield* aborted(options.signal)
+    yield* receiveMessages(
       client,
       {
         topicName,
         subscriptionName,
         concurrency,
-        maxAutoLockRenewalMs: options.maxAutoLockRenewalMs ?? 5 * 60_000,
+        maxAutoLockRenewal: Duration.millis(options.maxAutoLockRenewalMs ?? 5 * 60_000),
         watchdog: defaultWatchdog,
-        closeGraceMs: 30_000,
+        closeGrace: Duration.seconds(30),
       },
       hostOf(connection),
+      identity,
     ).pipe(
-      Stream.timeout(maxWaitMs),
-      Stream.interruptWhen(Deferred.await(stopped)),
-      Stream.mapEffect((delivery) => handle(delivery, callback, invalidPolicy), { concurrency }),
+      Stream.timeout(maxWait),
+      Stream.interruptWhen(stopped),
+      Stream.mapEffect((message) => handle(message, callback, invalidPolicy), { concurrency }),
       Stream.runDrain,
     )
-  }).pipe(Effect.scoped, withEventBusLogger)
-  return runForCaller(program)
+  }).pipe(Effect.scoped, withEventBusLogger, Effect.provide(callerLogLevel(options)))
+  return Effect.runPromise(program)
 }

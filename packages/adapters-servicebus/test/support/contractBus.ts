@@ -76,7 +76,7 @@ export const serviceBusContractLayer =
             topicName: uniqueName,
             subscriptionName: "orchestrator-sub",
             watchdog: false,
-            closeGraceMs: 1_000,
+            closeGrace: "1 second",
           }),
           probe,
         )

@@ -100,8 +100,10 @@ export const sendRaw = async (
   }
 }
 
-export const bodyJson = (message: ServiceBusReceivedMessage): unknown =>
-  JSON.parse(Buffer.from(message.body as Uint8Array).toString("utf8"))
+/** A body of UTF-8 JSON bytes, parsed. */
+export const jsonOfBytes = (body: unknown): unknown => JSON.parse(Buffer.from(body as Uint8Array).toString("utf8"))
+
+export const bodyJson = (message: ServiceBusReceivedMessage): unknown => jsonOfBytes(message.body)
 
 export const resourceCreated = (name: string, extra: Record<string, unknown> = {}) => ({
   event_type: "resource_created",

@@ -6,7 +6,7 @@ import {
   resolveArchiveSettings,
   resolveLogAnalyticsSettings,
 } from "@haymaker/adapters-sinks"
-import { type DecodeLimits, defaultDecodeLimits } from "@haymaker/domain"
+import { type DecodeLimits, defaultDecodeLimits, defaultSubscriptionName, defaultTopicName } from "@haymaker/domain"
 import { Config, ConfigProvider, Effect, type LogLevel, Option, type Redacted, Result } from "effect"
 import type { InvalidMessagePolicy } from "../pipeline/processBatch.ts"
 import { AZURE_CREDENTIAL_MODES, type AzureCredentialChoice } from "./AzureCredential.ts"
@@ -124,8 +124,8 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
   const string = (name: string, fallback: string) =>
     read(provider, problems, name, Config.String(name).pipe(Config.withDefault(fallback)), fallback)
 
-  const topic = yield* string(`${serviceBusPrefix}TOPIC`, "agent-logs")
-  const subscription = yield* string(`${serviceBusPrefix}SUBSCRIPTION`, "orchestrator-sub")
+  const topic = yield* string(`${serviceBusPrefix}TOPIC`, defaultTopicName)
+  const subscription = yield* string(`${serviceBusPrefix}SUBSCRIPTION`, defaultSubscriptionName)
   const credential = yield* readAzureCredential(provider, problems)
   // Enough held messages for two full batches in flight: the sinks' cost is per call, so larger batches are what
   // lets the worker keep pace with the bus (see BENCHMARKS.md). Both Azure sinks take 500 rows in one call.
@@ -309,15 +309,15 @@ export const loadBusConfig = Effect.fn("WorkerConfig.loadBus")(function* (
     provider,
     problems,
     `${serviceBusPrefix}TOPIC`,
-    Config.String(`${serviceBusPrefix}TOPIC`).pipe(Config.withDefault("agent-logs")),
-    "agent-logs",
+    Config.String(`${serviceBusPrefix}TOPIC`).pipe(Config.withDefault(defaultTopicName)),
+    defaultTopicName,
   )
   const subscription = yield* read(
     provider,
     problems,
     `${serviceBusPrefix}SUBSCRIPTION`,
-    Config.String(`${serviceBusPrefix}SUBSCRIPTION`).pipe(Config.withDefault("orchestrator-sub")),
-    "orchestrator-sub",
+    Config.String(`${serviceBusPrefix}SUBSCRIPTION`).pipe(Config.withDefault(defaultSubscriptionName)),
+    defaultSubscriptionName,
   )
   const credential = yield* readAzureCredential(provider, problems)
   if (serviceBus === undefined || problems.length > 0) return yield* new WorkerConfigError({ problems })

@@ -4,7 +4,7 @@ import {
   type DecodeLimits,
   LogAnalyticsSink,
   type ReceivedMessage,
-  type SettlementError,
+  Settlement,
 } from "@haymaker/domain"
 import { DateTime, Effect, Metric } from "effect"
 import {
@@ -33,11 +33,6 @@ export interface BatchPolicy {
 /** Dead-letter reason for a valid event whose data a sink refused (bad data; never an outage). */
 export const sinkRejectedReason = "SinkRejected"
 
-type Settlement =
-  | { readonly _tag: "Complete" }
-  | { readonly _tag: "Abandon" }
-  | { readonly _tag: "DeadLetter"; readonly reason: string; readonly description: string }
-
 export interface BatchOutcome {
   readonly completed: number
   readonly abandoned: number
@@ -59,32 +54,17 @@ const settlementOf = (
 ): Settlement => {
   if (classified._tag === "Invalid") {
     return policy.invalidMessages === "complete"
-      ? { _tag: "Complete" }
-      : { _tag: "DeadLetter", reason: classified.error._tag, description: classified.error.message }
+      ? Settlement.complete
+      : Settlement.deadLetter(classified.error._tag, classified.error.message)
   }
-  if (failures.length === 0) return { _tag: "Complete" }
+  if (failures.length === 0) return Settlement.complete
   // Only a refusal of this record's data condemns it; an outage (the retry budget spent, credentials, a missing
   // table) is no fault of the message's, so it goes back to the broker.
   const rejected = failures.find((failure) => failure.kind === "Rejected")
   if (rejected !== undefined) {
-    return {
-      _tag: "DeadLetter",
-      reason: sinkRejectedReason,
-      description: `${rejected.sink} refused the event: ${rejected.message}`,
-    }
+    return Settlement.deadLetter(sinkRejectedReason, `${rejected.sink} refused the event: ${rejected.message}`)
   }
-  return { _tag: "Abandon" }
-}
-
-const settle = (message: ReceivedMessage, settlement: Settlement): Effect.Effect<void, SettlementError> => {
-  switch (settlement._tag) {
-    case "Complete":
-      return message.complete
-    case "Abandon":
-      return message.abandon
-    case "DeadLetter":
-      return message.deadLetter(settlement.reason, settlement.description)
-  }
+  return Settlement.abandon
 }
 
 /**
@@ -132,11 +112,11 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
         key === undefined ? [] : [logFailures.get(key), archiveFailures.get(key)].filter((f) => f !== undefined)
       const settlement = settlementOf(entry, failures, policy)
       const annotate = Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount })
-      return Effect.matchEffect(settle(entry.message, settlement), {
+      return Effect.matchEffect(entry.message.settle(settlement), {
         onSuccess: () => {
           if (settlement._tag === "Complete") outcome.completed++
           else if (settlement._tag === "Abandon") outcome.abandoned++
-          else {
+          else if (settlement._tag === "DeadLetter") {
             outcome.deadLettered++
             deadLetters.push(deadLetterRecordOf(entry, settlement.reason, settlement.description, now))
             return countDeadLettered(settlement.reason).pipe(

@@ -28,7 +28,7 @@ export class PublishError extends Schema.TaggedError<PublishError>()("PublishErr
   }
 }
 
-/** Publishes agent events to the bus (the topic `agent-logs`). */
+/** Publishes agent events to the bus (by default the topic `agent-logs`: `BusEntityNames.ts`). */
 export class EventPublisher extends Context.Service<
   EventPublisher,
   {

@@ -1,5 +1,6 @@
 import { Context, type DateTime, type Effect, Schema, type Stream } from "effect"
 import type { BodyType } from "../DecodeLimits.ts"
+import type { Settlement } from "./Settlement.ts"
 
 export const SettlementErrorReason = Schema.Literals([
   /** The peek-lock expired (or was lost with its link) before settlement: the broker will redeliver the message. */
@@ -12,7 +13,7 @@ export const SettlementErrorReason = Schema.Literals([
 ])
 export type SettlementErrorReason = typeof SettlementErrorReason.Type
 
-/** Settling (complete / abandon / dead-letter / defer) a received message failed. */
+/** Settling a received message (a {@link Settlement}) failed. */
 export class SettlementError extends Schema.TaggedError<SettlementError>()("SettlementError", {
   reason: SettlementErrorReason,
   messageId: Schema.String,
@@ -51,6 +52,8 @@ export interface ReceivedMessage {
   readonly deliveryCount: number
   readonly enqueuedTime: DateTime.Utc
   readonly sequenceNumber: bigint
+  /** Settles the message as decided; `complete`, `abandon`, `deadLetter` and `defer` are this with each settlement. */
+  readonly settle: (settlement: Settlement) => Effect.Effect<void, SettlementError>
   /** Removes the message from the subscription: only after every sink confirmed it. */
   readonly complete: Effect.Effect<void, SettlementError>
   /** Releases the lock so the broker redelivers the message (delivery count + 1). */
@@ -64,7 +67,10 @@ export interface ReceivedMessage {
   readonly defer: Effect.Effect<void, SettlementError>
 }
 
-/** The orchestrator's subscription (`orchestrator-sub` on `agent-logs`) as a stream of peek-locked messages. */
+/**
+ * The orchestrator's subscription (by default `orchestrator-sub` on `agent-logs`: `BusEntityNames.ts`) as a stream
+ * of peek-locked messages.
+ */
 export class EventSubscription extends Context.Service<
   EventSubscription,
   {

@@ -6,11 +6,12 @@ import {
   PublishError,
   type PublishErrorReason,
   type ReceivedMessage,
+  Settlement,
   SettlementError,
   SubscriptionError,
   type SubscriptionErrorReason,
 } from "@haymaker/domain"
-import { Context, DateTime, Effect, Layer, Stream } from "effect"
+import { Context, DateTime, Duration, Effect, Layer, Stream } from "effect"
 import { type BodyForm, toMessageBody } from "../fixtures/messageBody.ts"
 import {
   type DeadLetteredMessage,
@@ -33,7 +34,7 @@ export interface InMemoryBusOptions {
    * before they are released, as the Service Bus adapter gives them while closing its receiver. Default 0: released
    * at once.
    */
-  readonly closeGraceMs?: number
+  readonly closeGrace?: Duration.Input
   /** The message id of a published event. Default: a random UUID. */
   readonly messageId?: (event: AgentEvent, sequenceNumber: bigint) => string
 }
@@ -61,6 +62,11 @@ export class InMemoryBus extends Context.Service<
     readonly locked: Effect.Effect<number>
     /** Waits until every message accepted so far is completed or dead-lettered. */
     readonly awaitSettled: Effect.Effect<void>
+    /**
+     * Waits until a run of `messages` has ended and is closing: waiting out `closeGrace` for its held deliveries to be
+     * settled (at once when one is).
+     */
+    readonly awaitClosingRun: Effect.Effect<void>
     /** Expires every lock as if the lock duration passed; returns how many. Late settlements fail with `LockLost`. */
     readonly expireLocks: Effect.Effect<number>
     /** The next `count` calls of `publish` / `publishAll` fail with `reason` and publish nothing. */
@@ -90,33 +96,46 @@ const refusalMessage = (refusal: SettleRefusal, action: string, messageId: strin
     ? `Cannot ${action} message ${messageId}: it was already completed, abandoned or dead-lettered.`
     : `Cannot ${action} message ${messageId}: its lock expired, so the bus will deliver it again.`
 
-const settle =
-  (delivery: Delivery, held: Set<Delivery>, action: string) =>
-  (run: () => SettleRefusal | undefined): Effect.Effect<void, SettlementError> =>
+const applySettlement = (queue: PeekLockQueue, delivery: Delivery, settlement: Settlement) =>
+  Settlement.$match(settlement, {
+    Complete: () => queue.complete(delivery),
+    Abandon: () => queue.abandon(delivery),
+    DeadLetter: ({ reason, description }) => queue.deadLetter(delivery, reason, description),
+    Defer: () => queue.defer(delivery),
+  })
+
+const actionOf: Record<Settlement["_tag"], string> = {
+  Complete: "complete",
+  Abandon: "abandon",
+  DeadLetter: "dead-letter",
+  Defer: "defer",
+}
+
+const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<Delivery>): ReceivedMessage => {
+  const settle = (settlement: Settlement): Effect.Effect<void, SettlementError> =>
     Effect.suspend(() => {
-      const refusal = run()
+      const refusal = applySettlement(queue, delivery, settlement)
       if (refusal === undefined) {
         held.delete(delivery)
         return Effect.void
       }
       const messageId = delivery.message.messageId
-      return Effect.fail(
-        new SettlementError({ reason: refusal, messageId, message: refusalMessage(refusal, action, messageId) }),
-      )
+      const message = refusalMessage(refusal, actionOf[settlement._tag], messageId)
+      return Effect.fail(new SettlementError({ reason: refusal, messageId, message }))
     })
-
-const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<Delivery>): ReceivedMessage => ({
-  messageId: delivery.message.messageId,
-  body: delivery.message.body,
-  deliveryCount: delivery.deliveryCount,
-  enqueuedTime: delivery.message.enqueuedTime,
-  sequenceNumber: delivery.message.sequenceNumber,
-  complete: settle(delivery, held, "complete")(() => queue.complete(delivery)),
-  abandon: settle(delivery, held, "abandon")(() => queue.abandon(delivery)),
-  deadLetter: (reason, description) =>
-    settle(delivery, held, "dead-letter")(() => queue.deadLetter(delivery, reason, description)),
-  defer: settle(delivery, held, "defer")(() => queue.defer(delivery)),
-})
+  return {
+    messageId: delivery.message.messageId,
+    body: delivery.message.body,
+    deliveryCount: delivery.deliveryCount,
+    enqueuedTime: delivery.message.enqueuedTime,
+    sequenceNumber: delivery.message.sequenceNumber,
+    settle,
+    complete: settle(Settlement.complete),
+    abandon: settle(Settlement.abandon),
+    deadLetter: (reason, description) => settle(Settlement.deadLetter(reason, description)),
+    defer: settle(Settlement.defer),
+  }
+}
 
 const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | EventSubscription | InMemoryBus> =>
   Layer.effectContext(
@@ -148,21 +167,24 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
           }
         })
 
-      // Like the Service Bus adapter closing its receiver: the deliveries still held get `graceMs` to be settled.
-      const waitUntilSettled = (held: Set<Delivery>, graceMs: number): Effect.Effect<void> =>
-        graceMs <= 0 || held.size === 0
+      // Like the Service Bus adapter closing its receiver: the deliveries still held get `grace` to be settled.
+      const closeGrace = Duration.fromInputUnsafe(options.closeGrace ?? Duration.zero)
+      const waitUntilSettled = (held: Set<Delivery>): Effect.Effect<void> =>
+        Duration.isZero(closeGrace)
           ? Effect.void
           : Effect.callback<void>((resume) => {
+              if (held.size === 0) return resume(Effect.void)
               // Settling notifies before the delivery leaves `held`: look once the settlement is done.
               const unsubscribe = queue.subscribe(() =>
                 queueMicrotask(() => {
+                  console.log("notified", held.size)
                   if (held.size > 0) return
                   unsubscribe()
                   resume(Effect.void)
                 }),
               )
               return Effect.sync(unsubscribe)
-            }).pipe(Effect.timeoutOption(graceMs), Effect.asVoid)
+            }).pipe(Effect.timeoutOption(closeGrace), Effect.asVoid)
 
       // One pull: a message as soon as one is available, the arranged fault, or a wait for the next change.
       const pull = (held: Set<Delivery>): Effect.Effect<ReceivedMessage, SubscriptionError> =>
@@ -185,12 +207,37 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
           return Effect.sync(unsubscribe)
         })
 
+      // Runs that ended and wait out their grace, and who waits to see one.
+      let closingRuns = 0
+      const closingWatchers = new Set<() => void>()
+      const closing = <A>(effect: Effect.Effect<A>): Effect.Effect<A> =>
+        Effect.acquireUseRelease(
+          Effect.sync(() => {
+            closingRuns++
+            for (const watcher of closingWatchers) watcher()
+          }),
+          () => effect,
+          () =>
+            Effect.sync(() => {
+              closingRuns--
+            }),
+        )
+      const awaitClosingRun = Effect.callback<void>((resume) => {
+        if (closingRuns > 0) return resume(Effect.void)
+        const watcher = () => {
+          closingWatchers.delete(watcher)
+          resume(Effect.void)
+        }
+        closingWatchers.add(watcher)
+        return Effect.sync(() => closingWatchers.delete(watcher))
+      })
+
       const messages: Stream.Stream<ReceivedMessage, SubscriptionError> = Stream.unwrap(
         Effect.map(
           Effect.acquireRelease(
             Effect.sync(() => new Set<Delivery>()),
             (held) =>
-              waitUntilSettled(held, options.closeGraceMs ?? 0).pipe(
+              closing(waitUntilSettled(held)).pipe(
                 Effect.andThen(
                   Effect.sync(() => {
                     for (const delivery of held) queue.releaseUnsettled(delivery)
@@ -247,6 +294,7 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
         active: Effect.sync(() => queue.active),
         locked: Effect.sync(() => queue.locked),
         awaitSettled,
+        awaitClosingRun,
         expireLocks: Effect.sync(() => queue.expireLocks()),
         failNextPublishes: (count, reason) =>
           Effect.sync(() => {

@@ -1,0 +1,163 @@
+import type {
+  ProcessErrorArgs,
+  ServiceBusClient,
+  ServiceBusReceivedMessage,
+  ServiceBusReceiver,
+} from "@azure/service-bus"
+import type { ReceivedMessage } from "@haymaker/domain"
+import { Array as Arr, Cause, Channel, Clock, Duration, Effect, Queue, Stream } from "effect"
+import { HeldMessages } from "./HeldMessages.ts"
+import { makeDebugLog, withEventBusLogger } from "./Logging.ts"
+import { eventTypeOf, PeekLockedMessage, type ReceiverShared } from "./PeekLockedMessage.ts"
+import { type WatchdogSettings, watchReceiver } from "./ReceiverWatchdog.ts"
+import { closeQuietly, peekFirst, scopedReceiver } from "./SdkReceivers.ts"
+import { fromSdkError, type ServiceBusAdapterError } from "./ServiceBusErrors.ts"
+import { SettlementGate } from "./SettlementGate.ts"
+
+export interface ReceiverSettings {
+  readonly topicName: string
+  readonly subscriptionName: string
+  /** Messages held (delivered and not yet settled) at most; the broker sends more only as these are settled. */
+  readonly concurrency: number
+  /** How long the SDK keeps renewing the lock of an unsettled message; zero turns renewal off. */
+  readonly maxAutoLockRenewal: Duration.Duration
+  /** Recreates the receiver when it stops delivering while messages wait; `undefined` turns it off. */
+  readonly watchdog: WatchdogSettings | undefined
+  /** On close, how long held messages may take to be settled before they are abandoned. */
+  readonly closeGrace: Duration.Duration
+}
+
+/** How often held messages are checked against their give-up time. */
+const sweepInterval = Duration.seconds(1)
+
+/** Failures that retrying cannot heal: they end the stream, so the caller sees why. */
+const fatalCodes = new Set(["ServiceBusUnauthorized", "ServiceBusEntityNotFound", "ServiceBusConnectionRefused"])
+
+/** The SDK's streaming receiver in use, and its subscription (the loop that calls us per message). */
+interface Streaming {
+  readonly receiver: ServiceBusReceiver
+  readonly subscription: { close(): Promise<void> }
+}
+
+/**
+ * Streams the messages of a topic subscription in peek-lock mode. The SDK's streaming receiver runs with
+ * auto-complete off and `concurrency` concurrent calls; each call returns when its message is settled, so the
+ * broker's credit (and therefore how many messages are locked at once) follows how fast the consumer settles:
+ * backpressure all the way to the broker. The SDK renews locks while a message is held. Failures of the stream are
+ * in the caller's terms (`toError`); settlement failures are the port's `SettlementError`.
+ *
+ * One message per pull, not the whole buffer: an operator that stops early (`take`) then leaves the messages it did
+ * not want in the buffer, where closing finds and abandons them, instead of dropping them with the rest of a chunk
+ * while they stay locked.
+ */
+export const receiveMessages = <E>(
+  client: ServiceBusClient,
+  settings: ReceiverSettings,
+  host: string,
+  toError: (error: ServiceBusAdapterError) => E,
+): Stream.Stream<ReceivedMessage, E> =>
+  Channel.callback<PeekLockedMessage, E>(
+    (queue) =>
+      Effect.gen(function* () {
+        const clock = yield* Clock.Clock
+        const debug = yield* makeDebugLog
+        const entityPath = `${settings.topicName}/Subscriptions/${settings.subscriptionName}`
+        const held = new HeldMessages()
+        const shared: ReceiverShared = {
+          entityPath,
+          failureContext: (operation) => ({ host, entityPath, operation }),
+          held,
+          gate: new SettlementGate(),
+          debug,
+        }
+        const renewalMs = Duration.toMillis(settings.maxAutoLockRenewal)
+        let closing = false
+        let lastActivityAt = clock.currentTimeMillisUnsafe()
+
+        // The SDK keeps its call pending (and the broker's credit used) until the message is settled, or until its
+        // lock is certainly gone: renewal over, then one more lock duration, and a second for clock drift.
+        const holdUntilSettled = (receiver: ServiceBusReceiver, message: ServiceBusReceivedMessage) =>
+          new Promise<void>((releaseSlot) => {
+            const receivedAt = clock.currentTimeMillisUnsafe()
+            const lockMs = Math.max(0, (message.lockedUntilUtc?.getTime() ?? receivedAt) - receivedAt)
+            const giveUpAt = receivedAt + Math.max(renewalMs, lockMs) + lockMs + 1_000
+            const received = new PeekLockedMessage(shared, receiver, message, giveUpAt, releaseSlot)
+            held.add(received)
+            lastActivityAt = receivedAt
+            debug?.(`Received message ${received.messageId} (${eventTypeOf(message)})`)
+            if (closing || !Queue.offerUnsafe(queue, received)) received.abandonQuietly()
+          })
+
+        const onError = async (args: ProcessErrorArgs) => {
+          if (closing) return
+          const error = fromSdkError(args.error, shared.failureContext(args.errorSource))
+          if (args.errorSource === "receive" && fatalCodes.has(error._tag)) {
+            Queue.failCauseUnsafe(queue, Cause.fail(toError(error)))
+            return
+          }
+          debug?.(`Receiver error (${args.errorSource}) on ${entityPath}: ${error.message}`)
+        }
+
+        const start = (): Streaming => {
+          const receiver = client.createReceiver(settings.topicName, settings.subscriptionName, {
+            receiveMode: "peekLock",
+            maxAutoLockRenewalDurationInMs: renewalMs,
+            skipParsingBodyAsJson: true,
+          })
+          const subscription = receiver.subscribe(
+            { processMessage: (message) => holdUntilSettled(receiver, message), processError: onError },
+            { autoCompleteMessages: false, maxConcurrentCalls: settings.concurrency },
+          )
+          lastActivityAt = clock.currentTimeMillisUnsafe()
+          return { receiver, subscription }
+        }
+
+        // The peek runs before the streaming receiver starts: started together, a failing receiver's retries hold up
+        // the peek (the SDK authorizes one link at a time per connection).
+        const probe = yield* scopedReceiver(client, settings.topicName, settings.subscriptionName)
+        const peek = peekFirst(probe, shared.failureContext("receive from"))
+        yield* Effect.mapError(peek, toError)
+
+        yield* Effect.forkScoped(held.sweep(sweepInterval))
+
+        let streaming = start()
+        yield* Effect.addFinalizer(() =>
+          Effect.gen(function* () {
+            closing = true
+            // Messages still buffered were never handed to the consumer, so nobody will settle them: abandon them now
+            // instead of letting them wait out the grace period. Messages arriving from now on are abandoned as they
+            // come.
+            const unclaimed = yield* Queue.clear(queue).pipe(Effect.orElseSucceed(Arr.empty))
+            for (const message of unclaimed) message.abandonQuietly()
+            const current = streaming
+            yield* closeQuietly(current.subscription)
+            // Held messages get the grace period to be settled (and the settlements acknowledged) before the
+            // receiver, whose link carries the settlements, is detached.
+            yield* Effect.timeoutOption(held.idle, settings.closeGrace)
+            held.abandonAll()
+            yield* closeQuietly(current.receiver)
+          }),
+        )
+
+        if (settings.watchdog !== undefined) {
+          const restart = Effect.gen(function* () {
+            const stuck = streaming
+            yield* closeQuietly(stuck.subscription)
+            yield* closeQuietly(stuck.receiver)
+            if (!closing) streaming = start()
+          })
+          yield* Effect.forkScoped(
+            watchReceiver(settings.watchdog, {
+              entityPath,
+              activity: Effect.sync(() => ({ lastActivityAt, inFlight: held.size })),
+              peek: peek.pipe(Effect.orElseSucceed(Arr.empty)),
+              restart,
+            }).pipe(withEventBusLogger),
+          )
+        }
+      }),
+    { bufferSize: settings.concurrency * 2 + 16 },
+  ).pipe(
+    Channel.map((message): Arr.NonEmptyReadonlyArray<ReceivedMessage> => Arr.of(message)),
+    Stream.fromChannel,
+  )
