@@ -13,7 +13,7 @@ Options:
                        subscription orchestrator-sub)
   --host <address>     interface to listen on (default 127.0.0.1)
   --port <n>           AMQP port (default 5672; 0 picks a free port)
-  --http-port <n>      port of GET /health (default 5300; 0 picks a free port)
+  --http-port <n>      port of GET /health and the management API (default 5300; 0 picks a free port)
   --log-level <level>  ${logLevels.join(" | ")} (default info)
   --key-name <name>    shared access key name (default RootManageSharedAccessKey)
   --tls                also serve AMQPS, HTTPS and secure WebSockets on the port, with a generated certificate
