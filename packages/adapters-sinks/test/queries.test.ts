@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from "node:fs"
+import { describe, expect, it } from "vitest"
+import { queryParameters, queryText, workbookContent, workbookQueries } from "../infra/workbook.ts"
+import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "../src/logAnalytics/Streams.ts"
+import { kqlAnalyzer } from "./kql.ts"
+
+/** The tables as the shipped ARM template creates them: what the queries run against in a workspace. */
+const template = JSON.parse(readFileSync(new URL("../infra/haymaker-logs.json", import.meta.url), "utf8")) as {
+  resources: Array<{
+    type: string
+    properties: { schema?: { name: string; columns: Array<{ name: string; type: string }> } }
+  }>
+}
+const tables = template.resources.flatMap((resource) =>
+  resource.type === "Microsoft.OperationalInsights/workspaces/tables" && resource.properties.schema !== undefined
+    ? [resource.properties.schema]
+    : [],
+)
+const analyze = kqlAnalyzer(tables)
+
+const shippedWorkbook = JSON.parse(
+  readFileSync(new URL("../infra/haymaker-workbook.json", import.meta.url), "utf8"),
+) as {
+  items: Array<{ type: number; name: string; content: { query?: string; parameters?: Array<{ name: string }> } }>
+}
+const files = readdirSync(new URL("../infra/queries/", import.meta.url)).filter((file) => file.endsWith(".kql"))
+
+describe("KQL queries (infra/queries) and the workbook (infra/haymaker-workbook.json)", () => {
+  it("every query file parses and uses only tables and columns the template creates", () => {
+    expect(files.sort()).toEqual([
+      "dead-letter-reasons.kql",
+      "failed-deletions.kql",
+      "leaked-resources.kql",
+      "leaks-per-run.kql",
+      "resource-history.kql",
+    ])
+    for (const file of files) {
+      const analysis = analyze(queryText(file))
+      expect({ file, errors: analysis.errors }).toEqual({ file, errors: [] })
+      expect(analysis.tables.length).toBeGreaterThan(0)
+    }
+  })
+
+  it("reads what each question needs", () => {
+    const uses = (file: string) => analyze(queryText(file))
+    const resources = ResourcesStream.table
+    expect(uses("leaks-per-run.kql").columns).toEqual(
+      expect.arrayContaining(
+        ["resource_id", "run_id", "status", "created_at", "deleted_at", "sequence_number", "message_id"].map(
+          (column) => `${resources}.${column}`,
+        ),
+      ),
+    )
+    expect(uses("failed-deletions.kql").columns).toEqual(
+      expect.arrayContaining([`${resources}.deletion_attempts`, `${resources}.deletion_error`]),
+    )
+    expect(uses("resource-history.kql").tables).toEqual(
+      [AgentLogsStream.table, DeadLettersStream.table, ResourcesStream.table].sort(),
+    )
+    expect(uses("dead-letter-reasons.kql").columns).toEqual(
+      expect.arrayContaining([`${DeadLettersStream.table}.reason`, `${DeadLettersStream.table}.TimeGenerated`]),
+    )
+  })
+
+  it("the analyzer does catch a column or a table that does not exist", () => {
+    const misspelled = queryText("failed-deletions.kql").replace("deletion_attempts", "deletion_attempt")
+    expect(analyze(misspelled).errors).toEqual([
+      expect.stringMatching(/^KS142 The name 'deletion_attempt' does not refer to any known/),
+    ])
+    expect(analyze("HayMakerResource_CL | take 1").errors).toEqual([
+      expect.stringMatching(/^KS204 The name 'HayMakerResource_CL' does not refer to any known table/),
+    ])
+  })
+
+  it("the shipped workbook is the generated one (run `pnpm --filter @haymaker/adapters-sinks infra` after edits)", () => {
+    expect(shippedWorkbook).toEqual(JSON.parse(JSON.stringify(workbookContent())))
+    // Every query file is in the workbook.
+    expect(new Set(workbookQueries.map((query) => query.file))).toEqual(new Set(files))
+  })
+
+  it("every workbook query parses and uses only the template's tables and columns; its parameters exist", () => {
+    const declared = new Set(
+      shippedWorkbook.items.flatMap((item) => item.content.parameters?.map((parameter) => parameter.name) ?? []),
+    )
+    const queries = shippedWorkbook.items.flatMap((item) =>
+      item.content.query === undefined ? [] : [{ name: item.name, query: item.content.query }],
+    )
+    expect(queries).toHaveLength(workbookQueries.length)
+    for (const { name, query } of queries) {
+      expect({ name, errors: analyze(query).errors }).toEqual({ name, errors: [] })
+      for (const [, parameter] of query.matchAll(/\{(\w+)\}/g)) expect(declared).toContain(parameter)
+    }
+    for (const file of files)
+      for (const parameter of queryParameters(queryText(file))) expect(declared).toContain(parameter)
+  })
+})
