@@ -14,8 +14,8 @@
  * the adapter next to each other in alternating order, so load from other processes on a shared machine hits both
  * alike; the ratios are the median of the per-round ratios.
  *
- * Prints a table and writes the `## @haymaker/adapters-servicebus` section of the root BENCHMARKS.md (pass
- * `--no-write` to only print). `--runs N` and `--events N` change the work.
+ * Prints a table; with `--write` it also writes the `## @haymaker/adapters-servicebus` section of the root
+ * BENCHMARKS.md. `--runs N` and `--events N` change the work.
  */
 import { spawn } from "node:child_process"
 import { availableParallelism, cpus, loadavg } from "node:os"
@@ -24,6 +24,7 @@ import { ServiceBusClient } from "@azure/service-bus"
 import { EventSubscription } from "@haymaker/domain"
 import { startEmulator } from "@haymaker/servicebus-emulator"
 import { Effect, Stream } from "effect"
+import { writeRequested } from "../../../scripts/benchmarks.ts"
 import { closeAll, connectionString, EventBusClient, publishEvent, ServiceBusEventSubscription } from "../src/index.ts"
 import { writeSection } from "./benchmarksFile.ts"
 import { type BenchEvent, benchConfig, benchEvent, rawBatchSend } from "./workload.ts"
@@ -304,7 +305,7 @@ Per-round ratios: publish ${ratios("clientBatch", "rawBatch")}; consume ${ratios
 Consumption from the first message received to the last one settled, leaving out each run's start and close (the
 layer validates the subscription with a peek before it receives, a few round trips): raw SDK ${fmt(steady("consumeRaw"))}
 events/s, \`EventSubscription\` ${fmt(steady("consumeAdapter"))} events/s, ${pct(steadyRatio)} (median of the per-round ratios).
-Run with \`pnpm --filter @haymaker/adapters-servicebus bench\` (\`-- --runs N --events N --in-process --no-write\`).`
+Run with \`./dev --filter @haymaker/adapters-servicebus bench\` (\`--runs N --events N --in-process\`; \`--write\` records it here).`
 
 console.log(`${title}\n\n${body}`)
 console.log(
@@ -314,4 +315,4 @@ console.log(
   ),
 )
 
-if (!process.argv.includes("--no-write")) writeSection(intro, { title, body }, placements)
+if (writeRequested()) writeSection(intro, { title, body }, placements)

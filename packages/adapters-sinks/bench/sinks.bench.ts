@@ -1,8 +1,8 @@
 // Throughput of the sinks against the local peers, each beside a baseline doing the same writes with the raw SDK in
 // the same run: rows/s to the Logs Ingestion server (adapter vs `LogsIngestionClient.upload`) and events/s to Azurite
 // (adapter vs `BlockBlobClient.upload` with If-None-Match at the same concurrency). Medians of RUNS runs.
-// `node bench/sinks.bench.ts [--write]`; --write replaces this package's section in the root BENCHMARKS.md.
-import { readFileSync, writeFileSync } from "node:fs"
+// `./dev --filter @haymaker/adapters-sinks bench [--write]`; --write replaces this package's section in the root
+// BENCHMARKS.md.
 import { Agent } from "node:https"
 import { availableParallelism, cpus, loadavg } from "node:os"
 import { LogsIngestionClient } from "@azure/monitor-ingestion"
@@ -10,6 +10,7 @@ import { BlobServiceClient } from "@azure/storage-blob"
 import { decodeAgentEvent, type JsonObject, ResourceRecord, type SinkRecord } from "@haymaker/domain"
 import { startAzurite, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
 import { DateTime, Effect, Option, Redacted, Result, Schema, type Scope } from "effect"
+import { recordSection, writeRequested } from "../../../scripts/benchmarks.ts"
 import { archiveLine } from "../src/archive/ArchiveRecord.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import { blobNameFor } from "../src/archive/BlobNames.ts"
@@ -224,7 +225,7 @@ const report = (lines: ReadonlyArray<string>) => {
   const section = [
     "## @haymaker/adapters-sinks",
     "",
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, by \`pnpm --filter @haymaker/adapters-sinks bench\`; load average ${loadavg()[0]?.toFixed(1)} at the end (the machine is shared).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, by \`./dev --filter @haymaker/adapters-sinks bench --write\`; load average ${loadavg()[0]?.toFixed(1)} at the end (the machine is shared).`,
     `Median of ${RUNS} runs against local peers on 127.0.0.1: the Logs Ingestion server over HTTPS in the bench process (it gunzips and validates every row on the same cores), Azurite in memory in a child process. Absolute numbers are bound by the peers; the ratio is the point.`,
     `Baseline in the same run: the raw SDK doing the same writes (the same rows built and sent with \`LogsIngestionClient.upload\`; \`BlockBlobClient.upload\` with \`If-None-Match: *\`, per event at concurrency ${CONCURRENCY} for the \`partitioned\` layout, the batch's lines as one blob for \`batched\`).`,
     "",
@@ -234,21 +235,7 @@ const report = (lines: ReadonlyArray<string>) => {
     "",
   ].join("\n")
   console.log(`\n${section}`)
-  if (!process.argv.includes("--write")) return
-  const path = new URL("../../../BENCHMARKS.md", import.meta.url)
-  let text = ""
-  try {
-    text = readFileSync(path, "utf8")
-  } catch {
-    text = "# Benchmarks\n\n"
-  }
-  const start = text.indexOf("## @haymaker/adapters-sinks")
-  if (start === -1) text = `${text.trimEnd()}\n\n${section}`
-  else {
-    const end = text.indexOf("\n## ", start + 1)
-    text = `${text.slice(0, start)}${section}${end === -1 ? "" : text.slice(end + 1)}`
-  }
-  writeFileSync(path, text.endsWith("\n") ? text : `${text}\n`)
+  if (writeRequested()) recordSection("## @haymaker/adapters-sinks", section)
 }
 
 await main()

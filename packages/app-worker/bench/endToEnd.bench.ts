@@ -1,7 +1,7 @@
 /**
  * End to end on the local stack: the worker (a separate process) drains N events from the emulator (a separate
  * process) into the sinks; in the same run, the raw SDK's peek-lock receive + complete drains N events from the same
- * emulator. Reports both rates, their ratio, and the worker's peak RSS. Not a test: `pnpm bench`.
+ * emulator. Reports both rates, their ratio, and the worker's peak RSS. Not a test: `./dev bench`; `--write` records the table in BENCHMARKS.md.
  *
  * Both sides are timed in steady state: each first drains `--warmup` events untimed, then the next N are timed. The
  * baseline runs twice per round: in a fresh process started like the worker (same Node flags, see
@@ -26,6 +26,7 @@ import { ServiceBusClient } from "@azure/service-bus"
 import { connectionString, toServiceBusMessage } from "@haymaker/adapters-servicebus"
 import { InMemoryArchive, InMemoryLogAnalytics } from "@haymaker/testing"
 import { Deferred, Effect, Fiber, Layer } from "effect"
+import { benchArguments, recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
 import { workerNodeFlags } from "../src/nodeFlags.ts"
@@ -35,8 +36,7 @@ import { subscriptionLayer } from "../src/WorkerLayers.ts"
 import { receiveAndComplete } from "./receiveAndComplete.ts"
 
 const { values } = parseArgs({
-  // `pnpm bench -- --events N` passes the `--` on.
-  args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === "--")),
+  args: benchArguments(),
   options: {
     events: { type: "string" },
     warmup: { type: "string" },
@@ -288,7 +288,7 @@ const report = (label: string, results: ReadonlyArray<Result>) => {
     formatRate(median(results.map((r) => r.wholeDrainRate))),
     rss,
   ]
-  console.log(`| ${cells.join(" | ")} |`)
+  print(`| ${cells.join(" | ")} |`)
 }
 
 const rounds$ = async (label: string, count: number, drain: Drain, fresh: boolean) => {
@@ -303,15 +303,22 @@ const rounds$ = async (label: string, count: number, drain: Drain, fresh: boolea
   report(label, results)
 }
 
-console.log(
+// What the run prints on standard output is what `--write` records.
+const printed: Array<string> = []
+const print = (line: string) => {
+  printed.push(line)
+  console.log(line)
+}
+
+print(
   `# app-worker end to end (worker run with ${workerNodeFlags.join(" ")}): ${cpus().length} cores, Node ${process.version}, load ${loadavg()
     .map((l) => l.toFixed(1))
     .join(" ")}; ${warmup} events of warm-up before the timed ones`,
 )
-console.log(
+print(
   "| sinks | rounds | raw SDK, fresh process with the worker's flags (msg/s) | raw SDK, hot bench process (msg/s) | worker (msg/s) | worker / raw fresh | worker / raw hot | worker over its whole drain (msg/s) | worker peak RSS |",
 )
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 // The baseline's process starts hot, so that the first row does not meet a colder baseline than the last.
 await round(events, async () => ({ rate: Number.NaN, wholeDrainRate: Number.NaN, peakRssMb: Number.NaN }), false)
 if (rows.has("pipeline")) {
@@ -328,4 +335,7 @@ if (rows.has("local") && peersEvents > 0) {
     (cs, n) => workerDrain(cs, n, "local"),
     true,
   )
+}
+if (writeRequested()) {
+  recordMeasurement({ id: "app-worker/endToEnd", section: "## @haymaker/app-worker", text: printed.join("\n") })
 }

@@ -1,12 +1,12 @@
 /**
  * `pnpm bench`: decodeMessageBody + resourceFromEvent (the Schema path) against a hand-written validator doing the same
  * work, on the same corpus, in the same process. Prints a table and writes the `## @haymaker/domain` section of the
- * root BENCHMARKS.md (pass `--no-write` to only print).
+ * root BENCHMARKS.md with `--write`.
  */
 import { execSync } from "node:child_process"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus, loadavg } from "node:os"
 import { DateTime, Result } from "effect"
+import { recordSection, writeRequested } from "../../../scripts/benchmarks.ts"
 import { decodeMessageBody } from "../src/decodeMessageBody.ts"
 import { isResourceEvent } from "../src/events/ResourceEvent.ts"
 import { resourceFromEvent } from "../src/resourceFromEvent.ts"
@@ -144,7 +144,7 @@ const section = `## @haymaker/domain
 \`decodeMessageBody\` + \`resourceFromEvent\` on ${fmt(EVENTS)} realistic JSON string bodies (resource events with tags,
 deletions, deletion failures, agent log events; ${fmt(corpus.invalid)} invalid: broken JSON, arrays, missing and wrongly
 typed fields, bad timestamps), against a hand-written validator without Effect doing the same work in the same process.
-${RUNS} runs alternating the order, medians. Run with \`pnpm --filter @haymaker/domain bench\`.
+${RUNS} runs alternating the order, medians. Run with \`./dev --filter @haymaker/domain bench\` (\`--write\` records it here).
 
 - Machine: ${availableParallelism()} cores (\`nproc\`), ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}
 - Date: ${new Date().toISOString().slice(0, 10)}, commit ${commit}; load average ${loadAtStart.toFixed(1)} at the start and
@@ -173,16 +173,4 @@ naming the field and the problem).
 
 console.log(section)
 
-if (!process.argv.includes("--no-write")) {
-  const file = new URL("../../../BENCHMARKS.md", import.meta.url)
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n"
-  const start = current.indexOf("## @haymaker/domain")
-  let next: string
-  if (start === -1) next = `${current.trimEnd()}\n\n${section}`
-  else {
-    const end = current.indexOf("\n## ", start + 1)
-    next = `${current.slice(0, start)}${section}${end === -1 ? "" : `\n${current.slice(end + 1)}`}`
-  }
-  writeFileSync(file, next)
-  console.log(`Wrote the @haymaker/domain section of ${file.pathname}`)
-}
+if (writeRequested()) recordSection("## @haymaker/domain", section)

@@ -3,6 +3,7 @@ import { cpus } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
+import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { type EmulatorOptions, startEmulator } from "../src/index.ts"
 import { sendBatched } from "./sendBatched.ts"
 import { median, rate } from "./stats.ts"
@@ -114,6 +115,14 @@ const main = async () => {
       }),
     ]
     process.stdout.write(`${lines.join("\n")}\n`)
+    if (writeRequested()) {
+      recordMeasurement({
+        id: "servicebus-emulator/durability",
+        section: "## @haymaker/servicebus-emulator",
+        subsection: "### Durable storage (`dataDir`)",
+        text: lines.join("\n"),
+      })
+    }
   } finally {
     for (const r of running) {
       await r.client.close()

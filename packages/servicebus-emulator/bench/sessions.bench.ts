@@ -1,5 +1,6 @@
 import { cpus } from "node:os"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
+import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { AmqpPayload } from "../src/amqp/AmqpPayload.ts"
 import { messageHelpers } from "../src/amqp/rheaTypes.ts"
 import { Broker } from "../src/broker/Broker.ts"
@@ -164,6 +165,14 @@ const main = async () => {
       ),
     ]
     process.stdout.write(`${lines.join("\n")}\n`)
+    if (writeRequested()) {
+      recordMeasurement({
+        id: "servicebus-emulator/sessions",
+        section: "## @haymaker/servicebus-emulator",
+        subsection: "### Sessions",
+        text: lines.join("\n"),
+      })
+    }
   } finally {
     await client.close()
     await emulator.close()

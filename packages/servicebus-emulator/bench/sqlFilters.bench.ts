@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from "@azure/service-bus"
+import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { AmqpPayload } from "../src/amqp/AmqpPayload.ts"
 import { messageHelpers } from "../src/amqp/rheaTypes.ts"
 import { Broker } from "../src/broker/Broker.ts"
@@ -321,6 +322,14 @@ const main = async () => {
       `(${format(sqlFanOut)}); the emulator's capacity per CPU second ${format(median(fanOutCpu.sql))}.`,
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
+  if (writeRequested()) {
+    recordMeasurement({
+      id: "servicebus-emulator/sqlFilters",
+      section: "## @haymaker/servicebus-emulator",
+      subsection: "### SQL filters",
+      text: lines.join("\n"),
+    })
+  }
 }
 
 main().then(

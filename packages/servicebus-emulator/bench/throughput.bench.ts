@@ -1,5 +1,6 @@
 import { cpus } from "node:os"
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus"
+import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { startEmulator } from "../src/index.ts"
 import { startMinimalPeer } from "./minimalPeer.ts"
 import { sendBatched } from "./sendBatched.ts"
@@ -108,6 +109,13 @@ const main = async () => {
       }),
     ]
     process.stdout.write(`${lines.join("\n")}\n`)
+    if (writeRequested()) {
+      recordMeasurement({
+        id: "servicebus-emulator/throughput",
+        section: "## @haymaker/servicebus-emulator",
+        text: lines.join("\n"),
+      })
+    }
   } finally {
     await emulator.close()
     await peer.close()
