@@ -73,6 +73,11 @@ describe("management API through ServiceBusAdministrationClient", () => {
     expect(tooLong.message).toContain("<LockDuration> must be at most PT5M")
     const badForward = await failure(admin().createQueue("fwd", { forwardTo: "nowhere" }))
     expect(badForward.message).toContain("neither a queue nor a topic")
+    const configured = await admin().getQueue("configured")
+    const selfForward = await failure(admin().updateQueue({ ...configured, forwardTo: "configured" }))
+    expect(selfForward.message).toContain("would forward its messages back to it")
+    const topicLoop = await failure(admin().createSubscription("events", "loop", { forwardTo: "events" }))
+    expect(topicLoop.message).toContain("would forward its messages back to it")
     const badName = await failure(admin().createQueue("bad name"))
     expect(badName.message).toContain("not a valid queue name")
     const sessionChange = await failure(

@@ -230,7 +230,7 @@ export class ManagementApi {
         const existing = this.broker.find(route.name)
         if (description.name === "QueueDescription") {
           if (!update) checkName(route.name, "queue")
-          const config = readQueueDescription(reader, route.name, this.forwardTarget(route.name))
+          const config = readQueueDescription(reader, route.name, this.forwardTarget(route.name, route.name))
           if (!update) {
             const queue = this.broker.createQueue(config)
             this.options.logger.info("queue created", { queue: queue.name })
@@ -279,7 +279,7 @@ export class ManagementApi {
       case "subscription": {
         this.expect(description, "SubscriptionDescription")
         const topic = this.topic(route.topic)
-        const config = readSubscriptionDescription(reader, route.name, this.forwardTarget(undefined))
+        const config = readSubscriptionDescription(reader, route.name, this.forwardTarget(route.topic, undefined))
         const existing = topic.subscriptions.get(route.name.toLowerCase())
         if (update) {
           if (existing === undefined) throw this.missing(`${topic.name}/Subscriptions/${route.name}`)
@@ -384,7 +384,11 @@ export class ManagementApi {
     })
   }
 
-  private forwardTarget(self: string | undefined): ForwardTarget {
+  /**
+   * Validates ForwardTo / ForwardDeadLetteredMessagesTo as Config.json's are: an existing queue or topic, and not a
+   * loop straight back (a queue to itself, a subscription's ForwardTo to its own topic).
+   */
+  private forwardTarget(self: string, selfForDeadLetters: string | undefined): ForwardTarget {
     return (reader, element) => {
       const text = reader.text(element)
       if (text === undefined || text === "") return undefined
@@ -397,8 +401,9 @@ export class ManagementApi {
         return reader.refuse(element, `names '${text}', which is neither a queue nor a topic of this namespace`)
       }
       const name = ref.kind === "queue" ? ref.queue.name : ref.topic.name
-      if (self !== undefined && name.toLowerCase() === self.toLowerCase()) {
-        return reader.refuse(element, "cannot name the entity itself")
+      const forbidden = element === "ForwardTo" ? self : selfForDeadLetters
+      if (forbidden !== undefined && name.toLowerCase() === forbidden.toLowerCase()) {
+        return reader.refuse(element, `cannot name '${forbidden}', which would forward its messages back to it`)
       }
       return name
     }
