@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs"
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ServiceBusClient } from "@azure/service-bus"
@@ -267,6 +267,28 @@ describe("durable storage (dataDir)", () => {
     await stop(running)
     const again = await start({ dataDir })
     expect((await again.client.createReceiver("jobs").peekMessages(5)).map((m) => m.messageId)).toEqual(["kept"])
+  })
+
+  it("cuts off a torn last write and keeps everything before it", async () => {
+    const dataDir = dataDirectory()
+    const first = await start({ dataDir })
+    await first.client.createSender("jobs").sendMessages({ body: "kept", messageId: "kept" })
+    await stop(first)
+    // What a crash in the middle of a write leaves: a record header promising more bytes than follow.
+    appendFileSync(join(dataDir, "journal.log"), Buffer.from([0xff, 0x00, 0x00, 0x00, 0x12, 0x34]))
+    const logs: Array<string> = []
+    const second = await start({ dataDir, logLevel: "warn", logSink: (line) => logs.push(line) })
+    expect((await second.client.createReceiver("jobs").peekMessages(5)).map((m) => m.messageId)).toEqual(["kept"])
+    expect(logs.some((line) => line.includes("journal tail cut off"))).toBe(true)
+  })
+
+  it("refuses a journal it cannot read instead of starting empty", async () => {
+    const dataDir = dataDirectory()
+    const text = "not a journal, but long enough to look like one"
+    writeFileSync(join(dataDir, "journal.log"), text)
+    await expect(start({ dataDir })).rejects.toThrow(/is not a journal this emulator can read/)
+    // The file is left as it was.
+    expect(statSync(join(dataDir, "journal.log")).size).toBe(text.length)
   })
 
   it("refuses a data directory another emulator uses", async () => {

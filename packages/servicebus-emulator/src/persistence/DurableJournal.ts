@@ -9,7 +9,7 @@ import { SessionStore } from "../broker/sessions/SessionStore.ts"
 import type { Logger } from "../log.ts"
 import { catalogJson, describeQueue, describeTopic } from "./catalog.ts"
 import type { PayloadCodec } from "./PayloadCodec.ts"
-import { entityKinds, RecordWriter, recordType, writePut } from "./records.ts"
+import { entityKinds, journalFormatVersion, RecordWriter, recordType, writePut } from "./records.ts"
 
 /**
  * - "always": the journal is written and `fdatasync`ed before a send is acknowledged (group commit: one write and
@@ -276,6 +276,7 @@ export class DurableJournal implements BrokerJournal {
     this.nextStoreId = 1
     this.nextPayloadId = 1
     const snapshot = new RecordWriter()
+    snapshot.begin(recordType.format).u32(journalFormatVersion).end()
     const live = this.writer
     // Snapshot records go through the same encoders as live ones.
     this.writer = snapshot

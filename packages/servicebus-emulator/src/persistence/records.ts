@@ -4,7 +4,12 @@ import { crc32 } from "node:zlib"
  * The journal's binary records: `[u32 body length][u32 CRC-32 of body][body]`, the body starting with a type byte.
  * Numbers are little-endian; times and sequence numbers are float64 (exact up to 2^53, and Infinity for "never").
  */
+/** Written first in every journal file (a snapshot starts each one); a reader refuses versions it does not know. */
+export const journalFormatVersion = 1
+
 export const recordType = {
+  /** u32 format version: the first record of a journal file. */
+  format: 12,
   /** u32 store id, string path: names a store for the records that follow (ids are per journal file). */
   store: 1,
   /** u32 payload id, bytes: a message payload, shared by the stores holding a copy. */

@@ -6,7 +6,19 @@ import type { EmulatorConfig, QueueConfig, TopicConfig } from "../config/Emulato
 import type { Logger } from "../log.ts"
 import { parseCatalogJson, restoreTimes, type StoredQueue, type StoredTopic } from "./catalog.ts"
 import type { PayloadCodec } from "./PayloadCodec.ts"
-import { entityKinds, type PutRecord, type RecordReader, readPut, recordType, scanRecords } from "./records.ts"
+import {
+  entityKinds,
+  journalFormatVersion,
+  type PutRecord,
+  type RecordReader,
+  readPut,
+  recordType,
+  scanRecords,
+} from "./records.ts"
+
+export class JournalFormatError extends Error {
+  override readonly name = "JournalFormatError"
+}
 
 interface ScheduledAtTopic {
   readonly payloadId: number
@@ -162,6 +174,15 @@ export const readJournal = (path: string, logger: Logger): JournalState => {
   if (!existsSync(path)) return emptyState()
   const file = readFileSync(path)
   const { records, validBytes } = scanRecords(file)
+  // Every journal starts with a format record written by a synced snapshot: without it, this is not (or no longer)
+  // a journal, and cutting it off would throw away what it holds.
+  const first = records[0]
+  const version = first?.type === recordType.format ? first.u32() : undefined
+  if (file.length > 0 && version !== journalFormatVersion) {
+    throw new JournalFormatError(
+      `${path} is not a journal this emulator can read (format ${version ?? "unknown"}, expected ${journalFormatVersion}); move it away or use another data directory.`,
+    )
+  }
   if (validBytes < file.length) {
     logger.warn("journal tail cut off (incomplete or corrupt last write)", {
       path,
