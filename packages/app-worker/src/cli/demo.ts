@@ -23,11 +23,12 @@ export const demoCommand = Command.make(
   ({ events, output, timeoutSeconds }) =>
     Effect.gen(function* () {
       const loaded = yield* loadWorkerConfig(process.env)
-      // The demo always runs locally, on ephemeral ports, quietly unless asked otherwise.
+      // The demo always runs locally, on ephemeral ports, quietly unless asked otherwise: on the local peers, or
+      // with HAYMAKER_SINKS=filesystem on files that stay (for `haymaker-worker report`).
       const config = {
         ...loaded,
         bus: { _tag: "LocalEmulator" } as const,
-        sinks: { _tag: "LocalPeers" } as const,
+        sinks: loaded.sinks._tag === "Filesystem" ? loaded.sinks : ({ _tag: "LocalPeers" } as const),
         httpHost: "127.0.0.1",
         httpPort: 0,
         batchWaitMs: Math.min(loaded.batchWaitMs, 50),

@@ -21,6 +21,21 @@ const summary = (document: ReportDocument): string =>
     ? `${document.totals.runs} run(s), ${document.totals.created} resource(s), ${document.totals.leaked} still in Azure`
     : `${document.events.length} event(s) of ${document.resource_id}`
 
+/**
+ * Writes to standard output. A reader that stops early (`| head`) closes the pipe: that ends the output, it is no
+ * error (Node would otherwise throw EPIPE from the stream, unhandled).
+ */
+const writeStdout = (text: string) =>
+  Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+          if (error.code !== "EPIPE") throw error
+        })
+        process.stdout.write(text, () => resolve())
+      }),
+  )
+
 /** `haymaker-worker report`: what each run left behind, from the archive the worker writes. */
 export const reportCommand = Command.make(
   "report",
@@ -82,7 +97,7 @@ export const reportCommand = Command.make(
       )
       if (document === undefined) return
       const text = render(document, format)
-      if (Option.isNone(output)) return yield* Effect.sync(() => process.stdout.write(text))
+      if (Option.isNone(output)) return yield* writeStdout(text)
       const path = resolve(output.value)
       yield* Effect.promise(() => writeFile(path, text))
       yield* Console.error(`wrote ${path}: ${summary(document)}`)

@@ -13,7 +13,10 @@ export interface DemoSummary {
   readonly archivedBlobs: number
   readonly deadLetters: ReadonlyArray<DeadLetter>
   readonly outputDir: string
-  readonly endpoints: { readonly serviceBus: string; readonly blob: string; readonly logsIngestion: string }
+  /** Where each part went, in words: `local Logs Ingestion server https://…`, `files under …`. */
+  readonly endpoints: { readonly serviceBus: string; readonly archive: string; readonly logAnalytics: string }
+  /** What becomes of the outputs when the demo ends. */
+  readonly afterwards: string
 }
 
 /** The demo's closing report, as plain text tables. */
@@ -61,9 +64,9 @@ export const formatSummary = (summary: DemoSummary): string => {
         ),
     "",
     "Where the outputs are",
-    `  Log Analytics rows:   ${summary.resourceRows} resource rows, ${summary.logRows} agent log rows (local Logs Ingestion server ${summary.endpoints.logsIngestion})`,
-    `  Blob archive:         ${summary.archivedBlobs} archived messages (Azurite ${summary.endpoints.blob})`,
+    `  Log Analytics rows:   ${summary.resourceRows} resource rows, ${summary.logRows} agent log rows (${summary.endpoints.logAnalytics})`,
+    `  Blob archive:         ${summary.archivedBlobs} archived messages (${summary.endpoints.archive})`,
     `  Copies on disk:       ${summary.outputDir}/{log-analytics/*.jsonl, archive.jsonl, dead-letters.jsonl}`,
-    "  (the local peers live only while the demo runs; `haymaker-worker run` keeps them up)",
+    `  (${summary.afterwards})`,
   ].join("\n")
 }

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { ServiceBusClient } from "@azure/service-bus"
-import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
+import { AgentLogsStream, ResourcesStream, type StreamDefinition } from "@haymaker/adapters-sinks"
 import {
   type AgentEvent,
   type ArchivedEvent,
@@ -42,7 +42,10 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const endpoints = yield* resolveEndpoints(config)
   const bus = endpoints.localBus
   const peers = endpoints.localSinks
-  if (bus === undefined || peers === undefined) return yield* Effect.die("the demo runs on local peers only")
+  const folder = endpoints.sinks._tag === "Filesystem" ? resolve(endpoints.sinks.directory) : undefined
+  if (bus === undefined || (peers === undefined && folder === undefined)) {
+    return yield* Effect.die("the demo runs on the local emulator, with local peers or the filesystem sinks")
+  }
   let settled = 0
   const worker = yield* runWorkerService(config, endpoints, (_, totals) =>
     Effect.sync(() => {
@@ -70,8 +73,17 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
   yield* Fiber.interrupt(worker)
 
-  const resourceRows = yield* Effect.promise(() => peers.logsIngestion.rows(ResourcesStream.stream))
-  const logRows = yield* Effect.promise(() => peers.logsIngestion.rows(AgentLogsStream.stream))
+  // The rows as the Logs Ingestion server received them, or as the filesystem sink appended them.
+  const rowsOf = (definition: StreamDefinition) =>
+    Effect.promise(async (): Promise<ReadonlyArray<unknown>> => {
+      if (peers !== undefined) return peers.logsIngestion.rows(definition.stream)
+      const text = await readFile(join(folder ?? "", "log-analytics", `${definition.table}.jsonl`), "utf8").catch(
+        () => "",
+      )
+      return text.split("\n").flatMap((line) => (line === "" ? [] : [JSON.parse(line) as unknown]))
+    })
+  const resourceRows = yield* rowsOf(ResourcesStream)
+  const logRows = yield* rowsOf(AgentLogsStream)
   // A redelivered message may have been archived twice (see the archive layouts): count each message once.
   const archived = [
     ...new Map((yield* readArchive(endpoints.sinks)).map((entry) => [entry.sequenceNumber, entry])).values(),
@@ -101,9 +113,16 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
     outputDir,
     endpoints: {
       serviceBus: bus.connectionString,
-      blob: peers.blobEndpoint,
-      logsIngestion: peers.logsIngestionEndpoint,
+      archive: peers === undefined ? `files under ${join(folder ?? "", "archive")}` : `Azurite ${peers.blobEndpoint}`,
+      logAnalytics:
+        peers === undefined
+          ? `files under ${join(folder ?? "", "log-analytics")}`
+          : `local Logs Ingestion server ${peers.logsIngestionEndpoint}`,
     },
+    afterwards:
+      peers === undefined
+        ? "the files stay: `haymaker-worker report` with the same HAYMAKER_SINKS and HAYMAKER_LOCAL_SINK_DIR reads them"
+        : "the local peers live only while the demo runs; `haymaker-worker run` keeps them up",
   })
 })
 
