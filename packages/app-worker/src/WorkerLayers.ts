@@ -136,6 +136,9 @@ export const subscriptionLayer = (config: WorkerConfig, serviceBus: ServiceBusCo
     topicName: config.topic,
     subscriptionName: config.subscription,
     concurrency: config.concurrency,
+    // A settlement or a peek on a healthy namespace takes milliseconds; one on a connection that died waits out this
+    // timeout (the SDK's default is a minute), and until then holds its batch and the worker's reconnection.
+    retry: { timeout: "10 seconds" },
   })
 
 export const publisherLayer = (topic: string, serviceBus: ServiceBusConnection) =>

@@ -1,6 +1,6 @@
 import type {
   ServiceBusClient,
-  ServiceBusMessage,
+  ServiceBusMessageBatch,
   ServiceBusReceivedMessage,
   ServiceBusReceiver,
   ServiceBusSender,
@@ -23,10 +23,19 @@ export interface DeadLetter {
 
 const PREVIEW = 120
 
+/**
+ * The body as text, for a preview: bytes decoded as UTF-8 (only as many as the preview shows), an AMQP value or
+ * sequence as JSON when JSON can write it. Dead letters are often poison: nothing here may throw (a body nested
+ * thousands of levels deep overflows JSON.stringify).
+ */
 const bodyText = (body: unknown): string => {
   if (typeof body === "string") return body
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8")
-  return JSON.stringify(body) ?? String(body)
+  if (body instanceof Uint8Array) return Buffer.from(body.subarray(0, PREVIEW * 4)).toString("utf8")
+  try {
+    return JSON.stringify(body) ?? String(body)
+  } catch (error) {
+    return `(${error instanceof Error ? error.message : "unprintable"})`
+  }
 }
 
 const describe = (message: ServiceBusReceivedMessage): DeadLetter => {
@@ -50,7 +59,15 @@ const withReceiver = <A>(
   use: (receiver: ReturnType<ServiceBusClient["createReceiver"]>) => Promise<A>,
 ): Effect.Effect<A, Error> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => client.createReceiver(topic, subscription, { subQueueType: "deadLetter", receiveMode: mode })),
+    // Bodies stay as the broker holds them: the bytes of a data section are resubmitted unchanged and never parsed
+    // (a poison body is what a dead-letter queue is for).
+    Effect.sync(() =>
+      client.createReceiver(topic, subscription, {
+        subQueueType: "deadLetter",
+        receiveMode: mode,
+        skipParsingBodyAsJson: true,
+      }),
+    ),
     (receiver) => Effect.tryPromise({ try: () => use(receiver), catch: (cause) => cause as Error }),
     (receiver) => Effect.promise(() => receiver.close()),
   )
@@ -73,15 +90,28 @@ export const peekDeadLetters = (client: ServiceBusClient, topic: string, subscri
     return found
   })
 
-/** The original message again: body, content type, subject, ids and application properties; no dead-letter marks. */
-const resubmission = (message: ServiceBusReceivedMessage): ServiceBusMessage => {
-  const resent: ServiceBusMessage = { body: message.body }
-  if (message.messageId !== undefined) resent.messageId = message.messageId
-  if (message.contentType !== undefined) resent.contentType = message.contentType
-  if (message.subject !== undefined) resent.subject = message.subject
-  if (message.correlationId !== undefined) resent.correlationId = message.correlationId
-  if (message.applicationProperties !== undefined) resent.applicationProperties = message.applicationProperties
-  return resent
+/** A message as the SDK sends it: a `ServiceBusMessage`, or an AMQP message with a body section of its choice. */
+type Outgoing = Parameters<ServiceBusMessageBatch["tryAddMessage"]>[0]
+
+/** Where Service Bus keeps the dead-letter marks among the application properties. */
+const deadLetterMarks = new Set(["DeadLetterReason", "DeadLetterErrorDescription"])
+
+/**
+ * The original message again: the same body in the same AMQP section (data bytes as they were, a value, a sequence),
+ * the same properties (message id, content type, subject, correlation id, …) and application properties, without
+ * the dead-letter marks.
+ */
+const resubmission = (message: ServiceBusReceivedMessage): Outgoing => {
+  const raw = message._rawAmqpMessage
+  const applicationProperties = Object.fromEntries(
+    Object.entries(message.applicationProperties ?? {}).filter(([name]) => !deadLetterMarks.has(name)),
+  )
+  return {
+    body: message.body,
+    bodyType: raw.bodyType ?? "data",
+    ...(raw.properties === undefined ? {} : { properties: raw.properties }),
+    applicationProperties,
+  } as Outgoing
 }
 
 /** The sequence numbers of the dead-lettered messages there are now (at most `max`), read without locking them. */
@@ -99,7 +129,7 @@ const snapshot = async (receiver: ServiceBusReceiver, max: number): Promise<Set<
 }
 
 /** Sends messages in as few batches as the topic's size limit allows. */
-const sendAll = async (sender: ServiceBusSender, messages: ReadonlyArray<ServiceBusMessage>): Promise<void> => {
+const sendAll = async (sender: ServiceBusSender, messages: ReadonlyArray<Outgoing>): Promise<void> => {
   let batch = await sender.createMessageBatch()
   for (const message of messages) {
     if (batch.tryAddMessage(message)) continue

@@ -5,6 +5,10 @@ export const messagesReceived = Metric.counter("haymaker_messages_received_total
   description: "Messages received from the subscription",
   incremental: true,
 })
+export const messagesRedelivered = Metric.counter("haymaker_messages_redelivered_total", {
+  description: "Messages received again (delivery count above 0): an earlier delivery was not settled",
+  incremental: true,
+})
 export const messagesCompleted = Metric.counter("haymaker_messages_completed_total", {
   description: "Messages completed after both sinks confirmed them",
   incremental: true,
@@ -23,6 +27,10 @@ export const settlementFailures = Metric.counter("haymaker_settlement_failures_t
 })
 const sinkRetries = Metric.counter("haymaker_sink_retries_total", {
   description: "Sink writes retried after a transient failure, by sink",
+  incremental: true,
+})
+const sinkRecordsRetried = Metric.counter("haymaker_sink_records_retried_total", {
+  description: "Records written again after a transient failure, by sink (a retried write may store a second copy)",
   incremental: true,
 })
 const sinkLatency = Metric.histogram("haymaker_sink_write_seconds", {
@@ -44,8 +52,11 @@ export const batchSize = Metric.histogram("haymaker_batch_size", {
 export const countDeadLettered = (reason: string, count = 1): Effect.Effect<void> =>
   Metric.update(Metric.withAttributes(messagesDeadLettered, { reason }), count)
 
-export const countSinkRetry = (sink: string): Effect.Effect<void> =>
-  Metric.update(Metric.withAttributes(sinkRetries, { sink }), 1)
+export const countSinkRetry = (sink: string, records: number): Effect.Effect<void> =>
+  Effect.andThen(
+    Metric.update(Metric.withAttributes(sinkRetries, { sink }), 1),
+    Metric.update(Metric.withAttributes(sinkRecordsRetried, { sink }), records),
+  )
 
 export const recordSinkLatency = (sink: string, seconds: number): Effect.Effect<void> =>
   Metric.update(Metric.withAttributes(sinkLatency, { sink }), seconds)

@@ -14,6 +14,7 @@ import {
   messagesAbandoned,
   messagesCompleted,
   messagesReceived,
+  messagesRedelivered,
   settlementFailures,
 } from "../metrics/WorkerMetrics.ts"
 import { type ClassifiedMessage, classifyMessage } from "./classifyMessage.ts"
@@ -23,10 +24,15 @@ import { type SinkFailure, type SinkRetryPolicy, writeWithRetry } from "./writeW
 /** What to do with a message whose body is not a valid event: keep it as evidence, or drop it as the seed did. */
 export type InvalidMessagePolicy = "dead-letter" | "complete"
 
+/** How long a batch waits for the broker to answer its settlements. */
+export const defaultSettleTimeoutMs = 10_000
+
 export interface BatchPolicy {
   readonly invalidMessages: InvalidMessagePolicy
   /** Bodies beyond these are dead-lettered (`BodyTooLarge`, `BodyTooDeep`) before any sink sees them. */
   readonly decodeLimits?: DecodeLimits | undefined
+  /** How long a batch waits for its settlements; unanswered ones count as failed. Default 10 s. */
+  readonly settleTimeoutMs?: number | undefined
   readonly sinkRetry: SinkRetryPolicy
 }
 
@@ -82,6 +88,9 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   const logAnalytics = yield* LogAnalyticsSink
   const archive = yield* ArchiveSink
   yield* increment(messagesReceived, messages.length)
+  let redelivered = 0
+  for (const message of messages) if (message.deliveryCount > 0) redelivered++
+  yield* increment(messagesRedelivered, redelivered)
   yield* Metric.update(batchSize, messages.length)
   const now = yield* DateTime.now
   const classified = messages.map((message) => classifyMessage(message, now, policy.decodeLimits))
@@ -103,7 +112,8 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0, outage: known ?? met }
   const deadLetters: Array<DeadLetterRecord> = []
   // Per message only the settlement itself; logging (and its annotations) only on the rare paths that log.
-  yield* Effect.forEach(
+  let answered = 0
+  const settled = yield* Effect.forEach(
     classified,
     (entry) => {
       const id = entry.message.messageId
@@ -114,6 +124,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
       const annotate = Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount })
       return Effect.matchEffect(entry.message.settle(settlement), {
         onSuccess: () => {
+          answered++
           if (settlement._tag === "Complete") outcome.completed++
           else if (settlement._tag === "Abandon") outcome.abandoned++
           else if (settlement._tag === "DeadLetter") {
@@ -127,13 +138,23 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
           return Effect.void
         },
         onFailure: (error) => {
+          answered++
           outcome.settlementFailures++
           return annotate(Effect.logWarning(`settlement failed, the broker will redeliver: ${error.message}`))
         },
       })
     },
     { concurrency: "unbounded", discard: true },
-  )
+  ).pipe(Effect.timeoutOption(policy.settleTimeoutMs ?? defaultSettleTimeoutMs))
+  if (settled._tag === "None") {
+    // The connection died under the settlements (a broker restart): the SDK would wait out its operation timeout
+    // (a minute) before failing them, holding the batch and the worker's recovery. The broker redelivers them.
+    const unanswered = classified.length - answered
+    outcome.settlementFailures += unanswered
+    yield* Effect.logWarning(
+      `${unanswered} settlement(s) got no answer within ${policy.settleTimeoutMs ?? defaultSettleTimeoutMs} ms; the broker will redeliver those messages`,
+    )
+  }
   yield* recordDeadLetters(deadLetters)
   yield* increment(messagesCompleted, outcome.completed)
   yield* increment(messagesAbandoned, outcome.abandoned)

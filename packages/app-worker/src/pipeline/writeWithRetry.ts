@@ -95,7 +95,7 @@ export const writeWithRetry = Effect.fnUntraced(function* (
         yield* fail(failed, error)
         break
       }
-      yield* countSinkRetry(sink)
+      yield* countSinkRetry(sink, failed.length)
       yield* Effect.logDebug(`${sink} sink: retrying ${failed.length} record(s) in ${delayMs} ms: ${error.message}`)
       yield* Effect.sleep(delayMs)
       delayMs = Math.min(delayMs * 2, policy.maxDelayMs)
