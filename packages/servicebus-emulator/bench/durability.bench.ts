@@ -1,17 +1,19 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { cpus } from "node:os"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
 import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
-import { type EmulatorOptions, startEmulator } from "../src/index.ts"
+import { cpuSeconds, type EmulatorProcess, startEmulatorProcess } from "./emulatorProcess.ts"
 import { sendBatched } from "./sendBatched.ts"
-import { median, rate } from "./stats.ts"
+import { median } from "./stats.ts"
 
 /**
- * Send throughput with durable storage (`dataDir`) under both fsync policies, against the same emulator in memory,
- * all in this process and interleaved: 1 KB messages through `@azure/service-bus`, batched sends and single sends
- * with many in flight (which group commit serves with one write and one sync per event-loop turn).
+ * Send throughput with durable storage (`--data-dir`) under both fsync policies against the emulator in memory:
+ * three emulator CLIs in their own processes (as users run them), driven by `@azure/service-bus` from this process,
+ * interleaved. 1 KB messages to one queue: batched sends (one batch in flight) and single sends with many in flight
+ * (which group commit serves with one write and one sync per event-loop turn). Besides wall-clock rates, each
+ * emulator's own CPU time per message (from /proc): the journal's cost, whatever else runs on the machine.
  */
 const runs = Number(process.env.BENCH_RUNS ?? 5)
 const batchedMessages = Number(process.env.BENCH_MESSAGES ?? 10_000)
@@ -40,79 +42,81 @@ const drain = async (receiver: ServiceBusReceiver, count: number): Promise<void>
   }
 }
 
-/** Messages per second and CPU microseconds per message (user + system, SDK included: the same in every mode). */
-const measure = async (action: () => Promise<void>, count: number): Promise<{ rate: number; cpu: number }> => {
-  const before = process.cpuUsage()
-  const perSecond = await rate(action, count)
-  const used = process.cpuUsage(before)
-  return { rate: perSecond, cpu: (used.user + used.system) / count }
+interface Measured {
+  /** Messages per second of wall-clock time. */
+  readonly rate: number
+  /** The emulator process's CPU microseconds per message. */
+  readonly cpu: number
 }
 
-interface Target {
-  readonly label: string
-  readonly options: EmulatorOptions
+const measure = async (emulator: EmulatorProcess, action: () => Promise<void>, count: number): Promise<Measured> => {
+  const cpuBefore = cpuSeconds(emulator.pid)
+  const start = performance.now()
+  await action()
+  const seconds = (performance.now() - start) / 1000
+  return { rate: count / seconds, cpu: ((cpuSeconds(emulator.pid) - cpuBefore) * 1e6) / count }
 }
 
 const main = async () => {
-  // Next to the package, on the same disk as the repository (a tmpfs would make fsync free).
+  // Next to the package, on the repository's disk (a tmpfs would make fsync free).
   const root = mkdtempSync(join(fileURLToPath(new URL("..", import.meta.url)), ".bench-data-"))
-  const targets: ReadonlyArray<Target> = [
-    { label: "in memory", options: {} },
-    { label: 'dataDir, fsync "never"', options: { dataDir: join(root, "never"), fsync: "never" } },
-    { label: 'dataDir, fsync "always"', options: { dataDir: join(root, "always"), fsync: "always" } },
+  const configPath = join(root, "Config.json")
+  writeFileSync(
+    configPath,
+    JSON.stringify({ UserConfig: { Namespaces: [{ Name: "sbemulatorns", Queues: [{ Name: queue }] }] } }),
+  )
+  const modes = [
+    { label: "in memory", args: [] },
+    { label: "`--data-dir`, `--fsync never`", args: ["--data-dir", join(root, "never"), "--fsync", "never"] },
+    { label: "`--data-dir`, `--fsync always`", args: ["--data-dir", join(root, "always"), "--fsync", "always"] },
   ]
-  const config = { UserConfig: { Namespaces: [{ Name: "sbemulatorns", Queues: [{ Name: queue }] }] } }
-  const running = await Promise.all(
-    targets.map(async (target) => {
-      const emulator = await startEmulator({ config, ...target.options })
+  const loadAtStart = loadavg()[0] ?? 0
+  const running: Array<{
+    readonly label: string
+    readonly emulator: EmulatorProcess
+    readonly client: ServiceBusClient
+    readonly sender: ServiceBusSender
+    readonly receiver: ServiceBusReceiver
+    readonly batched: Array<Measured>
+    readonly single: Array<Measured>
+  }> = []
+  try {
+    for (const mode of modes) {
+      const emulator = await startEmulatorProcess(configPath, mode.args)
       const client = new ServiceBusClient(emulator.connectionString)
       const sender = client.createSender(queue)
       const receiver = client.createReceiver(queue, { receiveMode: "receiveAndDelete" })
+      running.push({ label: mode.label, emulator, client, sender, receiver, batched: [], single: [] })
+      // Warm-up: connections, links, JIT.
       await sendBatched(sender, 2000, body)
-      await drain(receiver, 2000)
-      return {
-        target,
-        emulator,
-        client,
-        sender,
-        receiver,
-        batched: [] as Array<number>,
-        batchedCpu: [] as Array<number>,
-        single: [] as Array<number>,
-        singleCpu: [] as Array<number>,
-      }
-    }),
-  )
-  try {
+      await sendSingles(sender, 500)
+      await drain(receiver, 2500)
+    }
     for (let i = 0; i < runs; i++) {
       for (const r of running) {
-        const batched = await measure(() => sendBatched(r.sender, batchedMessages, body), batchedMessages)
-        r.batched.push(batched.rate)
-        r.batchedCpu.push(batched.cpu)
+        r.batched.push(await measure(r.emulator, () => sendBatched(r.sender, batchedMessages, body), batchedMessages))
         await drain(r.receiver, batchedMessages)
-        const single = await measure(() => sendSingles(r.sender, singleMessages), singleMessages)
-        r.single.push(single.rate)
-        r.singleCpu.push(single.cpu)
+        r.single.push(await measure(r.emulator, () => sendSingles(r.sender, singleMessages), singleMessages))
         await drain(r.receiver, singleMessages)
       }
-      process.stderr.write(
-        `run ${i + 1}: ${running.map((r) => `${r.target.label} ${Math.round(r.batched[i] ?? 0)} / ${Math.round(r.single[i] ?? 0)}`).join(", ")}\n`,
-      )
+      const last = (r: (typeof running)[number]) =>
+        `${Math.round(r.batched[i]?.rate ?? 0)} / ${Math.round(r.single[i]?.rate ?? 0)} msg/s`
+      process.stderr.write(`run ${i + 1}: ${running.map((r) => `${r.label} ${last(r)}`).join(", ")}\n`)
     }
     const memory = running[0] as (typeof running)[number]
     const format = (n: number) => Math.round(n).toLocaleString("en-US")
+    const ratio = (value: number, base: number) => `${Math.round((value / base) * 100)}%`
+    const of = (results: ReadonlyArray<Measured>, key: keyof Measured) => median(results.map((m) => m[key]))
     const lines = [
-      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-      `${runs} interleaved runs, median; 1 KB messages to one queue; SDK and the three emulators share one process.`,
+      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end.`,
+      `${runs} interleaved runs, medians: ${batchedMessages.toLocaleString("en-US")} batched and ${singleMessages.toLocaleString("en-US")} single 1 KB messages per run to one queue; each emulator in its own process (the CLI), the SDK in the bench's.`,
       "",
-      `| storage | batched send msg/s | vs in memory | CPU µs/msg | single sends (${inFlight} in flight) msg/s | vs in memory | CPU µs/msg |`,
+      `| storage | batched send msg/s | vs in memory | emulator CPU µs/msg | single sends (${inFlight} in flight) msg/s | vs in memory | emulator CPU µs/msg |`,
       "|---|---:|---:|---:|---:|---:|---:|",
-      ...running.map((r) => {
-        const batched = median(r.batched)
-        const single = median(r.single)
-        const ratio = (value: number, base: number) => `${Math.round((value / base) * 100)}%`
-        return `| ${r.target.label} | ${format(batched)} | ${ratio(batched, median(memory.batched))} | ${format(median(r.batchedCpu))} | ${format(single)} | ${ratio(single, median(memory.single))} | ${format(median(r.singleCpu))} |`
-      }),
+      ...running.map(
+        (r) =>
+          `| ${r.label} | ${format(of(r.batched, "rate"))} | ${ratio(of(r.batched, "rate"), of(memory.batched, "rate"))} | ${format(of(r.batched, "cpu"))} | ${format(of(r.single, "rate"))} | ${ratio(of(r.single, "rate"), of(memory.single, "rate"))} | ${format(of(r.single, "cpu"))} |`,
+      ),
     ]
     process.stdout.write(`${lines.join("\n")}\n`)
     if (writeRequested()) {

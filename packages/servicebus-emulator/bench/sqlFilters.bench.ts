@@ -1,10 +1,6 @@
-import { spawn } from "node:child_process"
-import { once } from "node:events"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
-import { createInterface } from "node:readline"
-import { fileURLToPath } from "node:url"
 import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from "@azure/service-bus"
 import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { AmqpPayload } from "../src/amqp/AmqpPayload.ts"
@@ -15,6 +11,7 @@ import { correlationFilter, type Filter, sqlFilter } from "../src/broker/filters
 import type { ConfigJson, RuleJson } from "../src/config/ConfigJson.ts"
 import { parseConfig } from "../src/index.ts"
 import { createLogger } from "../src/log.ts"
+import { cpuSeconds, startEmulatorProcess } from "./emulatorProcess.ts"
 
 /**
  * SQL filters, measured two ways against baselines run in the same process:
@@ -198,39 +195,13 @@ const brokerFanOutRate = (scenario: Scenario, count: number): number => {
   }
 }
 
-const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url))
 const configDirectory = mkdtempSync(join(tmpdir(), "sql-filters-bench-"))
 
 /** The emulator's CLI in a child process, started on free ports with the scenario's Config.json. */
 const startCli = async (scenario: Scenario) => {
   const configPath = join(configDirectory, `${scenario}.json`)
   writeFileSync(configPath, JSON.stringify(configOf(scenario)))
-  const child = spawn(
-    process.execPath,
-    [cli, "--config", configPath, "--port", "0", "--http-port", "0", "--log-level", "error"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  )
-  const lines = createInterface({ input: child.stdout })
-  for await (const line of lines) {
-    const ready = JSON.parse(line) as { event?: string; connectionString: string; httpPort: number }
-    if (ready.event !== "ready") continue
-    return {
-      connectionString: ready.connectionString,
-      httpPort: ready.httpPort,
-      pid: child.pid as number,
-      close: async () => {
-        child.kill("SIGTERM")
-        if (child.exitCode === null) await once(child, "exit")
-      },
-    }
-  }
-  throw new Error("the emulator exited before it was ready")
-}
-
-/** CPU seconds a process has used (Linux: user + system time from /proc, in clock ticks of 1/100 s). */
-const cpuSeconds = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
-  return (Number(fields[11]) + Number(fields[12])) / 100
+  return startEmulatorProcess(configPath)
 }
 
 interface FanOut {
