@@ -1,4 +1,5 @@
 import {
+  DeadLetterQueueError,
   PublishError,
   type PublishErrorReason,
   SettlementError,
@@ -63,3 +64,7 @@ export const toSubscriptionError = (error: ServiceBusAdapterError): Subscription
 /** A settlement failure in the terms of the `EventSubscription` port. */
 export const toSettlementError = (error: ServiceBusAdapterError, messageId: string): SettlementError =>
   new SettlementError({ reason: settlementReason(error), messageId, message: error.message, cause: error })
+
+/** The adapter's failure in the terms of the `DeadLetterQueue` port. */
+export const toDeadLetterQueueError = (error: ServiceBusAdapterError): DeadLetterQueueError =>
+  new DeadLetterQueueError({ reason: commonReasons[error._tag] ?? "Unknown", message: error.message, cause: error })

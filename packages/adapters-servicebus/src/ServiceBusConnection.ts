@@ -1,5 +1,6 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity"
 import { parseServiceBusConnectionString, type RetryOptions, ServiceBusClient } from "@azure/service-bus"
+import { defaultSubscriptionName, defaultTopicName } from "@haymaker/domain"
 import { Config, Data, Duration, Effect, Redacted, type Scope } from "effect"
 
 /**
@@ -112,4 +113,14 @@ export const connectionConfig: Config.Config<ServiceBusConnection> = Config.Reda
 ).pipe(
   Config.map((value) => connectionString(value)),
   Config.orElse(() => Config.String("HAYMAKER_SERVICEBUS_NAMESPACE").pipe(Config.map((ns) => namespace(ns)))),
+)
+
+/** `HAYMAKER_SERVICEBUS_TOPIC`, default `agent-logs`. */
+export const topicNameConfig: Config.Config<string> = Config.String("HAYMAKER_SERVICEBUS_TOPIC").pipe(
+  Config.withDefault(defaultTopicName),
+)
+
+/** `HAYMAKER_SERVICEBUS_SUBSCRIPTION`, default `orchestrator-sub`. */
+export const subscriptionNameConfig: Config.Config<string> = Config.String("HAYMAKER_SERVICEBUS_SUBSCRIPTION").pipe(
+  Config.withDefault(defaultSubscriptionName),
 )

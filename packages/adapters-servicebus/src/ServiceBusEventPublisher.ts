@@ -1,4 +1,4 @@
-import { defaultTopicName, EventPublisher, encodeAgentEvent } from "@haymaker/domain"
+import { EventPublisher, encodeAgentEvent } from "@haymaker/domain"
 import { Config, Effect, Layer, type Scope } from "effect"
 import { toPublishError } from "./PortErrors.ts"
 import {
@@ -6,6 +6,7 @@ import {
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,
+  topicNameConfig,
 } from "./ServiceBusConnection.ts"
 import { defaultBatchSize, makeTopicPublisher, type TopicPublisherSettings } from "./TopicPublisher.ts"
 
@@ -48,6 +49,6 @@ export const layerConfig = (
  */
 export const envConfig = {
   connection: connectionConfig,
-  topicName: Config.String("HAYMAKER_SERVICEBUS_TOPIC").pipe(Config.withDefault(defaultTopicName)),
+  topicName: topicNameConfig,
   batchSize: Config.Int("HAYMAKER_SERVICEBUS_BATCH_SIZE").pipe(Config.withDefault(defaultBatchSize)),
 } satisfies Config.Wrap<PublisherOptions>

@@ -1,4 +1,4 @@
-import { defaultSubscriptionName, defaultTopicName, EventSubscription } from "@haymaker/domain"
+import { EventSubscription } from "@haymaker/domain"
 import { Config, Duration, Effect, Layer, type Scope } from "effect"
 import { makeDeferredReceiver } from "./DeferredReceiver.ts"
 import { receiveMessages } from "./MessageReceiver.ts"
@@ -12,6 +12,8 @@ import {
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,
+  subscriptionNameConfig,
+  topicNameConfig,
 } from "./ServiceBusConnection.ts"
 
 export interface SubscriptionOptions {
@@ -90,7 +92,7 @@ export const layerConfig = (
  */
 export const envConfig = {
   connection: connectionConfig,
-  topicName: Config.String("HAYMAKER_SERVICEBUS_TOPIC").pipe(Config.withDefault(defaultTopicName)),
-  subscriptionName: Config.String("HAYMAKER_SERVICEBUS_SUBSCRIPTION").pipe(Config.withDefault(defaultSubscriptionName)),
+  topicName: topicNameConfig,
+  subscriptionName: subscriptionNameConfig,
   concurrency: Config.Int("HAYMAKER_SERVICEBUS_CONCURRENCY").pipe(Config.withDefault(defaultConcurrency)),
 } satisfies Config.Wrap<SubscriptionOptions>

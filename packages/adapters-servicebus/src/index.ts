@@ -20,7 +20,10 @@ export {
   ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,
+  subscriptionNameConfig,
+  topicNameConfig,
 } from "./ServiceBusConnection.ts"
+export * as ServiceBusDeadLetterQueue from "./ServiceBusDeadLetterQueue.ts"
 export {
   EventTooLarge,
   type ServiceBusAdapterError,

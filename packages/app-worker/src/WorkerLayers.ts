@@ -3,6 +3,7 @@ import {
   connectionString,
   namespace,
   type ServiceBusConnection,
+  ServiceBusDeadLetterQueue,
   ServiceBusEventPublisher,
   ServiceBusEventSubscription,
 } from "@haymaker/adapters-servicebus"
@@ -143,3 +144,14 @@ export const subscriptionLayer = (config: WorkerConfig, serviceBus: ServiceBusCo
 
 export const publisherLayer = (topic: string, serviceBus: ServiceBusConnection) =>
   ServiceBusEventPublisher.layer({ connection: serviceBus, topicName: topic })
+
+/** The dead-letter queue of the worker's subscription. */
+export const deadLetterQueueLayer = (
+  config: { readonly topic: string; readonly subscription: string },
+  serviceBus: ServiceBusConnection,
+) =>
+  ServiceBusDeadLetterQueue.layer({
+    connection: serviceBus,
+    topicName: config.topic,
+    subscriptionName: config.subscription,
+  })

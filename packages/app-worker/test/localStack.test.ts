@@ -2,16 +2,16 @@ import { ServiceBusClient } from "@azure/service-bus"
 import { describe, expect, it } from "@effect/vitest"
 import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "@haymaker/adapters-sinks"
+import { DeadLetterQueue } from "@haymaker/domain"
 import { sampleRun } from "@haymaker/domain/fixtures"
 import type { LogsIngestionServerProcess } from "@haymaker/local-stack"
 import { Effect } from "effect"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
-import { peekDeadLetters } from "../src/deadLetters/DeadLetterQueue.ts"
 import { generateRunEvents, invalidBodies } from "../src/demo/generateEvents.ts"
 import { readArchive } from "../src/demo/readArchive.ts"
 import type { WorkerTotals } from "../src/pipeline/Worker.ts"
 import { runWorkerService } from "../src/runWorkerService.ts"
-import { resolveEndpoints } from "../src/WorkerLayers.ts"
+import { deadLetterQueueLayer, resolveEndpoints } from "../src/WorkerLayers.ts"
 
 const knownEventTypes = new Set([
   "resource_created",
@@ -81,7 +81,9 @@ const runLocalStack = (options: {
       validIds: valid.map((message) => String(message.messageId)),
       rowIds: rows.map((row) => String(row.message_id)),
       archivedIds: (yield* readArchive(endpoints.sinks)).map((entry) => entry.messageId),
-      deadLetters: yield* peekDeadLetters(client, config.topic, config.subscription),
+      deadLetters: yield* DeadLetterQueue.use((queue) => queue.peek(1_000)).pipe(
+        Effect.provide(deadLetterQueueLayer(config, endpoints.serviceBus)),
+      ),
       deadLetterRows: yield* Effect.promise(() => peers.logsIngestion.rows(DeadLettersStream.stream)),
       requests: yield* Effect.promise(() => peers.logsIngestion.requests()),
     }

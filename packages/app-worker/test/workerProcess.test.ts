@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ServiceBusClient } from "@azure/service-bus"
-import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
+import { connectionString, ServiceBusDeadLetterQueue, toServiceBusMessage } from "@haymaker/adapters-servicebus"
+import { DeadLetterQueue } from "@haymaker/domain"
 import { sampleRun } from "@haymaker/domain/fixtures"
 import { type RunningEmulator, startEmulator } from "@haymaker/servicebus-emulator"
 import { Effect } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { peekDeadLetters } from "../src/deadLetters/DeadLetterQueue.ts"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
 import { topicConfig } from "../src/local/LocalStack.ts"
 import {
@@ -68,8 +68,18 @@ const publish = async (count: number): Promise<Array<string>> => {
   return messages.map((message) => String(message.messageId))
 }
 
-const deadLetterCount = async () =>
-  (await peekDeadLetters(client, topic, subscription, 1_000).pipe(Effect.runPromise)).length
+const deadLetterCount = () =>
+  DeadLetterQueue.use((queue) => queue.peek(1_000)).pipe(
+    Effect.map((letters) => letters.length),
+    Effect.provide(
+      ServiceBusDeadLetterQueue.layer({
+        connection: connectionString(emulator.connectionString),
+        topicName: topic,
+        subscriptionName: subscription,
+      }),
+    ),
+    Effect.runPromise,
+  )
 
 const everyIdArchived = async (ids: ReadonlyArray<string>) => {
   const archived = new Set(await archivedMessageIds(sinkDir))

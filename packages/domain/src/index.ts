@@ -63,6 +63,12 @@ export {
 export { ArchiveSink } from "./ports/ArchiveSink.ts"
 export { defaultSubscriptionName, defaultTopicName } from "./ports/BusEntityNames.ts"
 export { DeadLetterLog, type DeadLetterRecord } from "./ports/DeadLetterLog.ts"
+export {
+  type DeadLetter,
+  DeadLetterQueue,
+  DeadLetterQueueError,
+  DeadLetterQueueErrorReason,
+} from "./ports/DeadLetterQueue.ts"
 export { EventPublisher, PublishError, PublishErrorReason } from "./ports/EventPublisher.ts"
 export {
   EventSubscription,

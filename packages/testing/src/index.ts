@@ -4,14 +4,18 @@ export {
   type EnqueuedMessage,
   MAX_DELIVERY_COUNT_EXCEEDED,
 } from "./bus/PeekLockQueue.ts"
+export {
+  allDeadLetters,
+  type DeadLetterQueueContractOptions,
+  deadLetterQueueContract,
+} from "./contracts/bus/deadLetterQueueContract.ts"
 export { type EventBusContractOptions, eventBusContract } from "./contracts/bus/eventBusContract.ts"
 export {
   type SettlementAccountingOptions,
   settlementAccountingContract,
 } from "./contracts/bus/settlementAccounting.ts"
 export { type ContractContext, DEFAULT_CONTRACT_WAIT } from "./contracts/ContractTest.ts"
-export { EventBusProbe, type ProbedDeadLetter } from "./contracts/EventBusProbe.ts"
-export { inMemoryArchiveProbe, inMemoryBusProbe, inMemoryLogAnalyticsProbe } from "./contracts/inMemoryProbes.ts"
+export { inMemoryArchiveProbe, inMemoryLogAnalyticsProbe } from "./contracts/inMemoryProbes.ts"
 export { ProbeError } from "./contracts/ProbeError.ts"
 export { SinkFaultInjection, SinkProbe, type StoredRecord } from "./contracts/SinkProbe.ts"
 export {

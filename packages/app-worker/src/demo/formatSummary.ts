@@ -1,5 +1,5 @@
 import { ResourceLedger } from "@haymaker/domain"
-import type { DeadLetter } from "../deadLetters/DeadLetterQueue.ts"
+import type { DeadLetterLine } from "../deadLetters/deadLetterLine.ts"
 import { textTable as table } from "../report/textTable.ts"
 
 export interface DemoSummary {
@@ -11,7 +11,7 @@ export interface DemoSummary {
   readonly resourceRows: number
   readonly logRows: number
   readonly archivedBlobs: number
-  readonly deadLetters: ReadonlyArray<DeadLetter>
+  readonly deadLetters: ReadonlyArray<DeadLetterLine>
   readonly outputDir: string
   /** Where each part went, in words: `local Logs Ingestion server https://…`, `files under …`. */
   readonly endpoints: { readonly serviceBus: string; readonly archive: string; readonly logAnalytics: string }

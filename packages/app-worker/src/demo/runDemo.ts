@@ -5,6 +5,7 @@ import { AgentLogsStream, ResourcesStream, type StreamDefinition } from "@haymak
 import {
   type AgentEvent,
   type ArchivedEvent,
+  DeadLetterQueue,
   decodeAgentEvent,
   EventPublisher,
   type JsonObject,
@@ -13,9 +14,9 @@ import {
 import { sampleRun } from "@haymaker/domain/fixtures"
 import { Clock, Effect, Fiber, Result } from "effect"
 import type { WorkerConfig } from "../config/WorkerConfig.ts"
-import { peekDeadLetters } from "../deadLetters/DeadLetterQueue.ts"
+import { deadLetterLine } from "../deadLetters/deadLetterLine.ts"
 import { runWorkerService } from "../runWorkerService.ts"
-import { publisherLayer, resolveEndpoints } from "../WorkerLayers.ts"
+import { deadLetterQueueLayer, publisherLayer, resolveEndpoints } from "../WorkerLayers.ts"
 import { formatSummary } from "./formatSummary.ts"
 import { generateRunEvents, invalidBodies } from "./generateEvents.ts"
 import { readArchive } from "./readArchive.ts"
@@ -88,7 +89,9 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const archived = [
     ...new Map((yield* readArchive(endpoints.sinks)).map((entry) => [entry.sequenceNumber, entry])).values(),
   ]
-  const deadLetters = yield* peekDeadLetters(client, config.topic, config.subscription)
+  const deadLetters = (yield* DeadLetterQueue.use((queue) => queue.peek(1_000)).pipe(
+    Effect.provide(deadLetterQueueLayer(config, endpoints.serviceBus)),
+  )).map(deadLetterLine)
 
   const byType = new Map<string, number>()
   for (const entry of archived) {

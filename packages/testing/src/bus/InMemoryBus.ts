@@ -1,5 +1,6 @@
 import {
   type AgentEvent,
+  DeadLetterQueue,
   EventPublisher,
   EventSubscription,
   encodeAgentEvent,
@@ -78,7 +79,8 @@ export class InMemoryBus extends Context.Service<
 >()("@haymaker/testing/InMemoryBus") {
   /**
    * The services of one in-memory topic with one peek-lock subscription: an `EventPublisher` whose events become
-   * receivable on the `EventSubscription` of the same layer, and the `InMemoryBus` handle to inspect it.
+   * receivable on the `EventSubscription` of the same layer, the subscription's `DeadLetterQueue`, and the
+   * `InMemoryBus` handle to inspect it.
    *
    * Each run of `messages` is a receiver: it waits for messages, locks each one it emits, and when it ends the
    * deliveries it emitted but nobody settled are released (delivered again, counted as a failed attempt), as when a
@@ -86,7 +88,7 @@ export class InMemoryBus extends Context.Service<
    */
   static readonly layer = (
     options: InMemoryBusOptions = {},
-  ): Layer.Layer<EventPublisher | EventSubscription | InMemoryBus> => makeLayer(options)
+  ): Layer.Layer<EventPublisher | EventSubscription | DeadLetterQueue | InMemoryBus> => makeLayer(options)
 }
 
 const bodyOf = (event: AgentEvent, form: BodyForm): unknown => toMessageBody(encodeAgentEvent(event), form)
@@ -137,7 +139,9 @@ const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<D
   }
 }
 
-const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | EventSubscription | InMemoryBus> =>
+const makeLayer = (
+  options: InMemoryBusOptions,
+): Layer.Layer<EventPublisher | EventSubscription | DeadLetterQueue | InMemoryBus> =>
   Layer.effectContext(
     Effect.sync(() => {
       const queue = new PeekLockQueue(options.maxDeliveryCount ?? 10)
@@ -326,6 +330,26 @@ const makeLayer = (options: InMemoryBusOptions): Layer.Layer<EventPublisher | Ev
             check: Effect.suspend(() =>
               subscriptionFault === undefined ? Effect.void : Effect.fail(subscriptionFault),
             ),
+          }),
+        ),
+        Context.add(
+          DeadLetterQueue,
+          DeadLetterQueue.of({
+            description: "the in-memory subscription's dead-letter queue",
+            peek: (max) =>
+              Effect.sync(() =>
+                queue.deadLetters.slice(0, Math.max(0, max)).map((message) => ({
+                  messageId: message.messageId,
+                  sequenceNumber: message.sequenceNumber,
+                  body: message.body,
+                  reason: message.reason,
+                  description: message.description,
+                  deliveryCount: message.deliveryCount,
+                  enqueuedTime: message.enqueuedTime,
+                })),
+              ),
+            resubmit: (max) => Effect.map(DateTime.now, (now) => queue.resubmitDeadLetters(max, now)),
+            purge: (max) => Effect.sync(() => queue.purgeDeadLetters(max)),
           }),
         ),
         Context.add(InMemoryBus, bus),

@@ -185,6 +185,23 @@ export class PeekLockQueue {
     this.release(delivery.entry)
   }
 
+  /**
+   * Takes up to `max` messages out of the dead-letter queue, oldest first, and accepts each again as a new message
+   * (a new sequence number, the same message id and body), as an operator resubmitting them does. Returns how many.
+   */
+  resubmitDeadLetters(max: number, enqueuedTime: DateTime.Utc): number {
+    const taken = this.deadLettered.splice(0, Math.max(0, max))
+    for (const message of taken) this.enqueue(() => message.messageId, message.body, enqueuedTime)
+    return taken.length
+  }
+
+  /** Deletes up to `max` messages of the dead-letter queue for good, oldest first. Returns how many. */
+  purgeDeadLetters(max: number): number {
+    const purged = this.deadLettered.splice(0, Math.max(0, max)).length
+    if (purged > 0) this.notify()
+    return purged
+  }
+
   /** Expires every lock, as if the lock duration passed: settling those deliveries then fails with `LockLost`. */
   expireLocks(): number {
     let expired = 0

@@ -1,29 +1,9 @@
 import { Effect, Layer } from "effect"
-import { InMemoryBus } from "../bus/InMemoryBus.ts"
 import { runIdOf } from "../fixtures/agentEvent.ts"
 import { InMemoryArchive } from "../sinks/InMemoryArchiveSink.ts"
 import { InMemoryLogAnalytics } from "../sinks/InMemoryLogAnalyticsSink.ts"
 import type { SinkRecorder } from "../sinks/RecordingSink.ts"
-import { EventBusProbe } from "./EventBusProbe.ts"
 import { SinkFaultInjection, SinkProbe } from "./SinkProbe.ts"
-
-/** The contract probe of the in-memory bus: its dead-letter queue. */
-export const inMemoryBusProbe: Layer.Layer<EventBusProbe, never, InMemoryBus> = Layer.effect(
-  EventBusProbe,
-  Effect.map(InMemoryBus, (bus) =>
-    EventBusProbe.of({
-      deadLetters: Effect.map(bus.deadLetters, (deadLetters) =>
-        deadLetters.map(({ messageId, body, reason, description, deliveryCount }) => ({
-          messageId,
-          body,
-          reason,
-          description,
-          deliveryCount,
-        })),
-      ),
-    }),
-  ),
-)
 
 const sinkProbes = (recorder: SinkRecorder) => {
   const probe = SinkProbe.of({

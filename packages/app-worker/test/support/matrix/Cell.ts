@@ -1,10 +1,10 @@
 import type { ServiceBusMessageBatch } from "@azure/service-bus"
 import { BlobServiceClient } from "@azure/storage-blob"
-import { renderMessageId } from "@haymaker/adapters-servicebus"
+import { connectionString, renderMessageId, ServiceBusDeadLetterQueue } from "@haymaker/adapters-servicebus"
 import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
+import { DeadLetterQueue, type DeadLetterQueueError } from "@haymaker/domain"
 import { Effect } from "effect"
 import Long from "long"
-import { peekDeadLetters, purgeDeadLetters } from "../../../src/deadLetters/DeadLetterQueue.ts"
 import {
   type MatrixStack,
   type Metrics,
@@ -139,6 +139,22 @@ const archiveLines = async (stack: MatrixStack, container: string): Promise<Arra
   return lines
 }
 
+/** Runs `use` on the dead-letter queue of the matrix's subscription, through the adapter. */
+const onDeadLetterQueue = <A>(
+  stack: MatrixStack,
+  use: (queue: DeadLetterQueue["Service"]) => Effect.Effect<A, DeadLetterQueueError>,
+): Promise<A> =>
+  DeadLetterQueue.use(use).pipe(
+    Effect.provide(
+      ServiceBusDeadLetterQueue.layer({
+        connection: connectionString(stack.emulator.connectionString),
+        topicName: topic,
+        subscriptionName: subscription,
+      }),
+    ),
+    Effect.runPromise,
+  )
+
 const countBy = <A>(items: Iterable<A>, key: (item: A) => string): Record<string, number> => {
   const counts: Record<string, number> = {}
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1
@@ -225,9 +241,7 @@ export const runCell = async (
     const bad = messages.filter((sent) => sent.expect._tag !== "Lands").length
     const ids = new Set(messages.map((sent) => sent.messageId))
     const ourDeadLetters = async () =>
-      (await Effect.runPromise(peekDeadLetters(stack.client, topic, subscription, 5_000))).filter((letter) =>
-        ids.has(letter.messageId),
-      )
+      (await onDeadLetterQueue(stack, (queue) => queue.peek(5_000))).filter((letter) => ids.has(letter.messageId))
     await until(
       `cell ${cell} to settle`,
       async () => (await onSubscription(stack)) === 0 && (await ourDeadLetters()).length >= bad,
@@ -310,7 +324,7 @@ export const runCell = async (
       logAnalytics: metric("haymaker_sink_records_retried_total", 'sink="LogAnalytics"'),
       archive: metric("haymaker_sink_records_retried_total", 'sink="Archive"'),
     }
-    const reasons = Object.keys(countBy(deadLetters, (letter) => letter.reason))
+    const reasons = Object.keys(countBy(deadLetters, (letter) => letter.reason ?? ""))
     const result: CellResult = {
       cell,
       messages: messages.length,
@@ -325,7 +339,7 @@ export const runCell = async (
         archive: Math.max(0, beyondDeliveries(copiesById.archive) - retried.archive) + (lines.length - accountedLines),
       },
       retried,
-      deadLetters: countBy(deadLetters, (letter) => letter.reason),
+      deadLetters: countBy(deadLetters, (letter) => letter.reason ?? ""),
       metricsDeadLetters: Object.fromEntries(
         reasons.map((reason) => [reason, metric("haymaker_messages_dead_lettered_total", `reason="${reason}"`)]),
       ),
@@ -342,7 +356,7 @@ export const runCell = async (
     const worker = context.worker
     worker.child.kill("SIGTERM")
     await Promise.race([worker.exited, sleep(20_000).then(() => worker.child.kill("SIGKILL"))])
-    await Effect.runPromise(purgeDeadLetters(stack.client, topic, subscription)).catch(() => undefined)
+    await onDeadLetterQueue(stack, (queue) => queue.purge(100_000)).catch(() => undefined)
   }
 }
 

@@ -1,5 +1,7 @@
 import {
   type AgentEvent,
+  type DeadLetter,
+  DeadLetterQueue,
   decodeMessageBody,
   EventPublisher,
   type EventSubscription,
@@ -11,17 +13,18 @@ import { assert, describe, expect } from "vitest"
 import { MAX_DELIVERY_COUNT_EXCEEDED } from "../../bus/PeekLockQueue.ts"
 import { agentEvent } from "../../fixtures/agentEvent.ts"
 import { type ContractContext, contractTest, DEFAULT_CONTRACT_WAIT } from "../ContractTest.ts"
-import { EventBusProbe, type ProbedDeadLetter } from "../EventBusProbe.ts"
 import { consumeRun, type Observed } from "./consumeRun.ts"
 import { eventsOf, nameOfEvent, resourceCreated } from "./contractEvents.ts"
+import { allDeadLetters, deadLetterQueueTests } from "./deadLetterQueueContract.ts"
 import { settlementAccountingTest } from "./settlementAccounting.ts"
 
 export interface EventBusContractOptions<E> {
   /**
-   * The publisher and subscription under test, on one topic and its subscription, with the probe. Called once per
-   * test: give each test its own entities (named after `uniqueName`), or at least a subscription nothing else reads.
+   * The publisher and subscription under test, on one topic and its subscription, with the subscription's dead-letter
+   * queue. Called once per test: give each test its own entities (named after `uniqueName`), or at least a
+   * subscription nothing else reads.
    */
-  readonly makeLayer: (context: ContractContext) => Layer.Layer<EventPublisher | EventSubscription | EventBusProbe, E>
+  readonly makeLayer: (context: ContractContext) => Layer.Layer<EventPublisher | EventSubscription | DeadLetterQueue, E>
   /**
    * The subscription's MaxDeliveryCount, when small enough to test (at most 10): adds the case where the broker
    * dead-letters a message abandoned that many times.
@@ -72,8 +75,8 @@ const expectSettlementError = (effect: Effect.Effect<void, SettlementError>, mes
 /** Polls the dead-letter queue until the message shows up. */
 const awaitDeadLetter = (messageId: string, wait: Duration.Input) =>
   Effect.gen(function* () {
-    const probe = yield* EventBusProbe
-    const found = yield* probe.deadLetters.pipe(
+    const deadLetterQueue = yield* DeadLetterQueue
+    const found = yield* deadLetterQueue.peek(allDeadLetters).pipe(
       Effect.map((deadLetters) => deadLetters.find((message) => message.messageId === messageId)),
       Effect.repeat({ schedule: Schedule.spaced("50 millis"), until: (message) => message !== undefined }),
       Effect.timeout(wait),
@@ -81,7 +84,7 @@ const awaitDeadLetter = (messageId: string, wait: Duration.Input) =>
         Effect.die(new Error(`message ${messageId} did not appear in the dead-letter queue`)),
       ),
     )
-    return found as ProbedDeadLetter
+    return found as DeadLetter
   })
 
 const expectBody = (body: unknown, expected: AgentEvent): void => {
@@ -92,7 +95,7 @@ const expectBody = (body: unknown, expected: AgentEvent): void => {
 
 /**
  * The behaviour every `EventPublisher` + `EventSubscription` pair must show (peek-lock, at-least-once), as a vitest
- * suite. Call it at the top level of a test file. The suite uses only the ports and {@link EventBusProbe}, waits
+ * suite. Call it at the top level of a test file. The suite uses only the ports (the dead-letter queue to look), waits
  * with bounded timeouts, assumes no order across redeliveries, and completes messages of other runs it meets.
  */
 export const eventBusContract = <E>(name: string, options: EventBusContractOptions<E>): void => {
@@ -101,7 +104,7 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
     title: string,
     body: (
       context: ContractContext,
-    ) => Effect.Effect<void, unknown, EventPublisher | EventSubscription | EventBusProbe>,
+    ) => Effect.Effect<void, unknown, EventPublisher | EventSubscription | DeadLetterQueue>,
   ) => contractTest(title, options.makeLayer, body, wait)
 
   describe(`${name} (event bus contract)`, () => {
@@ -287,6 +290,7 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
       }))
 
     settlementAccountingTest({ makeLayer: options.makeLayer, wait })
+    deadLetterQueueTests({ makeLayer: options.makeLayer, wait })
 
     const maxDeliveryCount = options.maxDeliveryCount
     if (maxDeliveryCount !== undefined) {

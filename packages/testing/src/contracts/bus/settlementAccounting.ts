@@ -1,4 +1,6 @@
 import {
+  type DeadLetter,
+  DeadLetterQueue,
   decodeMessageBody,
   EventPublisher,
   EventSubscription,
@@ -9,12 +11,12 @@ import { Duration, Effect, type Layer, Result, Schedule, Stream } from "effect"
 import { assert, describe } from "vitest"
 import { runIdOf } from "../../fixtures/agentEvent.ts"
 import { type ContractContext, contractTest, DEFAULT_CONTRACT_WAIT } from "../ContractTest.ts"
-import { EventBusProbe, type ProbedDeadLetter } from "../EventBusProbe.ts"
 import { eventsOf, nameOfEvent } from "./contractEvents.ts"
+import { allDeadLetters } from "./deadLetterQueueContract.ts"
 
 export interface SettlementAccountingOptions<E> {
-  /** As in `eventBusContract`: the publisher, the subscription and the probe, on entities of the test's own. */
-  readonly makeLayer: (context: ContractContext) => Layer.Layer<EventPublisher | EventSubscription | EventBusProbe, E>
+  /** As in `eventBusContract`: the publisher, the subscription and its dead-letter queue, on entities of the test's own. */
+  readonly makeLayer: (context: ContractContext) => Layer.Layer<EventPublisher | EventSubscription | DeadLetterQueue, E>
   /** Messages published and settled. Default 2,000. */
   readonly messages?: number
   /** Seed of the outcomes drawn; default a random one, named in every failure. */
@@ -79,7 +81,7 @@ export const settlementAccountingTest = <E>(options: SettlementAccountingOptions
 
         const publisher = yield* EventPublisher
         const subscription = yield* EventSubscription
-        const probe = yield* EventBusProbe
+        const deadLetterQueue = yield* DeadLetterQueue
         yield* publisher.publishAll(eventsOf(uniqueName, count))
 
         const deliveries = new Map<number, Array<Seen>>()
@@ -173,7 +175,9 @@ export const settlementAccountingTest = <E>(options: SettlementAccountingOptions
         const runIds = new Map<string, number>()
         for (const [n, seen] of deliveries) runIds.set((seen[0] as Seen).messageId, n)
         const deadLettered = of("deadLetter")
-        const ofRun = Effect.map(probe.deadLetters, (all) => all.filter((message) => runIds.has(message.messageId)))
+        const ofRun = Effect.map(deadLetterQueue.peek(allDeadLetters), (all) =>
+          all.filter((message) => runIds.has(message.messageId)),
+        )
         const inQueue = yield* ofRun.pipe(
           Effect.repeat({
             schedule: Schedule.spaced("50 millis"),
@@ -190,7 +194,7 @@ export const settlementAccountingTest = <E>(options: SettlementAccountingOptions
         )
         assert.strictEqual(inQueue.length, deadLettered.length, `each dead-lettered message once ${about}`)
         for (const n of deadLettered) {
-          const message = found.get(n) as ProbedDeadLetter
+          const message = found.get(n) as DeadLetter
           const first = (deliveries.get(n) ?? [])[0] as Seen
           assert.deepStrictEqual(
             [message.reason, message.description, message.deliveryCount],
