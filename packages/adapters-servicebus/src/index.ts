@@ -12,7 +12,6 @@ export { closeAll, type PublishEventOptions, publishEvent } from "./promise/publ
 export { type AgentLogCallback, type SubscribeOptions, subscribeToAgentLogs } from "./promise/subscribeToAgentLogs.ts"
 export { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
 export {
-  acquireClient,
   connectionConfig,
   connectionString,
   defaultRetry,

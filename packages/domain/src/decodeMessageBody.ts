@@ -1,4 +1,4 @@
-import { Effect, Predicate, Result } from "effect"
+import { Predicate, Result } from "effect"
 import { type DecodeLimits, type DecodeOptions, defaultDecodeLimits } from "./DecodeLimits.ts"
 import { type AgentEvent, decodeAgentEvent } from "./events/AgentEvent.ts"
 import type { JsonObject } from "./events/AgentLogEvent.ts"
@@ -186,9 +186,3 @@ export const decodeMessageBody = (
   const json = parseMessageJson(body, options)
   return Result.isFailure(json) ? Result.fail(json.failure) : decodeAgentEvent(json.success)
 }
-
-/** {@link decodeMessageBody} in the error channel of an `Effect`. */
-export const decodeMessageBodyEffect = (
-  body: unknown,
-  options?: DecodeOptions,
-): Effect.Effect<AgentEvent, MessageDecodeError> => Effect.fromResult(decodeMessageBody(body, options))

@@ -1,5 +1,5 @@
 export { type BodyType, type DecodeLimits, type DecodeOptions, defaultDecodeLimits } from "./DecodeLimits.ts"
-export { decodeMessageBody, decodeMessageBodyEffect, parseMessageJson } from "./decodeMessageBody.ts"
+export { decodeMessageBody, parseMessageJson } from "./decodeMessageBody.ts"
 export { AgentEvent, type AgentEventJson, decodeAgentEvent, encodeAgentEvent } from "./events/AgentEvent.ts"
 export {
   AgentError,
