@@ -13,25 +13,92 @@ export const MONITORING_METRICS_PUBLISHER_ROLE_ID = "3913510d-42f4-4e42-8a64-420
 export const DCR_API_VERSION = "2023-03-11"
 const TABLES_API_VERSION = "2022-10-01"
 
-const dcrId = "[resourceId('Microsoft.Insights/dataCollectionRules', parameters('dataCollectionRuleName'))]"
+/**
+ * Where the building blocks below are placed: ARM expressions (without the enclosing brackets) for the workspace's
+ * name, the rule's name, its location and the tables' retention, so this template and the worker's deployment
+ * (packages/app-worker/infra) make the same tables and rule from one declaration of the streams.
+ */
+export interface LogsResourceNames {
+  readonly workspaceName: string
+  readonly ruleName: string
+  readonly location: string
+  readonly retentionInDays: string
+  readonly totalRetentionInDays: string
+}
 
-const table = (definition: StreamDefinition) => ({
-  type: "Microsoft.OperationalInsights/workspaces/tables",
-  apiVersion: TABLES_API_VERSION,
-  name: `[format('{0}/{1}', parameters('workspaceName'), '${definition.table}')]`,
-  properties: {
-    plan: "Analytics",
-    retentionInDays: "[parameters('retentionInDays')]",
-    totalRetentionInDays: "[parameters('totalRetentionInDays')]",
-    schema: {
-      name: definition.table,
-      description: definition.description,
-      columns: definition.columns.map((column) => ({
-        name: column.name,
-        type: tableColumnType(column.type),
-        description: column.description,
-      })),
+/** This template's own: everything from its parameters. */
+const parameterNames: LogsResourceNames = {
+  workspaceName: "parameters('workspaceName')",
+  ruleName: "parameters('dataCollectionRuleName')",
+  location: "parameters('location')",
+  retentionInDays: "parameters('retentionInDays')",
+  totalRetentionInDays: "parameters('totalRetentionInDays')",
+}
+
+/** `resourceId(...)` of the rule (no brackets). */
+export const dataCollectionRuleId = (names: LogsResourceNames): string =>
+  `resourceId('Microsoft.Insights/dataCollectionRules', ${names.ruleName})`
+
+/** `resourceId(...)` of a stream's table (no brackets). */
+export const tableId = (names: LogsResourceNames, definition: StreamDefinition): string =>
+  `resourceId('Microsoft.OperationalInsights/workspaces/tables', ${names.workspaceName}, '${definition.table}')`
+
+/** One custom table per stream, its columns those of the stream. */
+export const tableResources = (
+  names: LogsResourceNames,
+  streams: ReadonlyArray<StreamDefinition> = Streams,
+  dependsOn: ReadonlyArray<string> = [],
+) =>
+  streams.map((definition) => ({
+    type: "Microsoft.OperationalInsights/workspaces/tables",
+    apiVersion: TABLES_API_VERSION,
+    name: `[format('{0}/{1}', ${names.workspaceName}, '${definition.table}')]`,
+    ...(dependsOn.length === 0 ? {} : { dependsOn: [...dependsOn] }),
+    properties: {
+      plan: "Analytics",
+      retentionInDays: `[${names.retentionInDays}]`,
+      totalRetentionInDays: `[${names.totalRetentionInDays}]`,
+      schema: {
+        name: definition.table,
+        description: definition.description,
+        columns: definition.columns.map((column) => ({
+          name: column.name,
+          type: tableColumnType(column.type),
+          description: column.description,
+        })),
+      },
     },
+  }))
+
+/** The data collection rule (kind Direct: it carries its own Logs Ingestion endpoint), each stream to its table. */
+export const dataCollectionRuleResource = (
+  names: LogsResourceNames,
+  streams: ReadonlyArray<StreamDefinition> = Streams,
+  dependsOn: ReadonlyArray<string> = [],
+) => ({
+  type: "Microsoft.Insights/dataCollectionRules",
+  apiVersion: DCR_API_VERSION,
+  name: `[${names.ruleName}]`,
+  location: `[${names.location}]`,
+  kind: "Direct",
+  dependsOn: [...streams.map((definition) => `[${tableId(names, definition)}]`), ...dependsOn],
+  properties: {
+    description: "Azure HayMaker event bus: resource events and agent logs",
+    streamDeclarations: streamDeclarations(streams),
+    destinations: {
+      logAnalytics: [
+        {
+          name: "workspace",
+          workspaceResourceId: `[resourceId('Microsoft.OperationalInsights/workspaces', ${names.workspaceName})]`,
+        },
+      ],
+    },
+    dataFlows: streams.map((definition) => ({
+      streams: [definition.stream],
+      destinations: ["workspace"],
+      transformKql: "source",
+      outputStream: `Custom-${definition.table}`,
+    })),
   },
 })
 
@@ -67,44 +134,15 @@ export const armTemplate = (streams: ReadonlyArray<StreamDefinition> = Streams) 
     },
   },
   resources: [
-    ...streams.map(table),
-    {
-      type: "Microsoft.Insights/dataCollectionRules",
-      apiVersion: DCR_API_VERSION,
-      name: "[parameters('dataCollectionRuleName')]",
-      location: "[parameters('location')]",
-      kind: "Direct",
-      dependsOn: streams.map(
-        (definition) =>
-          `[resourceId('Microsoft.OperationalInsights/workspaces/tables', parameters('workspaceName'), '${definition.table}')]`,
-      ),
-      properties: {
-        description: "Azure HayMaker event bus: resource events and agent logs",
-        streamDeclarations: streamDeclarations(streams),
-        destinations: {
-          logAnalytics: [
-            {
-              name: "workspace",
-              workspaceResourceId:
-                "[resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspaceName'))]",
-            },
-          ],
-        },
-        dataFlows: streams.map((definition) => ({
-          streams: [definition.stream],
-          destinations: ["workspace"],
-          transformKql: "source",
-          outputStream: `Custom-${definition.table}`,
-        })),
-      },
-    },
+    ...tableResources(parameterNames, streams),
+    dataCollectionRuleResource(parameterNames, streams),
     {
       condition: "[not(empty(parameters('ingestionPrincipalId')))]",
       type: "Microsoft.Authorization/roleAssignments",
       apiVersion: "2022-04-01",
       scope: "[format('Microsoft.Insights/dataCollectionRules/{0}', parameters('dataCollectionRuleName'))]",
-      name: `[guid(${dcrId.slice(1, -1)}, parameters('ingestionPrincipalId'), '${MONITORING_METRICS_PUBLISHER_ROLE_ID}')]`,
-      dependsOn: [dcrId],
+      name: `[guid(${dataCollectionRuleId(parameterNames)}, parameters('ingestionPrincipalId'), '${MONITORING_METRICS_PUBLISHER_ROLE_ID}')]`,
+      dependsOn: [`[${dataCollectionRuleId(parameterNames)}]`],
       properties: {
         roleDefinitionId: `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '${MONITORING_METRICS_PUBLISHER_ROLE_ID}')]`,
         principalId: "[parameters('ingestionPrincipalId')]",
@@ -115,11 +153,11 @@ export const armTemplate = (streams: ReadonlyArray<StreamDefinition> = Streams) 
   outputs: {
     logsIngestionEndpoint: {
       type: "string",
-      value: `[reference(${dcrId.slice(1, -1)}, '${DCR_API_VERSION}').endpoints.logsIngestion]`,
+      value: `[reference(${dataCollectionRuleId(parameterNames)}, '${DCR_API_VERSION}').endpoints.logsIngestion]`,
     },
     dataCollectionRuleImmutableId: {
       type: "string",
-      value: `[reference(${dcrId.slice(1, -1)}, '${DCR_API_VERSION}').immutableId]`,
+      value: `[reference(${dataCollectionRuleId(parameterNames)}, '${DCR_API_VERSION}').immutableId]`,
     },
     ...Object.fromEntries(
       streams.map((definition) => [
