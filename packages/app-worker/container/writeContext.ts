@@ -3,7 +3,7 @@
 // that depends on the packed worker. Its overrides point the worker's own packages at the packed copies, so npm never
 // looks for an @haymaker name in a registry, and the tree is the one `npm install @haymaker/app-worker` gives.
 // Usage: node packages/app-worker/container/writeContext.ts <directory>
-import { execFileSync } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { basename, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -36,19 +36,23 @@ const closure = (name: string, seen = new Set<string>()): Set<string> => {
 const worker = "@haymaker/app-worker"
 const packed = join(target, "packages")
 mkdirSync(packed, { recursive: true })
-const tarballs = new Map<string, string>()
-for (const name of closure(worker)) {
-  const entry = manifests.get(name)
-  if (entry === undefined) throw new Error(`${name} is not a package of this workspace`)
-  // `pnpm pack` runs prepack (the build) and applies publishConfig, as a release does.
-  const output = execFileSync("pnpm", ["pack", "--pack-destination", packed], {
-    cwd: entry.directory,
-    encoding: "utf8",
+
+/** `pnpm pack` runs prepack (the build) and applies publishConfig, as a release does; prints the tarball's path. */
+const pack = (name: string): Promise<readonly [string, string]> =>
+  new Promise((resolve, reject) => {
+    const entry = manifests.get(name)
+    if (entry === undefined) return reject(new Error(`${name} is not a package of this workspace`))
+    execFile("pnpm", ["pack", "--pack-destination", packed], { cwd: entry.directory }, (error, stdout, stderr) => {
+      const tarball = stdout.trim().split("\n").at(-1)?.trim() ?? ""
+      if (error !== null || !tarball.endsWith(".tgz")) {
+        return reject(new Error(`pnpm pack in ${entry.directory} failed:\n${stdout}${stderr}`, { cause: error }))
+      }
+      resolve([name, `file:packages/${basename(tarball)}`])
+    })
   })
-  const tarball = output.trim().split("\n").at(-1)?.trim() ?? ""
-  if (!tarball.endsWith(".tgz")) throw new Error(`pnpm pack in ${entry.directory} printed no tarball:\n${output}`)
-  tarballs.set(name, `file:packages/${basename(tarball)}`)
-}
+
+// The packages build independently (each type-checks against the others' sources), so they are packed together.
+const tarballs = new Map(await Promise.all([...closure(worker)].map(pack)))
 
 const project = {
   name: "haymaker-worker-image",
