@@ -5,12 +5,14 @@
 // Generated into infra/haymaker-worker.json by `pnpm --filter @haymaker/app-worker infra`.
 
 import { Streams } from "@haymaker/adapters-sinks"
+import { workbookResource } from "@haymaker/adapters-sinks/infra/workbook"
 import {
   DCR_API_VERSION,
   dataCollectionRuleId,
   dataCollectionRuleResource,
   type LogsResourceNames,
   MONITORING_METRICS_PUBLISHER_ROLE_ID,
+  tableId,
   tableResources,
 } from "@haymaker/adapters-sinks/infra"
 
@@ -403,6 +405,12 @@ const logResources = [
   },
   ...tableResources(logsNames, Streams, [expr(ids.workspace)]),
   { ...dataCollectionRuleResource(logsNames, Streams), tags: expr(p("tags")) },
+  // The leak report's workbook (adapters-sinks/infra/workbook.ts), on the workspace and its tables.
+  {
+    ...workbookResource({ workspaceId: expr(ids.workspace), location: expr(p("location")) }),
+    tags: expr(p("tags")),
+    dependsOn: [expr(ids.workspace), ...Streams.map((definition) => expr(tableId(logsNames, definition)))],
+  },
 ]
 
 const identityResources = ["workerIdentityName", "scalerIdentityName"].map((name) => ({
@@ -565,6 +573,7 @@ export const deploymentTemplate = () => ({
     workspaceCustomerId: { type: "string", value: expr(`reference(${ids.workspace}, '${API.workspace}').customerId`) },
     containerAppName: { type: "string", value: expr(p("containerAppName")) },
     tables: { type: "array", value: Streams.map((definition) => definition.table) },
+    workbookName: { type: "string", value: "[guid(resourceGroup().id, 'haymaker-leak-report')]" },
   },
 })
 

@@ -82,6 +82,7 @@ describe("the worker's Azure deployment (infra/haymaker-worker.json)", () => {
       "Microsoft.OperationalInsights/workspaces": 1,
       "Microsoft.OperationalInsights/workspaces/tables": Streams.length,
       "Microsoft.Insights/dataCollectionRules": 1,
+      "Microsoft.Insights/workbooks": 1,
       "Microsoft.Authorization/roleAssignments": 5,
       "Microsoft.App/managedEnvironments": 1,
       "Microsoft.Insights/diagnosticSettings": 1,
@@ -311,6 +312,20 @@ describe("the worker's Azure deployment (infra/haymaker-worker.json)", () => {
     for (const [i, definition] of Streams.entries()) {
       expect(tables[i]?.schema.columns.map((column) => column.name)).toEqual(definition.columns.map((c) => c.name))
     }
+  })
+
+  it("deploys the leak report's workbook (adapters-sinks/infra/haymaker-workbook.json) on the workspace", () => {
+    const workbook = evaluated<{ kind: string; properties: { sourceId: string; serializedData: string } }>(
+      only("Microsoft.Insights/workbooks"),
+    )
+    const shippedWorkbook = JSON.parse(
+      readFileSync(new URL("../../adapters-sinks/infra/haymaker-workbook.json", import.meta.url), "utf8"),
+    ) as unknown
+    expect(JSON.parse(workbook.properties.serializedData)).toEqual(shippedWorkbook)
+    expect(workbook.kind).toBe("shared")
+    expect(lower(workbook.properties.sourceId)).toBe(
+      lower(evaluated("[resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspaceName'))]")),
+    )
   })
 
   it("holds no secret: no keys, connection strings or secret references, and local auth is off everywhere", () => {
