@@ -5,7 +5,6 @@
 // Generated into infra/haymaker-worker.json by `pnpm --filter @haymaker/app-worker infra`.
 
 import { Streams } from "@haymaker/adapters-sinks"
-import { workbookResource } from "@haymaker/adapters-sinks/infra/workbook"
 import {
   DCR_API_VERSION,
   dataCollectionRuleId,
@@ -15,6 +14,7 @@ import {
   tableId,
   tableResources,
 } from "@haymaker/adapters-sinks/infra"
+import { workbookResource } from "@haymaker/adapters-sinks/infra/workbook"
 
 /** Built-in role definition ids (Azure RBAC built-in roles reference). */
 export const ROLES = {
