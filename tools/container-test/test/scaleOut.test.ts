@@ -101,25 +101,29 @@ describe(`the worker image (${image}), two containers on one subscription`, () =
     const started = performance.now()
     const published = publish()
 
-    // A quarter in: SIGKILL one worker (nothing drains), then start the same container again.
+    // A quarter in: SIGKILL one worker (nothing drains), and start the same container again at once.
     await until("a quarter of the messages settled", async () => (await progress.settled()) >= TOTAL / 4, 600_000)
+    const killedAt = await progress.settled()
     await podman(["kill", "--signal", "KILL", b.name])
     const killed = await waitForExit(b.name, 60_000)
     expect(killed.exitCode).toBe(137)
     progress.restarted(b.name)
     await podman(["start", b.name])
-    await waitReady(b)
-    console.log(`container test: ${b.name} killed and restarted at ${seconds(started)} s`)
+    console.log(`container test: ${b.name} killed at ${killedAt} settled (${seconds(started)} s) and started again`)
 
-    // Halfway: podman stop (SIGTERM) the other; it settles what it holds and exits 0 within its shutdown bound.
+    // Halfway, while that one starts again: podman stop (SIGTERM) the other; it settles what it holds and exits 0.
     await until("half of the messages settled", async () => (await progress.settled()) >= TOTAL / 2, 600_000)
     const stopping = performance.now()
+    const stoppedAt = await progress.settled()
     await podman(["stop", "--time", "60", a.name])
     const stopped = await waitForExit(a.name, 90_000)
     expect(stopped.exitCode).toBe(0)
     const aLogs = await expectJsonLogs(a.name)
     expect(aLogs.map((line) => line.message)).toContain("stopped cleanly")
-    console.log(`container test: ${a.name} stopped (SIGTERM, exit 0) in ${seconds(stopping)} s`)
+    console.log(
+      `container test: ${a.name} stopped at ${stoppedAt} settled (${seconds(started)} s), exit 0 after ${seconds(stopping)} s`,
+    )
+    await waitReady(b)
 
     const publisher = await published
     expect(publisher.sent).toBe(TOTAL)
