@@ -74,6 +74,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       ...identity.environment,
       NODE_EXTRA_CA_CERTS: caPath,
       HAYMAKER_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      HAYMAKER_LOG_LEVEL: process.env.CONTAINER_TEST_LOG_LEVEL ?? "Info",
     }
     return { directory, emulator, azurite, logsIngestion, identity, caPath, workerEnv, close }
   } catch (error) {
