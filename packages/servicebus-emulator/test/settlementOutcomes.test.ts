@@ -1,19 +1,20 @@
 import type { ServiceBusReceivedMessage } from "@azure/service-bus"
 import { describe, expect, it } from "vitest"
+import { describeEmulatorDispositions } from "./dispositionOutcomes.ts"
 import { namespaceConfig, receiveAll, useEmulator } from "./support.ts"
 
 // Regression tests for rhea's disposition ranges (docs/rhea-disposition-ranges.md): settlements made in one event-loop
 // turn leave in one frame per run of deliveries, and rhea 3.0.5 put the second delivery of every run into the run
 // whatever its outcome. Both ends here speak AMQP through rhea (the SDK's copy and the emulator's), so these are the
 // issue's own repros with `@azure/service-bus`.
-const queues = ["mixed", "dead-lettering", "publishing", "alternating"]
+const queues = ["mixed", "dead-lettering"]
 const config = namespaceConfig({
   Queues: queues.map((Name) => ({ Name, Properties: { LockDuration: "PT30S", MaxDeliveryCount: 10 } })),
 })
 
 const bodiesOf = (messages: ReadonlyArray<ServiceBusReceivedMessage>) => messages.map((message) => message.body)
 
-describe.concurrent("settlements and send outcomes made in one turn", () => {
+describe.concurrent("settlements made in one turn", () => {
   const bus = useEmulator({ config })
 
   it("keeps each outcome of concurrent settlements on one receiver: complete, abandon, complete", async () => {
@@ -56,33 +57,6 @@ describe.concurrent("settlements and send outcomes made in one turn", () => {
       ["m3", "Worse", "m3 is worse"],
     ])
   })
-
-  it("tells each of three concurrent senders its own outcome when the middle message is refused", async () => {
-    const sender = bus.client.createSender("publishing")
-    const [first, oversize, third] = await Promise.allSettled([
-      sender.sendMessages({ body: "first" }),
-      sender.sendMessages({ body: Buffer.alloc(300 * 1024) }),
-      sender.sendMessages({ body: "third" }),
-    ])
-    expect(first.status).toBe("fulfilled")
-    expect(oversize.status).toBe("rejected")
-    expect((oversize as PromiseRejectedResult).reason.code).toBe("MessageSizeExceeded")
-    expect(third.status).toBe("fulfilled")
-    // What the broker stored matches what each sender was told: nothing refused was stored, nothing stored refused.
-    const stored = await bus.client.createReceiver("publishing").peekMessages(5)
-    expect(bodiesOf(stored)).toEqual(["first", "third"])
-  })
-
-  it("tells each sender its own outcome when refused and accepted sends alternate", async () => {
-    const sender = bus.client.createSender("alternating")
-    const bodies = Array.from({ length: 12 }, (_, i) => (i % 3 === 1 ? Buffer.alloc(300 * 1024, i) : `small-${i}`))
-    const results = await Promise.allSettled(bodies.map((body) => sender.sendMessages({ body })))
-    const told = results.map((result) =>
-      result.status === "fulfilled" ? "accepted" : String((result.reason as { code?: string }).code),
-    )
-    expect(told).toEqual(bodies.map((body) => (typeof body === "string" ? "accepted" : "MessageSizeExceeded")))
-    const receiver = bus.client.createReceiver("alternating", { receiveMode: "receiveAndDelete" })
-    const stored = await receiveAll(receiver, 8)
-    expect(bodiesOf(stored).sort()).toEqual(bodies.filter((body) => typeof body === "string").sort())
-  })
 })
+
+describeEmulatorDispositions("outcomes the emulator sends for deliveries settled in one turn")

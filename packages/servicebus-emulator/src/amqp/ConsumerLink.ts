@@ -9,6 +9,7 @@ import { errorReply } from "./conditions.ts"
 import { encodeDelivery } from "./encodeDelivery.ts"
 import { answerDrainsAlways, forgetSettledDelivery, type SenderInternals, senderInternals } from "./rheaInternals.ts"
 import { type AmqpError, messageHelpers } from "./rheaTypes.ts"
+import { settleInTurn } from "./settleInTurn.ts"
 
 const deadLetterCondition = "com.microsoft:dead-letter"
 
@@ -113,6 +114,7 @@ export class ConsumerLink implements Consumer {
     const outcome = (delivery.remote_state ?? {}) as Outcome
     const kind = outcomeKind(delivery.remote_state)
     let state: unknown
+    let accepted = false
     try {
       const { message } = this.broker.lockedMessage(token, this.store)
       if (kind === "accepted") {
@@ -135,6 +137,7 @@ export class ConsumerLink implements Consumer {
       }
       // The SDK fails a settlement whose returned state carries an error, so success is always "accepted".
       state = messageHelpers.accepted().described()
+      accepted = true
     } catch (error) {
       if (!(error instanceof BrokerError)) this.logger.error("settlement failed", { error })
       const reply = errorReply(error)
@@ -142,7 +145,10 @@ export class ConsumerLink implements Consumer {
         .rejected({ error: { condition: reply.condition, description: reply.description } })
         .described()
     }
-    delivery.update(true, state)
-    forgetSettledDelivery(delivery)
+    // The broker applied the settlement above; only its answer may wait for a turn of its own.
+    settleInTurn(delivery, accepted, () => {
+      delivery.update(true, state)
+      forgetSettledDelivery(delivery)
+    })
   }
 }

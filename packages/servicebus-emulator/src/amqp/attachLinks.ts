@@ -14,6 +14,7 @@ import { ReplyLink } from "./ReplyLink.ts"
 import { type RemoteAttach, rawFormat, receiverInternals, senderInternals, takeOversize } from "./rheaInternals.ts"
 import { messageHelpers } from "./rheaTypes.ts"
 import { requestedSession, SessionReceiverLink } from "./SessionReceiverLink.ts"
+import { settleInTurn } from "./settleInTurn.ts"
 import type { SharedAccessPolicy } from "./sharedAccessSignature.ts"
 
 export const batchFormat = 0x80013700
@@ -44,19 +45,26 @@ const sizeExceeded = (delivery: EventContext["delivery"], size: number, limit: n
  */
 const onRequest = (receiver: Receiver, limit: number, logger: Logger, handle: (encoded: Buffer) => void): void => {
   receiver.on("message", (event: EventContext) => {
+    // rhea hands every message with its delivery.
+    const delivery = event.delivery
+    if (delivery === undefined) return
     const oversize = takeOversize(receiver)
     if (oversize !== undefined) {
-      const reply = errorReply(sizeExceeded(event.delivery, oversize, limit))
+      const reply = errorReply(sizeExceeded(delivery, oversize, limit))
       logger.info("oversize request refused", { address: receiver.target?.address, size: oversize })
-      event.delivery?.reject({ condition: reply.condition, description: reply.description })
+      settleInTurn(delivery, false, () =>
+        delivery.reject({ condition: reply.condition, description: reply.description }),
+      )
       return
     }
-    // The request's disposition must reach the client before the response: uamqp fails a request whose response
-    // overtakes it, and rhea writes a session's transfers before its dispositions. Its processing pass runs on the
-    // next tick, so the request is served after it.
-    event.delivery?.accept()
     const encoded = encodedBytes(event)
-    setImmediate(() => handle(encoded))
+    settleInTurn(delivery, true, () => {
+      delivery.accept()
+      // The request's disposition must reach the client before the response: uamqp fails a request whose response
+      // overtakes it, and rhea writes a session's transfers before its dispositions. Its processing pass runs on the
+      // next tick, so the request is served after it.
+      setImmediate(() => handle(encoded))
+    })
   })
 }
 
@@ -131,10 +139,13 @@ export const onReceiverOpen = (receiver: Receiver, state: ConnectionState, conte
 
 const acceptMessages = (event: EventContext, receiver: Receiver, target: SendTarget, context: LinkContext): void => {
   const delivery = event.delivery
+  // rhea hands every message with its delivery.
+  if (delivery === undefined) return
+  const accept = () => settleInTurn(delivery, true, () => delivery.accept())
   const refuse = (error: unknown) => {
     const reply = errorReply(error)
     if (reply.status === 500) context.logger.error("send failed", { entity: target.name, error })
-    delivery?.reject({ condition: reply.condition, description: reply.description })
+    settleInTurn(delivery, false, () => delivery.reject({ condition: reply.condition, description: reply.description }))
   }
   try {
     // A delivery that outgrew the limit while streaming in was never buffered whole: only its size is known.
@@ -149,8 +160,8 @@ const acceptMessages = (event: EventContext, receiver: Receiver, target: SendTar
     context.broker.send(target, payloads)
     // With a data directory, a send is acknowledged once it is stored.
     const durable = context.broker.whenDurable()
-    if (durable === undefined) delivery?.accept()
-    else durable.then(() => delivery?.accept(), refuse)
+    if (durable === undefined) accept()
+    else durable.then(accept, refuse)
   } catch (error) {
     refuse(error)
   }
