@@ -3,7 +3,8 @@
  * that reads the same archive in the same order and only splits and JSON.parse's each line. Both run in fresh
  * processes with the worker's Node flags (a 256 MB old generation: an archive of a million events is about a
  * gigabyte of JSON, so finishing at all shows the report streams), alternating which goes first in each round; the
- * tables give medians and the median of the per-round ratios. Not a test: `pnpm bench`.
+ * tables give medians and the median of the per-round ratios. Not a test: `./dev bench` (`--write` records the table
+ * in BENCHMARKS.md).
  *
  *   node bench/report.bench.ts [--events 1000000] [--rounds 5] [--no-blob] [--dir <cache folder>]
  *
@@ -23,12 +24,13 @@ import { BlobServiceClient } from "@azure/storage-blob"
 import { FileArchiveSink } from "@haymaker/adapters-sinks"
 import { startAzurite } from "@haymaker/local-stack"
 import { Effect } from "effect"
+import { benchArguments, recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
 import { workerNodeFlags } from "../src/nodeFlags.ts"
 import { archiveAll, sinkRecordsOf } from "../test/support/archiveFixture.ts"
 
 const { values } = parseArgs({
-  args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === "--")),
+  args: benchArguments(),
   options: {
     events: { type: "string" },
     rounds: { type: "string" },
@@ -169,24 +171,26 @@ const main = async () => {
     }
   }
   const sample = rows[0]?.report[0]
-  console.log(
-    [
-      "",
-      `Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]?.toFixed(1)} at the end.`,
-      `Archive: ${fmt(EVENTS)} events (${fmt(sample?.runs ?? 0)} runs; at the end ${fmt(sample?.deleted ?? 0)} resources deleted, ${fmt(sample?.leaked ?? 0)} still present or failed), batched layout. Medians of ${ROUNDS} rounds; both sides with \`${workerNodeFlags.join(" ")}\`.`,
-      "",
-      "| archive | raw read + JSON.parse (events/s) | report (events/s) | report / raw | raw (events per main-thread CPU s) | report (events per main-thread CPU s) | report / raw, CPU | report peak RSS | raw peak RSS |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-      ...rows.map((row) => {
-        const ratios = row.report.map((m, i) => rate(m) / rate(row.raw[i]))
-        const cpuRatios = row.report.map((m, i) => cpuRate(m) / cpuRate(row.raw[i]))
-        return `| ${row.what} | ${fmt(median(row.raw.map(rate)))} | ${fmt(median(row.report.map(rate)))} | ${(median(ratios) * 100).toFixed(0)}% | ${fmt(median(row.raw.map(cpuRate)))} | ${fmt(median(row.report.map(cpuRate)))} | ${(median(cpuRatios) * 100).toFixed(0)}% | ${median(row.report.map((m) => m.maxRssMb)).toFixed(0)} MB | ${median(row.raw.map((m) => m.maxRssMb)).toFixed(0)} MB |`
-      }),
-      "",
-      `Per round (report / raw): ${rows.map((row) => `${row.what.split(" ")[0]} ${row.report.map((m, i) => `${((rate(m) / rate(row.raw[i])) * 100).toFixed(0)}%`).join(", ")}`).join("; ")}.`,
-      `The last quarter only (\`--since ${quarter}\`, filesystem): ${fmt(partial.events)} events at ${fmt(rate(partial))} events/s (${fmt(cpuRate(partial))} per main-thread CPU s), peak RSS ${partial.maxRssMb.toFixed(0)} MB.`,
-    ].join("\n"),
-  )
+  const table = [
+    "",
+    `Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]?.toFixed(1)} at the end.`,
+    `Archive: ${fmt(EVENTS)} events (${fmt(sample?.runs ?? 0)} runs; at the end ${fmt(sample?.deleted ?? 0)} resources deleted, ${fmt(sample?.leaked ?? 0)} still present or failed), batched layout. Medians of ${ROUNDS} rounds; both sides with \`${workerNodeFlags.join(" ")}\`.`,
+    "",
+    "| archive | raw read + JSON.parse (events/s) | report (events/s) | report / raw | raw (events per main-thread CPU s) | report (events per main-thread CPU s) | report / raw, CPU | report peak RSS | raw peak RSS |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map((row) => {
+      const ratios = row.report.map((m, i) => rate(m) / rate(row.raw[i]))
+      const cpuRatios = row.report.map((m, i) => cpuRate(m) / cpuRate(row.raw[i]))
+      return `| ${row.what} | ${fmt(median(row.raw.map(rate)))} | ${fmt(median(row.report.map(rate)))} | ${(median(ratios) * 100).toFixed(0)}% | ${fmt(median(row.raw.map(cpuRate)))} | ${fmt(median(row.report.map(cpuRate)))} | ${(median(cpuRatios) * 100).toFixed(0)}% | ${median(row.report.map((m) => m.maxRssMb)).toFixed(0)} MB | ${median(row.raw.map((m) => m.maxRssMb)).toFixed(0)} MB |`
+    }),
+    "",
+    `Per round (report / raw): ${rows.map((row) => `${row.what.split(" ")[0]} ${row.report.map((m, i) => `${((rate(m) / rate(row.raw[i])) * 100).toFixed(0)}%`).join(", ")}`).join("; ")}.`,
+    `The last quarter only (\`--since ${quarter}\`, filesystem): ${fmt(partial.events)} events at ${fmt(rate(partial))} events/s (${fmt(cpuRate(partial))} per main-thread CPU s), peak RSS ${partial.maxRssMb.toFixed(0)} MB.`,
+  ].join("\n")
+  console.log(table)
+  if (writeRequested()) {
+    recordMeasurement({ id: "app-worker/report", section: "## @haymaker/app-worker", text: table })
+  }
 }
 
 await main()

@@ -17,9 +17,11 @@ import {
   redactedConnectionString,
 } from "@haymaker/adapters-sinks"
 import { Console, Effect, Layer } from "effect"
+import { CommandError } from "./cli/CommandError.ts"
 import { azureCredential } from "./config/AzureCredential.ts"
 import type { ServiceBusTarget, WorkerConfig } from "./config/WorkerConfig.ts"
 import type { LocalBus, LocalSinkPeers } from "./local/LocalStack.ts"
+import { cliName, findLocalStack, stackNotRunning } from "./local/StackState.ts"
 
 // The local peers (emulator, Azurite, the Logs Ingestion server) are loaded only when asked for, so a worker
 // talking to Azure does not carry them in memory. They are optional dependencies: an install with --omit=optional
@@ -68,16 +70,57 @@ export const localSinkEndpoints = (peers: LocalSinkPeers): SinkEndpoints => ({
   archive: { connectionString: redactedConnectionString(peers.blobConnectionString) },
 })
 
+export interface ResolveOptions {
+  /**
+   * `ifRunning` (the `run` command): local parts come from the local stack (`local up`) when it runs, and are
+   * started in-process otherwise; `never` (the demo, tests): always in-process, on ephemeral ports.
+   */
+  readonly localStack?: "ifRunning" | "never"
+}
+
 /**
- * The endpoints of the configuration. Local parts (the emulator; Azurite and the Logs Ingestion server) are started
- * for the surrounding scope, and their connection settings printed so any agent on this machine can publish.
+ * The endpoints of the configuration. Local parts (the emulator; Azurite and the Logs Ingestion server) are those of
+ * the running local stack, or are started for the surrounding scope, their connection settings printed so any agent on
+ * this machine can publish.
  */
-export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (config: WorkerConfig) {
-  const localBus =
-    config.bus._tag === "LocalEmulator"
-      ? yield* (yield* localStack()).startLocalBus({ topic: config.topic, subscription: config.subscription })
+export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (
+  config: WorkerConfig,
+  options: ResolveOptions = {},
+) {
+  const wantsLocal = config.bus._tag === "LocalEmulator" || config.sinks._tag === "LocalPeers"
+  const stack = wantsLocal && options.localStack === "ifRunning" ? yield* findLocalStack(config.localStack) : undefined
+  // A stack named in the environment (the env file of `local up` names it) must be running: it holds the state.
+  if (stack?._tag === "Stopped" && config.localStack.named) {
+    return yield* new CommandError({ message: stackNotRunning() })
+  }
+  const running = stack?._tag === "Running" ? stack : undefined
+  if (stack?._tag === "Stopped") {
+    yield* Effect.logInfo(
+      `no local stack running in ${stack.files.directory}: starting local peers that stop with this worker (\`${cliName()} local up\` keeps a stack with its messages across restarts)`,
+    )
+  }
+  // One credential for every Azure service reached without a connection string, so they share its token cache.
+  let shared: TokenCredential | undefined
+  const credential = () => {
+    shared ??= azureCredential(config.credential)
+    return shared
+  }
+  let localBus: LocalBus | undefined
+  let serviceBus: ServiceBusConnection
+  if (config.bus._tag !== "LocalEmulator") serviceBus = serviceBusConnection(config.bus, credential)
+  else if (running !== undefined) serviceBus = connectionString(running.state.serviceBusConnectionString)
+  else {
+    localBus = yield* (yield* localStack()).startLocalBus({ topic: config.topic, subscription: config.subscription })
+    serviceBus = connectionString(localBus.connectionString)
+  }
+  const stackSinks =
+    config.sinks._tag === "LocalPeers" && running !== undefined
+      ? (yield* localStack()).stackSinkEndpoints(running.files, running.state)
       : undefined
-  const localSinks = config.sinks._tag === "LocalPeers" ? yield* (yield* localStack()).startLocalSinkPeers() : undefined
+  const localSinks =
+    config.sinks._tag === "LocalPeers" && running === undefined
+      ? yield* (yield* localStack()).startLocalSinkPeers()
+      : undefined
   const lines: Array<string> = []
   if (localBus !== undefined) {
     lines.push(
@@ -92,12 +135,6 @@ export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (
     )
   }
   if (lines.length > 0) yield* Console.log(["Local peers on 127.0.0.1:", ...lines].join("\n"))
-  // One credential for every Azure service reached without a connection string, so they share its token cache.
-  let shared: TokenCredential | undefined
-  const credential = () => {
-    shared ??= azureCredential(config.credential)
-    return shared
-  }
   const sinks: SinkEndpoints =
     config.sinks._tag === "Azure"
       ? {
@@ -110,16 +147,14 @@ export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (
         }
       : config.sinks._tag === "Filesystem"
         ? { _tag: "Filesystem", directory: config.sinks.directory }
-        : localSinkEndpoints(localSinks as LocalSinkPeers)
-  return {
-    serviceBus:
-      localBus === undefined
-        ? serviceBusConnection(config.bus as ServiceBusTarget, credential)
-        : connectionString(localBus.connectionString),
-    sinks,
-    localBus,
-    localSinks,
-  } satisfies Endpoints
+        : stackSinks !== undefined
+          ? {
+              _tag: "Ingestion",
+              logAnalytics: stackSinks.logAnalytics,
+              archive: { connectionString: redactedConnectionString(stackSinks.blobConnectionString) },
+            }
+          : localSinkEndpoints(localSinks as LocalSinkPeers)
+  return { serviceBus, sinks, localBus, localSinks } satisfies Endpoints
 })
 
 /** Both sinks of the dual write. */

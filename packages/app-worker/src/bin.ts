@@ -7,9 +7,12 @@ import { packageVersion } from "./packageVersion.ts"
 
 haymakerWorker.pipe(
   Command.run({ version: packageVersion }),
-  // A configuration error is the operator's to fix: print its list of problems, exit 2 (via its exit-code marker).
+  // A configuration error (exit 2) or a command's error the operator can act on (exit 1, via their exit-code markers):
+  // print the message alone; a stack trace would bury it.
   Effect.tapError((error) =>
-    Predicate.isTagged(error, "WorkerConfigError") ? Console.error(error.message) : Effect.void,
+    Predicate.isTagged(error, "WorkerConfigError") || Predicate.isTagged(error, "CommandError")
+      ? Console.error(error.message)
+      : Effect.void,
   ),
   Effect.provide(NodeServices.layer),
   // Standard output carries the commands' results (`dlq peek | jq`); every log line goes to standard error.

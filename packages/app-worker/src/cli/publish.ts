@@ -1,10 +1,13 @@
 import { readFile } from "node:fs/promises"
+import { resolve } from "node:path"
 import { type AgentEvent, decodeMessageBody, EventPublisher } from "@haymaker/domain"
 import { Console, Effect, Result } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { azureCredential } from "../config/AzureCredential.ts"
 import { loadBusConfig } from "../config/WorkerConfig.ts"
 import { publisherLayer, serviceBusConnection } from "../WorkerLayers.ts"
+import { CommandError } from "./CommandError.ts"
+import { ensureEmulatorAnswers } from "./reachEmulator.ts"
 
 /** A line of the input that is not a valid event. */
 export interface RejectedLine {
@@ -26,15 +29,21 @@ export const validateJsonLines = (text: string) => {
   return { events, rejected }
 }
 
+/** The file named relative to where the command runs (`./dev worker` keeps the caller's directory), or stdin. */
 const readInput = (source: string) =>
   Effect.tryPromise({
     try: async () => {
-      if (source !== "-") return readFile(source, "utf8")
+      if (source !== "-") return readFile(resolve(source), "utf8")
       const chunks: Array<Buffer> = []
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
       return Buffer.concat(chunks).toString("utf8")
     },
-    catch: (cause) => new Error(`cannot read ${source === "-" ? "standard input" : source}: ${String(cause)}`),
+    catch: (cause) =>
+      new CommandError({
+        message: `cannot read ${source === "-" ? "standard input" : resolve(source)}: ${
+          (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(cause)
+        }`,
+      }),
   })
 
 /** `haymaker-worker publish <file.jsonl | ->`: validates every line first, publishes only when all are valid. */
@@ -59,6 +68,7 @@ export const publishCommand = Command.make(
         process.exitCode = 1
         return
       }
+      yield* ensureEmulatorAnswers(bus.serviceBus)
       yield* EventPublisher.use((publisher) => publisher.publishAll(events)).pipe(
         Effect.provide(
           publisherLayer(
@@ -66,6 +76,7 @@ export const publishCommand = Command.make(
             serviceBusConnection(bus.serviceBus, () => azureCredential(bus.credential)),
           ),
         ),
+        Effect.mapError((error) => new CommandError({ message: `publish: ${error.message}` })),
       )
       yield* Console.log(`published ${events.length} event(s) to ${bus.topic}`)
     }),

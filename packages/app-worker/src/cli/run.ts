@@ -11,7 +11,7 @@ export const runCommand = Command.make("run", {}, () =>
     const config = yield* loadWorkerConfig(process.env)
     yield* Effect.scoped(
       Effect.gen(function* () {
-        const endpoints = yield* resolveEndpoints(config)
+        const endpoints = yield* resolveEndpoints(config, { localStack: "ifRunning" })
         yield* runWorkerService(config, endpoints)
       }),
     ).pipe(Effect.provide(Layer.fresh(observabilityLayer(config))))

@@ -1,5 +1,12 @@
-import { type ArchiveSinkOptions, archiveSettingsConfig, resolveArchiveSettings } from "@haymaker/adapters-sinks"
+import {
+  type ArchiveSinkOptions,
+  archiveSettingsConfig,
+  redactedConnectionString,
+  resolveArchiveSettings,
+} from "@haymaker/adapters-sinks"
 import { ConfigProvider, Effect, Result } from "effect"
+import { CommandError } from "../cli/CommandError.ts"
+import { cliName, findLocalStack, stackChoice, stackNotRunning } from "../local/StackState.ts"
 import { WorkerConfigError } from "./WorkerConfigError.ts"
 
 /** Where the worker's archive is, for the commands that read it (`report`). */
@@ -12,8 +19,8 @@ const nonEmpty = (value: string | undefined) => (value === undefined || value ==
 /**
  * The archive the worker's configuration names: `HAYMAKER_SINKS=filesystem` reads `HAYMAKER_LOCAL_SINK_DIR`
  * (default `.haymaker/sinks`); `HAYMAKER_ARCHIVE_CONNECTION_STRING` or `HAYMAKER_ARCHIVE_ACCOUNT_URL` (with the other
- * `HAYMAKER_ARCHIVE_*` settings) read Blob Storage. The local profile's Azurite lives only as long as the worker that
- * started it, so without either setting there is nothing to read, and the error says what to set.
+ * `HAYMAKER_ARCHIVE_*` settings) read Blob Storage; without either, the running local stack's Azurite (`local up`).
+ * Otherwise there is nothing to read, and the error says what to set.
  */
 export const loadArchiveSource = Effect.fn("ArchiveSource.load")(function* (
   env: Readonly<Record<string, string | undefined>>,
@@ -30,9 +37,22 @@ export const loadArchiveSource = Effect.fn("ArchiveSource.load")(function* (
     (value) => nonEmpty(value) !== undefined,
   )
   if (!blob) {
+    // Nothing named: the archive of the local stack (`local up`), whose Azurite keeps its blobs across restarts.
+    const local = yield* findLocalStack(stackChoice(env))
+    if (local._tag === "Running") {
+      const container = nonEmpty(env.HAYMAKER_ARCHIVE_CONTAINER)
+      return {
+        _tag: "Blob",
+        options: {
+          connectionString: redactedConnectionString(local.state.blobConnectionString),
+          ...(container === undefined ? {} : { container }),
+        },
+      } satisfies ArchiveSource
+    }
+    if (local.state !== undefined) return yield* new CommandError({ message: stackNotRunning(env) })
     return yield* new WorkerConfigError({
       problems: [
-        "HAYMAKER_ARCHIVE_CONNECTION_STRING or HAYMAKER_ARCHIVE_ACCOUNT_URL: the report reads the Blob archive the worker writes (the local profile prints Azurite's connection string while `haymaker-worker run` runs); or set HAYMAKER_SINKS=filesystem to read the archive under HAYMAKER_LOCAL_SINK_DIR (default .haymaker/sinks)",
+        `HAYMAKER_ARCHIVE_CONNECTION_STRING or HAYMAKER_ARCHIVE_ACCOUNT_URL: the report reads the Blob archive the worker writes; or set HAYMAKER_SINKS=filesystem to read the archive under HAYMAKER_LOCAL_SINK_DIR (default .haymaker/sinks); or start the local stack, whose archive it reads by default: ${cliName(env)} local up`,
       ],
     })
   }

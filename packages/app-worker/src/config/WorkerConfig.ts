@@ -7,7 +7,9 @@ import {
   resolveLogAnalyticsSettings,
 } from "@haymaker/adapters-sinks"
 import { type DecodeLimits, defaultDecodeLimits, defaultSubscriptionName, defaultTopicName } from "@haymaker/domain"
-import { Config, ConfigProvider, Effect, type LogLevel, Option, type Redacted, Result } from "effect"
+import { Config, ConfigProvider, Effect, type LogLevel, Option, Redacted, Result } from "effect"
+import { CommandError } from "../cli/CommandError.ts"
+import { findLocalStack, type StackChoice, stackChoice, stackNotRunning } from "../local/StackState.ts"
 import type { InvalidMessagePolicy } from "../pipeline/processBatch.ts"
 import { AZURE_CREDENTIAL_MODES, type AzureCredentialChoice } from "./AzureCredential.ts"
 import { WorkerConfigError } from "./WorkerConfigError.ts"
@@ -30,7 +32,10 @@ export type SinkTarget =
     }
   /** JSON lines under a folder: `log-analytics/` and `archive/`. */
   | { readonly _tag: "Filesystem"; readonly directory: string }
-  /** Azurite and the local HTTPS Logs Ingestion server, started in-process, so the real SDKs do the writing. */
+  /**
+   * Azurite and the local HTTPS Logs Ingestion server, so the real SDKs do the writing: those of the local stack when
+   * it runs (`local up`), otherwise started for this process.
+   */
   | { readonly _tag: "LocalPeers" }
 
 export interface WorkerConfig {
@@ -60,6 +65,8 @@ export interface WorkerConfig {
   readonly otlpEndpoint: Option.Option<string>
   /** Bound on the graceful stop after SIGTERM/SIGINT. */
   readonly shutdownTimeoutMs: number
+  /** The local stack (`local up`) that local parts come from when it runs (`HAYMAKER_LOCAL_DIR`). */
+  readonly localStack: StackChoice
 }
 
 const serviceBusPrefix = "HAYMAKER_SERVICEBUS_"
@@ -186,10 +193,12 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     Config.option(Config.Literals(["azure", "filesystem", "local"], "HAYMAKER_SINKS")),
     Option.none(),
   )
+  // The emulator's connection string (the local stack's, or any emulator's) goes with the local sinks by default.
+  const azureBus = externalBus && !isEmulator(env[`${serviceBusPrefix}CONNECTION_STRING`])
   const sinks = yield* readSinkTarget(
     provider,
     problems,
-    Option.getOrElse(sinkKind, () => (azureSinkVariables.some(isSet) ? "azure" : externalBus ? "required" : "local")),
+    Option.getOrElse(sinkKind, () => (azureSinkVariables.some(isSet) ? "azure" : azureBus ? "required" : "local")),
   )
 
   if (problems.length > 0 || bus === undefined || sinks === undefined) {
@@ -217,8 +226,13 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     httpPort,
     otlpEndpoint,
     shutdownTimeoutMs,
+    localStack: stackChoice(env),
   } satisfies WorkerConfig
 })
+
+/** A connection string of a Service Bus emulator (`UseDevelopmentEmulator=true`), ours or Microsoft's. */
+export const isEmulator = (connectionString: string | undefined): boolean =>
+  connectionString !== undefined && /(^|;)\s*UseDevelopmentEmulator\s*=\s*true\s*(;|$)/i.test(connectionString)
 
 const clientIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -295,28 +309,44 @@ export interface BusConfig {
   readonly subscription: string
 }
 
+/**
+ * The bus of `publish` and `dlq`: the one the environment names, or else the running local stack's (`local up`), with
+ * its topic and subscription unless the environment names others.
+ */
 export const loadBusConfig = Effect.fn("WorkerConfig.loadBus")(function* (
   env: Readonly<Record<string, string | undefined>>,
 ) {
   const provider = ConfigProvider.fromEnvRecord(env as Record<string, string | undefined>)
   const problems: Array<string> = []
-  const serviceBus = yield* readServiceBusTarget(
-    provider,
-    problems,
-    " (use the connection string that `haymaker-worker run` prints for the local profile)",
-  )
+  const local = busVariables.some((name) => (env[name] ?? "") !== "")
+    ? undefined
+    : yield* findLocalStack(stackChoice(env))
+  if (local !== undefined && local._tag === "Stopped") {
+    return yield* new CommandError({
+      message: `${stackNotRunning(env)} (or set ${serviceBusPrefix}CONNECTION_STRING or ${serviceBusPrefix}NAMESPACE for another Service Bus)`,
+    })
+  }
+  const serviceBus =
+    local === undefined
+      ? yield* readServiceBusTarget(provider, problems, "")
+      : ({
+          _tag: "ConnectionString",
+          connectionString: Redacted.make(local.state.serviceBusConnectionString),
+        } satisfies ServiceBusTarget)
   const topic = yield* read(
     provider,
     problems,
     `${serviceBusPrefix}TOPIC`,
-    Config.String(`${serviceBusPrefix}TOPIC`).pipe(Config.withDefault(defaultTopicName)),
+    Config.String(`${serviceBusPrefix}TOPIC`).pipe(Config.withDefault(local?.state.topic ?? defaultTopicName)),
     defaultTopicName,
   )
   const subscription = yield* read(
     provider,
     problems,
     `${serviceBusPrefix}SUBSCRIPTION`,
-    Config.String(`${serviceBusPrefix}SUBSCRIPTION`).pipe(Config.withDefault(defaultSubscriptionName)),
+    Config.String(`${serviceBusPrefix}SUBSCRIPTION`).pipe(
+      Config.withDefault(local?.state.subscription ?? defaultSubscriptionName),
+    ),
     defaultSubscriptionName,
   )
   const credential = yield* readAzureCredential(provider, problems)

@@ -9,6 +9,7 @@ import {
 } from "@haymaker/local-stack"
 import { type ConfigJson, startEmulator } from "@haymaker/servicebus-emulator"
 import { Effect } from "effect"
+import { type StackFiles, type StackState, stackCertificateAuthority } from "./StackState.ts"
 
 /** The local rule id: any `dcr-` + 32 hex digits works against the local server, this one is easy to recognise. */
 export const localDataCollectionRuleId = "dcr-00000000000000000000000000000001"
@@ -102,4 +103,15 @@ export const startLocalSinkPeers = Effect.fn("LocalStack.sinks")(function* () {
     logsIngestion,
     azurite,
   } satisfies LocalSinkPeers
+})
+
+/** The sinks of a running local stack (`local up`): its Azurite and its Logs Ingestion server. */
+export const stackSinkEndpoints = (files: StackFiles, state: StackState) => ({
+  logAnalytics: {
+    endpoint: state.logsIngestionEndpoint,
+    dataCollectionRuleId: state.dataCollectionRuleId,
+    credential: staticTokenCredential(),
+    trustedCa: stackCertificateAuthority(files),
+  },
+  blobConnectionString: state.blobConnectionString,
 })

@@ -16,11 +16,16 @@ export interface WorkerProcess {
   readonly exited: Promise<number | string>
 }
 
-/** Starts `haymaker-worker <args>` as a separate process, as an operator would. */
-export const startWorkerProcess = (args: ReadonlyArray<string>, env: Record<string, string>): WorkerProcess => {
+/** Starts `haymaker-worker <args>` as a separate process, as an operator would (in `cwd`, if given). */
+export const startWorkerProcess = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  cwd?: string,
+): WorkerProcess => {
   const child = spawn(process.execPath, [...workerNodeFlags, bin, ...args], {
     env: { PATH: process.env.PATH ?? "", HAYMAKER_LOG_FORMAT: "json", HAYMAKER_HTTP_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd === undefined ? {} : { cwd }),
   })
   let output = ""
   let stdout = ""

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { createServer } from "node:https"
 import type { AddressInfo } from "node:net"
 import { gunzipSync } from "node:zlib"
-import { generateCertificate } from "@haymaker/servicebus-emulator"
+import { type GeneratedCertificate, generateCertificate } from "@haymaker/servicebus-emulator"
 import { type FaultTarget, type LogsIngestionFaults, makeFaults } from "./Faults.ts"
 import { type DataCollectionRuleDeclaration, rowProblem } from "./StreamDeclarations.ts"
 
@@ -27,6 +27,17 @@ export interface LogsIngestionServerOptions {
   readonly acceptToken?: (token: string) => boolean
   /** The real service also takes uncompressed bodies; the SDK always gzips, so by default the server insists. */
   readonly requireGzip?: boolean
+  /** Port on 127.0.0.1 (default 0: a free one). */
+  readonly port?: number
+  /** The TLS key and certificate to serve, with their authority (default: generated for this server). */
+  readonly certificate?: GeneratedCertificate
+  /**
+   * Keep accepted rows and recorded requests for `rows`, `uploads` and `requests` (default true). A server that runs
+   * for days (the worker's local stack) turns this off and hands each accepted upload to `onAccepted` instead.
+   */
+  readonly retain?: boolean
+  /** Called with every accepted upload, after its rows were validated. */
+  readonly onAccepted?: (upload: AcceptedUpload) => void
 }
 
 /** One accepted upload: the rows exactly as they arrived. */
@@ -134,7 +145,8 @@ export const startLogsIngestionServer = async (options: LogsIngestionServerOptio
   const { faults, responseFor, delayFor } = makeFaults()
   const accepted: Array<AcceptedUpload> = []
   const recorded: Array<RecordedRequest> = []
-  const { key, cert, ca } = generateCertificate()
+  const retain = options.retain ?? true
+  const { key, cert, ca } = options.certificate ?? generateCertificate()
 
   const decide = async (
     req: IncomingMessage,
@@ -222,7 +234,9 @@ export const startLogsIngestionServer = async (options: LogsIngestionServerOptio
       const problem = rowProblem(stream, columns, row, index)
       if (problem !== undefined) return new Reply(400, "InvalidColumn", problem)
     }
-    accepted.push({ ruleId, stream, requestId, rows: rows as Array<Record<string, unknown>> })
+    const upload: AcceptedUpload = { ruleId, stream, requestId, rows: rows as Array<Record<string, unknown>> }
+    if (retain) accepted.push(upload)
+    options.onAccepted?.(upload)
     return new Reply(204)
   }
 
@@ -237,19 +251,20 @@ export const startLogsIngestionServer = async (options: LogsIngestionServerOptio
     } catch (error) {
       reply = new Reply(500, "InternalServerError", `Local server error: ${(error as Error).message}`)
     }
-    recorded.push({
-      method: req.method ?? "",
-      path: req.url ?? "",
-      ruleId: route.ruleId,
-      stream: route.stream,
-      requestId,
-      status: reply.status,
-      errorCode: reply.code,
-      errorMessage: reply.message,
-      rowCount: route.rowCount,
-      compressedBytes: body.length,
-      authorization: req.headers.authorization,
-    })
+    if (retain)
+      recorded.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        ruleId: route.ruleId,
+        stream: route.stream,
+        requestId,
+        status: reply.status,
+        errorCode: reply.code,
+        errorMessage: reply.message,
+        rowCount: route.rowCount,
+        compressedBytes: body.length,
+        authorization: req.headers.authorization,
+      })
     const headers: Record<string, string> = { "x-ms-request-id": randomUUID(), ...reply.headers }
     if (req.headers["x-ms-client-request-id"] !== undefined) headers["x-ms-client-request-id"] = requestId
     if (reply.status === 204) {
@@ -265,7 +280,7 @@ export const startLogsIngestionServer = async (options: LogsIngestionServerOptio
   })
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
       server.off("error", reject)
       resolve()
     })

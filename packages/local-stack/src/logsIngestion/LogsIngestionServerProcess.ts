@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url"
 import type { FailOptions, FaultScope, ThrottleOptions } from "./Faults.ts"
 import type { LogsIngestionServerOptions, RecordedRequest } from "./LogsIngestionServer.ts"
 
-/** What crosses the process boundary: options without functions (a token check or a fault's `match`). */
-export type ServerProcessOptions = Omit<LogsIngestionServerOptions, "acceptToken">
+/** What crosses the process boundary: options without functions (a token check, `onAccepted` or a fault's `match`). */
+export type ServerProcessOptions = Omit<LogsIngestionServerOptions, "acceptToken" | "onAccepted">
 type Scope = Omit<FaultScope, "match">
 
 /** @internal The IPC protocol between the parent and `serverProcessMain.ts`. */
