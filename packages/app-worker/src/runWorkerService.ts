@@ -1,8 +1,11 @@
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import type { WorkerConfig } from "./config/WorkerConfig.ts"
+import { describeEndpoints } from "./describeEndpoints.ts"
 import { startOpsServer } from "./http/OpsServer.ts"
 import type { BatchOutcome } from "./pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions, type WorkerState, type WorkerTotals } from "./pipeline/Worker.ts"
+import { HeldMessages } from "./progress/HeldMessages.ts"
+import { reportProgress } from "./progress/ProgressReport.ts"
 import { type Endpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts"
 
 export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
@@ -31,17 +34,25 @@ export const runWorkerService = Effect.fn("Worker.service")(function* (
 ) {
   const state: WorkerState = { ready: false, reason: "starting" }
   const ops = yield* startOpsServer(config.httpHost, config.httpPort, state)
-  yield* Effect.logInfo(`metrics and probes on ${ops.url}/metrics, /healthz, /readyz`)
+  const description = yield* describeEndpoints(config, endpoints)
+  yield* Effect.logInfo(`connecting to ${description}; metrics and probes on ${ops.url}/metrics, /healthz, /readyz`)
   const services = yield* Layer.build(
     Layer.mergeAll(sinksLayer(endpoints.sinks), subscriptionLayer(config, endpoints.serviceBus)),
   )
   const stop = yield* Deferred.make<void>()
+  const held = new HeldMessages()
+  let sessions = 0
+  const onReceiving = Effect.suspend(() =>
+    sessions++ === 0
+      ? Effect.logInfo(`connected, receiving from ${config.topic}/${config.subscription}: ${description}`)
+      : Effect.logInfo(`receiving again from ${config.topic}/${config.subscription}`),
+  )
   // Detached so that interrupting the main fiber does not cut a batch short: the finalizer below drains it.
-  const worker = yield* runWorker(workerOptions(config), stop, onBatch, state).pipe(
+  const worker = yield* runWorker({ ...workerOptions(config), held, onReceiving }, stop, onBatch, state).pipe(
     Effect.provide(services),
     Effect.forkDetach,
   )
-  yield* Effect.logInfo(`receiving from ${config.topic}/${config.subscription}`)
+  if (config.progressIntervalMs > 0) yield* Effect.forkScoped(reportProgress(config.progressIntervalMs, held))
   return yield* Fiber.join(worker).pipe(
     Effect.onInterrupt(() =>
       Effect.gen(function* () {

@@ -94,11 +94,19 @@ describe("local stack", () => {
         .sendMessages([{ body: Buffer.from("{not json") }, { body: Buffer.from("[1, 2]") }])
       expect(await counts()).toEqual({ active: 10, deadLettered: 0 })
 
-      // The worker finds the stack without settings and settles everything.
-      const worker = startWorker()
+      // The worker finds the stack without settings, says what it connected to, settles everything, and says so.
+      const worker = startWorker({ HAYMAKER_PROGRESS_INTERVAL_MS: "500" })
       expect(await eventually(async () => (await counts()).active === 0, SLOW)).toBe(true)
       expect(await counts()).toEqual({ active: 0, deadLettered: 2 })
+      const progress = "10 received, 8 completed, 2 dead-lettered (InvalidJson 1, NotAnObject 1), 0 abandoned"
+      expect(await eventually(() => worker.output().includes(progress), SLOW), worker.output()).toBe(true)
       await stopWorker(worker)
+      expect(worker.output()).toMatch(
+        new RegExp(
+          `connected, receiving from agent-logs/orchestrator-sub: Service Bus sb://127\\.0\\.0\\.1:${first.ports.emulator} \\(emulator, key RootManageSharedAccessKey\\), agent-logs/orchestrator-sub; Log Analytics ${first.logsIngestionEndpoint.replaceAll(".", "\\.")} .*; archive http://127\\.0\\.0\\.1:${first.ports.azurite}/devstoreaccount1 container haymaker-events`,
+        ),
+      )
+      expect(worker.output()).not.toContain("SAS_KEY_VALUE")
 
       // With no worker running, the queue holds what arrives.
       await writeFile(

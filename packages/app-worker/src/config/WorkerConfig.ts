@@ -65,6 +65,8 @@ export interface WorkerConfig {
   readonly otlpEndpoint: Option.Option<string>
   /** Bound on the graceful stop after SIGTERM/SIGINT. */
   readonly shutdownTimeoutMs: number
+  /** How often the progress line is logged (info level); 0: never. */
+  readonly progressIntervalMs: number
   /** The local stack (`local up`) that local parts come from when it runs (`HAYMAKER_LOCAL_DIR`). */
   readonly localStack: StackChoice
 }
@@ -145,6 +147,7 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
   const recoveryInitialDelayMs = yield* int("HAYMAKER_RECOVERY_INITIAL_DELAY_MS", 1_000, 10, 600_000)
   const recoveryMaxDelayMs = yield* int("HAYMAKER_RECOVERY_MAX_DELAY_MS", 30_000, 10, 3_600_000)
   const shutdownTimeoutMs = yield* int("HAYMAKER_SHUTDOWN_TIMEOUT_MS", 30_000, 1_000, 600_000)
+  const progressIntervalMs = yield* int("HAYMAKER_PROGRESS_INTERVAL_MS", 30_000, 0, 86_400_000)
   const decodeLimits: DecodeLimits = {
     maxBodyBytes: yield* int("HAYMAKER_MAX_BODY_BYTES", defaultDecodeLimits.maxBodyBytes, 1_024, 100 * 1024 * 1024),
     maxDepth: yield* int("HAYMAKER_MAX_BODY_DEPTH", defaultDecodeLimits.maxDepth, 2, 1_000),
@@ -226,6 +229,7 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     httpPort,
     otlpEndpoint,
     shutdownTimeoutMs,
+    progressIntervalMs,
     localStack: stackChoice(env),
   } satisfies WorkerConfig
 })

@@ -6,8 +6,9 @@ import {
   type SinkWriteError,
   SubscriptionError,
 } from "@haymaker/domain"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Stream } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Stream } from "effect"
 import { countOutage, setReady } from "../metrics/WorkerMetrics.ts"
+import type { HeldMessages } from "../progress/HeldMessages.ts"
 import { type BatchOutcome, type BatchPolicy, type Outage, processBatch } from "./processBatch.ts"
 import type { SinkFailure } from "./writeWithRetry.ts"
 
@@ -28,6 +29,10 @@ export interface WorkerOptions extends BatchPolicy {
   readonly batchConcurrency: number
   /** Backoff while the broker is unreachable or a sink is out. Default {@link defaultRecovery}. */
   readonly recovery?: RecoveryPolicy | undefined
+  /** Told of every message taken and settled, for the progress line's count and age of held messages. */
+  readonly held?: HeldMessages | undefined
+  /** Run each time the worker starts receiving: at start, and again after an outage. */
+  readonly onReceiving?: Effect.Effect<void> | undefined
 }
 
 /** Totals since the worker started. */
@@ -133,6 +138,7 @@ export const runWorker = Effect.fn("Worker.run")(function* (
     state.ready = true
     state.reason = "receiving"
     yield* setReady(true)
+    if (options.onReceiving !== undefined) yield* options.onReceiving
     const received = totals.received
     const end = yield* session(options, stop, subscription, totals, onBatch)
     // A session that got messages through was healthy: the next trouble starts its backoff afresh.
@@ -187,18 +193,22 @@ const session = Effect.fnUntraced(function* (
   const outageDeclared = yield* Deferred.make<void>()
 
   const receiving = yield* subscription.messages.pipe(
-    Stream.runForEachArray((messages) => {
-      const refused = Queue.offerAllUnsafe(inbox, messages)
-      // Messages arriving after the session ended were never taken: hand them back to the broker now.
-      return refused.length === 0
-        ? Effect.void
-        : Effect.uninterruptible(
-            Effect.forEach(refused, (message) => Effect.ignore(message.abandon), {
-              concurrency: "unbounded",
-              discard: true,
-            }),
-          )
-    }),
+    Stream.runForEachArray((messages) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        options.held?.add(messages, now)
+        const refused = Queue.offerAllUnsafe(inbox, messages)
+        options.held?.remove(refused)
+        // Messages arriving after the session ended were never taken: hand them back to the broker now.
+        return refused.length === 0
+          ? Effect.void
+          : Effect.uninterruptible(
+              Effect.forEach(refused, (message) => Effect.ignore(message.abandon), {
+                concurrency: "unbounded",
+                discard: true,
+              }),
+            )
+      }),
+    ),
     Effect.onExit((exit) => (Exit.isFailure(exit) ? Queue.failCause(inbox, exit.cause) : Queue.end(inbox))),
     Effect.forkScoped,
   )
@@ -215,6 +225,7 @@ const session = Effect.fnUntraced(function* (
       (batch) =>
         processBatch(batch, options, outage).pipe(
           Effect.tap((outcome) => {
+            options.held?.remove(batch)
             totals.received += batch.length
             totals.completed += outcome.completed
             totals.abandoned += outcome.abandoned
