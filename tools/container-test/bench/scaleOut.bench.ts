@@ -2,18 +2,20 @@
 // the same local stack (emulator, Azurite, Logs Ingestion server, managed identity endpoint: all on this machine).
 // Each measurement publishes a backlog first, then starts the containers and times the drain from 10% to 90% of the
 // backlog settled (the workers' own counters), so start-up is not counted. Rounds alternate which runs first.
-// Run: tools/container-test/run.sh --bench [--events N] [--rounds N]
-import { spawn } from "node:child_process"
-import { loadavg } from "node:os"
+// Run: tools/container-test/run.sh --bench [--events N] [--rounds N] [--write] (--write records it in BENCHMARKS.md)
+import { execFileSync, spawn } from "node:child_process"
+import { cpus, loadavg } from "node:os"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import { benchArguments, recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { subscriptionEmpty } from "../src/accounting.ts"
 import { Progress } from "../src/progress.ts"
 import { startLocalStack } from "../src/stack.ts"
 import { removeContainer, runWorkerContainer, until, type WorkerContainer, waitReady } from "../src/workerContainer.ts"
 
 const { values } = parseArgs({
-  options: { events: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" } },
+  args: benchArguments(),
+  options: { events: { type: "string", default: "20000" }, rounds: { type: "string", default: "5" } },
 })
 const events = Number(values.events)
 const rounds = Number(values.rounds)
@@ -88,13 +90,16 @@ try {
 } finally {
   await stack.close()
 }
-console.log(
-  JSON.stringify({
-    events,
-    rounds,
-    oneContainer: { median: Math.round(median(one)), runs: one.map(Math.round) },
-    twoContainers: { median: Math.round(median(two)), runs: two.map(Math.round) },
-    twoOverOne: { median: Number(median(ratios).toFixed(2)), runs: ratios.map((r) => Number(r.toFixed(2))) },
-    loadAverage: { start: loadAtStart, end: loadavg()[0] },
-  }),
-)
+const loadAtEnd = loadavg()[0]
+const format = (n: number) => Math.round(n).toLocaleString("en-US")
+const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()
+const text = `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown"}), shared with other work; Node ${process.version} on the host, the image's own Node in the containers; ${new Date().toISOString().slice(0, 10)}, commit ${commit}; load average ${loadAtStart?.toFixed(1)} at the start, ${loadAtEnd?.toFixed(1)} at the end. ${rounds} rounds of ${format(events)} events, the order alternating; medians.
+
+| workers | msg/s (median) | runs | two / one (median of the per-round ratios) |
+|---|---:|---|---:|
+| one container | ${format(median(one))} | ${one.map(format).join(", ")} | |
+| two containers | ${format(median(two))} | ${two.map(format).join(", ")} | ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(", ")}) |`
+console.log(text)
+if (writeRequested()) {
+  recordMeasurement({ id: "container-test/scale-out", section: "## Worker image: one container against two", text })
+}
