@@ -448,8 +448,9 @@ const appResources = [
     dependsOn: [expr(ids.environment), expr(ids.workspace)],
     properties: {
       workspaceId: expr(ids.workspace),
+      // Resource-specific tables: ContainerAppConsoleLogs (the worker's JSON lines) and ContainerAppSystemLogs.
+      logAnalyticsDestinationType: "Dedicated",
       logs: [{ categoryGroup: "allLogs", enabled: true }],
-      metrics: [{ category: "AllMetrics", enabled: true }],
     },
   },
   {
