@@ -1,21 +1,17 @@
-import type { SinkRecord } from "@haymaker/domain"
-import { parseIsoTimestamp } from "@haymaker/domain"
-import { Predicate } from "effect"
+import { formatTimestamp, type SinkRecord, timestampOf } from "@haymaker/domain"
+import type { DateTime } from "effect"
 
 /**
- * The time a record is filed under, in epoch milliseconds: the event's own timestamp (read from the raw object, so it
- * is the same on every delivery), else the broker's enqueued time. Never the time of processing, which would change
- * on redelivery and break deterministic names.
+ * The time a record is filed under: the event's own timestamp (the same on every delivery), else the broker's
+ * enqueued time. Never the time of processing, which would change on redelivery and break deterministic names.
  */
-export const eventTimeMillis = (record: SinkRecord): number => {
-  const timestamp = record.raw.timestamp
-  return (
-    (Predicate.isString(timestamp) ? parseIsoTimestamp(timestamp) : undefined) ?? record.enqueuedTime.epochMilliseconds
-  )
-}
+const eventTime = (record: SinkRecord): DateTime.Utc => timestampOf(record.event) ?? record.enqueuedTime
 
-/** {@link eventTimeMillis} as ISO-8601 UTC with milliseconds, the way every encoder of this package writes it. */
-export const eventTimeIso = (record: SinkRecord): string => new Date(eventTimeMillis(record)).toISOString()
+/** {@link eventTime} in epoch milliseconds. */
+export const eventTimeMillis = (record: SinkRecord): number => eventTime(record).epochMilliseconds
+
+/** {@link eventTime} as ISO-8601 UTC with milliseconds, the way every encoder of this package writes it. */
+export const eventTimeIso = (record: SinkRecord): string => formatTimestamp(eventTime(record))
 
 /** UTC calendar parts of an instant (epoch milliseconds), zero-padded, for partitioned names. */
 export const utcParts = (millis: number) => {

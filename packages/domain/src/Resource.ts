@@ -1,6 +1,6 @@
 import { type DateTime, Effect, Schema } from "effect"
-import { Tags } from "./events/ResourceEvent.ts"
 import { NonNegativeInt } from "./NonNegativeInt.ts"
+import { Tags } from "./Tags.ts"
 
 /** Lifecycle status of a resource, as the seed's `ResourceStatus` string values. */
 export const ResourceStatus = Schema.Literals(["created", "exists", "deleted", "deletion_failed"])

@@ -1,4 +1,5 @@
-import { DateTime, Schema } from "effect"
+import { DateTime, Schema, SchemaGetter } from "effect"
+import { withFastField } from "./wire/FastCodec.ts"
 
 // Strict ISO-8601 only. `Date.parse` is deliberately not used: it accepts free-form text ("Nov 14 2024", "1") and
 // reads offset-less date-times as *local* time, which would make decoding depend on the machine's time zone.
@@ -161,3 +162,19 @@ const isIsoTimestamp = Schema.makeFilter<string>(
 
 /** Wire form of a timestamp: a string that {@link parseIsoTimestamp} accepts. */
 export const IsoTimestampString = Schema.String.check(isIsoTimestamp)
+
+/** A timestamp: ISO-8601 text on the wire (see {@link parseIsoTimestamp}), `DateTime.Utc` in the domain. */
+export const Timestamp = withFastField(
+  IsoTimestampString.pipe(
+    Schema.decodeTo(Schema.DateTimeUtc, {
+      decode: SchemaGetter.transform(timestampOfValidated),
+      encode: SchemaGetter.transform(formatTimestamp),
+    }),
+  ),
+  // The fast decoder checks the text as it converts it.
+  {
+    wire: Schema.String,
+    decode: (text) => parseTimestamp(text as string),
+    encode: (t) => formatTimestamp(t as DateTime.Utc),
+  },
+)

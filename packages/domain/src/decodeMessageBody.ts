@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import { type DecodeLimits, type DecodeOptions, defaultDecodeLimits } from "./DecodeLimits.ts"
 import { type AgentEvent, decodeAgentEvent } from "./events/AgentEvent.ts"
-import type { JsonObject } from "./events/AgentLogEvent.ts"
+import type { JsonObject } from "./JsonObject.ts"
 import {
   BodyTooDeep,
   BodyTooLarge,

@@ -1,6 +1,13 @@
 export { type BodyType, type DecodeLimits, type DecodeOptions, defaultDecodeLimits } from "./DecodeLimits.ts"
 export { decodeMessageBody, parseMessageJson } from "./decodeMessageBody.ts"
-export { AgentEvent, type AgentEventJson, decodeAgentEvent, encodeAgentEvent } from "./events/AgentEvent.ts"
+export {
+  AgentEvent,
+  type AgentEventJson,
+  decodeAgentEvent,
+  encodeAgentEvent,
+  eventTypeOf,
+  timestampOf,
+} from "./events/AgentEvent.ts"
 export {
   AgentError,
   type AgentLogEvent,
@@ -8,7 +15,7 @@ export {
   AgentOperation,
   AgentStarted,
   CleanupComplete,
-  JsonObject,
+  isAgentLogEvent,
   Severity,
 } from "./events/AgentLogEvent.ts"
 export {
@@ -28,9 +35,9 @@ export {
   ResourceDeletionFailed,
   type ResourceEvent,
   type ResourceEventJson,
-  Tags,
 } from "./events/ResourceEvent.ts"
 export { makeUnknownEvent, UnknownEvent } from "./events/UnknownEvent.ts"
+export { JsonObject } from "./JsonObject.ts"
 export {
   BodyTooDeep,
   BodyTooLarge,
@@ -88,4 +95,5 @@ export { decodeResourceRecord, encodeResource, ResourceRecord, type ResourceReco
 export * as LeakReport from "./report/LeakReport.ts"
 export * as ResourceHistory from "./report/ResourceHistory.ts"
 export { resourceFromEvent } from "./resourceFromEvent.ts"
-export { formatTimestamp, IsoTimestampString, parseIsoTimestamp, parseTimestamp } from "./Timestamp.ts"
+export { Tags } from "./Tags.ts"
+export { formatTimestamp, IsoTimestampString, parseIsoTimestamp, parseTimestamp, Timestamp } from "./Timestamp.ts"

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import * as fc from "fast-check"
-import { agentLogEventVariants } from "../src/events/AgentLogEvent.ts"
+import { agentLogEventCodecs } from "../src/events/AgentLogEvent.ts"
 import { formatIssue } from "../src/events/formatIssue.ts"
-import { resourceEventVariants } from "../src/events/ResourceEvent.ts"
+import { resourceEventCodecs } from "../src/events/ResourceEvent.ts"
 import {
   AgentEvent,
   decodeAgentEvent,
@@ -151,11 +151,8 @@ describe("properties", () => {
     )
   })
 
-  it("a rejected event names the same field and problem as decoding its whole wire schema would", () => {
-    const wires: Record<string, Schema.Decoder<unknown>> = {}
-    for (const v of [...Object.values(resourceEventVariants), ...Object.values(agentLogEventVariants)]) {
-      wires[v.eventType] = v.Wire
-    }
+  it("a rejected event names the same field and problem as decoding with its event's codec would", () => {
+    const codecs: Record<string, Schema.Decoder<unknown>> = { ...resourceEventCodecs, ...agentLogEventCodecs }
     const value = fc.oneof(
       fc.constant(null),
       fc.constant(undefined),
@@ -187,10 +184,10 @@ describe("properties", () => {
         (json, changes, removed) => {
           const input: Record<string, unknown> = { ...json, ...changes }
           for (const key of removed) delete input[key]
-          const wire = wires[String(json.event_type)]
-          // validEventJson also yields unknown event types, which have no wire schema to compare with.
-          if (wire === undefined) return
-          const whole = Schema.decodeUnknownResult(wire)(input)
+          const codec = codecs[String(json.event_type)]
+          // validEventJson also yields unknown event types, which have no codec of their own to compare with.
+          if (codec === undefined) return
+          const whole = Schema.decodeUnknownResult(codec)(input)
           const result = decodeAgentEvent(input)
           expect(Result.isFailure(result)).toBe(Result.isFailure(whole))
           if (Result.isFailure(result) && Result.isFailure(whole)) {

@@ -1,15 +1,13 @@
 import {
-  type AgentLogEventJson,
   type DeadLetterRecord,
-  encodeAgentEvent,
   encodeResource,
+  eventTypeOf,
   formatTimestamp,
+  isAgentLogEvent,
   type SinkRecord,
 } from "@haymaker/domain"
 import { Option } from "effect"
 import type { AgentLogRow, DeadLetterRow, ResourceRow } from "./Streams.ts"
-
-const AGENT_LOG_TAGS: ReadonlySet<string> = new Set(["AgentStarted", "AgentOperation", "CleanupComplete", "AgentError"])
 
 /** The resources-stream row of a record carrying a Resource: its `model_dump` fields plus TimeGenerated, message_id,
  * sequence_number. */
@@ -26,19 +24,19 @@ export const resourceRow = (record: SinkRecord): ResourceRow | undefined => {
 
 /** The logs-stream row of an agent log event (agent_started, operation, cleanup_complete, error). */
 export const agentLogRow = (record: SinkRecord): AgentLogRow | undefined => {
-  if (!AGENT_LOG_TAGS.has(record.event._tag)) return undefined
-  const event = encodeAgentEvent(record.event) as AgentLogEventJson
+  const event = record.event
+  if (!isAgentLogEvent(event)) return undefined
   return {
-    TimeGenerated: event.timestamp,
-    event_type: event.event_type,
+    TimeGenerated: formatTimestamp(event.timestamp),
+    event_type: eventTypeOf(event),
     severity: event.severity,
-    agent_id: event.agent_id,
-    run_id: event.run_id,
-    scenario_name: event.scenario_name,
+    agent_id: event.agentId,
+    run_id: event.runId,
+    scenario_name: event.scenarioName,
     message: event.message,
     details: event.details,
-    resource_id: event.resource_id ?? null,
-    resource_type: event.resource_type ?? null,
+    resource_id: event.resourceId ?? null,
+    resource_type: event.resourceType ?? null,
     message_id: record.messageId,
     sequence_number: record.key,
   }

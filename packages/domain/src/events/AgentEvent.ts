@@ -1,5 +1,9 @@
-import { Predicate, Result, Schema, type SchemaIssue, SchemaParser } from "effect"
+import { type DateTime, Predicate, Result, Schema, type SchemaIssue, SchemaParser } from "effect"
+import { SchemaJITCompiler } from "effect/schema"
+import type { JsonObject } from "../JsonObject.ts"
 import { describeJsonType, NotAnObject, SchemaViolation } from "../MessageDecodeError.ts"
+import { parseTimestamp } from "../Timestamp.ts"
+import { makeFastDecode, makeFastEncode, type StructCodec } from "../wire/FastCodec.ts"
 import { withoutStackTrace } from "../withoutStackTrace.ts"
 import {
   AgentError,
@@ -7,12 +11,10 @@ import {
   type AgentLogEventJson,
   AgentOperation,
   AgentStarted,
-  agentLogEventVariants,
+  agentLogEventCodecs,
   CleanupComplete,
-  type JsonObject,
 } from "./AgentLogEvent.ts"
 import type { KnownEventType } from "./EventType.ts"
-import { makeFirstViolation, type Violation } from "./firstViolation.ts"
 import { formatIssue } from "./formatIssue.ts"
 import {
   ResourceCreated,
@@ -20,7 +22,7 @@ import {
   ResourceDeletionFailed,
   type ResourceEvent,
   type ResourceEventJson,
-  resourceEventVariants,
+  resourceEventCodecs,
 } from "./ResourceEvent.ts"
 import { makeUnknownEvent, UnknownEvent } from "./UnknownEvent.ts"
 
@@ -31,9 +33,8 @@ export type AgentEvent = ResourceEvent | AgentLogEvent | UnknownEvent
 export type AgentEventJson = ResourceEventJson | AgentLogEventJson | JsonObject
 
 /**
- * Codec for the whole event vocabulary: wire JSON object <-> `AgentEvent`. Useful with the generic Schema API
- * (`Schema.encodeSync(AgentEvent)`); for decoding, {@link decodeAgentEvent} is faster and reports the failing field of
- * the event's own type instead of one failure per union member.
+ * Codec for the whole event vocabulary: wire JSON object <-> `AgentEvent`. {@link decodeAgentEvent} gives the same
+ * events faster, and reports the failing field of the event's own type instead of one failure per union member.
  */
 export const AgentEvent = Schema.Union([
   ResourceCreated,
@@ -46,55 +47,37 @@ export const AgentEvent = Schema.Union([
   UnknownEvent,
 ])
 
+const codecs = { ...resourceEventCodecs, ...agentLogEventCodecs }
+type KnownEvent = Exclude<AgentEvent, UnknownEvent>
+
 interface Variant {
-  /** The fast path: the event for input of the common shape (no `null`s, valid timestamp), else `undefined`. */
-  readonly decodeCommon: (input: unknown) => AgentEvent | undefined
-  /** Compiled guard of the whole wire schema (a valid wire value needs no reconstruction to be read). */
-  readonly isWire: (input: unknown) => boolean
-  /** For invalid input only: the first field that is missing or invalid. */
-  readonly firstViolation: (input: JsonObject) => Violation | undefined
-  /** Detailed decoding of the whole object, when no single field explains the failure. */
-  readonly decodeWire: (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
-  readonly fromWire: (wire: never) => AgentEvent
-  readonly toWire: (event: never) => AgentEventJson
+  /** The common case: the event, or `undefined` to ask the codec. */
+  readonly fast: (input: unknown) => KnownEvent | undefined
+  /** Decoding of the wire struct alone: what explains a failure. */
+  readonly check: (input: unknown) => Result.Result<unknown, SchemaIssue.Issue>
+  /** The codec's own decoding. */
+  readonly decode: (input: unknown) => Result.Result<KnownEvent, SchemaIssue.Issue>
+  readonly encode: (event: KnownEvent) => ResourceEventJson | AgentLogEventJson
+  readonly eventType: KnownEventType
 }
 
-const variant = (v: {
-  readonly Wire: Schema.Decoder<unknown> & { readonly fields: Schema.Struct.Fields }
-  readonly decodeCommon: (input: unknown) => AgentEvent | undefined
-  readonly fromWire: (wire: never) => AgentEvent
-  readonly toWire: (event: never) => AgentEventJson
-}): Variant => ({
-  decodeCommon: v.decodeCommon,
-  isWire: SchemaParser.is(v.Wire),
-  firstViolation: makeFirstViolation(v.Wire.fields),
-  decodeWire: SchemaParser.decodeUnknownResult(v.Wire),
-  fromWire: v.fromWire,
-  toWire: v.toWire,
+const variants = Object.entries(codecs).map(([eventType, codec]): readonly [string, Variant] => {
+  SchemaJITCompiler.enable(codec.from.ast)
+  const generic = codec as unknown as Schema.Codec<KnownEvent, ResourceEventJson | AgentLogEventJson>
+  return [
+    codec.to.fields._tag.to.literal,
+    {
+      fast: makeFastDecode(codec as StructCodec<KnownEvent>),
+      check: SchemaParser.decodeUnknownResult(codec.from),
+      decode: SchemaParser.decodeUnknownResult(generic),
+      encode: makeFastEncode(codec as StructCodec<KnownEvent, ResourceEventJson | AgentLogEventJson>),
+      eventType: eventType as KnownEventType,
+    },
+  ]
 })
-
-const byEventType: { readonly [K in KnownEventType]: Variant } = {
-  resource_created: variant(resourceEventVariants.resource_created),
-  resource_deleted: variant(resourceEventVariants.resource_deleted),
-  resource_deletion_failed: variant(resourceEventVariants.resource_deletion_failed),
-  agent_started: variant(agentLogEventVariants.agent_started),
-  operation: variant(agentLogEventVariants.operation),
-  cleanup_complete: variant(agentLogEventVariants.cleanup_complete),
-  error: variant(agentLogEventVariants.error),
-}
-
-const byTag: { readonly [K in AgentEvent["_tag"]]?: Variant } = {
-  ResourceCreated: byEventType.resource_created,
-  ResourceDeleted: byEventType.resource_deleted,
-  ResourceDeletionFailed: byEventType.resource_deletion_failed,
-  AgentStarted: byEventType.agent_started,
-  AgentOperation: byEventType.operation,
-  CleanupComplete: byEventType.cleanup_complete,
-  AgentError: byEventType.error,
-}
-
+const byTag: ReadonlyMap<string, Variant> = new Map(variants)
 // A Map: one hashed lookup per message, and no inherited keys to guard against.
-const variantOf: ReadonlyMap<string, Variant> = new Map(Object.entries(byEventType))
+const byEventType: ReadonlyMap<string, Variant> = new Map(variants.map(([, v]) => [v.eventType, v]))
 
 /**
  * Decodes an already parsed JSON value into an `AgentEvent`.
@@ -111,27 +94,33 @@ export const decodeAgentEvent = (value: unknown): Result.Result<AgentEvent, NotA
   }
   const json = value as JsonObject
   const eventType = json.event_type
-  const v = typeof eventType === "string" ? variantOf.get(eventType) : undefined
+  const v = typeof eventType === "string" ? byEventType.get(eventType) : undefined
   if (v === undefined) return Result.succeed(makeUnknownEvent(json))
-  const common = v.decodeCommon(json)
-  if (common !== undefined) return Result.succeed(common)
-  // The wire schemas have no transformations, so a value that passes the guard is its own decoded form; `fromWire`
-  // reads only the schema's keys, so excess keys (which decoding would strip) are ignored as well.
-  if (v.isWire(json)) return Result.succeed(v.fromWire(json as never))
-  let violation = v.firstViolation(json)
-  if (violation === undefined) {
-    const wire = v.decodeWire(json)
-    if (Result.isSuccess(wire)) return Result.succeed(v.fromWire(wire.success as never))
-    violation = formatIssue(wire.failure, json)
-  }
-  const { path, problem } = violation
+  const fast = v.fast(json)
+  if (fast !== undefined) return Result.succeed(fast)
+  const checked = v.check(json)
+  const decoded = Result.isSuccess(checked) ? v.decode(json) : checked
+  if (Result.isSuccess(decoded)) return Result.succeed(decoded.success as KnownEvent)
+  const { path, problem } = formatIssue(decoded.failure, json)
   return Result.fail(withoutStackTrace(() => new SchemaViolation({ eventType: eventType as string, path, problem })))
 }
 
-/** Encodes an event into its wire JSON object (snake_case, ISO-8601 UTC timestamps); `UnknownEvent` gives its raw object. */
-export const encodeAgentEvent = (event: AgentEvent): AgentEventJson => {
-  if (event._tag === "UnknownEvent") return event.raw
-  const v = byTag[event._tag]
-  // Every tag but UnknownEvent has a variant; the table is typed as partial only to index it by tag.
-  return (v as Variant).toWire(event as never)
+/**
+ * Encodes an event into its wire JSON object (snake_case, ISO-8601 UTC timestamps), as its codec does; `UnknownEvent`
+ * gives its raw object.
+ */
+export const encodeAgentEvent = (event: AgentEvent): AgentEventJson =>
+  event._tag === "UnknownEvent" ? event.raw : (byTag.get(event._tag) as Variant).encode(event)
+
+/** The wire `event_type` of a known event. */
+export const eventTypeOf = (event: KnownEvent): KnownEventType => (byTag.get(event._tag) as Variant).eventType
+
+/**
+ * The instant an event reports: the timestamp of a known event (absent from a resource event that carries none), or
+ * the `timestamp` field of an unknown event when it is ISO-8601 text.
+ */
+export const timestampOf = (event: AgentEvent): DateTime.Utc | undefined => {
+  if (event._tag !== "UnknownEvent") return event.timestamp
+  const timestamp = event.raw.timestamp
+  return typeof timestamp === "string" ? parseTimestamp(timestamp) : undefined
 }

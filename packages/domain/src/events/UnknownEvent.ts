@@ -1,5 +1,5 @@
 import { Schema, SchemaGetter } from "effect"
-import { JsonObject } from "./AgentLogEvent.ts"
+import { JsonObject } from "../JsonObject.ts"
 import { isKnownEventType } from "./EventType.ts"
 
 /**

@@ -1,5 +1,5 @@
 import { Context, type DateTime, Schema, type Stream } from "effect"
-import type { JsonObject } from "../events/AgentLogEvent.ts"
+import type { JsonObject } from "../JsonObject.ts"
 import type { Resource } from "../Resource.ts"
 
 /** One archived message read back: the event as received and, for a resource event, the Resource the worker parsed. */

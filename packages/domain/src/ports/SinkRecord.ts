@@ -1,6 +1,6 @@
 import type { DateTime, Option } from "effect"
 import type { AgentEvent } from "../events/AgentEvent.ts"
-import type { JsonObject } from "../events/AgentLogEvent.ts"
+import type { JsonObject } from "../JsonObject.ts"
 import type { Resource } from "../Resource.ts"
 
 /** One decoded message, as the sinks receive it: enough to build a Log Analytics row and an archive line. */

@@ -3,7 +3,7 @@
  * its id), once per message, in time order, with the state the ledger gives it.
  */
 import { Option } from "effect"
-import type { JsonObject } from "../events/AgentLogEvent.ts"
+import type { JsonObject } from "../JsonObject.ts"
 import type { ArchiveEntry } from "../ports/ArchiveReader.ts"
 import type { Resource } from "../Resource.ts"
 import * as ResourceLedger from "../ResourceLedger.ts"
