@@ -8,11 +8,15 @@ import type { ArchiveEntry, UnreadableLine } from "../ports/ArchiveReader.ts"
 import type { Resource } from "../Resource.ts"
 import * as ResourceLedger from "../ResourceLedger.ts"
 
-/** Which part of the archive the report covers (empty lists: everything). */
+/**
+ * Which part of the archive the report covers (empty lists: everything). The runs and scenarios choose which rows
+ * and leaks are reported, not which events are folded: a resource's state comes from every event naming it, so a
+ * resource that one run created and a later run deleted is never reported as left behind by the first.
+ */
 export interface ReportFilter {
-  /** Only events of these runs. */
+  /** Only these runs, and the resources whose latest observation is theirs. */
   readonly runIds: ReadonlyArray<string>
-  /** Only events of these scenarios. */
+  /** Only these scenarios, and the resources whose latest observation is theirs. */
   readonly scenarios: ReadonlyArray<string>
   /** Only events from this instant on (applied by the reader, recorded here). */
   readonly since: DateTime.Utc | undefined
@@ -44,7 +48,7 @@ export interface RunSummary {
 export interface ArchiveCounts {
   /** Archived messages read (after the reader's `since` bound). */
   readonly events: number
-  /** Of which resource events (with a Resource) that passed the filter. */
+  /** Of which resource events (with a Resource) of the runs and scenarios asked for. */
   readonly resourceEvents: number
   /** Lines that were not archived messages. */
   readonly unreadable: number
@@ -101,6 +105,10 @@ export const makeBuilder = (filter: ReportFilter = noFilter): LeakReportBuilder 
     if (scenario !== undefined) run.scenarios.add(scenario)
   }
 
+  const wanted = (runId: string, scenario: string | undefined) =>
+    (runFilter === undefined || runFilter.has(runId)) &&
+    (scenarioFilter === undefined || (scenario !== undefined && scenarioFilter.has(scenario)))
+
   const add = (entry: ArchiveEntry) => {
     if (entry._tag === "UnreadableLine") {
       unreadable++
@@ -113,13 +121,11 @@ export const makeBuilder = (filter: ReportFilter = noFilter): LeakReportBuilder 
     const runId = resource?.runId ?? (typeof entry.event.run_id === "string" ? entry.event.run_id : undefined)
     const scenario =
       resource?.scenarioName ?? (typeof entry.event.scenario_name === "string" ? entry.event.scenario_name : undefined)
-    if (runId === undefined) return
-    if (runFilter !== undefined && !runFilter.has(runId)) return
-    if (scenarioFilter !== undefined && (scenario === undefined || !scenarioFilter.has(scenario))) return
+    // Every resource event reaches the ledger, whatever the filter: a later run's deletion ends the resource.
+    if (resource !== undefined) ledger.add(resource)
+    if (runId === undefined || !wanted(runId, scenario)) return
     noteRun(runId, scenario, entry.eventTime)
-    if (resource === undefined) return
-    resourceEvents++
-    ledger.add(resource)
+    if (resource !== undefined) resourceEvents++
   }
 
   const result = (): LeakReport => {
@@ -133,12 +139,14 @@ export const makeBuilder = (filter: ReportFilter = noFilter): LeakReportBuilder 
       return c
     }
     for (const tombstone of ledger.deleted()) {
+      if (!wanted(tombstone.runId, tombstone.scenarioName)) continue
       const c = countsOf(tombstone.runId)
       c.created++
       c.deleted++
     }
     const leaks: Array<Resource> = []
     for (const resource of ledger.live()) {
+      if (!wanted(resource.runId, resource.scenarioName)) continue
       const c = countsOf(resource.runId)
       c.created++
       if (resource.status === "deletion_failed") c.deletionFailed++

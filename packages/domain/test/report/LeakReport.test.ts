@@ -102,6 +102,32 @@ describe("LeakReport", () => {
     expect(byScenario.archive.events).toBe(9)
   })
 
+  it("never reports as left behind by a run what a later run deleted, whichever run is asked for", () => {
+    // run-a creates vm9 and fails to delete it; run-janitor deletes it later. vm8 of run-a stays.
+    const vm9 = {
+      resource_id: "/subscriptions/sub1/resourceGroups/rg-shared/providers/Microsoft.Compute/virtualMachines/vm9",
+    }
+    const entries = [
+      archived(resourceEvent("resource_created", "run-a", "vm9", t(0), vm9)),
+      archived(resourceEvent("resource_created", "run-a", "vm8", t(1))),
+      archived(resourceEvent("resource_deletion_failed", "run-a", "vm9", t(2), { ...vm9, deletion_attempts: 1 })),
+      archived(resourceEvent("resource_deleted", "run-janitor", "vm9", t(50), vm9)),
+    ]
+    const all = reportOf(entries)
+    const rows = (report: LeakReport.LeakReport) =>
+      report.runs.map((r) => [r.runId, r.created, r.deleted, r.present, r.deletionFailed, r.leaked])
+    expect(rows(all)).toEqual([
+      ["run-a", 1, 0, 1, 0, 1],
+      ["run-janitor", 1, 1, 0, 0, 0],
+    ])
+    const runA = reportOf(entries, { runIds: ["run-a"] })
+    expect(rows(runA)).toEqual([["run-a", 1, 0, 1, 0, 1]])
+    expect(runA.leaks.map((r) => r.resourceName)).toEqual(["vm8"])
+    const scenarioA = reportOf(entries, { scenarios: ["scenario-run-a"] })
+    expect(scenarioA.leaks.map((r) => r.resourceName)).toEqual(["vm8"])
+    expect(runA.archive).toEqual({ events: 4, resourceEvents: 3, unreadable: 0 })
+  })
+
   it("agrees with ResourceLedger.reports for any events with distinct times", () => {
     const events = fc
       .uniqueArray(fc.integer({ min: 0, max: 50_000 }), { minLength: 1, maxLength: 40 })
@@ -136,8 +162,14 @@ describe("LeakReport", () => {
         ),
       )
     fc.assert(
-      fc.property(events, (entries) => {
-        const report = reportOf(entries)
+      fc.property(events, fc.subarray(["r1", "r2", "r3"]), (entries, runIds) => {
+        // Asking for some runs gives exactly those runs' rows and leaks of the whole report.
+        const all = reportOf(entries)
+        const some = reportOf(entries, { runIds })
+        const chosen = (runId: string) => runIds.length === 0 || runIds.includes(runId)
+        expect(some.runs).toEqual(all.runs.filter((r) => chosen(r.runId)))
+        expect(some.leaks).toEqual(all.leaks.filter((r) => chosen(r.runId)))
+        const report = all
         const ledger = ResourceLedger.fromResources(entries.flatMap((e) => (e.resource ? [e.resource] : [])))
         const expected = ResourceLedger.reports(ledger)
         const counted = report.runs.filter((r) => r.created > 0)
