@@ -82,6 +82,19 @@ describe("haymaker-worker report", () => {
           ),
         ),
       ),
+      // The one-blob-per-message layout, under a prefix of its own, for the command to find through its settings.
+      Effect.runPromise(
+        archiveAll(archived).pipe(
+          Effect.provide(
+            BlobArchiveSink.layer({
+              connectionString: Redacted.make(azurite.connectionString),
+              container: "reports-partitioned",
+              layout: "partitioned",
+              prefix: "haymaker/events",
+            }),
+          ),
+        ),
+      ),
     ])
   }, 120_000)
   afterAll(() => Promise.all([azurite?.close(), rm(root, { recursive: true, force: true })]))
@@ -149,6 +162,46 @@ describe("haymaker-worker report", () => {
     expect(counts(printed)).toEqual([first, second])
   })
 
+  it("as a command: reads the Blob archive its HAYMAKER_ARCHIVE_* settings name (partitioned layout, a prefix)", async () => {
+    const result = await runCli(["report", "--format", "json"], {
+      HAYMAKER_ARCHIVE_CONNECTION_STRING: azurite.connectionString,
+      HAYMAKER_ARCHIVE_CONTAINER: "reports-partitioned",
+      HAYMAKER_ARCHIVE_PREFIX: "haymaker/events",
+    })
+    expect(result).toMatchObject({ code: 0, stderr: "" })
+    const printed = JSON.parse(result.stdout) as LeakReportDocument
+    // One blob per message: a redelivered copy replaces the first, so every message is read once.
+    expect(printed.archive).toMatchObject({
+      source: `Blob container reports-partitioned at ${azurite.blobEndpoint}/reports-partitioned, prefix haymaker/events`,
+      events: records.length,
+      unreadable: 0,
+    })
+    expect(counts(printed)).toEqual(expectedRuns)
+    expect(printed.leaks).toEqual(expectedLeaks)
+    expect(result.stdout).not.toContain(azurite.accountKey)
+  })
+
+  it("as a command: --format table with --scenario and a --since duration", async () => {
+    // The archive's events are from 2026-11-26: 5200 weeks back from now reaches before them.
+    const result = await runCli(
+      ["report", "--format", "table", "--scenario", "scenario-2", "--since", "5200w"],
+      filesystem(batched()),
+    )
+    expect(result).toMatchObject({ code: 0, stderr: "" })
+    const secondScenario = events.filter((event) => event.scenario_name === "scenario-2")
+    const runIds = new Set(secondScenario.map((event) => String(event.run_id)))
+    const lines = result.stdout.split("\n")
+    for (const run of expectedRuns) {
+      const line = lines.find((l) => l.startsWith(`${run.run_id} `))
+      if (runIds.has(run.run_id)) {
+        expect(line?.split(/\s{2,}/).slice(-5)).toEqual(
+          [run.created, run.deleted, run.present, run.deletion_failed, run.leaked].map(String),
+        )
+      } else expect(line).toBeUndefined()
+    }
+    expect(runIds.size).toBe(1)
+  })
+
   it("prints a table: the runs, a total line, and the resources still in Azure", async () => {
     const result = await runCli(["report"], filesystem(batched()))
     expect(result.code).toBe(0)
@@ -169,16 +222,25 @@ describe("haymaker-worker report", () => {
   it("tells one resource's history: every event naming it once, in time order, and its state", async () => {
     const failed = expectedLeaks.find((leak) => leak.status === "deletion_failed")
     const resourceId = failed?.resource_id ?? ""
-    const result = await runCli(
-      ["report", "--resource", resourceId.toUpperCase(), "--format", "json"],
-      filesystem(batched()),
-    )
+    const [result, table] = await Promise.all([
+      runCli(["report", "--resource", resourceId.toUpperCase(), "--format", "json"], filesystem(batched())),
+      runCli(["report", "--resource", resourceId], filesystem(batched())),
+    ])
     expect(result.code).toBe(0)
     const history = JSON.parse(result.stdout)
     expect(history.state).toEqual(failed)
     const own = events.filter((event) => event.resource_id === resourceId)
     expect(history.events.map((e: { event_type: string; at: string }) => [e.event_type, e.at])).toEqual(
       own.map((event) => [event.event_type, event.timestamp]),
+    )
+    // The table: the state with its attempts and last error, then one line per event in the same order.
+    expect(table).toMatchObject({ code: 0, stderr: "" })
+    expect(table.stdout).toContain(
+      `State: deletion_failed (run ${failed?.run_id}, scenario ${failed?.scenario_name}, created ${failed?.created_at}, 3 deletion attempts, last error: Resource is locked or has active dependencies)`,
+    )
+    const eventLines = table.stdout.split("\n").filter((line) => /^\d{4}-\d\d-\d\dT/.test(line))
+    expect(eventLines.map((line) => line.split(/\s{2,}/).slice(0, 2))).toEqual(
+      own.map((event) => [event.timestamp, event.event_type]),
     )
   })
 

@@ -7,7 +7,7 @@ import type { JsonObject } from "@haymaker/domain"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
-import type { LeakReportDocument } from "../src/report/ReportDocument.ts"
+import type { HistoryDocument, LeakReportDocument } from "../src/report/ReportDocument.ts"
 import { archiveAll, sinkRecordsOf } from "./support/archiveFixture.ts"
 import { runCli } from "./support/cli.ts"
 import { withChromiumPage } from "./support/headlessChromium.ts"
@@ -75,10 +75,28 @@ const READ_PAGE = `(() => {
   }
 })()`
 
+/** Loads a page from a file in a fresh Chromium and reads it with `expression`; answers what it read and requested. */
+const readInChromium = <A>(file: string, expression: string) =>
+  withChromiumPage(async (browser) => {
+    const loaded = browser.next("Page.loadEventFired")
+    await browser.send("Page.navigate", { url: pathToFileURL(file).href })
+    await loaded
+    return { read: await browser.evaluate<A>(expression), requests: browser.requests() }
+  })
+
+// Runs in the history page: the state line and the events table as displayed.
+const READ_HISTORY = `(() => ({
+  title: document.title,
+  state: document.querySelector("#state").textContent,
+  events: [...document.querySelectorAll("#events tbody tr")].map((tr) =>
+    Object.fromEntries([...tr.querySelectorAll("td[data-field]")].map((td) => [td.dataset.field, td.textContent]))),
+}))()`
+
 describe("the HTML report in headless Chromium", () => {
   let root: string
   let report: LeakReportDocument
   let page: string
+  let env: Record<string, string>
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "haymaker-report-html-"))
@@ -86,7 +104,7 @@ describe("the HTML report in headless Chromium", () => {
     await Effect.runPromise(
       archiveAll(sinkRecordsOf(events)).pipe(Effect.provide(FileArchiveSink.layer({ directory: root }))),
     )
-    const env = { HAYMAKER_SINKS: "filesystem", HAYMAKER_LOCAL_SINK_DIR: root }
+    env = { HAYMAKER_SINKS: "filesystem", HAYMAKER_LOCAL_SINK_DIR: root }
     page = join(root, "report.html")
     const [json, html] = await Promise.all([
       runCli(["report", "--format", "json"], env),
@@ -188,5 +206,42 @@ describe("the HTML report in headless Chromium", () => {
     await mkdir(new URL(".", SCREENSHOT), { recursive: true })
     await writeFile(SCREENSHOT, screenshot)
     expect((await readFile(SCREENSHOT)).length).toBe(screenshot.length)
+  }, 120_000)
+
+  it("renders one resource's history: its state and every event, as the JSON history has them", async () => {
+    const failed = report.leaks.find((leak) => leak.status === "deletion_failed")
+    const resourceId = failed?.resource_id ?? ""
+    const historyPage = join(root, "history.html")
+    const [json, html] = await Promise.all([
+      runCli(["report", "--resource", resourceId, "--format", "json"], env),
+      runCli(["report", "--resource", resourceId, "--format", "html", "--output", historyPage], env),
+    ])
+    expect(json.code).toBe(0)
+    expect(html.code).toBe(0)
+    const history = JSON.parse(json.stdout) as HistoryDocument
+    const { read, requests } = await readInChromium<{
+      title: string
+      state: string
+      events: ReadonlyArray<Record<string, string>>
+    }>(historyPage, READ_HISTORY)
+
+    expect(read.title).toBe(`HayMaker resource history: ${resourceId}`)
+    expect(read.state).toContain(`deletion_failed run ${failed?.run_id}`)
+    expect(read.state).toContain(
+      `${failed?.deletion_attempts} deletion attempts, last error: ${failed?.deletion_error}`,
+    )
+    expect(history.events.length).toBeGreaterThan(1)
+    expect(read.events).toEqual(
+      history.events.map((event) => ({
+        at: event.at,
+        event_type: event.event_type ?? "",
+        run_id: event.run_id ?? "",
+        status: event.status ?? "",
+        deletion_attempts: String(event.deletion_attempts ?? ""),
+        deletion_error: event.deletion_error ?? "",
+        message_id: event.message_id ?? event.location,
+      })),
+    )
+    expect(requests).toEqual([pathToFileURL(historyPage).href])
   }, 120_000)
 })

@@ -13,13 +13,13 @@ import { delimiter, join } from "node:path"
 const CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
 
 /** The Chromium binary, or an error saying how to get one: the HTML report's test must not pass without it. */
-export const chromiumBinary = (): string => {
-  const configured = process.env.HAYMAKER_CHROMIUM
+export const chromiumBinary = (env: Readonly<Record<string, string | undefined>> = process.env): string => {
+  const configured = env.HAYMAKER_CHROMIUM
   if (configured !== undefined && configured !== "") {
     if (existsSync(configured)) return configured
     throw new Error(`HAYMAKER_CHROMIUM=${configured}: no such file; it must name a Chromium binary`)
   }
-  const folders = (process.env.PATH ?? "").split(delimiter).filter((folder) => folder !== "")
+  const folders = (env.PATH ?? "").split(delimiter).filter((folder) => folder !== "")
   for (const name of CANDIDATES) {
     for (const folder of folders) if (existsSync(join(folder, name))) return join(folder, name)
   }
