@@ -1,7 +1,8 @@
 // One measurement of the report bench, in a process of its own started with the worker's Node flags:
-//   node reportChild.ts <raw|report> <filesystem folder | blob connection string> [since ISO]
+//   node reportChild.ts <raw|report> <filesystem folder | blob connection string> [since ISO, or ""] [run id]
 // `raw` is the baseline: the same objects read in the same order and chunks, every line split and JSON.parse'd,
-// nothing else. `report` is the report's own path: the ArchiveReader adapter, the leak-report fold, the JSON document.
+// nothing else. `report` is the report's own path: the ArchiveReader adapter, the leak-report fold, the JSON document;
+// `since` and `run` are its `--since` and `--run`.
 // Prints one JSON line: events, wall and main-thread CPU milliseconds (after imports), peak RSS, and the report's
 // counts.
 import { createReadStream } from "node:fs"
@@ -13,9 +14,9 @@ import { DateTime, Effect, Redacted } from "effect"
 import { archiveReaderLayer } from "../src/report/archiveReaderLayer.ts"
 import { buildReport } from "../src/report/buildReport.ts"
 
-const [mode, where = "", sinceText] = process.argv.slice(2)
+const [mode, where = "", sinceText, runFilter] = process.argv.slice(2)
 const blob = where.includes("AccountName=")
-const since = sinceText === undefined ? undefined : Date.parse(sinceText)
+const since = sinceText === undefined || sinceText === "" ? undefined : Date.parse(sinceText)
 
 /** Files in name order, depth first: the order the filesystem reader uses. */
 async function* files(folder: string): AsyncGenerator<string> {
@@ -73,7 +74,7 @@ const report = async () => {
     : ({ _tag: "Filesystem", directory: where, prefix: undefined } as const)
   const document = await Effect.runPromise(
     buildReport({
-      runs: [],
+      runs: runFilter === undefined ? [] : [runFilter],
       scenarios: [],
       since: since === undefined ? undefined : DateTime.makeUnsafe(since),
       resource: undefined,
