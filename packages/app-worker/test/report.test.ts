@@ -193,7 +193,7 @@ describe("haymaker-worker report", () => {
     const lines = result.stdout.split("\n")
     for (const run of expectedRuns) {
       const line = lines.find((l) => l.startsWith(`${run.run_id} `))
-      if (runIds.has(run.run_id)) {
+      if (runIds.has(run.run_id ?? "")) {
         expect(line?.split(/\s{2,}/).slice(-5)).toEqual(
           [run.created, run.deleted, run.present, run.deletion_failed, run.leaked].map(String),
         )
