@@ -7,10 +7,12 @@ import { packageVersion } from "./packageVersion.ts"
 
 haymakerWorker.pipe(
   Command.run({ version: packageVersion }),
-  // A configuration error (exit 2) or a command's error the operator can act on (exit 1, via their exit-code markers):
-  // print the message alone; a stack trace would bury it.
+  // A configuration error or a taken ops port (exit 2), or a command's error the operator can act on (exit 1, via
+  // their exit-code markers): print the message alone; a stack trace would bury it.
   Effect.tapError((error) =>
-    Predicate.isTagged(error, "WorkerConfigError") || Predicate.isTagged(error, "CommandError")
+    Predicate.isTagged(error, "WorkerConfigError") ||
+    Predicate.isTagged(error, "CommandError") ||
+    Predicate.isTagged(error, "OpsServerError")
       ? Console.error(error.message)
       : Effect.void,
   ),

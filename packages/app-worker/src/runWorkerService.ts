@@ -1,9 +1,9 @@
-import { Deferred, Effect, Fiber, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer, Ref } from "effect"
 import type { WorkerConfig } from "./config/WorkerConfig.ts"
 import { describeEndpoints } from "./describeEndpoints.ts"
-import { startOpsServer } from "./http/OpsServer.ts"
+import { OpsServer } from "./http/OpsServer.ts"
 import type { BatchOutcome } from "./pipeline/processBatch.ts"
-import { runWorker, type WorkerOptions, type WorkerState, type WorkerTotals } from "./pipeline/Worker.ts"
+import { runWorker, type WorkerOptions, type WorkerTotals } from "./pipeline/Worker.ts"
 import { HeldMessages } from "./progress/HeldMessages.ts"
 import { reportProgress } from "./progress/ProgressReport.ts"
 import { type Endpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts"
@@ -26,16 +26,16 @@ export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
 /**
  * Runs the worker until interrupted (SIGTERM/SIGINT through the runtime). On interruption it stops taking messages,
  * lets in-flight batches be written and settled (bounded by `shutdownTimeoutMs`), then closes the clients and peers.
+ * It reports its readiness to the {@link OpsServer}, which the caller opens first.
  */
 export const runWorkerService = Effect.fn("Worker.service")(function* (
   config: WorkerConfig,
   endpoints: Endpoints,
   onBatch?: (outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>,
 ) {
-  const state: WorkerState = { ready: false, reason: "starting" }
-  const ops = yield* startOpsServer(config.httpHost, config.httpPort, state)
+  const { readiness } = yield* OpsServer
   const description = yield* describeEndpoints(config, endpoints)
-  yield* Effect.logInfo(`connecting to ${description}; metrics and probes on ${ops.url}/metrics, /healthz, /readyz`)
+  yield* Effect.logInfo(`connecting to ${description}`)
   const services = yield* Layer.build(
     Layer.mergeAll(sinksLayer(endpoints.sinks), subscriptionLayer(config, endpoints.serviceBus)),
   )
@@ -48,7 +48,7 @@ export const runWorkerService = Effect.fn("Worker.service")(function* (
       : Effect.logInfo(`receiving again from ${config.topic}/${config.subscription}`),
   )
   // Detached so that interrupting the main fiber does not cut a batch short: the finalizer below drains it.
-  const worker = yield* runWorker({ ...workerOptions(config), held, onReceiving }, stop, onBatch, state).pipe(
+  const worker = yield* runWorker({ ...workerOptions(config), held, onReceiving }, stop, onBatch, readiness).pipe(
     Effect.provide(services),
     Effect.forkDetach,
   )
@@ -56,8 +56,7 @@ export const runWorkerService = Effect.fn("Worker.service")(function* (
   return yield* Fiber.join(worker).pipe(
     Effect.onInterrupt(() =>
       Effect.gen(function* () {
-        state.ready = false
-        state.reason = "stopping"
+        yield* Ref.set(readiness, { ready: false, reason: "stopping" })
         yield* Effect.logInfo("stopping: no new messages; finishing and settling in-flight batches")
         yield* Deferred.succeed(stop, undefined)
         const drained = yield* Fiber.await(worker).pipe(Effect.timeoutOption(config.shutdownTimeoutMs))

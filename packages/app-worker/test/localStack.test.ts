@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { generateRunEvents, invalidBodies } from "../src/demo/generateEvents.ts"
 import { readArchive } from "../src/demo/readArchive.ts"
+import { OpsServer } from "../src/http/OpsServer.ts"
 import type { WorkerTotals } from "../src/pipeline/Worker.ts"
 import { runWorkerService } from "../src/runWorkerService.ts"
 import { deadLetterQueueLayer, resolveEndpoints } from "../src/WorkerLayers.ts"
@@ -51,7 +52,7 @@ const runLocalStack = (options: {
       Effect.sync(() => {
         totals = current
       }),
-    ).pipe(Effect.forkScoped)
+    ).pipe(Effect.provide(OpsServer.layer({ host: config.httpHost, port: config.httpPort })), Effect.forkScoped)
 
     const events = [...sampleRun, ...generateRunEvents(options.generated)]
     const valid = events.map((event) => toServiceBusMessage(event))

@@ -3,8 +3,8 @@ import { AgentLogsStream, LogAnalyticsIngestionSink, streamDeclarations } from "
 import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
 import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
 import { InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
-import { Deferred, Effect, Exit, Fiber, Layer, Schedule } from "effect"
-import { runWorker, type WorkerOptions, type WorkerState } from "../src/pipeline/Worker.ts"
+import { Deferred, Effect, Exit, Fiber, Layer, Ref, Schedule } from "effect"
+import { runWorker, startingState, type WorkerOptions } from "../src/pipeline/Worker.ts"
 
 const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
 const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
@@ -33,13 +33,19 @@ const sendEvents = (count: number) =>
     }
   })
 
-/** Starts the worker; returns its fiber, its state and the stop signal. */
+/** Starts the worker; returns its fiber, its readiness as `/readyz` reads it, and the stop signal. */
 const start = (workerOptions: WorkerOptions = options) =>
   Effect.gen(function* () {
     const stop = yield* Deferred.make<void>()
-    const state: WorkerState = { ready: false, reason: "starting" }
-    const fiber = yield* runWorker(workerOptions, stop, undefined, state).pipe(Effect.forkChild)
-    return { stop, state, fiber }
+    const readiness = yield* Ref.make(startingState)
+    const fiber = yield* runWorker(workerOptions, stop, undefined, readiness).pipe(Effect.forkChild)
+    return {
+      stop,
+      fiber,
+      get state() {
+        return Ref.getUnsafe(readiness)
+      },
+    }
   })
 
 let server: LogsIngestionServer

@@ -2,6 +2,7 @@ import { AgentLogsStream, ResourcesStream } from "@haymaker/adapters-sinks"
 import { loadWorkerConfig } from "@haymaker/app-worker/src/config/WorkerConfig.ts"
 import { generateRunEvents } from "@haymaker/app-worker/src/demo/generateEvents.ts"
 import { readArchive } from "@haymaker/app-worker/src/demo/readArchive.ts"
+import { OpsServer } from "@haymaker/app-worker/src/http/OpsServer.ts"
 import type { WorkerTotals } from "@haymaker/app-worker/src/pipeline/Worker.ts"
 import { runWorkerService } from "@haymaker/app-worker/src/runWorkerService.ts"
 import { resolveEndpoints } from "@haymaker/app-worker/src/WorkerLayers.ts"
@@ -64,7 +65,7 @@ describe("a Python agent publishing to agent-logs, the worker writing both sinks
           Effect.sync(() => {
             totals = current
           }),
-        ).pipe(Effect.forkScoped)
+        ).pipe(Effect.provide(OpsServer.layer({ host: config.httpHost, port: config.httpPort })), Effect.forkScoped)
         yield* Effect.sleep(100).pipe(
           Effect.repeat({ until: () => (totals?.completed ?? 0) + (totals?.deadLettered ?? 0) >= events.length }),
           Effect.timeout("120 seconds"),

@@ -1,6 +1,7 @@
 import { Console, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { loadWorkerConfig } from "../config/WorkerConfig.ts"
+import { OpsServer } from "../http/OpsServer.ts"
 import { observabilityLayer } from "../Observability.ts"
 
 /** `haymaker-worker demo`: the whole pipeline on the local profile, with a summary. */
@@ -40,7 +41,10 @@ export const demoCommand = Command.make(
       const { runDemo } = yield* Effect.promise(() => import("../demo/runDemo.ts"))
       const summary = yield* Effect.scoped(
         runDemo(config, { generatedEvents: events, outputDir: output, timeoutMs: timeoutSeconds * 1000 }),
-      ).pipe(Effect.provide(Layer.fresh(observabilityLayer(config))))
+      ).pipe(
+        Effect.provide(OpsServer.layer({ host: config.httpHost, port: config.httpPort })),
+        Effect.provide(Layer.fresh(observabilityLayer(config))),
+      )
       yield* Console.log(summary)
     }),
 ).pipe(

@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { loadWorkerConfig } from "../config/WorkerConfig.ts"
+import { OpsServer } from "../http/OpsServer.ts"
 import { observabilityLayer } from "../Observability.ts"
 import { runWorkerService } from "../runWorkerService.ts"
 import { resolveEndpoints } from "../WorkerLayers.ts"
@@ -14,7 +15,11 @@ export const runCommand = Command.make("run", {}, () =>
         const endpoints = yield* resolveEndpoints(config, { localStack: "ifRunning" })
         yield* runWorkerService(config, endpoints)
       }),
-    ).pipe(Effect.provide(Layer.fresh(observabilityLayer(config))))
+    ).pipe(
+      // The ops port opens before the local peers start: a taken port fails at once.
+      Effect.provide(OpsServer.layer({ host: config.httpHost, port: config.httpPort })),
+      Effect.provide(Layer.fresh(observabilityLayer(config))),
+    )
   }),
 ).pipe(
   Command.withDescription(

@@ -1,63 +1,78 @@
 import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
-import { Effect } from "effect"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Context, Effect, Layer, Ref, Result } from "effect"
+import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import { NetAddress } from "effect/net"
 import { PrometheusMetrics } from "effect/observability"
-import { sampleProcessMemory } from "../metrics/WorkerMetrics.ts"
+import { registerWorkerMetrics } from "../metrics/WorkerMetrics.ts"
+import { deadLetterReasons } from "../pipeline/deadLetterReasons.ts"
+import { startingState, type WorkerState } from "../pipeline/Worker.ts"
+import { OpsServerError } from "./OpsServerError.ts"
 
-/** Readiness as the worker sees it: ready while it receives, not while it starts, drains or waits out an outage. */
-export interface Readiness {
-  readonly ready: boolean
-  /** Why not, shown in the body of `/readyz`. */
-  readonly reason?: string
+export interface OpsServerOptions {
+  /** `HAYMAKER_HTTP_HOST`. */
+  readonly host: string
+  /** `HAYMAKER_HTTP_PORT`; 0 picks a free port. */
+  readonly port: number
 }
 
-export interface OpsServer {
-  readonly port: number
-  readonly url: string
+const text = (body: string, status = 200) => HttpServerResponse.text(body, { status })
+
+const routes = (readiness: Ref.Ref<WorkerState>) =>
+  Layer.mergeAll(
+    PrometheusMetrics.layerHttp({ path: "/metrics" }),
+    HttpRouter.add("GET", "/healthz", text("ok\n")),
+    HttpRouter.add(
+      "GET",
+      "/readyz",
+      Effect.map(Ref.get(readiness), (state) =>
+        state.ready ? text("ready\n") : text(`not ready: ${state.reason}\n`, 503),
+      ),
+    ),
+  )
+
+/** Where a prober on this machine reaches the server: the loopback address when it listens on every interface. */
+const localUrl = (address: NetAddress.SocketAddress): string => {
+  const url = NetAddress.isUnixPathAddress(address) ? undefined : Result.getOrUndefined(NetAddress.toUrl(address))
+  if (url === undefined || NetAddress.isUnixPathAddress(address)) return HttpServer.formatAddress(address)
+  if (NetAddress.isUnspecified(address.address)) url.hostname = NetAddress.formatIp(NetAddress.ipv4Loopback)
+  return url.origin
 }
 
 /**
- * `/metrics` (Prometheus text format), `/healthz` (the process answers) and `/readyz` (the worker is receiving; 503
- * with the reason when not: starting, stopping, the broker unreachable, a sink unavailable), on
- * a plain HTTP port for probes and scrapers. Closed with the surrounding scope.
+ * The worker's operations port: `/metrics` (Prometheus text), `/healthz` (the process answers) and `/readyz` (the
+ * worker is receiving; 503 with the reason when not: starting, stopping, the broker unreachable, a sink unavailable).
+ *
+ * Its layer opens the port first, so that a taken port fails at once, naming `HAYMAKER_HTTP_PORT`, before any local
+ * peer starts. Every `haymaker_*` series exists, at 0, from then on. The worker reports its readiness to `readiness`;
+ * `/readyz` and the `haymaker_ready` gauge both read it. Closed with the layer's scope, after the worker drained.
  */
-export const startOpsServer = Effect.fn("OpsServer.start")(function* (
-  host: string,
-  port: number,
-  readiness: Readiness,
-) {
-  const context = yield* Effect.context<never>()
-  const server = createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0]
-    if (request.method !== "GET") {
-      response.writeHead(405, { allow: "GET" }).end()
-    } else if (path === "/metrics") {
-      Effect.runSyncWith(context)(sampleProcessMemory)
-      response
-        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
-        .end(PrometheusMetrics.formatUnsafe(context))
-    } else if (path === "/healthz") {
-      response.writeHead(200, { "content-type": "text/plain" }).end("ok\n")
-    } else if (path === "/readyz") {
-      response
-        .writeHead(readiness.ready ? 200 : 503, { "content-type": "text/plain" })
-        .end(readiness.ready ? "ready\n" : `not ready: ${readiness.reason ?? "starting"}\n`)
-    } else {
-      response.writeHead(404, { "content-type": "text/plain" }).end("not found\n")
-    }
-  })
-  yield* Effect.acquireRelease(
-    Effect.callback<void, Error>((resume) => {
-      server.once("error", (error) => resume(Effect.fail(error)))
-      server.listen(port, host, () => resume(Effect.void))
-    }),
-    () =>
-      Effect.callback<void>((resume) => {
-        server.close(() => resume(Effect.void))
-        server.closeAllConnections()
+export class OpsServer extends Context.Service<
+  OpsServer,
+  {
+    /** `http://127.0.0.1:<port>` (or the host it listens on). */
+    readonly url: string
+    /** What `/readyz` answers; the worker sets it. */
+    readonly readiness: Ref.Ref<WorkerState>
+  }
+>()("@haymaker/app-worker/OpsServer") {
+  static readonly layer = (options: OpsServerOptions): Layer.Layer<OpsServer, OpsServerError> =>
+    Layer.effect(
+      OpsServer,
+      Effect.gen(function* () {
+        const readiness = yield* Ref.make(startingState)
+        yield* registerWorkerMetrics({ deadLetterReasons, isReady: () => Ref.getUnsafe(readiness).ready })
+        const server = yield* HttpRouter.serve(routes(readiness), { disableLogger: true, disableListenLog: true }).pipe(
+          Layer.provideMerge(NodeHttpServer.layerServer(createServer, { host: options.host, port: options.port })),
+          Layer.build,
+          Effect.map(Context.get(HttpServer.HttpServer)),
+          Effect.mapError(
+            (error) => new OpsServerError({ host: options.host, port: options.port, cause: error.cause }),
+          ),
+        )
+        const url = localUrl(server.address)
+        yield* Effect.logInfo(`metrics and probes on ${url}/metrics, /healthz, /readyz`)
+        return { url, readiness }
       }),
-  )
-  const address = server.address() as AddressInfo
-  const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host
-  return { port: address.port, url: `http://${shownHost}:${address.port}` } satisfies OpsServer
-})
+    )
+}

@@ -1,6 +1,7 @@
-import { Effect, Metric } from "effect"
+import { Effect, Metric, type Scope } from "effect"
 
-// Names follow Prometheus conventions; `/metrics` renders them with PrometheusMetrics.format.
+// Names follow Prometheus conventions; `/metrics` renders them with PrometheusMetrics. Dashboards, the docs, the
+// container test and the fault matrix read these names and labels: keep them.
 export const messagesReceived = Metric.counter("haymaker_messages_received_total", {
   description: "Messages received from the subscription",
   incremental: true,
@@ -61,8 +62,6 @@ export const countSinkRetry = (sink: string, records: number): Effect.Effect<voi
 export const recordSinkLatency = (sink: string, seconds: number): Effect.Effect<void> =>
   Metric.update(Metric.withAttributes(sinkLatency, { sink }), seconds)
 
-export const setReady = (value: boolean): Effect.Effect<void> => Metric.update(ready, value ? 1 : 0)
-
 export const countOutage = (sink: string): Effect.Effect<void> =>
   Metric.update(Metric.withAttributes(outages, { sink }), 1)
 
@@ -74,16 +73,51 @@ const heapUsed = Metric.gauge("nodejs_heap_used_bytes", { description: "V8 heap 
 const heapTotal = Metric.gauge("nodejs_heap_total_bytes", { description: "V8 heap reserved" })
 const external = Metric.gauge("nodejs_external_memory_bytes", { description: "Memory of buffers outside the V8 heap" })
 
-/** Samples the process's memory into the gauges; called on each scrape. */
-export const sampleProcessMemory: Effect.Effect<void> = Effect.suspend(() => {
-  const usage = process.memoryUsage()
+/** The sinks of the dual write, as the `sink` label names them. */
+export const sinkNames = ["LogAnalytics", "Archive"] as const
+
+/** A gauge read when metrics are read (a scrape, an OTLP export) rather than set: it cannot go stale. */
+const readGauge = (gauge: Metric.Gauge<number>, read: () => number): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.flatMap(Effect.context<never>(), (context) =>
+      Effect.sync(() =>
+        Metric.registerUnsafe(gauge, context, { get: () => ({ value: read() }), update: () => {}, modify: () => {} }),
+      ),
+    ),
+    (registration) => Effect.sync(registration.remove),
+  )
+
+/**
+ * Every series of the worker from start-up, at 0 until something happens, so that a scrape before the first message
+ * (or a dashboard's rate over a quiet worker) sees them: each counter and histogram, for every sink and every
+ * dead-letter reason. `haymaker_ready` and the process's memory gauges are read at each scrape; `isReady` answers
+ * the former. Removed with the scope.
+ */
+export const registerWorkerMetrics = (options: {
+  readonly deadLetterReasons: ReadonlyArray<string>
+  readonly isReady: () => boolean
+}): Effect.Effect<void, never, Scope.Scope> => {
+  const bySink = <S>(metric: Metric.Metric<number, S>) =>
+    sinkNames.map((sink) => Metric.value(Metric.withAttributes(metric, { sink })))
   return Effect.all(
     [
-      Metric.update(residentMemory, usage.rss),
-      Metric.update(heapUsed, usage.heapUsed),
-      Metric.update(heapTotal, usage.heapTotal),
-      Metric.update(external, usage.external),
+      ...[messagesReceived, messagesRedelivered, messagesCompleted, messagesAbandoned, settlementFailures].map(
+        Metric.value,
+      ),
+      Metric.value(batchSize),
+      ...options.deadLetterReasons.map((reason) =>
+        Metric.value(Metric.withAttributes(messagesDeadLettered, { reason })),
+      ),
+      ...bySink(sinkRetries),
+      ...bySink(sinkRecordsRetried),
+      ...bySink(sinkLatency),
+      ...bySink(outages),
+      readGauge(ready, () => (options.isReady() ? 1 : 0)),
+      readGauge(residentMemory, () => process.memoryUsage.rss()),
+      readGauge(heapUsed, () => process.memoryUsage().heapUsed),
+      readGauge(heapTotal, () => process.memoryUsage().heapTotal),
+      readGauge(external, () => process.memoryUsage().external),
     ],
     { discard: true },
   )
-})
+}

@@ -6,8 +6,8 @@ import {
   type SinkWriteError,
   SubscriptionError,
 } from "@haymaker/domain"
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Stream } from "effect"
-import { countOutage, setReady } from "../metrics/WorkerMetrics.ts"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Stream } from "effect"
+import { countOutage } from "../metrics/WorkerMetrics.ts"
 import type { HeldMessages } from "../progress/HeldMessages.ts"
 import { type BatchOutcome, type BatchPolicy, type Outage, processBatch } from "./processBatch.ts"
 import type { SinkFailure } from "./writeWithRetry.ts"
@@ -44,11 +44,13 @@ export interface WorkerTotals {
   settlementFailures: number
 }
 
-/** Whether the worker takes messages now, and why not (`/readyz`). */
+/** Whether the worker takes messages now, and why not (`/readyz`, `haymaker_ready`). */
 export interface WorkerState {
-  ready: boolean
-  reason: string
+  readonly ready: boolean
+  readonly reason: string
 }
+
+export const startingState: WorkerState = { ready: false, reason: "starting" }
 
 /** Errors a restart with the same settings cannot fix: the worker stops on them, naming the cause. */
 const isFatal = (error: SubscriptionError): boolean =>
@@ -68,7 +70,7 @@ const describeFailure = (failure: SinkFailure): string =>
  * when `stop` completes (every message already taken is written and settled first), or fails on an error a restart
  * cannot fix (wrong credentials, a missing topic or subscription).
  *
- * - Before taking messages it probes both sinks and checks the subscription; `state.ready` is true only while a
+ * - Before taking messages it probes both sinks and checks the subscription; `readiness` says ready only while a
  *   session receives with everything reachable.
  * - A sink outage (credentials refused, a missing table, or failures that outlast the retry budget: the service down
  *   or frozen) is the deployment's problem, not the messages': the session stops pulling, hands back what it holds
@@ -80,20 +82,16 @@ export const runWorker = Effect.fn("Worker.run")(function* (
   options: WorkerOptions,
   stop: Deferred.Deferred<void>,
   onBatch?: (outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>,
-  state: WorkerState = { ready: false, reason: "starting" },
+  readiness?: Ref.Ref<WorkerState>,
 ) {
+  const state = readiness ?? (yield* Ref.make(startingState))
   const subscription = yield* EventSubscription
   const logAnalytics = yield* LogAnalyticsSink
   const archive = yield* ArchiveSink
   const totals: WorkerTotals = { received: 0, completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
   const recovery = options.recovery ?? defaultRecovery
   const probeTimeoutMs = options.sinkRetry.writeTimeoutMs ?? 30_000
-  const unready = (reason: string) =>
-    Effect.suspend(() => {
-      state.ready = false
-      state.reason = reason
-      return setReady(false)
-    })
+  const unready = (reason: string) => Ref.set(state, { ready: false, reason })
   // Waits, unless the worker is told to stop meanwhile; answers whether it may go on.
   const pause = (attempt: number) =>
     Effect.sleep(Math.min(recovery.initialDelayMs * 2 ** Math.min(attempt, 30), recovery.maxDelayMs)).pipe(
@@ -135,9 +133,7 @@ export const runWorker = Effect.fn("Worker.run")(function* (
     }
     if (yield* Deferred.isDone(stop)) break
 
-    state.ready = true
-    state.reason = "receiving"
-    yield* setReady(true)
+    yield* Ref.set(state, { ready: true, reason: "receiving" })
     if (options.onReceiving !== undefined) yield* options.onReceiving
     const received = totals.received
     const end = yield* session(options, stop, subscription, totals, onBatch)

@@ -5,6 +5,7 @@ import { redactedConnectionString } from "@haymaker/adapters-sinks"
 import { staticTokenCredential } from "@haymaker/local-stack"
 import { Effect, Layer, References } from "effect"
 import { loadWorkerConfig } from "../../../src/config/WorkerConfig.ts"
+import { OpsServer } from "../../../src/http/OpsServer.ts"
 import { observabilityLayer } from "../../../src/Observability.ts"
 import { runWorkerService } from "../../../src/runWorkerService.ts"
 import type { Endpoints } from "../../../src/WorkerLayers.ts"
@@ -50,6 +51,7 @@ const program = Effect.gen(function* () {
     localSinks: undefined,
   }
   yield* Effect.scoped(runWorkerService(config, endpoints)).pipe(
+    Effect.provide(OpsServer.layer({ host: config.httpHost, port: config.httpPort })),
     Effect.provide(Layer.fresh(observabilityLayer(config))),
   )
 })
