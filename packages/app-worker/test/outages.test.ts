@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { AgentLogsStream, LogAnalyticsIngestionSink, streamDeclarations } from "@haymaker/adapters-sinks"
+import { describe, expect, it } from "@effect/vitest"
+import { AgentLogsStream } from "@haymaker/adapters-sinks"
 import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
-import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
 import { InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
 import { Deferred, Effect, Exit, Fiber, Layer, Ref, Schedule } from "effect"
 import { runWorker, startingState, type WorkerOptions } from "../src/pipeline/Worker.ts"
+import { logAnalyticsSinkLayer, RULE_ID, useLogsIngestionServer } from "./support/logsIngestion.ts"
 
-const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
 const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
 
 const options: WorkerOptions = {
@@ -48,19 +47,14 @@ const start = (workerOptions: WorkerOptions = options) =>
     }
   })
 
-let server: LogsIngestionServer
-beforeAll(async () => {
-  server = await startLogsIngestionServer({
-    rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }],
-  })
-})
-afterAll(() => server?.close())
+const logsIngestion = useLogsIngestionServer()
 
 describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)", () => {
   it.live(
     "Logs Ingestion answers 401, then recovers: unready meanwhile, nothing dead-lettered, everything lands once",
     () =>
       Effect.gen(function* () {
+        const server = logsIngestion()
         server.reset()
         server.faults.clear()
         const bus = yield* InMemoryBus
@@ -90,13 +84,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
           Layer.mergeAll(
             InMemoryBus.layer({ maxDeliveryCount: 2 }),
             InMemoryArchive.layer,
-            LogAnalyticsIngestionSink.layer({
-              endpoint: server.endpoint,
-              dataCollectionRuleId: RULE_ID,
-              credential: staticTokenCredential(),
-              trustedCa: server.ca,
-              maxRetries: 0,
-            }),
+            logAnalyticsSinkLayer(logsIngestion()),
           ),
         ),
       ),

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { AgentLogsStream, LogAnalyticsIngestionSink, streamDeclarations } from "@haymaker/adapters-sinks"
+import { describe, expect, it } from "@effect/vitest"
+import { AgentLogsStream } from "@haymaker/adapters-sinks"
 import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
-import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
 import { InMemoryArchive, InMemoryBus } from "@haymaker/testing"
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { sinkRejectedReason } from "../src/pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
+import { logAnalyticsSinkLayer, RULE_ID, useLogsIngestionServer } from "./support/logsIngestion.ts"
 
-const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
 const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
 
 const options: WorkerOptions = {
@@ -18,26 +17,14 @@ const options: WorkerOptions = {
   sinkRetry: { budgetMs: 2_000, initialDelayMs: 5, maxDelayMs: 20 },
 }
 
-let server: LogsIngestionServer
-beforeAll(async () => {
-  server = await startLogsIngestionServer({
-    rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }],
-  })
-})
-afterAll(() => server?.close())
+const logsIngestion = useLogsIngestionServer()
 
 /** The in-memory bus and archive with the real Log Analytics sink against the local Logs Ingestion server. */
 const layer = () =>
   Layer.mergeAll(
     InMemoryBus.layer({ maxDeliveryCount: 10 }),
     InMemoryArchive.layer,
-    LogAnalyticsIngestionSink.layer({
-      endpoint: server.endpoint,
-      dataCollectionRuleId: RULE_ID,
-      credential: staticTokenCredential(),
-      trustedCa: server.ca,
-      maxRetries: 0,
-    }),
+    logAnalyticsSinkLayer(logsIngestion()),
   )
 
 const drain = Effect.gen(function* () {
@@ -54,6 +41,7 @@ describe("per-message sink refusals in one micro-batch (issue 10 §3)", () => {
     "a 400 for a call: the rows the service refuses are found, dead-lettered with its reason; the rest land once",
     () =>
       Effect.gen(function* () {
+        const server = logsIngestion()
         server.reset()
         server.faults.clear()
         // The service refuses every call that carries one of these rows (as a DCR transformation or a column limit

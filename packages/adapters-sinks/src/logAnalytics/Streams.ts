@@ -21,6 +21,16 @@ export interface StreamDefinition {
   readonly columns: ReadonlyArray<StreamColumn>
 }
 
+/** The message a row came from, at the end of the events' rows. */
+const messageColumns = [
+  { name: "message_id", type: "string", description: "Service Bus message id, as the publisher set it (not unique)" },
+  {
+    name: "sequence_number",
+    type: "string",
+    description: "Service Bus sequence number of the message: remove duplicates (redeliveries) by it at query time",
+  },
+] as const
+
 /** Resource lifecycle events: one row per parsed Resource, in the seed's `model_dump` shape. */
 export const ResourcesStream = {
   stream: "Custom-HayMakerResources",
@@ -43,12 +53,7 @@ export const ResourcesStream = {
     { name: "deletion_attempts", type: "int", description: "Deletion attempts (0 unless reported)" },
     { name: "deletion_error", type: "string", description: "Deletion error, when reported" },
     { name: "tags", type: "dynamic", description: "Resource tags" },
-    { name: "message_id", type: "string", description: "Service Bus message id, as the publisher set it (not unique)" },
-    {
-      name: "sequence_number",
-      type: "string",
-      description: "Service Bus sequence number of the message: remove duplicates (redeliveries) by it at query time",
-    },
+    ...messageColumns,
   ],
 } as const satisfies StreamDefinition
 
@@ -68,12 +73,7 @@ export const AgentLogsStream = {
     { name: "details", type: "dynamic", description: "Structured details" },
     { name: "resource_id", type: "string", description: "Resource the event concerns, when given" },
     { name: "resource_type", type: "string", description: "Type of that resource, when given" },
-    { name: "message_id", type: "string", description: "Service Bus message id, as the publisher set it (not unique)" },
-    {
-      name: "sequence_number",
-      type: "string",
-      description: "Service Bus sequence number of the message: remove duplicates (redeliveries) by it at query time",
-    },
+    ...messageColumns,
   ],
 } as const satisfies StreamDefinition
 

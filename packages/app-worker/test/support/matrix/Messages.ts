@@ -1,19 +1,12 @@
 import type { ServiceBusMessage } from "@azure/service-bus"
 import { renderMessageId, toServiceBusMessage } from "@haymaker/adapters-servicebus"
+import { knownEventTypes } from "@haymaker/domain"
 import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
 import { generateRunEvents } from "../../../src/demo/generateEvents.ts"
 import type { OutgoingMessage, Sent } from "./Cell.ts"
 
 /** The event types that become a Log Analytics row (the others are archived only). */
-const rowTypes = new Set([
-  "resource_created",
-  "resource_deleted",
-  "resource_deletion_failed",
-  "agent_started",
-  "operation",
-  "cleanup_complete",
-  "error",
-])
+const rowTypes: ReadonlySet<string> = new Set(knownEventTypes)
 
 const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation") ?? {}
 
