@@ -3,7 +3,8 @@ import { AgentLogsStream } from "@haymaker/adapters-sinks"
 import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
 import { InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
 import { Deferred, Effect, Exit, Fiber, Layer, Ref, Schedule } from "effect"
-import { runWorker, startingState, type WorkerOptions } from "../src/pipeline/Worker.ts"
+import { TestClock } from "effect/testing"
+import { defaultRecovery, runWorker, startingState, type WorkerOptions } from "../src/pipeline/Worker.ts"
 import { logAnalyticsSinkLayer, RULE_ID, useLogsIngestionServer } from "./support/logsIngestion.ts"
 
 const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
@@ -118,6 +119,48 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
         Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount: 2 }), InMemoryLogAnalytics.layer, InMemoryArchive.layer),
       ),
     ),
+  )
+
+  it.effect(
+    "writes refused while the probe passes: one hand-back per round, each round later, none dead-lettered",
+    () =>
+      Effect.gen(function* () {
+        const bus = yield* InMemoryBus
+        const archive = yield* InMemoryArchive
+        yield* sendEvents(20)
+        // The archive answers its probe (a read) but refuses every write, as a credential that may read the container
+        // but not write to it: each round probes, takes the messages, fails to write them and hands them back.
+        yield* archive.failNextWrites(Number.MAX_SAFE_INTEGER, "unavailable")
+        const worker = yield* start({ ...options, recovery: defaultRecovery })
+        for (let elapsed = 0; elapsed < 60_000; elapsed += 100) yield* TestClock.adjust("100 millis")
+        const rounds = (yield* archive.writes).length
+        const deadLetteredMeanwhile = (yield* bus.deadLetters).length
+        yield* archive.clearFaults
+        while ((yield* bus.active) > 0) yield* TestClock.adjust("100 millis")
+        yield* Deferred.succeed(worker.stop, undefined)
+        const totals = yield* Fiber.join(worker.fiber)
+        // Rounds at 0, 1, 3, 7, 15 and 31 s (the backoff is not restarted by a round that completed nothing), and one
+        // delivery each (the session stops receiving before it hands messages back, so none comes back to it): six
+        // deliveries in the minute. Restarting the backoff after every round that received messages made a round a
+        // second; handing back before receiving stopped made two deliveries a round. MaxDeliveryCount (10) ended
+        // either way in the dead-letter queue.
+        expect(deadLetteredMeanwhile).toBe(0)
+        expect(yield* bus.deadLetters).toHaveLength(0)
+        expect(rounds).toBe(6)
+        expect(totals.received).toBe(6 * 20 + 20)
+        expect(totals.abandoned).toBe(6 * 20)
+        expect(totals.settlementFailures).toBe(0)
+        expect(yield* bus.completed).toHaveLength(20)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            // As the Service Bus adapter: a closing receiver gives the messages it holds time to be settled.
+            InMemoryBus.layer({ maxDeliveryCount: 10, closeGrace: "30 seconds" }),
+            InMemoryLogAnalytics.layer,
+            InMemoryArchive.layer,
+          ),
+        ),
+      ),
   )
 
   it.live("the broker goes away and comes back: unready meanwhile, reconnects, nothing lost", () =>

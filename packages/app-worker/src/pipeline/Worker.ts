@@ -135,10 +135,11 @@ export const runWorker = Effect.fn("Worker.run")(function* (
 
     yield* Ref.set(state, { ready: true, reason: "receiving" })
     if (options.onReceiving !== undefined) yield* options.onReceiving
-    const received = totals.received
+    const completed = totals.completed
     const end = yield* session(options, stop, subscription, totals, onBatch)
-    // A session that got messages through was healthy: the next trouble starts its backoff afresh.
-    if (totals.received > received) attempt = 0
+    // A session that completed messages was healthy: the next trouble starts its backoff afresh. One that completed
+    // nothing (a probe that passes while writes still fail) keeps backing off, so that its hand-backs stay rare.
+    if (totals.completed > completed) attempt = 0
     switch (end._tag) {
       case "Stopped":
         break
@@ -184,11 +185,29 @@ const session = Effect.fnUntraced(function* (
   // messages are settled. Offering never blocks, so a chunk of messages pulled from the subscription is always handed
   // over whole, even when receiving is interrupted.
   const inbox = yield* Queue.unbounded<ReceivedMessage, SubscriptionError | Cause.Done>()
-  // Set by the first batch that finds a sink out: later batches hand their messages back without writing.
-  const outage: Outage = { current: undefined }
-  const outageDeclared = yield* Deferred.make<void>()
+  const scope = yield* Effect.scope
+  // Ends the inbox and stops receiving. The interruption starts at once (the subscription starts closing before this
+  // returns) and completes on a fiber of its own: closing waits for the messages still held to be settled.
+  const stopReceiving = Effect.suspend(() =>
+    Queue.end(inbox).pipe(
+      Effect.andThen(Fiber.interrupt(receiving)),
+      Effect.forkIn(scope, { startImmediately: true }),
+      Effect.asVoid,
+    ),
+  )
+  // Declared by the first batch that finds a sink out, before it hands its messages back: later batches hand theirs
+  // back without writing.
+  const outage = {
+    current: undefined as SinkFailure | undefined,
+    declare: (failure: SinkFailure) =>
+      Effect.suspend(() => {
+        if (outage.current !== undefined) return Effect.void
+        outage.current = failure
+        return stopReceiving
+      }),
+  } satisfies Outage
 
-  const receiving = yield* subscription.messages.pipe(
+  const receiving: Fiber.Fiber<void, SubscriptionError> = yield* subscription.messages.pipe(
     Stream.runForEachArray((messages) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         options.held?.add(messages, now)
@@ -208,12 +227,7 @@ const session = Effect.fnUntraced(function* (
     Effect.onExit((exit) => (Exit.isFailure(exit) ? Queue.failCause(inbox, exit.cause) : Queue.end(inbox))),
     Effect.forkScoped,
   )
-  yield* Deferred.await(stop).pipe(
-    Effect.race(Deferred.await(outageDeclared)),
-    Effect.andThen(Queue.end(inbox)),
-    Effect.andThen(Fiber.interrupt(receiving)),
-    Effect.forkScoped,
-  )
+  yield* Deferred.await(stop).pipe(Effect.andThen(stopReceiving), Effect.forkScoped)
 
   const drained = yield* Stream.fromQueue(inbox).pipe(
     Stream.groupedWithin(options.batchSize, options.batchWaitMs),
@@ -227,10 +241,6 @@ const session = Effect.fnUntraced(function* (
             totals.abandoned += outcome.abandoned
             totals.deadLettered += outcome.deadLettered
             totals.settlementFailures += outcome.settlementFailures
-            if (outcome.outage !== undefined) {
-              outage.current ??= outcome.outage
-              Deferred.doneUnsafe(outageDeclared, Exit.void)
-            }
             return onBatch === undefined ? Effect.void : onBatch(outcome, totals)
           }),
           Effect.uninterruptible,

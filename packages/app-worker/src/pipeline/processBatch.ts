@@ -48,9 +48,26 @@ export interface BatchOutcome {
   readonly outage: SinkFailure | undefined
 }
 
-/** The outage a session met, once one batch found it: later batches hand their messages back without writing. */
+/**
+ * The outage a session met. The first batch to meet one declares it before it hands its messages back, so the session
+ * stops receiving first: otherwise the broker could deliver those messages again to the same session, only to have
+ * them handed back a second time. Later batches hand theirs back without writing.
+ */
 export interface Outage {
-  current: SinkFailure | undefined
+  readonly current: SinkFailure | undefined
+  readonly declare: (failure: SinkFailure) => Effect.Effect<void>
+}
+
+/** An outage that is only remembered (a batch run on its own, with no session to stop). */
+export const rememberOutage = (): Outage => {
+  const outage = {
+    current: undefined as SinkFailure | undefined,
+    declare: (failure: SinkFailure) =>
+      Effect.sync(() => {
+        outage.current ??= failure
+      }),
+  }
+  return outage
 }
 
 const settlementOf = (
@@ -83,7 +100,7 @@ const settlementOf = (
 export const processBatch = Effect.fn("Worker.processBatch")(function* (
   messages: ReadonlyArray<ReceivedMessage>,
   policy: BatchPolicy,
-  outage: Outage = { current: undefined },
+  outage: Outage = rememberOutage(),
 ) {
   const logAnalytics = yield* LogAnalyticsSink
   const archive = yield* ArchiveSink
@@ -108,6 +125,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
         )
       : [new Map(records.map((record) => [record.key, known] as const)), new Map<string, SinkFailure>()]
   const met = [...logFailures.values(), ...archiveFailures.values()].find((failure) => failure.kind !== "Rejected")
+  if (known === undefined && met !== undefined) yield* outage.declare(met)
 
   const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0, outage: known ?? met }
   const deadLetters: Array<DeadLetterRecord> = []

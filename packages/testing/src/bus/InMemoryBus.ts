@@ -116,11 +116,11 @@ const actionOf: Record<Settlement["_tag"], string> = {
 const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<Delivery>): ReceivedMessage => {
   const settle = (settlement: Settlement): Effect.Effect<void, SettlementError> =>
     Effect.suspend(() => {
+      // Out of `held` before the settlement notifies: a listener may run a closing receiver at once, which must not
+      // find this delivery still held (nothing would tell it again). A refused settlement leaves nothing to release.
+      held.delete(delivery)
       const refusal = applySettlement(queue, delivery, settlement)
-      if (refusal === undefined) {
-        held.delete(delivery)
-        return Effect.void
-      }
+      if (refusal === undefined) return Effect.void
       const messageId = delivery.message.messageId
       const message = refusalMessage(refusal, actionOf[settlement._tag], messageId)
       return Effect.fail(new SettlementError({ reason: refusal, messageId, message }))
@@ -178,15 +178,11 @@ const makeLayer = (
           ? Effect.void
           : Effect.callback<void>((resume) => {
               if (held.size === 0) return resume(Effect.void)
-              // Settling notifies before the delivery leaves `held`: look once the settlement is done.
-              const unsubscribe = queue.subscribe(() =>
-                queueMicrotask(() => {
-                  console.log("notified", held.size)
-                  if (held.size > 0) return
-                  unsubscribe()
-                  resume(Effect.void)
-                }),
-              )
+              const unsubscribe = queue.subscribe(() => {
+                if (held.size > 0) return
+                unsubscribe()
+                resume(Effect.void)
+              })
               return Effect.sync(unsubscribe)
             }).pipe(Effect.timeoutOption(closeGrace), Effect.asVoid)
 

@@ -47,6 +47,8 @@ export interface CellResult {
   readonly misrenderedIds: number
   /** What explains duplicates: deliveries after the first, and records a sink call wrote again. */
   readonly redelivered: number
+  /** The most deliveries of one message id, as the receivers logged them. */
+  readonly mostDeliveries: number
   /**
    * Copies that neither a delivery nor a retried write explains: for each message id, its copies in a sink beyond
    * its deliveries (counted from the workers' logs), less the records that sink wrote again. Must be 0.
@@ -333,6 +335,7 @@ export const runCell = async (
       deadLetteredWrongly: wrongly + Object.values(lettersById).filter((count) => count > 1).length,
       misrenderedIds: misrendered,
       redelivered: metric("haymaker_messages_redelivered_total"),
+      mostDeliveries: Math.max(0, ...deliveries.values()),
       unexplained: {
         logAnalytics:
           Math.max(0, beyondDeliveries(copiesById.logAnalytics) - retried.logAnalytics) + (rows.length - accountedRows),
@@ -347,7 +350,7 @@ export const runCell = async (
       seconds: Math.round((Date.now() - startedAt) / 1000),
     }
     console.info(
-      `fault matrix | ${cell} | ${result.messages} messages | lost ${result.lost} | duplicated ${duplicated.logAnalytics} rows, ${duplicated.archive} lines (redelivered ${result.redelivered}, retried ${result.retried.logAnalytics}/${result.retried.archive}, unexplained ${result.unexplained.logAnalytics}/${result.unexplained.archive}) | dead-lettered wrongly ${result.deadLetteredWrongly} | dead letters ${JSON.stringify(result.deadLetters)} | ${result.seconds} s`,
+      `fault matrix | ${cell} | ${result.messages} messages | lost ${result.lost} | duplicated ${duplicated.logAnalytics} rows, ${duplicated.archive} lines (redelivered ${result.redelivered}, at most ${result.mostDeliveries} deliveries, retried ${result.retried.logAnalytics}/${result.retried.archive}, unexplained ${result.unexplained.logAnalytics}/${result.unexplained.archive}) | dead-lettered wrongly ${result.deadLetteredWrongly} | dead letters ${JSON.stringify(result.deadLetters)} | ${result.seconds} s`,
     )
     return result
   } finally {
