@@ -2,13 +2,17 @@ import { readdirSync, readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { queryParameters, queryText, workbookContent, workbookQueries } from "../infra/workbook.ts"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "../src/logAnalytics/Streams.ts"
-import { kqlAnalyzer } from "./kql.ts"
+import { type KqlTable, kqlAnalyzer } from "./kql.ts"
 
 /** The tables as the shipped ARM template creates them: what the queries run against in a workspace. */
 const template = JSON.parse(readFileSync(new URL("../infra/haymaker-logs.json", import.meta.url), "utf8")) as {
   resources: Array<{
     type: string
-    properties: { schema?: { name: string; columns: Array<{ name: string; type: string }> } }
+    properties: {
+      schema?: KqlTable
+      streamDeclarations?: Record<string, { columns: Array<{ name: string; type: string }> }>
+      dataFlows?: Array<{ streams: Array<string>; transformKql: string; outputStream: string }>
+    }
   }>
 }
 const tables = template.resources.flatMap((resource) =>
@@ -17,6 +21,24 @@ const tables = template.resources.flatMap((resource) =>
     : [],
 )
 const analyze = kqlAnalyzer(tables)
+
+/**
+ * The tables as the template's data collection rule fills them: each data flow's output table with the columns of
+ * the stream it sends there unchanged (`transformKql: source`). A column a table declares but no flow delivers would
+ * always be empty; a query reading it is wrong too.
+ */
+const delivered = template.resources.flatMap((resource) => {
+  const { streamDeclarations = {}, dataFlows = [] } = resource.properties
+  return dataFlows.map((flow): KqlTable => {
+    // Another transform would derive the columns: this reading of the rule would no longer hold.
+    if (flow.transformKql !== "source") throw new Error(`${flow.outputStream}: transformKql ${flow.transformKql}`)
+    return {
+      name: flow.outputStream.replace(/^Custom-/, ""),
+      columns: flow.streams.flatMap((stream) => streamDeclarations[stream]?.columns ?? []),
+    }
+  })
+})
+const analyzeDelivered = kqlAnalyzer(delivered)
 
 const shippedWorkbook = JSON.parse(
   readFileSync(new URL("../infra/haymaker-workbook.json", import.meta.url), "utf8"),
@@ -39,6 +61,25 @@ describe("KQL queries (infra/queries) and the workbook (infra/haymaker-workbook.
       expect({ file, errors: analysis.errors }).toEqual({ file, errors: [] })
       expect(analysis.tables.length).toBeGreaterThan(0)
     }
+  })
+
+  it("every query reads only tables and columns the data collection rule delivers", () => {
+    expect(delivered.map((table) => table.name).sort()).toEqual(tables.map((table) => table.name).sort())
+    const workbookTexts = shippedWorkbook.items.flatMap((item) =>
+      item.content.query === undefined ? [] : [[item.name, item.content.query] as const],
+    )
+    for (const [name, query] of [...files.map((file) => [file, queryText(file)] as const), ...workbookTexts]) {
+      const analysis = analyzeDelivered(query)
+      expect({ name, errors: analysis.errors }).toEqual({ name, errors: [] })
+      expect(analysis.tables.length).toBeGreaterThan(0)
+    }
+    // A column the table has but no flow delivers is refused.
+    const undelivered = kqlAnalyzer(
+      delivered.map((table) => ({ ...table, columns: table.columns.filter((c) => c.name !== "deletion_error") })),
+    )
+    expect(undelivered(queryText("failed-deletions.kql")).errors).toEqual([
+      expect.stringMatching(/^KS142 The name 'deletion_error' does not refer to any known/),
+    ])
   })
 
   it("reads what each question needs", () => {
