@@ -82,6 +82,21 @@ describe("KQL queries (infra/queries) and the workbook (infra/haymaker-workbook.
     ])
   })
 
+  it("chooses the run after the fold, as the report's --run: a later run's deletion still ends a resource", () => {
+    for (const file of ["leaks-per-run.kql", "leaked-resources.kql", "failed-deletions.kql"]) {
+      const text = queryText(file)
+      // The fold by resource: the latest observation of each, whichever run made it.
+      const fold = text.indexOf("arg_max(order, run_id")
+      const filters = [...text.matchAll(/run_id == runFilter/g)].map((match) => match.index)
+      // One filter, after the fold, never on the observations it folds.
+      expect({ file, fold: fold > 0, filters: filters.map((at) => at > fold) }).toEqual({
+        file,
+        fold: true,
+        filters: [true],
+      })
+    }
+  })
+
   it("reads what each question needs", () => {
     const uses = (file: string) => analyze(queryText(file))
     const resources = ResourcesStream.table
