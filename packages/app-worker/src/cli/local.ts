@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs"
-import { Console, Effect, Option } from "effect"
+import { Config, Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import {
   portArguments,
@@ -16,9 +16,13 @@ const directory = Flag.String("dir").pipe(
   Flag.withDescription("The stack's folder (default: HAYMAKER_LOCAL_DIR, or .haymaker/local)"),
   Flag.optional,
 )
+// Each flag falls back to HAYMAKER_LOCAL_<FLAG>, for a shell (or a test) that wants other ports for every `local up`.
 const portFlag = (name: string, what: string) =>
   Flag.Int(name).pipe(
-    Flag.withDescription(`Port of ${what} (default: the previous run's, else the usual one; 0 for any free port)`),
+    Flag.withDescription(
+      `Port of ${what} (default: HAYMAKER_LOCAL_${name.replaceAll("-", "_").toUpperCase()}, else the previous run's, else the usual one; 0 for any free port)`,
+    ),
+    Flag.withFallbackConfig(Config.Int(`HAYMAKER_LOCAL_${name.replaceAll("-", "_").toUpperCase()}`)),
     Flag.optional,
   )
 const ports = {
