@@ -22,10 +22,10 @@ afterAll(async () => {
   if (results.length > 0) {
     console.info(
       [
-        "| cell | messages | lost | duplicated (rows / lines) | dead-lettered wrongly | redelivered | s |",
+        "| cell | messages | lost | duplicated (rows / lines) | dead-lettered wrongly | redelivered | most deliveries | s |",
         ...results.map(
           (r) =>
-            `| ${r.cell} | ${r.messages} | ${r.lost} | ${r.duplicated.logAnalytics} / ${r.duplicated.archive} | ${r.deadLetteredWrongly} | ${r.redelivered} | ${r.seconds} |`,
+            `| ${r.cell} | ${r.messages} | ${r.lost} | ${r.duplicated.logAnalytics} / ${r.duplicated.archive} | ${r.deadLetteredWrongly} | ${r.redelivered} | ${r.mostDeliveries} | ${r.seconds} |`,
         ),
       ].join("\n"),
     )
