@@ -285,7 +285,10 @@ which costs more CPU than the SDK's promise; the bounded form \`{ concurrency: $
 70% in separate runs, against about 85% for \`{ concurrency: "unbounded", unordered: true }\`, which the tables use
 (the subscription already bounds the messages in hand). Every settlement passes the adapter's \`SettlementGate\`
 (different outcomes never share a turn: docs/rhea-disposition-ranges.md); completions pass it at once, without a
-timer, and the consume rows include that cost.`
+timer, and the consume rows include that cost. Since issue 15 the port and the Promise API settle through one object
+per message (its settle effect straight on the SDK's promise), the check that frees the slot of a message whose
+lock is gone runs on Effect's \`Clock\`, and \`EventBusClient\` lives in a \`ManagedRuntime\` of its own, built
+synchronously in the first \`publish\`'s turn.`
 
 const body = `${RUNS} rounds after a warm-up. Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}),
 shared with other work (1-minute load average ${loadavg()[0]?.toFixed(1)} at the end); Node ${process.version}; ${new Date().toISOString().slice(0, 10)}.

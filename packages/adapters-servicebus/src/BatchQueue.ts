@@ -73,6 +73,8 @@ export class BatchQueue<T> {
   readonly #flushWaiters: Array<FlushWaiter> = []
   #spare: ServiceBusMessageBatch | undefined
   #creating = false
+  // The flush interval is a plain timer: this is the publishing hot path, and a fiber per partial batch would cost
+  // more than the batch saves.
   #timer: ReturnType<typeof setTimeout> | undefined
   #partialDue = false
   #pumping = false
@@ -117,26 +119,24 @@ export class BatchQueue<T> {
   }
 
   /**
-   * Stops accepting messages and sends what is queued. Resolves once all of it is acknowledged, or after `graceMs`, when
-   * what is still queued fails with `ServiceBusClientClosed` (sends in flight are left to the SDK).
+   * Stops accepting messages and sends what is queued. Resolves once all of it is acknowledged; the caller bounds the
+   * wait and then calls {@link abandonQueued}.
    */
-  close(graceMs: number): Promise<void> {
+  close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed
     this.#closing = true
     this.#clearTimer()
     this.#closed = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#onIdle = undefined
-        this.#failQueued()
-        resolve()
-      }, graceMs)
-      this.#onIdle = () => {
-        clearTimeout(timer)
-        resolve()
-      }
+      this.#onIdle = resolve
       this.#pump()
     })
     return this.#closed
+  }
+
+  /** Fails what is still queued with `ServiceBusClientClosed` (sends in flight are left to the SDK). */
+  abandonQueued(): void {
+    this.#onIdle = undefined
+    this.#failQueued()
   }
 
   /** Position of the first message not yet acknowledged. */

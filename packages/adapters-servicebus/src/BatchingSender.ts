@@ -65,7 +65,13 @@ export const makeBatchingSender = Effect.fnUntraced(function* (
         debug?.(`Failed to publish ${entries.length} event(s) to ${entityPath}: ${error.message}`),
     },
   )
-  yield* Effect.addFinalizer(() => Effect.promise(() => queue.close(Duration.toMillis(options.closeGrace))))
+  // Closing sends what is queued; what the grace (on the Clock) leaves unsent fails, so no publish waits forever.
+  yield* Effect.addFinalizer(() =>
+    Effect.promise(() => queue.close()).pipe(
+      Effect.timeoutOption(options.closeGrace),
+      Effect.andThen(Effect.sync(() => queue.abandonQueued())),
+    ),
+  )
 
   const closedError = () =>
     new ServiceBusClientClosed({

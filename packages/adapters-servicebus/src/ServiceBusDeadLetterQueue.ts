@@ -1,6 +1,7 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender } from "@azure/service-bus"
 import { type DeadLetter, DeadLetterQueue, type DeadLetterQueueError } from "@haymaker/domain"
-import { Config, DateTime, Effect, Layer, type Scope } from "effect"
+import type { Config } from "effect"
+import { DateTime, Effect, Layer, type Scope } from "effect"
 import Long from "long"
 import { bigintOfLong } from "./MessageEncoding.ts"
 import { renderMessageId } from "./MessageId.ts"
@@ -8,13 +9,12 @@ import { toDeadLetterQueueError } from "./PortErrors.ts"
 import { closeQuietly, scopedReceiver } from "./SdkReceivers.ts"
 import {
   acquireClient,
-  connectionConfig,
   hostOf,
+  layerFromConfig,
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,
-  subscriptionNameConfig,
-  topicNameConfig,
+  subscriptionEnvConfig,
 } from "./ServiceBusConnection.ts"
 import { fromSdkError } from "./ServiceBusErrors.ts"
 
@@ -190,18 +190,13 @@ export const layer = (options: DeadLetterQueueOptions): Layer.Layer<DeadLetterQu
   Layer.effect(DeadLetterQueue, make(options))
 
 /** {@link layer}, its options read from configuration (a `Config` per field, or one for them all). */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<DeadLetterQueueOptions>,
-): Layer.Layer<DeadLetterQueue, Config.ConfigError | ServiceBusConfigInvalid> =>
-  Layer.unwrap(Effect.map(Config.unwrap(config), layer))
+) => Layer.Layer<DeadLetterQueue, Config.ConfigError | ServiceBusConfigInvalid> = layerFromConfig(layer)
 
 /**
  * The options from the environment: the connection (`HAYMAKER_SERVICEBUS_CONNECTION_STRING`, or
  * `HAYMAKER_SERVICEBUS_NAMESPACE`), `HAYMAKER_SERVICEBUS_TOPIC` (default `agent-logs`) and
  * `HAYMAKER_SERVICEBUS_SUBSCRIPTION` (default `orchestrator-sub`).
  */
-export const envConfig = {
-  connection: connectionConfig,
-  topicName: topicNameConfig,
-  subscriptionName: subscriptionNameConfig,
-} satisfies Config.Wrap<DeadLetterQueueOptions>
+export const envConfig = subscriptionEnvConfig satisfies Config.Wrap<DeadLetterQueueOptions>

@@ -2,11 +2,11 @@ import { EventPublisher, encodeAgentEvent } from "@haymaker/domain"
 import { Config, Effect, Layer, type Scope } from "effect"
 import { toPublishError } from "./PortErrors.ts"
 import {
-  connectionConfig,
+  layerFromConfig,
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,
-  topicNameConfig,
+  topicEnvConfig,
 } from "./ServiceBusConnection.ts"
 import { defaultBatchSize, makeTopicPublisher, type TopicPublisherSettings } from "./TopicPublisher.ts"
 
@@ -37,10 +37,9 @@ export const layer = (options: PublisherOptions): Layer.Layer<EventPublisher, Se
   Layer.effect(EventPublisher, make(options))
 
 /** {@link layer}, its options read from configuration (a `Config` per field, or one for them all). */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<PublisherOptions>,
-): Layer.Layer<EventPublisher, Config.ConfigError | ServiceBusConfigInvalid> =>
-  Layer.unwrap(Effect.map(Config.unwrap(config), layer))
+) => Layer.Layer<EventPublisher, Config.ConfigError | ServiceBusConfigInvalid> = layerFromConfig(layer)
 
 /**
  * The options from the environment: the connection (`HAYMAKER_SERVICEBUS_CONNECTION_STRING`, or
@@ -48,7 +47,6 @@ export const layerConfig = (
  * `HAYMAKER_SERVICEBUS_BATCH_SIZE` (default 100). `layerConfig(envConfig)` is the publisher configured by them.
  */
 export const envConfig = {
-  connection: connectionConfig,
-  topicName: topicNameConfig,
+  ...topicEnvConfig,
   batchSize: Config.Int("HAYMAKER_SERVICEBUS_BATCH_SIZE").pipe(Config.withDefault(defaultBatchSize)),
 } satisfies Config.Wrap<PublisherOptions>

@@ -7,13 +7,12 @@ import { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
 import { peekFirst, scopedReceiver } from "./SdkReceivers.ts"
 import {
   acquireClient,
-  connectionConfig,
   hostOf,
+  layerFromConfig,
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,
-  subscriptionNameConfig,
-  topicNameConfig,
+  subscriptionEnvConfig,
 } from "./ServiceBusConnection.ts"
 
 export interface SubscriptionOptions {
@@ -79,10 +78,9 @@ export const layer = (options: SubscriptionOptions): Layer.Layer<EventSubscripti
   Layer.effect(EventSubscription, make(options))
 
 /** {@link layer}, its options read from configuration (a `Config` per field, or one for them all). */
-export const layerConfig = (
+export const layerConfig: (
   config: Config.Wrap<SubscriptionOptions>,
-): Layer.Layer<EventSubscription, Config.ConfigError | ServiceBusConfigInvalid> =>
-  Layer.unwrap(Effect.map(Config.unwrap(config), layer))
+) => Layer.Layer<EventSubscription, Config.ConfigError | ServiceBusConfigInvalid> = layerFromConfig(layer)
 
 /**
  * The options from the environment: the connection (`HAYMAKER_SERVICEBUS_CONNECTION_STRING`, or
@@ -91,8 +89,6 @@ export const layerConfig = (
  * `layerConfig(envConfig)` is the subscription configured by them.
  */
 export const envConfig = {
-  connection: connectionConfig,
-  topicName: topicNameConfig,
-  subscriptionName: subscriptionNameConfig,
+  ...subscriptionEnvConfig,
   concurrency: Config.Int("HAYMAKER_SERVICEBUS_CONCURRENCY").pipe(Config.withDefault(defaultConcurrency)),
 } satisfies Config.Wrap<SubscriptionOptions>

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { EventBusClient, parseResourceEvents, ServiceBusEntityNotFound, subscribeToAgentLogs } from "../src/index.ts"
-import { drain, resourceCreated, sendRaw, startTestBus, type TestBus } from "./support/testBus.ts"
+import {
+  type AgentLogCallback,
+  EventBusClient,
+  parseResourceEvents,
+  ServiceBusEntityNotFound,
+  type SubscribeOptions,
+  subscribeToAgentLogs,
+} from "../src/index.ts"
+import { bodyJson, drain, resourceCreated, sendRaw, startTestBus, type TestBus } from "./support/testBus.ts"
 
 type Received = Record<string, unknown>
 
@@ -18,19 +25,17 @@ describe("subscribeToAgentLogs", () => {
   })
   afterAll(() => bus.close())
 
+  /** Subscribes to `orchestrator-sub` of `topicName` until it is idle for a second (or as `options` say). */
+  const consume = (topicName: string, callback: AgentLogCallback, options: SubscribeOptions = {}) =>
+    subscribeToAgentLogs(bus.connectionString, topicName, "orchestrator-sub", callback, { maxWaitTime: 1, ...options })
+
   it("calls a sync callback for each message in order, completes them, then resolves when idle", async () => {
     const events = [resourceCreated("s1"), resourceCreated("s2"), resourceCreated("s3")]
     await publishAll(bus.connectionString, "sync", events)
     const seen: Array<Received> = []
-    await subscribeToAgentLogs(
-      bus.connectionString,
-      "sync",
-      "orchestrator-sub",
-      (message) => {
-        seen.push(message)
-      },
-      { maxWaitTime: 1 },
-    )
+    await consume("sync", (message) => {
+      seen.push(message)
+    })
     expect(seen).toEqual(events)
     expect(await drain(bus.connectionString, "sync", "orchestrator-sub", 1, { maxWaitMs: 500 })).toEqual([])
   })
@@ -39,16 +44,10 @@ describe("subscribeToAgentLogs", () => {
     const events = [resourceCreated("a1"), resourceCreated("a2")]
     await publishAll(bus.connectionString, "async", events)
     const seen: Array<string> = []
-    await subscribeToAgentLogs(
-      bus.connectionString,
-      "async",
-      "orchestrator-sub",
-      async (message) => {
-        await new Promise((resolve) => setTimeout(resolve, 50))
-        seen.push(String(message.resource_name))
-      },
-      { maxWaitTime: 1 },
-    )
+    await consume("async", async (message) => {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      seen.push(String(message.resource_name))
+    })
     expect(seen).toEqual(["a1", "a2"])
     expect(await drain(bus.connectionString, "async", "orchestrator-sub", 1, { maxWaitMs: 500 })).toEqual([])
   })
@@ -59,15 +58,9 @@ describe("subscribeToAgentLogs", () => {
       { body: Buffer.from(JSON.stringify(resourceCreated("after")), "utf8") },
     ])
     const seen: Array<string> = []
-    await subscribeToAgentLogs(
-      bus.connectionString,
-      "invalid",
-      "orchestrator-sub",
-      (message) => {
-        seen.push(String(message.resource_name))
-      },
-      { maxWaitTime: 1 },
-    )
+    await consume("invalid", (message) => {
+      seen.push(String(message.resource_name))
+    })
     expect(seen).toEqual(["after"])
     const deadLettered = await drain(bus.connectionString, "invalid", "orchestrator-sub", 1, { subQueue: "deadLetter" })
     expect(deadLettered).toHaveLength(1)
@@ -78,14 +71,12 @@ describe("subscribeToAgentLogs", () => {
   it('completes an invalid body with invalidMessages: "complete", as the seed did', async () => {
     await sendRaw(bus.connectionString, "invalid-complete", [{ body: Buffer.from("[1, 2]", "utf8") }])
     let calls = 0
-    await subscribeToAgentLogs(
-      bus.connectionString,
+    await consume(
       "invalid-complete",
-      "orchestrator-sub",
       () => {
         calls++
       },
-      { maxWaitTime: 1, invalidMessages: "complete" },
+      { invalidMessages: "complete" },
     )
     expect(calls).toBe(0)
     const deadLettered = await drain(bus.connectionString, "invalid-complete", "orchestrator-sub", 1, {
@@ -99,26 +90,18 @@ describe("subscribeToAgentLogs", () => {
   it("abandons the message of a callback that throws, so it is delivered again", async () => {
     await publishAll(bus.connectionString, "throws", [resourceCreated("flaky")])
     let calls = 0
-    await subscribeToAgentLogs(
-      bus.connectionString,
-      "throws",
-      "orchestrator-sub",
-      () => {
-        calls++
-        if (calls === 1) throw new Error("transient failure in the callback")
-      },
-      { maxWaitTime: 1 },
-    )
+    await consume("throws", () => {
+      calls++
+      if (calls === 1) throw new Error("transient failure in the callback")
+    })
     expect(calls).toBe(2)
     expect(await drain(bus.connectionString, "throws", "orchestrator-sub", 1, { maxWaitMs: 500 })).toEqual([])
   })
 
   it("resolves after maxWaitTime seconds without messages", async () => {
     let calls = 0
-    await subscribeToAgentLogs(
-      bus.connectionString,
+    await consume(
       "idle",
-      "orchestrator-sub",
       () => {
         calls++
       },
@@ -131,10 +114,8 @@ describe("subscribeToAgentLogs", () => {
     await publishAll(bus.connectionString, "abort", [resourceCreated("first"), resourceCreated("second")])
     const controller = new AbortController()
     const seen: Array<string> = []
-    await subscribeToAgentLogs(
-      bus.connectionString,
+    await consume(
       "abort",
-      "orchestrator-sub",
       (message) => {
         seen.push(String(message.resource_name))
         controller.abort()
@@ -143,7 +124,7 @@ describe("subscribeToAgentLogs", () => {
     )
     expect(seen).toEqual(["first"])
     const left = await drain(bus.connectionString, "abort", "orchestrator-sub", 2, { maxWaitMs: 3_000 })
-    expect(left.map((m) => JSON.parse(Buffer.from(m.body as Uint8Array).toString()).resource_name)).toEqual(["second"])
+    expect(left.map((message) => (bodyJson(message) as Received).resource_name)).toEqual(["second"])
   })
 
   it("consumes a Python agent's message (UTF-8 JSON bytes, no content type) like ours", async () => {
@@ -151,15 +132,9 @@ describe("subscribeToAgentLogs", () => {
     await sendRaw(bus.connectionString, "python", { body: Buffer.from(JSON.stringify(event), "utf8") })
     await publishAll(bus.connectionString, "python", [event])
     const seen: Array<Received> = []
-    await subscribeToAgentLogs(
-      bus.connectionString,
-      "python",
-      "orchestrator-sub",
-      (message) => {
-        seen.push(message)
-      },
-      { maxWaitTime: 1 },
-    )
+    await consume("python", (message) => {
+      seen.push(message)
+    })
     expect(seen).toEqual([event, event])
   })
 
@@ -168,20 +143,14 @@ describe("subscribeToAgentLogs", () => {
     await publishAll(bus.connectionString, "batch", events)
     const buffer: Array<Received> = []
     const processed: Array<string> = []
-    await subscribeToAgentLogs(
-      bus.connectionString,
-      "batch",
-      "orchestrator-sub",
-      async (message) => {
-        buffer.push(message)
-        if (buffer.length >= 10) {
-          const resources = parseResourceEvents(buffer)
-          for (const resource of resources) processed.push(`${resource.resourceName}:${resource.status}`)
-          buffer.length = 0
-        }
-      },
-      { maxWaitTime: 1 },
-    )
+    await consume("batch", async (message) => {
+      buffer.push(message)
+      if (buffer.length >= 10) {
+        const resources = parseResourceEvents(buffer)
+        for (const resource of resources) processed.push(`${resource.resourceName}:${resource.status}`)
+        buffer.length = 0
+      }
+    })
     expect(processed).toEqual(events.map((event) => `${event.resource_name}:created`))
   })
 
