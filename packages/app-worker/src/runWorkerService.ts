@@ -1,4 +1,4 @@
-import { Deferred, Effect, Fiber, Layer, Ref } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Ref } from "effect"
 import type { WorkerConfig } from "./config/WorkerConfig.ts"
 import { describeEndpoints } from "./describeEndpoints.ts"
 import { OpsServer } from "./http/OpsServer.ts"
@@ -10,17 +10,20 @@ import { type Endpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts
 
 export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
   batchSize: config.batchSize,
-  batchWaitMs: config.batchWaitMs,
+  batchWait: Duration.millis(config.batchWaitMs),
   batchConcurrency: config.batchConcurrency,
   invalidMessages: config.invalidMessages,
   decodeLimits: config.decodeLimits,
   sinkRetry: {
-    budgetMs: config.sinkRetryBudgetMs,
-    initialDelayMs: 250,
-    maxDelayMs: 5_000,
-    writeTimeoutMs: config.sinkWriteTimeoutMs,
+    budget: Duration.millis(config.sinkRetryBudgetMs),
+    initialDelay: Duration.millis(250),
+    maxDelay: Duration.seconds(5),
+    writeTimeout: Duration.millis(config.sinkWriteTimeoutMs),
   },
-  recovery: { initialDelayMs: config.recoveryInitialDelayMs, maxDelayMs: config.recoveryMaxDelayMs },
+  recovery: {
+    initialDelay: Duration.millis(config.recoveryInitialDelayMs),
+    maxDelay: Duration.millis(config.recoveryMaxDelayMs),
+  },
 })
 
 /**

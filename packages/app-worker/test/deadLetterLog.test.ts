@@ -11,11 +11,11 @@ import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
 
 const options: WorkerOptions = {
   batchSize: 50,
-  batchWaitMs: 10,
+  batchWait: "10 millis",
   batchConcurrency: 2,
   invalidMessages: "dead-letter",
-  sinkRetry: { budgetMs: 2_000, initialDelayMs: 5, maxDelayMs: 20 },
-  recovery: { initialDelayMs: 10, maxDelayMs: 50 },
+  sinkRetry: { budget: "2000 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
+  recovery: { initialDelay: "10 millis", maxDelay: "50 millis" },
 }
 
 const drain = Effect.gen(function* () {

@@ -64,10 +64,10 @@ const withOps = <A, E, R>(effect: Effect.Effect<A, E, R>, port = 0) =>
 
 const workerOptions: WorkerOptions = {
   batchSize: 50,
-  batchWaitMs: 20,
+  batchWait: "20 millis",
   batchConcurrency: 1,
   invalidMessages: "dead-letter",
-  sinkRetry: { budgetMs: 200, initialDelayMs: 5, maxDelayMs: 20 },
+  sinkRetry: { budget: "200 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
 }
 
 /** A server holding a port on 127.0.0.1, as another process would. */

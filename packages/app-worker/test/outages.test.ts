@@ -11,11 +11,11 @@ const operation = sampleAgentLogEvents.find((event) => event.event_type === "ope
 
 const options: WorkerOptions = {
   batchSize: 50,
-  batchWaitMs: 20,
+  batchWait: "20 millis",
   batchConcurrency: 2,
   invalidMessages: "dead-letter",
-  sinkRetry: { budgetMs: 200, initialDelayMs: 5, maxDelayMs: 20 },
-  recovery: { initialDelayMs: 20, maxDelayMs: 100 },
+  sinkRetry: { budget: "200 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
+  recovery: { initialDelay: "20 millis", maxDelay: "100 millis" },
 }
 
 /** Polls a condition every 20 ms (the worker's state has no signal of its own), failing after `seconds`. */

@@ -1,23 +1,24 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
+import { afterEach, assert, beforeEach, describe, expect, it } from "@effect/vitest"
 import { FileArchiveSink, FileLogAnalyticsSink } from "@haymaker/adapters-sinks"
-import { type AgentEvent, ArchiveSink, EventPublisher, type SinkRecord } from "@haymaker/domain"
+import { type AgentEvent, ArchiveSink, EventPublisher, EventSubscription, type SinkRecord } from "@haymaker/domain"
 import { sampleAgentLogEvents, sampleRun, sampleUnknownEvent } from "@haymaker/domain/fixtures"
 import { agentEvent, InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
-import { Deferred, type Duration, Effect, Fiber, Layer } from "effect"
-import { type BatchPolicy, sinkRejectedReason } from "../src/pipeline/processBatch.ts"
+import { Deferred, type Duration, Effect, Fiber, Layer, Option, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import { type BatchPolicy, processBatch, sinkRejectedReason } from "../src/pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
 import { archivedMessageIds, loggedMessageIds } from "./support/workerProcess.ts"
 
 const options = (overrides: Partial<BatchPolicy & WorkerOptions> = {}): WorkerOptions => ({
   batchSize: 50,
-  batchWaitMs: 10,
+  batchWait: "10 millis",
   batchConcurrency: 2,
   invalidMessages: "dead-letter",
-  sinkRetry: { budgetMs: 2_000, initialDelayMs: 5, maxDelayMs: 20 },
-  recovery: { initialDelayMs: 10, maxDelayMs: 50 },
+  sinkRetry: { budget: "2000 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
+  recovery: { initialDelay: "10 millis", maxDelay: "50 millis" },
   ...overrides,
 })
 
@@ -36,6 +37,18 @@ const drain = (workerOptions: WorkerOptions) =>
   })
 
 const publish = (events: ReadonlyArray<AgentEvent>) => EventPublisher.use((publisher) => publisher.publishAll(events))
+
+/** Takes the first `count` messages from the subscription and processes them as one batch, on the test's clock. */
+const processFirst = (count: number, policy: BatchPolicy) =>
+  EventSubscription.use((subscription) =>
+    subscription.messages.pipe(
+      Stream.take(count),
+      Stream.grouped(count),
+      Stream.mapEffect((batch) => processBatch(batch, policy)),
+      Stream.runHead,
+      Effect.map(Option.getOrThrow),
+    ),
+  )
 
 // `closeGrace`: held messages may still be settled while the subscription closes, as with the Service Bus adapter.
 const testLayer = (maxDeliveryCount = 10, closeGrace: Duration.Input = 0) =>
@@ -116,34 +129,42 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
     }).pipe(Effect.provide(testLayer())),
   )
 
-  it.live("retries a transient sink failure within the budget and completes once both sinks confirmed", () =>
+  it.effect("retries a transient sink failure on the clock and completes once both sinks confirmed", () =>
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
       const logs = yield* InMemoryLogAnalytics
       yield* logs.failNextWrites(2, "transient")
       yield* publish(sampleEvents)
-      const totals = yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
-      expect(totals.abandoned).toBe(0)
+      const processing = yield* Effect.forkChild(processFirst(sampleEvents.length, options()))
+      // Retries after 5 and 10 ms: nothing is settled before the clock gets there.
+      yield* TestClock.adjust("14 millis")
+      assert.isUndefined(processing.pollUnsafe())
+      yield* TestClock.adjust("1 millis")
+      const outcome = yield* Fiber.join(processing)
+      expect(outcome).toMatchObject({ completed: sampleEvents.length, abandoned: 0, outage: undefined })
       expect(yield* bus.completed).toHaveLength(sampleEvents.length)
       expect(yield* logs.stored).toHaveLength(sampleEvents.length)
       const writes = yield* logs.writes
       expect(writes.filter((w) => w.failedMessageIds.length > 0)).toHaveLength(2)
-    }).pipe(Effect.provide(testLayer())),
+    }).pipe(Effect.provide(testLayer(10, "1 minute"))),
   )
 
-  it.live("retries only the records a sink named as failed", () =>
+  it.effect("retries only the records a sink named as failed", () =>
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
       const archive = yield* InMemoryArchive
       yield* publish(sampleEvents)
       const [first] = yield* bus.published
       yield* archive.failMessages([first?.messageId ?? ""], "transient", { times: 1 })
-      yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
+      const processing = yield* Effect.forkChild(processFirst(sampleEvents.length, options()))
+      yield* TestClock.adjust("5 millis")
+      yield* Fiber.join(processing)
       const writes = yield* archive.writes
+      expect(writes.map((write) => write.messageIds.length)).toEqual([sampleEvents.length, 1])
       expect(writes.at(-1)?.messageIds).toEqual([first?.messageId])
       expect(yield* archive.stored).toHaveLength(sampleEvents.length)
       expect(yield* bus.completed).toHaveLength(sampleEvents.length)
-    }).pipe(Effect.provide(testLayer())),
+    }).pipe(Effect.provide(testLayer(10, "1 minute"))),
   )
 
   it.live("abandons what still fails when the retry budget is spent; the redelivery lands (nothing lost)", () =>
@@ -153,7 +174,9 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       yield* publish(sampleEvents.slice(0, 2))
       const ids = (yield* bus.published).map((m) => m.messageId)
       yield* logs.failMessages(ids, "transient", { times: 3 })
-      const totals = yield* drain(options({ sinkRetry: { budgetMs: 0, initialDelayMs: 1, maxDelayMs: 1 } }))
+      const totals = yield* drain(
+        options({ sinkRetry: { budget: "0 millis", initialDelay: "1 millis", maxDelay: "1 millis" } }),
+      )
       expect(totals.abandoned).toBeGreaterThan(0)
       expect(totals.settlementFailures).toBe(0)
       expect((yield* bus.completed).map((m) => m.messageId).sort()).toEqual([...ids].sort())
@@ -163,6 +186,28 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
     }).pipe(Effect.provide(testLayer(10, "30 seconds"))),
   )
 
+  it.effect(
+    "abandons what still fails when the retry budget (on the clock) is spent, as an outage: nothing is dead-lettered",
+    () =>
+      Effect.gen(function* () {
+        const bus = yield* InMemoryBus
+        const logs = yield* InMemoryLogAnalytics
+        yield* publish(sampleEvents.slice(0, 2))
+        const ids = (yield* bus.published).map((m) => m.messageId)
+        yield* logs.failMessages(ids, "transient")
+        const policy = options({ sinkRetry: { budget: "20 millis", initialDelay: "5 millis", maxDelay: "20 millis" } })
+        const processing = yield* Effect.forkChild(processFirst(2, policy))
+        yield* TestClock.adjust("1 second")
+        const outcome = yield* Fiber.join(processing)
+        // Writes at 0, 5 and 15 ms; the next would start at 35, past the budget.
+        expect((yield* logs.writes).length).toBe(3)
+        expect(outcome).toMatchObject({ completed: 0, abandoned: 2, deadLettered: 0 })
+        expect(outcome.outage).toMatchObject({ sink: "LogAnalytics", kind: "Transient" })
+        expect(yield* bus.deadLetters).toHaveLength(0)
+        expect(yield* bus.active).toBe(2)
+      }).pipe(Effect.provide(testLayer(10, "1 minute"))),
+  )
+
   it.live("dead-letters a record a sink refused for good and completes the rest of its batch", () =>
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
@@ -170,7 +215,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       yield* publish(sampleEvents)
       const [first, ...rest] = (yield* bus.published).map((m) => m.messageId)
       yield* logs.failMessages([first ?? ""], "permanent")
-      yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
+      yield* drain(options({ batchSize: 100, batchWait: "50 millis" }))
       const deadLetters = yield* bus.deadLetters
       expect(deadLetters.map((m) => [m.messageId, m.reason])).toEqual([[first, sinkRejectedReason]])
       expect(deadLetters[0]?.description).toContain("LogAnalytics")
@@ -189,7 +234,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       })
       yield* publish(sampleEvents.slice(0, 3))
       const stop = yield* Deferred.make<void>()
-      const worker = yield* runWorker(options({ batchSize: 3, batchWaitMs: 1_000 }), stop).pipe(
+      const worker = yield* runWorker(options({ batchSize: 3, batchWait: "1000 millis" }), stop).pipe(
         Effect.provide(slowArchive),
         Effect.forkChild,
       )
@@ -216,7 +261,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
         const deep = valid.replace('"@"', `${"[".repeat(5_000)}${"]".repeat(5_000)}`)
         const poison = yield* bus.send(Buffer.from(deep))
         const huge = yield* bus.send(Buffer.from(valid.replace('"@"', JSON.stringify("x".repeat(300_000)))))
-        const totals = yield* drain(options({ batchSize: 100, batchWaitMs: 50 }))
+        const totals = yield* drain(options({ batchSize: 100, batchWait: "50 millis" }))
         const deadLetters = yield* bus.deadLetters
         expect(deadLetters.map((m) => [m.messageId, m.reason]).sort()).toEqual(
           [
@@ -245,7 +290,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
           yield* bus.send(Buffer.from(JSON.stringify(event)), { messageId: id })
         }
       }
-      yield* drain(options({ batchSize: 200, batchWaitMs: 50 }))
+      yield* drain(options({ batchSize: 200, batchWait: "50 millis" }))
       expect(yield* bus.completed).toHaveLength(200)
       expect(yield* bus.deadLetters).toHaveLength(0)
       const archived = yield* Effect.promise(() => archivedMessageIds(sinkDir))

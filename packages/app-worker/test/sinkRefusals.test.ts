@@ -11,10 +11,10 @@ const operation = sampleAgentLogEvents.find((event) => event.event_type === "ope
 
 const options: WorkerOptions = {
   batchSize: 500,
-  batchWaitMs: 50,
+  batchWait: "50 millis",
   batchConcurrency: 2,
   invalidMessages: "dead-letter",
-  sinkRetry: { budgetMs: 2_000, initialDelayMs: 5, maxDelayMs: 20 },
+  sinkRetry: { budget: "2000 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
 }
 
 const logsIngestion = useLogsIngestionServer()

@@ -10,21 +10,21 @@ import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, R
 import { countOutage } from "../metrics/WorkerMetrics.ts"
 import type { HeldMessages } from "../progress/HeldMessages.ts"
 import { type BatchOutcome, type BatchPolicy, type Outage, processBatch } from "./processBatch.ts"
-import type { SinkFailure } from "./writeWithRetry.ts"
+import { defaultWriteTimeout, type SinkFailure } from "./writeWithRetry.ts"
 
 export interface RecoveryPolicy {
   /** First wait before reaching the broker or a paused sink again; each failed attempt doubles it. */
-  readonly initialDelayMs: number
-  readonly maxDelayMs: number
+  readonly initialDelay: Duration.Input
+  readonly maxDelay: Duration.Input
 }
 
-export const defaultRecovery: RecoveryPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000 }
+export const defaultRecovery: RecoveryPolicy = { initialDelay: Duration.seconds(1), maxDelay: Duration.seconds(30) }
 
 export interface WorkerOptions extends BatchPolicy {
   /** Messages per sink call at most. */
   readonly batchSize: number
   /** How long a partial batch waits for more messages before it is written. */
-  readonly batchWaitMs: number
+  readonly batchWait: Duration.Input
   /** Micro-batches processed at the same time. */
   readonly batchConcurrency: number
   /** Backoff while the broker is unreachable or a sink is out. Default {@link defaultRecovery}. */
@@ -90,19 +90,22 @@ export const runWorker = Effect.fn("Worker.run")(function* (
   const archive = yield* ArchiveSink
   const totals: WorkerTotals = { received: 0, completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
   const recovery = options.recovery ?? defaultRecovery
-  const probeTimeoutMs = options.sinkRetry.writeTimeoutMs ?? 30_000
+  const firstPause = Duration.fromInputUnsafe(recovery.initialDelay)
+  const longestPause = Duration.fromInputUnsafe(recovery.maxDelay)
+  const probeTimeout = options.sinkRetry.writeTimeout ?? defaultWriteTimeout
   const unready = (reason: string) => Ref.set(state, { ready: false, reason })
   // Waits, unless the worker is told to stop meanwhile; answers whether it may go on.
   const pause = (attempt: number) =>
-    Effect.sleep(Math.min(recovery.initialDelayMs * 2 ** Math.min(attempt, 30), recovery.maxDelayMs)).pipe(
+    Effect.sleep(Duration.min(Duration.times(firstPause, 2 ** Math.min(attempt, 30)), longestPause)).pipe(
       Effect.raceFirst(Deferred.await(stop)),
       Effect.andThen(Effect.map(Deferred.isDone(stop), (stopped) => !stopped)),
     )
   const probe = (sink: string, effect: Effect.Effect<void, SinkWriteError>) =>
     effect.pipe(
       Effect.timeoutOrElse({
-        duration: Duration.millis(probeTimeoutMs),
-        orElse: () => Effect.fail({ sink, message: `no answer within ${probeTimeoutMs} ms` }),
+        duration: probeTimeout,
+        orElse: () =>
+          Effect.fail({ sink, message: `no answer within ${Duration.format(Duration.fromInputUnsafe(probeTimeout))}` }),
       }),
       Effect.mapError((error) => `${sink} sink not usable: ${error.message}`),
     )
@@ -230,7 +233,7 @@ const session = Effect.fnUntraced(function* (
   yield* Deferred.await(stop).pipe(Effect.andThen(stopReceiving), Effect.forkScoped)
 
   const drained = yield* Stream.fromQueue(inbox).pipe(
-    Stream.groupedWithin(options.batchSize, options.batchWaitMs),
+    Stream.groupedWithin(options.batchSize, options.batchWait),
     Stream.mapEffect(
       (batch) =>
         processBatch(batch, options, outage).pipe(

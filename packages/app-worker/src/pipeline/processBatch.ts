@@ -6,7 +6,7 @@ import {
   type ReceivedMessage,
   Settlement,
 } from "@haymaker/domain"
-import { DateTime, Effect, Metric } from "effect"
+import { DateTime, Duration, Effect, Metric } from "effect"
 import {
   batchSize,
   countDeadLettered,
@@ -25,14 +25,14 @@ import { type SinkFailure, type SinkRetryPolicy, writeWithRetry } from "./writeW
 export type InvalidMessagePolicy = "dead-letter" | "complete"
 
 /** How long a batch waits for the broker to answer its settlements. */
-export const defaultSettleTimeoutMs = 10_000
+export const defaultSettleTimeout: Duration.Duration = Duration.seconds(10)
 
 export interface BatchPolicy {
   readonly invalidMessages: InvalidMessagePolicy
   /** Bodies beyond these are dead-lettered (`BodyTooLarge`, `BodyTooDeep`) before any sink sees them. */
   readonly decodeLimits?: DecodeLimits | undefined
   /** How long a batch waits for its settlements; unanswered ones count as failed. Default 10 s. */
-  readonly settleTimeoutMs?: number | undefined
+  readonly settleTimeout?: Duration.Input | undefined
   readonly sinkRetry: SinkRetryPolicy
 }
 
@@ -110,6 +110,7 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   yield* increment(messagesRedelivered, redelivered)
   yield* Metric.update(batchSize, messages.length)
   const now = yield* DateTime.now
+  const settleTimeout = policy.settleTimeout ?? defaultSettleTimeout
   const classified = messages.map((message) => classifyMessage(message, now, policy.decodeLimits))
   const records = classified.flatMap((entry) => (entry._tag === "Valid" ? [entry.record] : []))
 
@@ -163,14 +164,14 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
       })
     },
     { concurrency: "unbounded", discard: true },
-  ).pipe(Effect.timeoutOption(policy.settleTimeoutMs ?? defaultSettleTimeoutMs))
+  ).pipe(Effect.timeoutOption(settleTimeout))
   if (settled._tag === "None") {
     // The connection died under the settlements (a broker restart): the SDK would wait out its operation timeout
     // (a minute) before failing them, holding the batch and the worker's recovery. The broker redelivers them.
     const unanswered = classified.length - answered
     outcome.settlementFailures += unanswered
     yield* Effect.logWarning(
-      `${unanswered} settlement(s) got no answer within ${policy.settleTimeoutMs ?? defaultSettleTimeoutMs} ms; the broker will redeliver those messages`,
+      `${unanswered} settlement(s) got no answer within ${Duration.format(Duration.fromInputUnsafe(settleTimeout))}; the broker will redeliver those messages`,
     )
   }
   yield* recordDeadLetters(deadLetters)
