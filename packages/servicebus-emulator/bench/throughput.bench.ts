@@ -1,15 +1,19 @@
-import { cpus } from "node:os"
+import { cpus, loadavg } from "node:os"
+import { parseArgs } from "node:util"
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus"
-import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
+import { benchArguments, recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { startEmulator } from "../src/index.ts"
+import { startEmulatorAt } from "./emulatorAt.ts"
 import { startMinimalPeer } from "./minimalPeer.ts"
 import { sendBatched } from "./sendBatched.ts"
-import { median, rate } from "./stats.ts"
+import { type Measured, measure, median } from "./stats.ts"
 
 /**
  * 1 KB messages through `@azure/service-bus` on one topic with one subscription: batched send, peek-lock receive +
  * complete, receive-and-delete. Median of several runs, against the emulator and against a minimal AMQP peer that
  * stores nothing (the same SDK code paths; the ratio shows the emulator's own cost).
+ * `--against <git ref>` measures against the emulator as it was at that revision instead (a change's cost, under the
+ * same load); that comparison is printed, not recorded.
  */
 const runs = Number(process.env.BENCH_RUNS ?? 5)
 const messagesPerRun = Number(process.env.BENCH_MESSAGES ?? 10_000)
@@ -42,9 +46,9 @@ interface Target {
 }
 
 interface Scenarios {
-  readonly send: Array<number>
-  readonly peekLock: Array<number>
-  readonly receiveAndDelete: Array<number>
+  readonly send: Array<Measured>
+  readonly peekLock: Array<Measured>
+  readonly receiveAndDelete: Array<Measured>
 }
 
 const connect = async (target: Target) => {
@@ -57,59 +61,73 @@ const connect = async (target: Target) => {
   await receiveCount(receiveAndDelete, 2000, false)
   const results: Scenarios = { send: [], peekLock: [], receiveAndDelete: [] }
   const run = async () => {
-    results.send.push(await rate(() => sendBatched(sender, messagesPerRun, body), messagesPerRun))
-    results.peekLock.push(await rate(() => receiveCount(peekLock, messagesPerRun, true), messagesPerRun))
+    results.send.push(await measure(() => sendBatched(sender, messagesPerRun, body), messagesPerRun))
+    results.peekLock.push(await measure(() => receiveCount(peekLock, messagesPerRun, true), messagesPerRun))
     if (target.stores) await sendBatched(sender, messagesPerRun, body)
     results.receiveAndDelete.push(
-      await rate(() => receiveCount(receiveAndDelete, messagesPerRun, false), messagesPerRun),
+      await measure(() => receiveCount(receiveAndDelete, messagesPerRun, false), messagesPerRun),
     )
   }
   return { client, results, run }
 }
 
+const { against } = parseArgs({ args: benchArguments(), options: { against: { type: "string" } } }).values
+
 const main = async () => {
+  const load = loadavg()[0]?.toFixed(1)
   const emulator = await startEmulator()
-  const peer = await startMinimalPeer()
+  const peer = against === undefined ? await startMinimalPeer() : await (await startEmulatorAt(against))()
+  const baselineName = against === undefined ? "minimal peer" : `emulator at ${against}`
   try {
-    const baselineRun = await connect({ connectionString: peer.connectionString, stores: false })
+    const baselineRun = await connect({ connectionString: peer.connectionString, stores: against !== undefined })
     const emulatorRun = await connect({ connectionString: emulator.connectionString, stores: true })
     // Interleaved so that load from other processes affects both sides alike.
     for (let i = 0; i < runs; i++) {
       await baselineRun.run()
       await emulatorRun.run()
       const last = (results: Scenarios) =>
-        [results.send, results.peekLock, results.receiveAndDelete].map((r) => Math.round(r[i] ?? 0)).join(" / ")
-      process.stderr.write(`run ${i + 1}: peer ${last(baselineRun.results)}, emulator ${last(emulatorRun.results)}\n`)
+        [results.send, results.peekLock, results.receiveAndDelete]
+          .map((r) => `${Math.round(r[i]?.rate ?? 0)} (${Math.round(r[i]?.cpuMicros ?? 0)} µs)`)
+          .join(" / ")
+      process.stderr.write(
+        `run ${i + 1}: ${baselineName} ${last(baselineRun.results)}, emulator ${last(emulatorRun.results)}\n`,
+      )
     }
     await baselineRun.client.close()
     await emulatorRun.client.close()
-    const summary = (results: Scenarios) => ({
-      send: median(results.send),
-      peekLock: median(results.peekLock),
-      receiveAndDelete: median(results.receiveAndDelete),
-    })
-    const baseline = summary(baselineRun.results)
-    const measured = summary(emulatorRun.results)
+    const baseline = baselineRun.results
+    const measured = emulatorRun.results
     const rows = [
       ["batched send (`createMessageBatch`, 256 KB batches)", "send"],
       ["peek-lock `receiveMessages(1000)` + `completeMessage` each", "peekLock"],
       ["receive-and-delete `receiveMessages(1000)`", "receiveAndDelete"],
     ] as const
     const format = (n: number) => Math.round(n).toLocaleString("en-US")
+    /** The medians of a side's rates and CPU times, and of the per-run ratios emulator / baseline. */
+    const compare = (key: keyof Scenarios) => {
+      const e = measured[key]
+      const b = baseline[key]
+      const ratio = (of: (m: Measured) => number) => median(e.map((m, i) => of(m) / of(b[i] as Measured)))
+      return {
+        rate: [median(e.map((m) => m.rate)), median(b.map((m) => m.rate)), ratio((m) => m.rate)],
+        cpu: [median(e.map((m) => m.cpuMicros)), median(b.map((m) => m.cpuMicros)), ratio((m) => m.cpuMicros)],
+      }
+    }
+    const short = against === undefined ? "peer" : against
     const lines = [
-      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-      `${runs} interleaved runs × ${messagesPerRun.toLocaleString("en-US")} messages of 1 KB JSON, median; SDK, emulator and baseline peer share one process.`,
+      `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average ${load} at the start, ${loadavg()[0]?.toFixed(1)} at the end.`,
+      `${runs} interleaved runs × ${messagesPerRun.toLocaleString("en-US")} messages of 1 KB JSON, medians (ratios: of the per-run ratios); SDK, emulator and baseline share one process, whose CPU time per message is the second measure.`,
       "",
-      "| scenario | emulator msg/s | minimal peer msg/s | emulator / peer |",
-      "|---|---:|---:|---:|",
+      `| scenario | emulator msg/s | ${baselineName} msg/s | emulator / ${short} | emulator CPU µs/msg | ${baselineName} CPU µs/msg | emulator / ${short} |`,
+      "|---|---:|---:|---:|---:|---:|---:|",
       ...rows.map(([label, key]) => {
-        const e = measured[key] ?? 0
-        const b = baseline[key] ?? 1
-        return `| ${label} | ${format(e)} | ${format(b)} | ${Math.round((e / b) * 100)}% |`
+        const { rate, cpu } = compare(key)
+        const percent = (n: number | undefined) => `${Math.round((n ?? 0) * 100)}%`
+        return `| ${label} | ${format(rate[0] ?? 0)} | ${format(rate[1] ?? 0)} | ${percent(rate[2])} | ${format(cpu[0] ?? 0)} | ${format(cpu[1] ?? 0)} | ${percent(cpu[2])} |`
       }),
     ]
     process.stdout.write(`${lines.join("\n")}\n`)
-    if (writeRequested()) {
+    if (writeRequested() && against === undefined) {
       recordMeasurement({
         id: "servicebus-emulator/throughput",
         section: "## @haymaker/servicebus-emulator",

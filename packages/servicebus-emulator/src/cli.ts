@@ -41,6 +41,8 @@ const port = (flag: string, text: string | undefined, fallback: number): number 
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
+    // `pnpm start -- --port 0` passes the `--` on.
+    args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === "--")),
     options: {
       config: { type: "string" },
       host: { type: "string" },

@@ -1,5 +1,7 @@
 import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ServiceBusClient } from "@azure/service-bus"
@@ -22,7 +24,8 @@ describe("servicebus-emulator CLI", () => {
   })
 
   it("prints its connection string and ports, serves /health and the SDK, and stops on SIGTERM", async () => {
-    const child = run(["--port", "0", "--http-port", "0", "--log-level", "warn"])
+    // With the `--` that `pnpm start -- …` passes on.
+    const child = run(["--", "--port", "0", "--http-port", "0", "--log-level", "warn"])
     const exited = exit(child)
     const ready = JSON.parse(await firstLine(child)) as Ready
     expect(ready.port).toBeGreaterThan(0)
@@ -98,5 +101,20 @@ describe("servicebus-emulator CLI", () => {
     const result = await exit(run(["--prot", "1"]))
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("--prot")
+  })
+
+  it("exits 1 naming the address when its port is taken", async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+    const { port } = taken.address() as AddressInfo
+    try {
+      const result = await exit(run(["--port", String(port), "--http-port", "0", "--log-level", "silent"]))
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain(
+        `servicebus-emulator: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      )
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
+    }
   })
 })
