@@ -1,4 +1,11 @@
-import type { ContainerClient } from "@azure/storage-blob"
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AccountSASServices,
+  type ContainerClient,
+  generateAccountSASQueryParameters,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob"
 import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
 import { type AzuritePeer, startAzurite } from "@haymaker/local-stack"
 import { Effect, Redacted, type Result } from "effect"
@@ -227,6 +234,43 @@ describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
     expect(result.failure.message).toContain("2 of 2 messages were not stored")
     expect(result.failure.message).not.toContain(doomed.accountKey)
   }, 60_000)
+
+  it("probes the permission to write too: a credential that may only read fails the probe (403), storing nothing", async () => {
+    const container = freshContainer()
+    const readOnlySas = generateAccountSASQueryParameters(
+      {
+        permissions: AccountSASPermissions.parse("rl"),
+        resourceTypes: AccountSASResourceTypes.parse("sco").toString(),
+        services: AccountSASServices.parse("b").toString(),
+        expiresOn: new Date(Date.now() + 3_600_000),
+      },
+      new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey),
+    ).toString()
+    const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(azurite.connectionString)?.[1] ?? ""
+    const readOnly = Redacted.make(`BlobEndpoint=${blobEndpoint};SharedAccessSignature=${readOnlySas}`)
+
+    const allowed = await withSink({ container }, (sink) =>
+      Effect.gen(function* () {
+        yield* sink.probe
+        return yield* Effect.promise(() => listNames(sink.container))
+      }),
+    )
+    const refused = await withSink({ container, connectionString: readOnly }, (sink) =>
+      Effect.gen(function* () {
+        // It may read the container: what the probe did before, which passed.
+        expect(yield* Effect.promise(() => sink.container.exists())).toBe(true)
+        return yield* sink.probe
+      }),
+    )
+
+    if (allowed._tag !== "Success") throw allowed.failure
+    expect(allowed.success).toEqual([])
+    if (refused._tag !== "Failure" || refused.failure._tag !== "SinkWriteError") throw new Error(String(refused))
+    expect(refused.failure.kind).toBe("Unavailable")
+    expect(refused.failure.failedKeys).toEqual([])
+    expect(refused.failure.message).toContain("403 AuthorizationPermissionMismatch")
+    expect(refused.failure.message).not.toContain(readOnlySas)
+  })
 
   it("refuses settings with neither or both of connection string and account URL, or a bad container name", async () => {
     const { connectionString: _, ...neither } = base

@@ -128,8 +128,8 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
         const bus = yield* InMemoryBus
         const archive = yield* InMemoryArchive
         yield* sendEvents(20)
-        // The archive answers its probe (a read) but refuses every write, as a credential that may read the container
-        // but not write to it: each round probes, takes the messages, fails to write them and hands them back.
+        // The archive answers its probe but refuses every write, as a service failing only uploads of data would: each
+        // round probes, takes the messages, fails to write them and hands them back.
         yield* archive.failNextWrites(Number.MAX_SAFE_INTEGER, "unavailable")
         const worker = yield* start({ ...options, recovery: defaultRecovery })
         for (let elapsed = 0; elapsed < 60_000; elapsed += 100) yield* TestClock.adjust("100 millis")

@@ -19,6 +19,11 @@ interface ServiceError {
   readonly code?: string
 }
 
+/** The blob the probe asks to write (under the prefix), which it never does: see `probe`. */
+const probeBlobName = "haymaker-write-probe"
+/** An ETag no blob has (the service's are `0x` and 15 or more hex digits). */
+const impossibleEtag = '"0x0"'
+
 /** Creates the container when missing. `exists()` first: a principal scoped to the container may not create one. */
 const ensureContainer = (container: ContainerClient) =>
   Effect.tryPromise({
@@ -102,10 +107,25 @@ export const make = Effect.fnUntraced(function* (
     )
   })
 
-  // Reads the container (creating it when missing): reachability, the credential and the target in one request.
+  // Reads the container (creating it when missing): reachability, the credential and the target. Then asks to write
+  // a blob only if it has an ETag no blob has: the service checks the permission to write before the condition, so a
+  // credential that may read but not write (Storage Blob Data Reader, a read-only SAS) fails here with 403 instead of
+  // passing and failing every write after it, while an allowed one gets 412 (404 where the service answers so for a
+  // missing blob) and stores nothing.
+  const writeProbe = container.getBlockBlobClient(
+    `${settings.prefix === "" ? "" : `${settings.prefix}/`}${probeBlobName}`,
+  )
   const probe = Effect.tryPromise({
     try: async (abortSignal) => {
       if (!(await container.exists({ abortSignal }))) await container.createIfNotExists({ abortSignal })
+      await writeProbe.upload("", 0, { abortSignal, conditions: { ifMatch: impossibleEtag } }).then(
+        () => undefined,
+        (error: unknown) => {
+          const { statusCode, code } = (error ?? {}) as ServiceError
+          if (statusCode === 412 || (statusCode === 404 && code === "BlobNotFound")) return
+          throw error
+        },
+      )
     },
     catch: (error) => probeError("Archive", error),
   }).pipe(Effect.withSpan("ArchiveSink.probe"))
