@@ -45,6 +45,8 @@ interface Rendered {
   readonly leaks: ReadonlyArray<Record<string, string | number>>
   readonly bars: ReadonlyArray<{ run: string; status: string; count: number; width: number; height: number }>
   readonly chart: { readonly width: number; readonly height: number }
+  /** How far the page is wider than the window: a table that does not fit scrolls sideways. */
+  readonly overflow: number
   readonly injected: number
   readonly images: number
   readonly scripts: number
@@ -68,6 +70,7 @@ const READ_PAGE = `(() => {
       return { run: r.dataset.run, status: r.dataset.status, count: Number(r.dataset.count), width: box.width, height: box.height }
     }),
     chart: { width: chart.width, height: chart.height },
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     injected: document.querySelectorAll("#injected").length,
     images: document.images.length,
     scripts: document.scripts.length,
@@ -190,6 +193,8 @@ describe("the HTML report in headless Chromium", () => {
     }
     expect(rendered.chart.width).toBeGreaterThan(600)
     expect(rendered.chart.height).toBeGreaterThan(100)
+    // The leak list's long ids and types wrap: the page fits a 1280-pixel window.
+    expect(rendered.overflow).toBe(0)
 
     // Names from agents are text: no element, image or script came from them, and nothing was fetched.
     expect(rendered.injected).toBe(0)

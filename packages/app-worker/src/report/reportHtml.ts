@@ -39,7 +39,9 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--rule
 th { background: var(--panel); font-weight: 600; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.run { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; white-space: nowrap; }
-td.id { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; }
+td.id { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; min-width: 14em; }
+td[data-field="deletion_error"] { min-width: 12em; }
+td[data-field="resource_type"] { overflow-wrap: anywhere; min-width: 15em; }
 tfoot td { font-weight: 600; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 10px; color: #fff; font-size: 12px; white-space: nowrap; }
 .none { color: var(--muted); }
