@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ServiceBusClient } from "@azure/service-bus"
@@ -132,6 +132,8 @@ describe("local stack", () => {
       expect((await cli(["local", "status"])).code).toBe(3)
       expect((await cli(["local", "up"])).code).toBe(0)
       const second = await state()
+      // What survived is the emulator's journal in the stack's folder (its durable --data-dir).
+      expect((await readdir(join(stateDir, "servicebus"))).length).toBeGreaterThan(0)
       expect(second.ports).toEqual(first.ports)
       expect(second.serviceBusConnectionString).toBe(first.serviceBusConnectionString)
       client = new ServiceBusClient(second.serviceBusConnectionString)
@@ -155,6 +157,7 @@ describe("local stack", () => {
       const again = startWorker({ ...sourced, HAYMAKER_SINKS: "local" })
       expect(await eventually(async () => (await counts()).active === 0, SLOW)).toBe(true)
       await stopWorker(again)
+      expect(await counts()).toEqual({ active: 0, deadLettered: 2 })
 
       // The archive in Azurite kept both workers' writes across the stack's restart.
       const report = await cli(["report", "--format", "json"])

@@ -133,6 +133,10 @@ describe("haymaker-worker run (a separate process, filesystem sinks)", () => {
     expect(await missingTopic.exited).toBe(1)
     expect(wrongKey.output()).toContain("UnauthorizedAccess: InvalidSignature")
     expect(wrongKey.output()).toContain("a restart will not change that")
+    // It said what it was connecting to, with the key left out.
+    expect(wrongKey.output()).toMatch(
+      /connecting to Service Bus sb:\/\/127\.0\.0\.1:\d+ \(emulator, key RootManageSharedAccessKey\)/,
+    )
     expect(wrongKey.output()).not.toContain("not-the-key")
     expect(missingTopic.output()).toContain("MessagingEntityNotFound")
     expect(missingTopic.output()).toContain("no-such-topic")
