@@ -3,7 +3,6 @@ import { withFastField } from "./wire/FastCodec.ts"
 
 // Strict ISO-8601 only. `Date.parse` is deliberately not used: it accepts free-form text ("Nov 14 2024", "1") and
 // reads offset-less date-times as *local* time, which would make decoding depend on the machine's time zone.
-// Hand-written over char codes because it runs twice per event on the decoding hot path (validation, conversion).
 
 const digits = (text: string, start: number, count: number): number => {
   let value = 0
@@ -92,11 +91,6 @@ const parse = (text: string): number | undefined => {
   return zone === PLUS ? millis - offset : millis + offset
 }
 
-// A validating filter and the conversion that follows it parse the same string object back to back: remember the
-// last answer so the second call is a pointer comparison.
-let lastText: string | undefined
-let lastMillis: number | undefined
-
 /**
  * Parses an ISO-8601 date or date-time into epoch milliseconds, or `undefined` when it is not one.
  *
@@ -105,53 +99,22 @@ let lastMillis: number | undefined
  * `+01`). A date-time without an offset is read as UTC: the Python agents send `datetime.utcnow().isoformat()`, which
  * carries no offset but is UTC. Fractions finer than a millisecond (Python's microseconds) are truncated.
  */
-export const parseIsoTimestamp = (text: string): number | undefined => {
-  if (text === lastText) return lastMillis
-  const millis = parse(text)
-  lastText = text
-  lastMillis = millis
-  return millis
-}
-
-// One DateTime per decoded event: `DateTime.makeUnsafe(millis)` allocates a Date and inspects its input first, while
-// `fromEpochSeconds` builds the DateTime directly. Dividing by 1000 and multiplying back is exact for every instant
-// the parser produces in practice; the comparison sends any other (and NaN, which must throw) to `makeUnsafe`.
-const utcOfMillis = (millis: number): DateTime.Utc => {
-  const utc = DateTime.fromEpochSeconds(millis / 1000)
-  return utc.epochMilliseconds === millis ? utc : DateTime.makeUnsafe(millis)
-}
+export const parseIsoTimestamp: (text: string) => number | undefined = parse
 
 /** Parses an ISO-8601 timestamp (see {@link parseIsoTimestamp}) into a `DateTime.Utc`. */
 export const parseTimestamp = (text: string): DateTime.Utc | undefined => {
-  const millis = parseIsoTimestamp(text)
-  return millis === undefined ? undefined : utcOfMillis(millis)
+  const millis = parse(text)
+  return millis === undefined ? undefined : DateTime.makeUnsafe(millis)
 }
 
 /**
  * Converts a timestamp string that a wire schema already accepted. Throws (a defect, not a decoding failure) when
  * called with text that skipped validation.
  */
-export const timestampOfValidated = (text: string): DateTime.Utc => utcOfMillis(parseIsoTimestamp(text) ?? Number.NaN)
+export const timestampOfValidated = (text: string): DateTime.Utc => DateTime.makeUnsafe(parse(text) ?? Number.NaN)
 
-// Each sink formats the same instants (a resource's created_at for its row and for its archive line): a bounded
-// cache of recent answers saves a Date and its formatting on the repeats.
-const formatted = new Map<number, string>()
-const FORMATTED_MAX = 4_096
-
-/**
- * Formats a timestamp the way every encoder of this package does: ISO-8601 in UTC with milliseconds and `Z`. What
- * `DateTime.formatIso` answers, without its dual-API dispatch: this runs several times per message in the sinks.
- */
-export const formatTimestamp = (timestamp: DateTime.Utc): string => {
-  const millis = timestamp.epochMilliseconds
-  let text = formatted.get(millis)
-  if (text === undefined) {
-    text = new Date(millis).toISOString()
-    if (formatted.size >= FORMATTED_MAX) formatted.clear()
-    formatted.set(millis, text)
-  }
-  return text
-}
+/** Formats a timestamp the way every encoder of this package does: ISO-8601 in UTC with milliseconds and `Z`. */
+export const formatTimestamp = (timestamp: DateTime.Utc): string => DateTime.formatIso(timestamp)
 
 const isIsoTimestamp = Schema.makeFilter<string>(
   (text) =>

@@ -2,7 +2,7 @@
 export const resourceEventTypes = ["resource_created", "resource_deleted", "resource_deletion_failed"] as const
 export type ResourceEventType = (typeof resourceEventTypes)[number]
 
-/** The wire `event_type` values of agent log events (design.md, "Wire format"). */
+/** The wire `event_type` values of agent log events (this package's README, "Wire schema"). */
 export const agentLogEventTypes = ["agent_started", "operation", "cleanup_complete", "error"] as const
 export type AgentLogEventType = (typeof agentLogEventTypes)[number]
 

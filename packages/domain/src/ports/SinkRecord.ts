@@ -6,8 +6,9 @@ import type { Resource } from "../Resource.ts"
 /** One decoded message, as the sinks receive it: enough to build a Log Analytics row and an archive line. */
 export interface SinkRecord {
   /**
-   * The broker's identity of the message: its sequence number, as decimal text. Every sink keys idempotency and
-   * failures on it: a redelivery of a message has the same key, while two events that share a message id do not.
+   * The broker's identity of the message: its sequence number, as decimal text. Every sink tags its copies and names
+   * its failures with it: a redelivery of a message has the same key (readers drop the copy it adds by that key),
+   * while two events that share a message id do not.
    */
   readonly key: string
   /** The message id as the publisher set it (non-string ids rendered losslessly); not unique. */

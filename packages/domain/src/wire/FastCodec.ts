@@ -71,8 +71,7 @@ interface Step {
 
 type Copy = (input: { readonly [key: string]: unknown }) => object | undefined
 
-/** The copy as a loop, where generated code is not allowed. */
-const interpretCopy =
+const makeCopy =
   (steps: ReadonlyArray<Step>): Copy =>
   (input) => {
     const out: Record<string, unknown> = {}
@@ -95,53 +94,6 @@ const interpretCopy =
     }
     return out
   }
-
-/**
- * The copy as straight-line code, generated once per codec as Effect's own JIT does: one object literal with the keys
- * in the codec's order (a field left out when absent comes last), where the loop stores each field under a computed
- * name. `undefined` where `new Function` is not allowed.
- */
-const compileCopy = (steps: ReadonlyArray<Step>): Copy | undefined => {
-  const name = (key: string) => JSON.stringify(key)
-  const body: Array<string> = []
-  const literal: Array<string> = []
-  const later: Array<string> = []
-  steps.forEach((step, i) => {
-    const to = name(step.to)
-    if (step.constant !== undefined) {
-      literal.push(`${to}: S[${i}].constant.value`)
-      return
-    }
-    const v = `v${i}`
-    const present = `${v} !== undefined && ${v} !== null`
-    const convert =
-      step.convert === undefined ? [] : [`${v} = S[${i}].convert(${v})`, `if (${v} === undefined) return undefined`]
-    body.push(`let ${v} = w[${name(step.from)}]`)
-    if (!step.optional) {
-      body.push(`if (!(${present})) return undefined`, ...convert)
-      literal.push(`${to}: ${v}`)
-    } else if (step.absent !== undefined) {
-      body.push(`if (${present}) {`, ...convert, `} else ${v} = S[${i}].absent.value`)
-      literal.push(`${to}: ${v}`)
-    } else {
-      later.push(`if (${present}) {`, ...convert, `o[${to}] = ${v}`, "}")
-    }
-  })
-  const source = [...body, `const o = { ${literal.join(", ")} }`, ...later, "return o"].join("\n")
-  try {
-    return new Function("S", `return function (w) {\n${source}\n}`)(steps) as Copy
-  } catch {
-    return undefined
-  }
-}
-
-/** Whether to generate code; tests turn it off to check the loop that runs where `new Function` is not allowed. */
-export interface FastCodecOptions {
-  readonly compile?: boolean | undefined
-}
-
-const makeCopy = (steps: ReadonlyArray<Step>, options: FastCodecOptions | undefined): Copy =>
-  (options?.compile === false ? undefined : compileCopy(steps)) ?? interpretCopy(steps)
 
 const fieldsOf = (codec: StructCodec<unknown>) => {
   // encodeKeys keeps the order of the fields.
@@ -168,10 +120,7 @@ const fieldsOf = (codec: StructCodec<unknown>) => {
  * Left to the codec: invalid input, `null` in an optional field (unless the field's guard takes it), and a missing
  * key that a decoding default fills. The property tests hold it to the codec.
  */
-export const makeFastDecode = <A>(
-  codec: StructCodec<A>,
-  options?: FastCodecOptions,
-): ((input: unknown) => A | undefined) => {
+export const makeFastDecode = <A>(codec: StructCodec<A>): ((input: unknown) => A | undefined) => {
   const fields = fieldsOf(codec)
   const guard = Schema.Struct(
     Object.fromEntries(
@@ -192,7 +141,6 @@ export const makeFastDecode = <A>(
           : undefined,
       convert: f.fast.decode,
     })),
-    options,
   )
   return (input) => (isWire(input) ? (copy(input as { readonly [key: string]: unknown }) as A | undefined) : undefined)
 }
@@ -202,7 +150,7 @@ export const makeFastDecode = <A>(
  * transforms it. It writes what the codec's encoding writes for a valid value, without checking it again (the types
  * and the decoder did); the property tests hold it to the codec.
  */
-export const makeFastEncode = <A, I>(codec: StructCodec<A, I>, options?: FastCodecOptions): ((value: A) => I) => {
+export const makeFastEncode = <A, I>(codec: StructCodec<A, I>): ((value: A) => I) => {
   const copy = makeCopy(
     fieldsOf(codec).map((f) => ({
       from: f.key,
@@ -212,7 +160,6 @@ export const makeFastEncode = <A, I>(codec: StructCodec<A, I>, options?: FastCod
       constant: f.wireLiteral,
       convert: f.fast.encode,
     })),
-    options,
   )
   return (value) => copy(value as { readonly [key: string]: unknown }) as I
 }
