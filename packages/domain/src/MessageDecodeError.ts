@@ -1,8 +1,7 @@
 import { Data } from "effect"
 
-// Data.TaggedError rather than Schema.TaggedError: a Schema class re-parses its fields in the constructor (about a
-// microsecond each), which dominated the cost of rejecting a poison message. These errors are never decoded from
-// untrusted input, so that pass bought nothing.
+// Data.TaggedError rather than Schema.TaggedError: a Schema class re-parses its fields in its constructor, and these
+// errors are never decoded from untrusted input.
 
 /**
  * The body is not JSON: a string or UTF-8 bytes that do not parse, or bytes that are not UTF-8.

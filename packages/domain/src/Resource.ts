@@ -57,10 +57,9 @@ const invalidAttempts = (attempts: number): boolean => !Number.isSafeInteger(att
  * Timestamps are `DateTime.Utc`. Defaults: `deletionAttempts` 0, `tags` {}; `deletedAt` and `deletionError` are
  * absent unless known. Serialise with {@link encodeResource} (the seed's `model_dump` shape).
  *
- * Build one with `Resource.make(fields)`. It does not run the schema's interpreter, which made construction the most
- * expensive step of decoding (a `Schema.Class` re-parses every field even when told to skip checks); the types
- * guarantee the field types, so it checks by hand only what they cannot express: `deletionAttempts` is an integer
- * >= 0 and tag values are strings. Untrusted input (an archive line, a row) is decoded with `ResourceRecord` or
+ * Build one with `Resource.make(fields)`. It does not run the schema's interpreter (a `Schema.Class` re-parses every
+ * field even when told to skip checks); the types guarantee the field types, so it checks by hand only what they
+ * cannot express: `deletionAttempts` is an integer >= 0 and tag values are strings. Untrusted input (an archive line, a row) is decoded with `ResourceRecord` or
  * `Schema.decodeUnknownSync(Resource)`, which validate everything.
  */
 export class Resource extends Schema.Opaque<Resource>()(

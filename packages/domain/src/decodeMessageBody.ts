@@ -20,8 +20,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 const preview = (text: string): string => (text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH)}…` : text)
 
 const parseJsonText = (text: string): Result.Result<unknown, InvalidJson> => {
-  // Without a stack trace: capturing one for the parser's SyntaxError (and for InvalidJson) cost more than parsing a
-  // body. JSON.parse runs no user code, so nothing else observes the lowered limit; the valid path pays two stores.
+  // Without a stack trace for the parser's SyntaxError and InvalidJson (see withoutStackTrace). JSON.parse runs no
+  // user code, so nothing else observes the lowered limit.
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {

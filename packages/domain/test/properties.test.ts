@@ -9,7 +9,6 @@ import {
   decodeAgentEvent,
   decodeMessageBody,
   encodeAgentEvent,
-  parseResourceEvents,
   parseResourceEventsDetailed,
 } from "../src/index.ts"
 import { anyIsoTimestamp, canonicalTimestamp, resourceEventJson, validEventJson } from "./arbitraries.ts"
@@ -18,6 +17,23 @@ const decoded = (value: unknown) => {
   const result = decodeAgentEvent(value)
   if (Result.isFailure(result)) throw new Error(result.failure.message)
   return result.success
+}
+
+const decodeErrorTags = [
+  "InvalidJson",
+  "NotAnObject",
+  "SchemaViolation",
+  "BodyTooLarge",
+  "BodyTooDeep",
+  "UnsupportedBody",
+]
+
+/** Either an event, or a typed error whose message says what is wrong; returns the event. */
+const expectDecodedOrExplained = (result: ReturnType<typeof decodeMessageBody>) => {
+  if (Result.isSuccess(result)) return result.success
+  expect(decodeErrorTags).toContain(result.failure._tag)
+  expect(result.failure.message).not.toBe("")
+  return undefined
 }
 
 describe("properties", () => {
@@ -31,11 +47,14 @@ describe("properties", () => {
     )
   })
 
-  it("parsing never throws on arbitrary values, including non-lists", () => {
+  it("parsing never throws on arbitrary values, and a non-list is one skipped entry", () => {
     fc.assert(
       fc.property(fc.anything(), (value) => {
-        expect(() => parseResourceEvents(value as ReadonlyArray<unknown>)).not.toThrow()
-        expect(() => parseResourceEvents([value])).not.toThrow()
+        const whole = parseResourceEventsDetailed(value as ReadonlyArray<unknown>)
+        if (Array.isArray(value)) expect(whole.resources.length + whole.skipped.length).toBe(value.length)
+        else expect(whole).toMatchObject({ resources: [], skipped: [{ index: -1, reason: { _tag: "NotAList" } }] })
+        const one = parseResourceEventsDetailed([value])
+        expect(one.resources.length + one.skipped.length).toBe(1)
       }),
       { numRuns: 500 },
     )
@@ -51,7 +70,7 @@ describe("properties", () => {
           fc.jsonValue().map((v) => JSON.stringify(v)),
         ),
         (body) => {
-          expect(() => decodeMessageBody(body)).not.toThrow()
+          expectDecodedOrExplained(decodeMessageBody(body))
         },
       ),
       { numRuns: 500 },
@@ -65,8 +84,11 @@ describe("properties", () => {
         fc.constantFrom("resource_created", "resource_deleted", "operation", "error"),
         fc.dictionary(fc.constantFrom(...fields), fc.anything(), { noNullPrototype: true }),
         (eventType, values) => {
-          expect(() => decodeMessageBody({ event_type: eventType, ...values })).not.toThrow()
-          expect(() => parseResourceEvents([{ event_type: eventType, ...values }])).not.toThrow()
+          const decoded = expectDecodedOrExplained(decodeMessageBody({ event_type: eventType, ...values }))
+          // A known event type decodes to its own type or is a schema violation naming a field.
+          if (decoded !== undefined) expect(decoded._tag).not.toBe("UnknownEvent")
+          const parsed = parseResourceEventsDetailed([{ event_type: eventType, ...values }])
+          expect(parsed.resources.length + parsed.skipped.length).toBe(1)
         },
       ),
       { numRuns: 500 },

@@ -114,8 +114,8 @@ const fieldsOf = (codec: StructCodec<unknown>) => {
 /**
  * The decoder of the common case, derived from a struct codec: a compiled guard of the wire struct (each field's
  * cheaper guard where one is declared), then a copy that renames each key and decodes a value only where the field
- * transforms it. It gives what the codec's decoding gives, several times faster (the codec runs Effect's interpreter
- * over every field); `undefined` means "ask the codec", which then decodes or explains.
+ * transforms it. It gives what the codec's decoding gives without running Effect's interpreter over every field;
+ * `undefined` means "ask the codec", which then decodes or explains.
  *
  * Left to the codec: invalid input, `null` in an optional field (unless the field's guard takes it), and a missing
  * key that a decoding default fills. The property tests hold it to the codec.
