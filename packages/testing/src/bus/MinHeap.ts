@@ -1,4 +1,7 @@
-/** A binary min-heap: the bus hands out the available message with the lowest sequence number in O(log n). */
+/**
+ * A binary min-heap: the bus hands out the available message with the lowest sequence number in O(log n). The
+ * emulator has its own (`broker/MinHeap.ts`, with positions for removal); the test kit does not reach into it.
+ */
 export class MinHeap<A> {
   private readonly items: Array<A> = []
   private readonly lessThan: (a: A, b: A) => boolean
