@@ -3,8 +3,8 @@ import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
-import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { cpuSeconds, type EmulatorProcess, startEmulatorProcess } from "./emulatorProcess.ts"
+import { report, runBench } from "./report.ts"
 import { sendBatched } from "./sendBatched.ts"
 import { median } from "./stats.ts"
 
@@ -118,15 +118,7 @@ const main = async () => {
           `| ${r.label} | ${format(of(r.batched, "rate"))} | ${ratio(of(r.batched, "rate"), of(memory.batched, "rate"))} | ${format(of(r.batched, "cpu"))} | ${format(of(r.single, "rate"))} | ${ratio(of(r.single, "rate"), of(memory.single, "rate"))} | ${format(of(r.single, "cpu"))} |`,
       ),
     ]
-    process.stdout.write(`${lines.join("\n")}\n`)
-    if (writeRequested()) {
-      recordMeasurement({
-        id: "servicebus-emulator/durability",
-        section: "## @haymaker/servicebus-emulator",
-        subsection: "### Durable storage (`dataDir`)",
-        text: lines.join("\n"),
-      })
-    }
+    report("durability", lines, { subsection: "### Durable storage (`dataDir`)" })
   } finally {
     for (const r of running) {
       await r.client.close()
@@ -136,10 +128,4 @@ const main = async () => {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exit(1)
-  },
-)
+runBench(main)

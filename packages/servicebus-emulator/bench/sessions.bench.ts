@@ -1,12 +1,12 @@
 import { cpus } from "node:os"
 import { ServiceBusClient, type ServiceBusReceiver, type ServiceBusSender } from "@azure/service-bus"
-import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { AmqpPayload } from "../src/amqp/AmqpPayload.ts"
 import { messageHelpers } from "../src/amqp/rheaTypes.ts"
 import { Broker } from "../src/broker/Broker.ts"
 import { parseConfig } from "../src/config/parseConfig.ts"
 import { startEmulator } from "../src/index.ts"
 import { createLogger } from "../src/log.ts"
+import { report, runBench } from "./report.ts"
 import { median, rate } from "./stats.ts"
 
 /**
@@ -164,25 +164,11 @@ const main = async () => {
         drain.plain,
       ),
     ]
-    process.stdout.write(`${lines.join("\n")}\n`)
-    if (writeRequested()) {
-      recordMeasurement({
-        id: "servicebus-emulator/sessions",
-        section: "## @haymaker/servicebus-emulator",
-        subsection: "### Sessions",
-        text: lines.join("\n"),
-      })
-    }
+    report("sessions", lines, { subsection: "### Sessions" })
   } finally {
     await client.close()
     await emulator.close()
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exit(1)
-  },
-)
+runBench(main)

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from "@azure/service-bus"
-import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { AmqpPayload } from "../src/amqp/AmqpPayload.ts"
 import { messageHelpers } from "../src/amqp/rheaTypes.ts"
 import { Broker } from "../src/broker/Broker.ts"
@@ -12,6 +11,7 @@ import type { ConfigJson, RuleJson } from "../src/config/ConfigJson.ts"
 import { parseConfig } from "../src/index.ts"
 import { createLogger } from "../src/log.ts"
 import { cpuSeconds, startEmulatorProcess } from "./emulatorProcess.ts"
+import { report, runBench } from "./report.ts"
 
 /**
  * SQL filters, measured two ways against baselines run in the same process:
@@ -299,21 +299,7 @@ const main = async () => {
     `Floor: 50 SQL subscriptions fan out at least 5,000 msg/s: ${sqlFanOut >= 5000 ? "met" : "NOT met"} through the SDK ` +
       `(${format(sqlFanOut)}); the emulator's capacity per CPU second ${format(median(fanOutCpu.sql))}.`,
   ]
-  process.stdout.write(`${lines.join("\n")}\n`)
-  if (writeRequested()) {
-    recordMeasurement({
-      id: "servicebus-emulator/sqlFilters",
-      section: "## @haymaker/servicebus-emulator",
-      subsection: "### SQL filters",
-      text: lines.join("\n"),
-    })
-  }
+  report("sqlFilters", lines, { subsection: "### SQL filters" })
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exit(1)
-  },
-)
+runBench(main)

@@ -1,10 +1,11 @@
 import { cpus, loadavg } from "node:os"
 import { parseArgs } from "node:util"
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus"
-import { benchArguments, recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
+import { benchArguments } from "../../../scripts/benchmarks.ts"
 import { startEmulator } from "../src/index.ts"
 import { startEmulatorAt } from "./emulatorAt.ts"
 import { startMinimalPeer } from "./minimalPeer.ts"
+import { report, runBench } from "./report.ts"
 import { sendBatched } from "./sendBatched.ts"
 import { type Measured, measure, median } from "./stats.ts"
 
@@ -126,24 +127,11 @@ const main = async () => {
         return `| ${label} | ${format(rate[0] ?? 0)} | ${format(rate[1] ?? 0)} | ${percent(rate[2])} | ${format(cpu[0] ?? 0)} | ${format(cpu[1] ?? 0)} | ${percent(cpu[2])} |`
       }),
     ]
-    process.stdout.write(`${lines.join("\n")}\n`)
-    if (writeRequested() && against === undefined) {
-      recordMeasurement({
-        id: "servicebus-emulator/throughput",
-        section: "## @haymaker/servicebus-emulator",
-        text: lines.join("\n"),
-      })
-    }
+    report("throughput", lines, { record: against === undefined })
   } finally {
     await emulator.close()
     await peer.close()
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exit(1)
-  },
-)
+runBench(main)

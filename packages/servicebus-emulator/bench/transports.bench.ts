@@ -2,9 +2,9 @@ import { cpus, loadavg } from "node:os"
 import { getCACertificates, setDefaultCACertificates } from "node:tls"
 import { ServiceBusClient, type ServiceBusClientOptions } from "@azure/service-bus"
 import WebSocket from "ws"
-import { recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
 import { FrameGuard } from "../src/amqp/FrameGuard.ts"
 import { startEmulator } from "../src/index.ts"
+import { report, runBench } from "./report.ts"
 import { median, rate } from "./stats.ts"
 
 /**
@@ -131,21 +131,7 @@ const main = async () => {
     "",
     `Frame guard: ${cost.guard.toFixed(1)} ns per 1 KB frame inspected; copying the same 1 KB once takes ${cost.copy.toFixed(1)} ns (guard / copy ${(cost.guard / cost.copy).toFixed(2)}).`,
   )
-  process.stdout.write(`${lines.join("\n")}\n`)
-  if (writeRequested()) {
-    recordMeasurement({
-      id: "servicebus-emulator/transports",
-      section: "## @haymaker/servicebus-emulator",
-      subsection: "### Transports (AMQP, AMQPS, AMQP over secure WebSockets)",
-      text: lines.join("\n"),
-    })
-  }
+  report("transports", lines, { subsection: "### Transports (AMQP, AMQPS, AMQP over secure WebSockets)" })
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exit(1)
-  },
-)
+runBench(main)
