@@ -1,7 +1,7 @@
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity"
 import { parseServiceBusConnectionString, type RetryOptions, ServiceBusClient } from "@azure/service-bus"
 import { defaultSubscriptionName, defaultTopicName } from "@haymaker/domain"
-import { Config, Data, Duration, Effect, Layer, Redacted, type Scope } from "effect"
+import { Config, Data, Duration, Effect, Redacted, type Scope } from "effect"
 
 /**
  * How to reach a namespace: a connection string (SAS key, or the emulator's `UseDevelopmentEmulator=true`), or a
@@ -130,9 +130,3 @@ export const topicEnvConfig = { connection: connectionConfig, topicName: topicNa
 
 /** {@link topicEnvConfig} and `HAYMAKER_SERVICEBUS_SUBSCRIPTION`, default `orchestrator-sub`. */
 export const subscriptionEnvConfig = { ...topicEnvConfig, subscriptionName: subscriptionNameConfig }
-
-/** `layerConfig` for a module's `layer`: the options read from configuration (a `Config` per field, or one for all). */
-export const layerFromConfig =
-  <Options, A, E>(layer: (options: Options) => Layer.Layer<A, E>) =>
-  (config: Config.Wrap<Options>): Layer.Layer<A, E | Config.ConfigError> =>
-    Layer.unwrap(Effect.map(Config.unwrap(config), layer))

@@ -1,5 +1,5 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusSender } from "@azure/service-bus"
-import { type DeadLetter, DeadLetterQueue, type DeadLetterQueueError } from "@haymaker/domain"
+import { type DeadLetter, DeadLetterQueue, type DeadLetterQueueError, layerFromConfig } from "@haymaker/domain"
 import type { Config } from "effect"
 import { DateTime, Effect, Layer, type Scope } from "effect"
 import Long from "long"
@@ -10,7 +10,6 @@ import { closeQuietly, scopedReceiver } from "./SdkReceivers.ts"
 import {
   acquireClient,
   hostOf,
-  layerFromConfig,
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,

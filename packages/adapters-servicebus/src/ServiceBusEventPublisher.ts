@@ -1,8 +1,7 @@
-import { EventPublisher, encodeAgentEvent } from "@haymaker/domain"
+import { EventPublisher, encodeAgentEvent, layerFromConfig } from "@haymaker/domain"
 import { Config, Effect, Layer, type Scope } from "effect"
 import { toPublishError } from "./PortErrors.ts"
 import {
-  layerFromConfig,
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,

@@ -1,4 +1,4 @@
-import { EventSubscription } from "@haymaker/domain"
+import { EventSubscription, layerFromConfig } from "@haymaker/domain"
 import { Config, Duration, Effect, Layer, type Scope } from "effect"
 import { makeDeferredReceiver } from "./DeferredReceiver.ts"
 import { receiveMessages } from "./MessageReceiver.ts"
@@ -8,7 +8,6 @@ import { peekFirst, scopedReceiver } from "./SdkReceivers.ts"
 import {
   acquireClient,
   hostOf,
-  layerFromConfig,
   type ServiceBusConfigInvalid,
   type ServiceBusConnection,
   type ServiceBusRetry,

@@ -13,7 +13,7 @@ import {
   type SinkRecord,
 } from "@haymaker/domain"
 import { type AzuritePeer, startAzurite } from "@haymaker/local-stack"
-import { DateTime, Effect, Redacted, Result, Stream } from "effect"
+import { DateTime, Duration, Effect, Redacted, Result, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as BlobArchiveReader from "../src/archive/BlobArchiveReader.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
@@ -170,7 +170,7 @@ describe("archive readers", () => {
     connectionString: Redacted.make(azurite.connectionString),
     container,
     maxTries: 2,
-    retryDelayMs: 5,
+    retryDelay: Duration.millis(5),
   })
 
   beforeAll(async () => {

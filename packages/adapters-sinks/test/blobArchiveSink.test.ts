@@ -8,7 +8,7 @@ import {
 } from "@azure/storage-blob"
 import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
 import { type AzuritePeer, startAzurite } from "@haymaker/local-stack"
-import { Effect, Redacted, type Result } from "effect"
+import { Duration, Effect, Redacted, type Result } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ArchiveSinkOptions } from "../src/archive/ArchiveConfig.ts"
 import type { ArchiveConfigError } from "../src/archive/ArchiveErrors.ts"
@@ -73,7 +73,7 @@ describe("BlobArchiveSink over BlobServiceClient against Azurite", () => {
 
   beforeAll(async () => {
     azurite = await startAzurite()
-    base = { connectionString: Redacted.make(azurite.connectionString), maxTries: 2, retryDelayMs: 5 }
+    base = { connectionString: Redacted.make(azurite.connectionString), maxTries: 2, retryDelay: Duration.millis(5) }
   }, 60_000)
   afterAll(() => azurite?.close())
 

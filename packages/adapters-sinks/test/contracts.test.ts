@@ -17,7 +17,7 @@ import {
   SinkProbe,
   type StoredRecord,
 } from "@haymaker/testing"
-import { Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Redacted } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import * as FileArchiveSink from "../src/filesystem/FileArchiveSink.ts"
@@ -100,8 +100,8 @@ logAnalyticsSinkContract("LogAnalyticsIngestionSink (Logs Ingestion API server)"
         credential: staticTokenCredential(),
         trustedCa: server.ca,
         maxRetries: 1,
-        retryDelayMs: 5,
-        maxRetryDelayMs: 20,
+        retryDelay: Duration.millis(5),
+        maxRetryDelay: Duration.millis(20),
       }),
       Layer.succeed(SinkProbe)({ stored: (keys) => Effect.sync(() => rowsOfServer(keys)) }),
       Layer.succeed(SinkFaultInjection)({

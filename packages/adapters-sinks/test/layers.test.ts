@@ -6,9 +6,11 @@ import {
   startLogsIngestionServer,
   staticTokenCredential,
 } from "@haymaker/local-stack"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { Config, ConfigProvider, Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { archiveEnvConfig } from "../src/archive/ArchiveConfig.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
+import { logAnalyticsEnvConfig } from "../src/logAnalytics/LogAnalyticsConfig.ts"
 import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
 import { ResourcesStream, streamDeclarations } from "../src/logAnalytics/Streams.ts"
 import { resourceMessage } from "./fixtures.ts"
@@ -30,15 +32,18 @@ describe("layers built from configuration", () => {
   afterAll(() => Promise.all([server?.close(), azurite?.close()]))
 
   it("LogAnalyticsIngestionSink.layerConfig reads HAYMAKER_LOGS_* and provides the LogAnalyticsSink port", async () => {
-    const sinkLayer = LogAnalyticsIngestionSink.layerConfig(undefined, {
-      credential: staticTokenCredential(),
-      trustedCa: server.ca,
+    const sinkLayer = LogAnalyticsIngestionSink.layerConfig({
+      ...logAnalyticsEnvConfig,
+      credential: Config.succeed(staticTokenCredential()),
+      trustedCa: Config.succeed(server.ca),
     }).pipe(
       Layer.provide(
         fromEnv({
           HAYMAKER_LOGS_INGESTION_ENDPOINT: server.endpoint,
           HAYMAKER_LOGS_DCR_IMMUTABLE_ID: RULE_ID,
           HAYMAKER_LOGS_MAX_RETRIES: "1",
+          HAYMAKER_LOGS_RETRY_DELAY: "50 millis",
+          HAYMAKER_LOGS_MAX_RETRY_DELAY_MS: "200",
         }),
       ),
     )
@@ -57,7 +62,7 @@ describe("layers built from configuration", () => {
     const result = await Effect.runPromise(
       Effect.result(
         Effect.asVoid(LogAnalyticsSink).pipe(
-          Effect.provide(LogAnalyticsIngestionSink.layerConfig().pipe(Layer.provide(fromEnv({})))),
+          Effect.provide(LogAnalyticsIngestionSink.layerConfig(logAnalyticsEnvConfig).pipe(Layer.provide(fromEnv({})))),
         ),
       ),
     )
@@ -66,7 +71,7 @@ describe("layers built from configuration", () => {
 
   it("BlobArchiveSink.layerConfig reads the connection string as a secret and the layout, and provides the ArchiveSink port", async () => {
     const container = `layer-config-${process.pid}`
-    const sinkLayer = BlobArchiveSink.layerConfig().pipe(
+    const sinkLayer = BlobArchiveSink.layerConfig(archiveEnvConfig).pipe(
       Layer.provide(
         fromEnv({
           HAYMAKER_ARCHIVE_CONNECTION_STRING: azurite.connectionString,
@@ -95,7 +100,7 @@ describe("layers built from configuration", () => {
       Effect.result(
         Effect.asVoid(ArchiveSink).pipe(
           Effect.provide(
-            BlobArchiveSink.layerConfig().pipe(
+            BlobArchiveSink.layerConfig(archiveEnvConfig).pipe(
               Layer.provide(
                 fromEnv({
                   HAYMAKER_ARCHIVE_CONNECTION_STRING: azurite.connectionString,

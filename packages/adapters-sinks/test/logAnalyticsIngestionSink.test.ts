@@ -1,6 +1,6 @@
 import type { SinkRecord, SinkWriteError } from "@haymaker/domain"
 import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
-import { Effect, type Result } from "effect"
+import { Duration, Effect, type Result } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { LogAnalyticsSinkOptions } from "../src/logAnalytics/LogAnalyticsConfig.ts"
 import type { LogAnalyticsConfigError } from "../src/logAnalytics/LogAnalyticsErrors.ts"
@@ -41,8 +41,8 @@ describe("LogAnalyticsIngestionSink through LogsIngestionClient against the loca
       credential: staticTokenCredential(),
       trustedCa: server.ca,
       maxRetries: 2,
-      retryDelayMs: 5,
-      maxRetryDelayMs: 20,
+      retryDelay: Duration.millis(5),
+      maxRetryDelay: Duration.millis(20),
     }
   })
   afterAll(() => server?.close())

@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { ServiceBusClient } from "@azure/service-bus"
 import { connectionString, toServiceBusMessage } from "@haymaker/adapters-servicebus"
+import { defaultSubscriptionName, defaultTopicName } from "@haymaker/domain"
 import { InMemoryArchive, InMemoryLogAnalytics } from "@haymaker/testing"
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { benchArguments, recordMeasurement, writeRequested } from "../../../scripts/benchmarks.ts"
@@ -53,8 +54,8 @@ const events = Number(values.events ?? 10_000)
 const warmup = Number(values.warmup ?? 5_000)
 const rounds = Number(values.rounds ?? 3)
 const peersEvents = Number(values["peers-events"] ?? events)
-const topic = "agent-logs"
-const subscription = "orchestrator-sub"
+const topic = defaultTopicName
+const subscription = defaultSubscriptionName
 const emulatorCli = fileURLToPath(import.meta.resolve("@haymaker/servicebus-emulator")).replace(/index\.ts$/, "cli.ts")
 const workerBin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const rawReceiverScript = fileURLToPath(new URL("./rawReceiver.ts", import.meta.url))

@@ -15,6 +15,7 @@ import {
   tableResources,
 } from "@haymaker/adapters-sinks/infra"
 import { workbookResource } from "@haymaker/adapters-sinks/infra/workbook"
+import { defaultSubscriptionName, defaultTopicName } from "@haymaker/domain"
 
 /** Built-in role definition ids (Azure RBAC built-in roles reference). */
 export const ROLES = {
@@ -228,8 +229,8 @@ const parameters = {
     allowedValues: [1, 2, 4, 8, 16],
     metadata: { description: "Premium only: messaging units" },
   },
-  topicName: { type: "string", defaultValue: "agent-logs" },
-  subscriptionName: { type: "string", defaultValue: "orchestrator-sub" },
+  topicName: { type: "string", defaultValue: defaultTopicName },
+  subscriptionName: { type: "string", defaultValue: defaultSubscriptionName },
   lockDuration: {
     type: "string",
     defaultValue: "PT1M",

@@ -10,25 +10,22 @@ import { type Endpoints, sinksLayer, subscriptionLayer } from "./WorkerLayers.ts
 
 export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
   batchSize: config.batchSize,
-  batchWait: Duration.millis(config.batchWaitMs),
+  batchWait: config.batchWait,
   batchConcurrency: config.batchConcurrency,
   invalidMessages: config.invalidMessages,
   decodeLimits: config.decodeLimits,
   sinkRetry: {
-    budget: Duration.millis(config.sinkRetryBudgetMs),
+    budget: config.sinkRetryBudget,
     initialDelay: Duration.millis(250),
     maxDelay: Duration.seconds(5),
-    writeTimeout: Duration.millis(config.sinkWriteTimeoutMs),
+    writeTimeout: config.sinkWriteTimeout,
   },
-  recovery: {
-    initialDelay: Duration.millis(config.recoveryInitialDelayMs),
-    maxDelay: Duration.millis(config.recoveryMaxDelayMs),
-  },
+  recovery: { initialDelay: config.recoveryInitialDelay, maxDelay: config.recoveryMaxDelay },
 })
 
 /**
  * Runs the worker until interrupted (SIGTERM/SIGINT through the runtime). On interruption it stops taking messages,
- * lets in-flight batches be written and settled (bounded by `shutdownTimeoutMs`), then closes the clients and peers.
+ * lets in-flight batches be written and settled (bounded by `shutdownTimeout`), then closes the clients and peers.
  * It reports its readiness to the {@link OpsServer}, which the caller opens first.
  */
 export const runWorkerService = Effect.fn("Worker.service")(function* (
@@ -55,17 +52,19 @@ export const runWorkerService = Effect.fn("Worker.service")(function* (
     Effect.provide(services),
     Effect.forkDetach,
   )
-  if (config.progressIntervalMs > 0) yield* Effect.forkScoped(reportProgress(config.progressIntervalMs, held))
+  if (Duration.isPositive(config.progressInterval)) {
+    yield* Effect.forkScoped(reportProgress(Duration.toMillis(config.progressInterval), held))
+  }
   return yield* Fiber.join(worker).pipe(
     Effect.onInterrupt(() =>
       Effect.gen(function* () {
         yield* Ref.set(readiness, { ready: false, reason: "stopping" })
         yield* Effect.logInfo("stopping: no new messages; finishing and settling in-flight batches")
         yield* Deferred.succeed(stop, undefined)
-        const drained = yield* Fiber.await(worker).pipe(Effect.timeoutOption(config.shutdownTimeoutMs))
+        const drained = yield* Fiber.await(worker).pipe(Effect.timeoutOption(config.shutdownTimeout))
         if (drained._tag === "None") {
           yield* Effect.logWarning(
-            `in-flight batches did not finish within ${config.shutdownTimeoutMs} ms; unsettled messages will be redelivered`,
+            `in-flight batches did not finish within ${Duration.format(config.shutdownTimeout)}; unsettled messages will be redelivered`,
           )
           yield* Fiber.interrupt(worker)
         } else {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Redacted, Runtime } from "effect"
+import { Duration, Effect, Option, Redacted, Runtime } from "effect"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { WorkerConfigError } from "../src/config/WorkerConfigError.ts"
 
@@ -63,11 +63,51 @@ describe("loadWorkerConfig", () => {
       expect(text).toContain("HAYMAKER_WORKER_BATCH_SIZE: must be between 1 and 1000, got 0")
       expect(text).toContain("HAYMAKER_WORKER_CONCURRENCY")
       expect(text).toContain("HAYMAKER_INVALID_MESSAGES")
-      expect(text).toContain("HAYMAKER_HTTP_PORT: must be between 0 and 65535, got 70000")
+      expect(text).toContain("HAYMAKER_HTTP_PORT: expected a value between 1 and 65535")
       expect(text).toContain("HAYMAKER_LOGS_DCR_IMMUTABLE_ID: missing")
       expect(text).toContain("HAYMAKER_ARCHIVE_CONNECTION_STRING")
       expect(error.problems).toHaveLength(6)
       expect(Runtime.getErrorExitCode(error)).toBe(2)
+    }),
+  )
+
+  it.effect("durations are Durations: `NAME` as duration text, or the documented `NAME_MS` in milliseconds", () =>
+    Effect.gen(function* () {
+      const defaults = yield* loadWorkerConfig({})
+      expect(Duration.toMillis(defaults.sinkRetryBudget)).toBe(20_000)
+      expect(Duration.toMillis(defaults.batchWait)).toBe(200)
+      const text = yield* loadWorkerConfig({
+        HAYMAKER_SINK_RETRY_BUDGET: "5 seconds",
+        HAYMAKER_WORKER_BATCH_WAIT: "50 millis",
+        HAYMAKER_SHUTDOWN_TIMEOUT: "2 minutes",
+      })
+      const millis = yield* loadWorkerConfig({
+        HAYMAKER_SINK_RETRY_BUDGET_MS: "5000",
+        HAYMAKER_WORKER_BATCH_WAIT_MS: "50",
+        HAYMAKER_SHUTDOWN_TIMEOUT_MS: "120000",
+      })
+      for (const config of [text, millis]) {
+        expect(Duration.toMillis(config.sinkRetryBudget)).toBe(5_000)
+        expect(Duration.toMillis(config.batchWait)).toBe(50)
+        expect(Duration.toMillis(config.shutdownTimeout)).toBe(120_000)
+      }
+      // The duration text wins over the milliseconds where both are set.
+      const both = yield* loadWorkerConfig({
+        HAYMAKER_SINK_RETRY_BUDGET: "1 second",
+        HAYMAKER_SINK_RETRY_BUDGET_MS: "9",
+      })
+      expect(Duration.toMillis(both.sinkRetryBudget)).toBe(1_000)
+      expect((yield* loadWorkerConfig({ HAYMAKER_HTTP_PORT: "0" })).httpPort).toBe(0)
+      const error = yield* failure({
+        HAYMAKER_SINK_RETRY_BUDGET: "an hour or so",
+        HAYMAKER_SHUTDOWN_TIMEOUT_MS: "soon",
+        HAYMAKER_RECOVERY_MAX_DELAY: "2 hours",
+      })
+      expect(error.problems).toEqual([
+        "HAYMAKER_SINK_RETRY_BUDGET: expected a valid Duration string",
+        "HAYMAKER_RECOVERY_MAX_DELAY: must be between 10ms and 1h, got 2h",
+        "HAYMAKER_SHUTDOWN_TIMEOUT_MS: expected a string representing a finite number",
+      ])
     }),
   )
 

@@ -3,7 +3,7 @@
 // environment are compared as ARM would resolve them.
 import { readFileSync } from "node:fs"
 import { Streams, streamDeclarations } from "@haymaker/adapters-sinks"
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { deploymentTemplate, WORKER_HTTP_PORT } from "../infra/template.ts"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
@@ -244,7 +244,9 @@ describe("the worker's Azure deployment (infra/haymaker-worker.json)", () => {
       ["Liveness", "/healthz", WORKER_HTTP_PORT],
       ["Readiness", "/readyz", WORKER_HTTP_PORT],
     ])
-    expect(config.shutdownTimeoutMs).toBeLessThan(appProperties.template.terminationGracePeriodSeconds * 1000)
+    expect(Duration.toMillis(config.shutdownTimeout)).toBeLessThan(
+      appProperties.template.terminationGracePeriodSeconds * 1000,
+    )
     expect(worker?.image).toBe(image)
   })
 

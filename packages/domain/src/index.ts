@@ -1,4 +1,5 @@
 export { type BodyType, type DecodeLimits, type DecodeOptions, defaultDecodeLimits } from "./DecodeLimits.ts"
+export { durationConfig } from "./DurationConfig.ts"
 export { decodeMessageBody, parseMessageJson } from "./decodeMessageBody.ts"
 export {
   AgentEvent,
@@ -38,6 +39,7 @@ export {
 } from "./events/ResourceEvent.ts"
 export { makeUnknownEvent, UnknownEvent } from "./events/UnknownEvent.ts"
 export { JsonObject } from "./JsonObject.ts"
+export { layerFromConfig } from "./layerFromConfig.ts"
 export {
   BodyTooDeep,
   BodyTooLarge,

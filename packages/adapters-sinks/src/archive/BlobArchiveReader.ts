@@ -1,7 +1,7 @@
-import { ArchiveReadError, type ArchiveReadErrorReason, ArchiveReader } from "@haymaker/domain"
+import { ArchiveReadError, type ArchiveReadErrorReason, ArchiveReader, layerFromConfig } from "@haymaker/domain"
 import { type Config, Effect, Layer } from "effect"
 import { failureOf } from "../SinkFailures.ts"
-import { type ArchiveSinkOptions, archiveSettingsConfig, resolveArchiveSettings } from "./ArchiveConfig.ts"
+import { type ArchiveSinkOptions, resolveArchiveSettings } from "./ArchiveConfig.ts"
 import type { ArchiveConfigError } from "./ArchiveErrors.ts"
 import { archiveEntries } from "./ArchiveObjectReader.ts"
 import { safePrefix } from "./BlobNames.ts"
@@ -74,10 +74,7 @@ export const make = Effect.fnUntraced(function* (
 export const layer = (options: ArchiveSinkOptions): Layer.Layer<ArchiveReader, ArchiveConfigError> =>
   Layer.effect(ArchiveReader, make(options))
 
-/** From the Blob archive sink's configuration (`HAYMAKER_ARCHIVE_*` by default). */
-export const layerConfig = (
-  config: Config.Config<Record<string, unknown>> = archiveSettingsConfig,
-  runtime: Pick<ArchiveSinkOptions, "credential"> = {},
-): Layer.Layer<ArchiveReader, ArchiveConfigError | Config.ConfigError> =>
-  // The settings are untrusted here; `make` validates them with the ArchiveSettings schema.
-  Layer.unwrap(Effect.map(config, (settings) => layer({ ...(settings as unknown as ArchiveSinkOptions), ...runtime })))
+/** {@link layer}, its options read from configuration: the Blob archive sink's (`archiveEnvConfig`). */
+export const layerConfig: (
+  config: Config.Wrap<ArchiveSinkOptions>,
+) => Layer.Layer<ArchiveReader, ArchiveConfigError | Config.ConfigError> = layerFromConfig(layer)

@@ -1,8 +1,8 @@
 import type { ContainerClient } from "@azure/storage-blob"
-import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
+import { ArchiveSink, layerFromConfig, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, type Scope } from "effect"
 import { failureOf, probeError } from "../SinkFailures.ts"
-import { type ArchiveSinkOptions, archiveSettingsConfig, resolveArchiveSettings } from "./ArchiveConfig.ts"
+import { type ArchiveSinkOptions, resolveArchiveSettings } from "./ArchiveConfig.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
 import {
   type ArchiveObject,
@@ -141,12 +141,10 @@ export const layer = (options: ArchiveSinkOptions): Layer.Layer<ArchiveSink, Arc
   )
 
 /**
- * The Blob archive sink from configuration (by default the `HAYMAKER_ARCHIVE_*` environment variables, see
- * {@link archiveSettingsConfig}); with an account URL it authenticates with `DefaultAzureCredential` or the given one.
+ * {@link layer}, its options read from configuration (a `Config` per field, or one for them all):
+ * `layerConfig(archiveEnvConfig)` reads the `HAYMAKER_ARCHIVE_*` variables; with an account URL it authenticates with
+ * `DefaultAzureCredential` unless the options give a `credential` (`Config.succeed(credential)`).
  */
-export const layerConfig = (
-  config: Config.Config<Record<string, unknown>> = archiveSettingsConfig,
-  runtime: Pick<ArchiveSinkOptions, "credential"> = {},
-): Layer.Layer<ArchiveSink, ArchiveConfigError | Config.ConfigError> =>
-  // The settings are untrusted here; `make` validates them with the ArchiveSettings schema.
-  Layer.unwrap(Effect.map(config, (settings) => layer({ ...(settings as unknown as ArchiveSinkOptions), ...runtime })))
+export const layerConfig: (
+  config: Config.Wrap<ArchiveSinkOptions>,
+) => Layer.Layer<ArchiveSink, ArchiveConfigError | Config.ConfigError> = layerFromConfig(layer)

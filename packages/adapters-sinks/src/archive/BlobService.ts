@@ -1,7 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth"
 import { DefaultAzureCredential } from "@azure/identity"
 import { BlobServiceClient, type StoragePipelineOptions } from "@azure/storage-blob"
-import { Redacted } from "effect"
+import { Duration, Redacted } from "effect"
 import type { ResolvedArchiveSettings } from "./ArchiveConfig.ts"
 
 /** The storage client of the archive's settings: connection string, or account URL with a credential. */
@@ -9,8 +9,8 @@ export const serviceClient = (settings: ResolvedArchiveSettings, credential: Tok
   const pipeline: StoragePipelineOptions = {
     retryOptions: {
       maxTries: settings.maxTries,
-      retryDelayInMs: settings.retryDelayMs,
-      maxRetryDelayInMs: settings.maxRetryDelayMs,
+      retryDelayInMs: Duration.toMillis(settings.retryDelay),
+      maxRetryDelayInMs: Duration.toMillis(settings.maxRetryDelay),
     },
     userAgentOptions: { userAgentPrefix: "haymaker-event-bus" },
   }

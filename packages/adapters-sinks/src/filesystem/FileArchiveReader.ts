@@ -1,11 +1,11 @@
 import { createReadStream, type Dirent } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { join, relative, resolve, sep } from "node:path"
-import { ArchiveReadError, ArchiveReader } from "@haymaker/domain"
+import { ArchiveReadError, ArchiveReader, layerFromConfig } from "@haymaker/domain"
 import { type Config, Effect, Layer, Schema } from "effect"
 import { archiveEntries } from "../archive/ArchiveObjectReader.ts"
 import { safePrefix } from "../archive/BlobNames.ts"
-import { FileSinkConfigError, fileSinkSettingsConfig } from "./FileSinkConfig.ts"
+import { FileSinkConfigError } from "./FileSinkConfig.ts"
 
 export interface FileArchiveReaderOptions {
   /** The filesystem sinks' folder: the archive is its `archive/` subfolder. */
@@ -94,7 +94,7 @@ export const make = Effect.fnUntraced(function* (
 export const layer = (options: FileArchiveReaderOptions): Layer.Layer<ArchiveReader, FileSinkConfigError> =>
   Layer.effect(ArchiveReader, make(options))
 
-/** From `HAYMAKER_LOCAL_SINK_DIR` (default `.haymaker/sinks`) or the given Config. */
-export const layerConfig = (
-  config: Config.Config<FileArchiveReaderOptions> = fileSinkSettingsConfig,
-): Layer.Layer<ArchiveReader, FileSinkConfigError | Config.ConfigError> => Layer.unwrap(Effect.map(config, layer))
+/** {@link layer}, its options read from configuration (`fileSinkEnvConfig`: `HAYMAKER_LOCAL_SINK_DIR`). */
+export const layerConfig: (
+  config: Config.Wrap<FileArchiveReaderOptions>,
+) => Layer.Layer<ArchiveReader, FileSinkConfigError | Config.ConfigError> = layerFromConfig(layer)

@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto"
 import { constants } from "node:fs"
 import { access, link, mkdir, readFile, unlink, writeFile } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
-import { ArchiveSink, type SinkRecord } from "@haymaker/domain"
+import { ArchiveSink, layerFromConfig, type SinkRecord } from "@haymaker/domain"
 import { Clock, type Config, Effect, Layer, Schema } from "effect"
 import { type ArchiveObject, archiveObjects, type Placed, storeAll, storeObject } from "../archive/ArchiveObjects.ts"
 import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "../archive/BlobNames.ts"
 import { probeError } from "../SinkFailures.ts"
-import { FileSinkConfigError, fileSinkSettingsConfig } from "./FileSinkConfig.ts"
+import { FileSinkConfigError } from "./FileSinkConfig.ts"
 
 export interface FileArchiveSinkOptions {
   readonly directory: string
@@ -17,8 +17,8 @@ export interface FileArchiveSinkOptions {
 
 const FileArchiveSettings = Schema.Struct({
   directory: Schema.NonEmptyString,
-  layout: Schema.optionalKey(Schema.Literals(ARCHIVE_LAYOUTS)),
-  prefix: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._=/-]{0,200}$/))),
+  layout: Schema.optional(Schema.Literals(ARCHIVE_LAYOUTS)),
+  prefix: Schema.optional(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._=/-]{0,200}$/))),
 })
 
 /**
@@ -29,9 +29,7 @@ const FileArchiveSettings = Schema.Struct({
 export const make = Effect.fnUntraced(function* (
   options: FileArchiveSinkOptions,
 ): Effect.fn.Return<ArchiveSink["Service"], FileSinkConfigError> {
-  const settings = yield* Schema.decodeUnknownEffect(FileArchiveSettings)(
-    Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  ).pipe(
+  const settings = yield* Schema.decodeUnknownEffect(FileArchiveSettings)(options).pipe(
     Effect.mapError(
       (error) => new FileSinkConfigError({ message: `Invalid filesystem archive settings: ${error.message}` }),
     ),
@@ -103,7 +101,7 @@ export const make = Effect.fnUntraced(function* (
 export const layer = (options: FileArchiveSinkOptions): Layer.Layer<ArchiveSink, FileSinkConfigError> =>
   Layer.effect(ArchiveSink, make(options))
 
-/** From `HAYMAKER_LOCAL_SINK_DIR` (default `.haymaker/sinks`) or the given Config. */
-export const layerConfig = (
-  config: Config.Config<FileArchiveSinkOptions> = fileSinkSettingsConfig,
-): Layer.Layer<ArchiveSink, FileSinkConfigError | Config.ConfigError> => Layer.unwrap(Effect.map(config, layer))
+/** {@link layer}, its options read from configuration (`fileSinkEnvConfig`: `HAYMAKER_LOCAL_SINK_DIR`). */
+export const layerConfig: (
+  config: Config.Wrap<FileArchiveSinkOptions>,
+) => Layer.Layer<ArchiveSink, FileSinkConfigError | Config.ConfigError> = layerFromConfig(layer)

@@ -1,13 +1,19 @@
 import { constants } from "node:fs"
 import { access, appendFile, mkdir, open } from "node:fs/promises"
 import { join, resolve } from "node:path"
-import { DeadLetterLog, type DeadLetterRecord, LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
-import { type Config, Effect, Layer } from "effect"
+import {
+  DeadLetterLog,
+  type DeadLetterRecord,
+  LogAnalyticsSink,
+  layerFromConfig,
+  type SinkRecord,
+} from "@haymaker/domain"
+import { type Config, Effect, type Layer } from "effect"
 import { type SinkWithDeadLetters, sinkAndDeadLetterLog } from "../logAnalytics/DeadLetterLogLayer.ts"
 import { agentLogRow, deadLetterRow, resourceRow } from "../logAnalytics/Rows.ts"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "../logAnalytics/Streams.ts"
 import { type FailedMessage, failureOf, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
-import { type FileSinkConfigError, fileSinkSettingsConfig, resolveFileSinkSettings } from "./FileSinkConfig.ts"
+import { type FileSinkConfigError, resolveFileSinkSettings } from "./FileSinkConfig.ts"
 
 const terminateLastLine = async (path: string): Promise<void> => {
   const file = await open(path, "r+").catch(() => undefined)
@@ -110,8 +116,7 @@ export const layer = (options: {
   readonly directory: string
 }): Layer.Layer<LogAnalyticsSink | DeadLetterLog, FileSinkConfigError> => sinkAndDeadLetterLog(make(options))
 
-/** From `HAYMAKER_LOCAL_SINK_DIR` (default `.haymaker/sinks`) or the given Config. */
-export const layerConfig = (
-  config: Config.Config<{ readonly directory: string }> = fileSinkSettingsConfig,
-): Layer.Layer<LogAnalyticsSink | DeadLetterLog, FileSinkConfigError | Config.ConfigError> =>
-  Layer.unwrap(Effect.map(config, layer))
+/** {@link layer}, its options read from configuration (`fileSinkEnvConfig`: `HAYMAKER_LOCAL_SINK_DIR`). */
+export const layerConfig: (
+  config: Config.Wrap<{ readonly directory: string }>,
+) => Layer.Layer<LogAnalyticsSink | DeadLetterLog, FileSinkConfigError | Config.ConfigError> = layerFromConfig(layer)

@@ -18,7 +18,10 @@ export const resolveFileSinkSettings = (input: unknown): Effect.Effect<FileSinkS
     ),
   )
 
-/** `HAYMAKER_LOCAL_SINK_DIR`, default `.haymaker/sinks` (git-ignored). */
-export const fileSinkSettingsConfig: Config.Config<FileSinkSettings> = Config.all({
+/**
+ * The filesystem sinks' folder from the environment: `HAYMAKER_LOCAL_SINK_DIR`, default `.haymaker/sinks`
+ * (git-ignored). `layerConfig(fileSinkEnvConfig)` is each filesystem sink (and reader) configured by it.
+ */
+export const fileSinkEnvConfig = {
   directory: Config.String("HAYMAKER_LOCAL_SINK_DIR").pipe(Config.withDefault(".haymaker/sinks")),
-})
+} satisfies Config.Wrap<FileSinkSettings>

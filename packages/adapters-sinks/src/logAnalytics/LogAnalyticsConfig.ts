@@ -1,25 +1,27 @@
 import type { TokenCredential } from "@azure/core-auth"
-import { Config, Effect, Schema } from "effect"
+import { durationConfig } from "@haymaker/domain"
+import { Config, Duration, Effect, Schema } from "effect"
 import { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "./Streams.ts"
 
 const StreamName = Schema.String.check(Schema.isPattern(/^Custom-[A-Za-z][A-Za-z0-9_]*$/))
 
-/** Validated settings of the Log Analytics sink (everything that can come from configuration). */
+/** What of the Log Analytics sink can come from configuration; `make` validates it with this schema. */
 export const LogAnalyticsSettings = Schema.Struct({
   /** Logs Ingestion endpoint of the data collection rule (kind Direct) or of its data collection endpoint. */
   endpoint: Schema.String.check(Schema.isPattern(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/)),
   /** The rule's immutable id (`dcr-` and 32 hex digits), not its resource id. */
   dataCollectionRuleId: Schema.String.check(Schema.isPattern(/^dcr-[0-9a-f]{32}$/i)),
-  resourcesStream: Schema.optionalKey(StreamName),
-  agentLogsStream: Schema.optionalKey(StreamName),
-  deadLettersStream: Schema.optionalKey(StreamName),
+  resourcesStream: Schema.optional(StreamName),
+  agentLogsStream: Schema.optional(StreamName),
+  deadLettersStream: Schema.optional(StreamName),
   /** Concurrent upload calls per stream (the SDK's `maxConcurrency`, default 5). */
-  maxConcurrency: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 64 }))),
+  maxConcurrency: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 64 }))),
   /** Retries of one call on 408/429/5xx (default 3). */
-  maxRetries: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
-  retryDelayMs: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  maxRetryDelayMs: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  maxRetries: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
+  /** The SDK's first delay between retries (default 1 second), doubling up to `maxRetryDelay` (64 seconds). */
+  retryDelay: Schema.optional(Schema.Duration),
+  maxRetryDelay: Schema.optional(Schema.Duration),
 })
 export type LogAnalyticsSettings = typeof LogAnalyticsSettings.Type
 
@@ -40,14 +42,14 @@ export interface ResolvedLogAnalyticsSettings {
   readonly deadLettersStream: string
   readonly maxConcurrency: number
   readonly maxRetries: number
-  readonly retryDelayMs: number
-  readonly maxRetryDelayMs: number
+  readonly retryDelay: Duration.Duration
+  readonly maxRetryDelay: Duration.Duration
 }
 
 export const resolveLogAnalyticsSettings = (
-  input: unknown,
+  options: LogAnalyticsSettings,
 ): Effect.Effect<ResolvedLogAnalyticsSettings, LogAnalyticsConfigError> =>
-  Schema.decodeUnknownEffect(LogAnalyticsSettings)(input).pipe(
+  Schema.decodeUnknownEffect(LogAnalyticsSettings)(options).pipe(
     Effect.mapError(
       (error) => new LogAnalyticsConfigError({ message: `Invalid Log Analytics sink settings: ${error.message}` }),
     ),
@@ -59,21 +61,21 @@ export const resolveLogAnalyticsSettings = (
       deadLettersStream: settings.deadLettersStream ?? DeadLettersStream.stream,
       maxConcurrency: settings.maxConcurrency ?? 5,
       maxRetries: settings.maxRetries ?? 3,
-      retryDelayMs: settings.retryDelayMs ?? 1_000,
-      maxRetryDelayMs: settings.maxRetryDelayMs ?? 64_000,
+      retryDelay: settings.retryDelay ?? Duration.seconds(1),
+      maxRetryDelay: settings.maxRetryDelay ?? Duration.seconds(64),
     })),
   )
 
 const optional = <A>(config: Config.Config<A>) => config.pipe(Config.withDefault(undefined))
 
 /**
- * Reads the settings from the environment:
- * `HAYMAKER_LOGS_INGESTION_ENDPOINT`, `HAYMAKER_LOGS_DCR_IMMUTABLE_ID` (required);
- * `HAYMAKER_LOGS_RESOURCES_STREAM`, `HAYMAKER_LOGS_AGENT_LOGS_STREAM`, `HAYMAKER_LOGS_DEAD_LETTERS_STREAM`,
- * `HAYMAKER_LOGS_MAX_CONCURRENCY`, `HAYMAKER_LOGS_MAX_RETRIES`, `HAYMAKER_LOGS_RETRY_DELAY_MS`,
- * `HAYMAKER_LOGS_MAX_RETRY_DELAY_MS` (optional).
+ * The settings from the environment: `HAYMAKER_LOGS_INGESTION_ENDPOINT`, `HAYMAKER_LOGS_DCR_IMMUTABLE_ID`
+ * (required); `HAYMAKER_LOGS_RESOURCES_STREAM`, `HAYMAKER_LOGS_AGENT_LOGS_STREAM`, `HAYMAKER_LOGS_DEAD_LETTERS_STREAM`,
+ * `HAYMAKER_LOGS_MAX_CONCURRENCY`, `HAYMAKER_LOGS_MAX_RETRIES`, `HAYMAKER_LOGS_RETRY_DELAY` and
+ * `HAYMAKER_LOGS_MAX_RETRY_DELAY` (durations such as `2 seconds`; the `…_MS` forms in milliseconds still work)
+ * (optional). `layerConfig(logAnalyticsEnvConfig)` is the sink configured by them.
  */
-export const logAnalyticsSettingsConfig: Config.Config<Record<string, unknown>> = Config.all({
+export const logAnalyticsEnvConfig = {
   endpoint: Config.String("HAYMAKER_LOGS_INGESTION_ENDPOINT"),
   dataCollectionRuleId: Config.String("HAYMAKER_LOGS_DCR_IMMUTABLE_ID"),
   resourcesStream: optional(Config.String("HAYMAKER_LOGS_RESOURCES_STREAM")),
@@ -81,9 +83,6 @@ export const logAnalyticsSettingsConfig: Config.Config<Record<string, unknown>> 
   deadLettersStream: optional(Config.String("HAYMAKER_LOGS_DEAD_LETTERS_STREAM")),
   maxConcurrency: optional(Config.Int("HAYMAKER_LOGS_MAX_CONCURRENCY")),
   maxRetries: optional(Config.Int("HAYMAKER_LOGS_MAX_RETRIES")),
-  retryDelayMs: optional(Config.Int("HAYMAKER_LOGS_RETRY_DELAY_MS")),
-  maxRetryDelayMs: optional(Config.Int("HAYMAKER_LOGS_MAX_RETRY_DELAY_MS")),
-}).pipe(
-  // Absent optional settings must be missing keys, not `undefined` values, for the optionalKey schema.
-  Config.map((values) => Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined))),
-)
+  retryDelay: optional(durationConfig("HAYMAKER_LOGS_RETRY_DELAY")),
+  maxRetryDelay: optional(durationConfig("HAYMAKER_LOGS_MAX_RETRY_DELAY")),
+} satisfies Config.Wrap<LogAnalyticsSettings>

@@ -3,15 +3,17 @@ import type { TokenCredential } from "@azure/core-auth"
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline"
 import { DefaultAzureCredential } from "@azure/identity"
 import { isAggregateLogsUploadError, LogsIngestionClient } from "@azure/monitor-ingestion"
-import { DeadLetterLog, type DeadLetterRecord, LogAnalyticsSink, type SinkRecord } from "@haymaker/domain"
-import { type Config, Effect, Layer, type Scope } from "effect"
+import {
+  DeadLetterLog,
+  type DeadLetterRecord,
+  LogAnalyticsSink,
+  layerFromConfig,
+  type SinkRecord,
+} from "@haymaker/domain"
+import { type Config, Duration, Effect, type Layer, type Scope } from "effect"
 import { type FailedMessage, failureOf, jsonProblem, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
 import { type SinkWithDeadLetters, sinkAndDeadLetterLog } from "./DeadLetterLogLayer.ts"
-import {
-  type LogAnalyticsSinkOptions,
-  logAnalyticsSettingsConfig,
-  resolveLogAnalyticsSettings,
-} from "./LogAnalyticsConfig.ts"
+import { type LogAnalyticsSinkOptions, resolveLogAnalyticsSettings } from "./LogAnalyticsConfig.ts"
 import type { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
 import { agentLogRow, deadLetterRow, resourceRow } from "./Rows.ts"
 
@@ -52,8 +54,8 @@ export const make = Effect.fnUntraced(function* (
     agent,
     retryOptions: {
       maxRetries: settings.maxRetries,
-      retryDelayInMs: settings.retryDelayMs,
-      maxRetryDelayInMs: settings.maxRetryDelayMs,
+      retryDelayInMs: Duration.toMillis(settings.retryDelay),
+      maxRetryDelayInMs: Duration.toMillis(settings.maxRetryDelay),
     },
     userAgentOptions: { userAgentPrefix: "haymaker-event-bus" },
   })
@@ -178,14 +180,11 @@ export const layer = (
 ): Layer.Layer<LogAnalyticsSink | DeadLetterLog, LogAnalyticsConfigError> => sinkAndDeadLetterLog(make(options))
 
 /**
- * The Log Analytics sink from configuration (by default the `HAYMAKER_LOGS_*` environment variables, see
- * {@link logAnalyticsSettingsConfig}) with `DefaultAzureCredential`, or the given credential.
+ * {@link layer}, its options read from configuration (a `Config` per field, or one for them all):
+ * `layerConfig(logAnalyticsEnvConfig)` reads the `HAYMAKER_LOGS_*` variables and signs in with
+ * `DefaultAzureCredential` unless the options give a `credential` (`Config.succeed(credential)`).
  */
-export const layerConfig = (
-  config: Config.Config<Record<string, unknown>> = logAnalyticsSettingsConfig,
-  runtime: Pick<LogAnalyticsSinkOptions, "credential" | "trustedCa"> = {},
-): Layer.Layer<LogAnalyticsSink | DeadLetterLog, LogAnalyticsConfigError | Config.ConfigError> =>
-  // The settings are untrusted text here; `make` validates them with the LogAnalyticsSettings schema.
-  Layer.unwrap(
-    Effect.map(config, (settings) => layer({ ...(settings as unknown as LogAnalyticsSinkOptions), ...runtime })),
-  )
+export const layerConfig: (
+  config: Config.Wrap<LogAnalyticsSinkOptions>,
+) => Layer.Layer<LogAnalyticsSink | DeadLetterLog, LogAnalyticsConfigError | Config.ConfigError> =
+  layerFromConfig(layer)

@@ -1,4 +1,4 @@
-import { Console, Effect, Layer } from "effect"
+import { Console, Duration, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { loadWorkerConfig } from "../config/WorkerConfig.ts"
 import { OpsServer } from "../http/OpsServer.ts"
@@ -32,7 +32,7 @@ export const demoCommand = Command.make(
         sinks: loaded.sinks._tag === "Filesystem" ? loaded.sinks : ({ _tag: "LocalPeers" } as const),
         httpHost: "127.0.0.1",
         httpPort: 0,
-        batchWaitMs: Math.min(loaded.batchWaitMs, 50),
+        batchWait: Duration.min(loaded.batchWait, Duration.millis(50)),
         logLevel: process.env.HAYMAKER_LOG_LEVEL === undefined ? ("Warn" as const) : loaded.logLevel,
         logFormat: process.env.HAYMAKER_LOG_FORMAT === undefined ? ("pretty" as const) : loaded.logFormat,
       }

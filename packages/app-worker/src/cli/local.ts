@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs"
+import { subscriptionNameConfig, topicNameConfig } from "@haymaker/adapters-servicebus"
 import { Config, Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import {
@@ -148,8 +149,8 @@ const serve = Command.make("serve", { dir: directory, ...ports }, ({ dir, ...req
         message: `the local stack in ${folder} is already running (pid ${previous.state.pid}): ${cliName()} local down first`,
       })
     }
-    const topic = process.env.HAYMAKER_SERVICEBUS_TOPIC || "agent-logs"
-    const subscription = process.env.HAYMAKER_SERVICEBUS_SUBSCRIPTION || "orchestrator-sub"
+    const topic = yield* topicNameConfig
+    const subscription = yield* subscriptionNameConfig
     const resolved = resolvePorts(requested as RequestedPorts, previous.state?.ports)
     // Loaded only here: the peers are optional dependencies of the worker.
     const { serveStack } = yield* Effect.promise(() => import("../local/StackProcess.ts"))

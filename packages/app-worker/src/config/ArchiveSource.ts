@@ -1,10 +1,10 @@
 import {
   type ArchiveSinkOptions,
-  archiveSettingsConfig,
+  archiveEnvConfig,
   redactedConnectionString,
   resolveArchiveSettings,
 } from "@haymaker/adapters-sinks"
-import { ConfigProvider, Effect, Result } from "effect"
+import { Config, ConfigProvider, Effect, Result } from "effect"
 import { CommandError } from "../cli/CommandError.ts"
 import { cliName, findLocalStack, stackChoice, stackNotRunning } from "../local/StackState.ts"
 import { WorkerConfigError } from "./WorkerConfigError.ts"
@@ -57,10 +57,10 @@ export const loadArchiveSource = Effect.fn("ArchiveSource.load")(function* (
     })
   }
   const provider = ConfigProvider.fromEnvRecord(env as Record<string, string | undefined>)
-  const raw = yield* Effect.result(archiveSettingsConfig.parse(provider))
-  if (Result.isFailure(raw)) return yield* new WorkerConfigError({ problems: [raw.failure.message] })
+  const options = yield* Effect.result(Config.unwrap(archiveEnvConfig).parse(provider))
+  if (Result.isFailure(options)) return yield* new WorkerConfigError({ problems: [options.failure.message] })
   // Validated here with the adapter's own schema, so every problem is reported before anything is read.
-  const valid = yield* Effect.result(resolveArchiveSettings(raw.success))
+  const valid = yield* Effect.result(resolveArchiveSettings(options.success))
   if (Result.isFailure(valid)) return yield* new WorkerConfigError({ problems: [valid.failure.message] })
-  return { _tag: "Blob", options: raw.success as unknown as ArchiveSinkOptions } satisfies ArchiveSource
+  return { _tag: "Blob", options: options.success } satisfies ArchiveSource
 })

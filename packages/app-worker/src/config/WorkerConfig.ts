@@ -1,13 +1,20 @@
+import { subscriptionNameConfig, topicNameConfig } from "@haymaker/adapters-servicebus"
 import {
   type ArchiveSinkOptions,
-  archiveSettingsConfig,
+  archiveEnvConfig,
   type LogAnalyticsSinkOptions,
-  logAnalyticsSettingsConfig,
+  logAnalyticsEnvConfig,
   resolveArchiveSettings,
   resolveLogAnalyticsSettings,
 } from "@haymaker/adapters-sinks"
-import { type DecodeLimits, defaultDecodeLimits, defaultSubscriptionName, defaultTopicName } from "@haymaker/domain"
-import { Config, ConfigProvider, Effect, type LogLevel, Option, Redacted, Result } from "effect"
+import {
+  type DecodeLimits,
+  defaultDecodeLimits,
+  defaultSubscriptionName,
+  defaultTopicName,
+  durationConfig,
+} from "@haymaker/domain"
+import { Config, ConfigProvider, Duration, Effect, type LogLevel, Option, Redacted, Result, SchemaIssue } from "effect"
 import { CommandError } from "../cli/CommandError.ts"
 import { findLocalStack, type StackChoice, stackChoice, stackNotRunning } from "../local/StackState.ts"
 import type { InvalidMessagePolicy } from "../pipeline/processBatch.ts"
@@ -48,25 +55,25 @@ export interface WorkerConfig {
   /** Messages held (received, not yet settled) at most. */
   readonly concurrency: number
   readonly batchSize: number
-  readonly batchWaitMs: number
+  readonly batchWait: Duration.Duration
   readonly batchConcurrency: number
   readonly invalidMessages: InvalidMessagePolicy
   readonly decodeLimits: DecodeLimits
-  readonly sinkRetryBudgetMs: number
+  readonly sinkRetryBudget: Duration.Duration
   /** Bound on one sink call (and one sink probe). */
-  readonly sinkWriteTimeoutMs: number
+  readonly sinkWriteTimeout: Duration.Duration
   /** Backoff while the broker is unreachable or a sink is out: from the first delay, doubling up to the second. */
-  readonly recoveryInitialDelayMs: number
-  readonly recoveryMaxDelayMs: number
+  readonly recoveryInitialDelay: Duration.Duration
+  readonly recoveryMaxDelay: Duration.Duration
   readonly logLevel: LogLevel.LogLevel
   readonly logFormat: "json" | "pretty"
   readonly httpHost: string
   readonly httpPort: number
   readonly otlpEndpoint: Option.Option<string>
   /** Bound on the graceful stop after SIGTERM/SIGINT. */
-  readonly shutdownTimeoutMs: number
-  /** How often the progress line is logged (info level); 0: never. */
-  readonly progressIntervalMs: number
+  readonly shutdownTimeout: Duration.Duration
+  /** How often the progress line is logged (info level); zero: never. */
+  readonly progressInterval: Duration.Duration
   /** The local stack (`local up`) that local parts come from when it runs (`HAYMAKER_LOCAL_DIR`). */
   readonly localStack: StackChoice
 }
@@ -85,17 +92,33 @@ const azureSinkVariables = [
 const bounded = (min: number, max: number) => (n: number) =>
   n >= min && n <= max ? undefined : `must be between ${min} and ${max}, got ${n}`
 
-/** `SchemaError(Expected string at ["X"])` → `X: missing`; other schema messages lose their wrapper. */
-const describeConfigFailure = (name: string, message: string): string => {
-  const text = message.replace(/\s+/g, " ").trim()
-  const match = /^SchemaError\((.*) at \[(?:"([^"]+)")?.*\]\)$/.exec(text)
-  if (match === null) return `${name}: ${text}`
-  const variable = match[2] ?? name
-  const problem = match[1] ?? ""
-  return problem === "Expected string"
-    ? `${variable}: missing`
-    : `${variable}: ${problem.replace(/^Expected/, "expected")}`
+const between = (min: Duration.Duration, max: Duration.Duration) => (d: Duration.Duration) =>
+  Duration.between(d, { minimum: min, maximum: max })
+    ? undefined
+    : `must be between ${Duration.format(min)} and ${Duration.format(max)}, got ${Duration.format(d)}`
+
+const formatIssue = SchemaIssue.makeFormatterDefault()
+
+/**
+ * A configuration failure as a problem line: the variable it is about (the failure's path; `name` when it has none),
+ * then what is wrong with it. An absent value is `missing`.
+ */
+const describeConfigError = (name: string, error: Config.ConfigError): string => {
+  const cause = error.cause
+  if (cause._tag !== "SchemaError") return `${name}: ${cause.message}`
+  const issue = cause.issue
+  const [variable, problem] = issue._tag === "Pointer" ? [issue.path.join("."), issue.issue] : [name, issue]
+  // Configuration text is always a string: a type error means no value at all.
+  if (problem._tag === "InvalidType") return `${variable}: missing`
+  return `${variable}: ${formatIssue(problem).replace(/^Expected/, "expected")}`
 }
+
+/** A port, or `0` (any free port: tests, several workers on one machine). */
+const portOrAny = (name: string): Config.Config<number> =>
+  Config.Literal("0", name).pipe(
+    Config.map(() => 0),
+    Config.orElse(() => Config.Port(name)),
+  )
 
 /** Reads one setting; a failure becomes a problem line naming the variable. */
 const read = <A>(
@@ -108,7 +131,7 @@ const read = <A>(
 ): Effect.Effect<A> =>
   Effect.map(Effect.result(config.parse(provider)), (result) => {
     if (Result.isFailure(result)) {
-      problems.push(describeConfigFailure(name, result.failure.message))
+      problems.push(describeConfigError(name, result.failure))
       return fallback
     }
     const problem = check?.(result.success)
@@ -132,22 +155,32 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     read(provider, problems, name, Config.Int(name).pipe(Config.withDefault(fallback)), fallback, bounded(min, max))
   const string = (name: string, fallback: string) =>
     read(provider, problems, name, Config.String(name).pipe(Config.withDefault(fallback)), fallback)
+  // `NAME` as a duration (`20 seconds`), or `NAME_MS` in milliseconds as first documented.
+  const duration = (name: string, fallback: Duration.Duration, min: Duration.Duration, max: Duration.Duration) =>
+    read(provider, problems, name, durationConfig(name).pipe(Config.withDefault(fallback)), fallback, between(min, max))
 
-  const topic = yield* string(`${serviceBusPrefix}TOPIC`, defaultTopicName)
-  const subscription = yield* string(`${serviceBusPrefix}SUBSCRIPTION`, defaultSubscriptionName)
+  const topic = yield* read(provider, problems, `${serviceBusPrefix}TOPIC`, topicNameConfig, defaultTopicName)
+  const subscription = yield* read(
+    provider,
+    problems,
+    `${serviceBusPrefix}SUBSCRIPTION`,
+    subscriptionNameConfig,
+    defaultSubscriptionName,
+  )
   const credential = yield* readAzureCredential(provider, problems)
   // Enough held messages for two full batches in flight: the sinks' cost is per call, so larger batches are what
   // lets the worker keep pace with the bus (see BENCHMARKS.md). Both Azure sinks take 500 rows in one call.
   const concurrency = yield* int("HAYMAKER_WORKER_CONCURRENCY", 1_000, 1, 5_000)
   const batchSize = yield* int("HAYMAKER_WORKER_BATCH_SIZE", 500, 1, 1_000)
-  const batchWaitMs = yield* int("HAYMAKER_WORKER_BATCH_WAIT_MS", 200, 1, 60_000)
+  const { millis, seconds, minutes, hours, days, zero } = Duration
+  const batchWait = yield* duration("HAYMAKER_WORKER_BATCH_WAIT", millis(200), millis(1), minutes(1))
   const batchConcurrency = yield* int("HAYMAKER_WORKER_BATCH_CONCURRENCY", 4, 1, 64)
-  const sinkRetryBudgetMs = yield* int("HAYMAKER_SINK_RETRY_BUDGET_MS", 20_000, 0, 300_000)
-  const sinkWriteTimeoutMs = yield* int("HAYMAKER_SINK_WRITE_TIMEOUT_MS", 30_000, 100, 600_000)
-  const recoveryInitialDelayMs = yield* int("HAYMAKER_RECOVERY_INITIAL_DELAY_MS", 1_000, 10, 600_000)
-  const recoveryMaxDelayMs = yield* int("HAYMAKER_RECOVERY_MAX_DELAY_MS", 30_000, 10, 3_600_000)
-  const shutdownTimeoutMs = yield* int("HAYMAKER_SHUTDOWN_TIMEOUT_MS", 30_000, 1_000, 600_000)
-  const progressIntervalMs = yield* int("HAYMAKER_PROGRESS_INTERVAL_MS", 30_000, 0, 86_400_000)
+  const sinkRetryBudget = yield* duration("HAYMAKER_SINK_RETRY_BUDGET", seconds(20), zero, minutes(5))
+  const sinkWriteTimeout = yield* duration("HAYMAKER_SINK_WRITE_TIMEOUT", seconds(30), millis(100), minutes(10))
+  const recoveryInitialDelay = yield* duration("HAYMAKER_RECOVERY_INITIAL_DELAY", seconds(1), millis(10), minutes(10))
+  const recoveryMaxDelay = yield* duration("HAYMAKER_RECOVERY_MAX_DELAY", seconds(30), millis(10), hours(1))
+  const shutdownTimeout = yield* duration("HAYMAKER_SHUTDOWN_TIMEOUT", seconds(30), seconds(1), minutes(10))
+  const progressInterval = yield* duration("HAYMAKER_PROGRESS_INTERVAL", seconds(30), zero, days(1))
   const decodeLimits: DecodeLimits = {
     maxBodyBytes: yield* int("HAYMAKER_MAX_BODY_BYTES", defaultDecodeLimits.maxBodyBytes, 1_024, 100 * 1024 * 1024),
     maxDepth: yield* int("HAYMAKER_MAX_BODY_DEPTH", defaultDecodeLimits.maxDepth, 2, 1_000),
@@ -174,8 +207,13 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     "json" as "json" | "pretty",
   )
   const httpHost = yield* string("HAYMAKER_HTTP_HOST", "0.0.0.0")
-  // 0 picks a free port (tests, several workers on one machine).
-  const httpPort = yield* int("HAYMAKER_HTTP_PORT", 8080, 0, 65_535)
+  const httpPort = yield* read(
+    provider,
+    problems,
+    "HAYMAKER_HTTP_PORT",
+    portOrAny("HAYMAKER_HTTP_PORT").pipe(Config.withDefault(8080)),
+    8080,
+  )
   const otlpEndpoint = yield* read(
     provider,
     problems,
@@ -215,21 +253,21 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     subscription,
     concurrency,
     batchSize,
-    batchWaitMs,
+    batchWait,
     batchConcurrency,
     invalidMessages,
     decodeLimits,
-    sinkRetryBudgetMs,
-    sinkWriteTimeoutMs,
-    recoveryInitialDelayMs,
-    recoveryMaxDelayMs,
+    sinkRetryBudget,
+    sinkWriteTimeout,
+    recoveryInitialDelay,
+    recoveryMaxDelay,
     logLevel,
     logFormat,
     httpHost,
     httpPort,
     otlpEndpoint,
-    shutdownTimeoutMs,
-    progressIntervalMs,
+    shutdownTimeout,
+    progressInterval,
     localStack: stackChoice(env),
   } satisfies WorkerConfig
 })
@@ -383,17 +421,26 @@ const readSinkTarget = Effect.fnUntraced(function* (
       return undefined
     case "azure": {
       const before = problems.length
-      const logsRaw = yield* read(provider, problems, `${logsPrefix}*`, logAnalyticsSettingsConfig, undefined)
-      const logsValid = logsRaw !== undefined && (yield* valid(problems, resolveLogAnalyticsSettings(logsRaw)))
-      const archiveRaw = yield* read(provider, problems, `${archivePrefix}*`, archiveSettingsConfig, undefined)
-      const archiveValid = archiveRaw !== undefined && (yield* valid(problems, resolveArchiveSettings(archiveRaw)))
+      const logAnalytics = yield* read<LogAnalyticsSinkOptions | undefined>(
+        provider,
+        problems,
+        `${logsPrefix}*`,
+        Config.unwrap(logAnalyticsEnvConfig),
+        undefined,
+      )
+      const archive = yield* read<ArchiveSinkOptions | undefined>(
+        provider,
+        problems,
+        `${archivePrefix}*`,
+        Config.unwrap(archiveEnvConfig),
+        undefined,
+      )
+      // Checked here by the adapters' own schemas, so every problem is reported before anything starts.
+      const logsValid =
+        logAnalytics !== undefined && (yield* valid(problems, resolveLogAnalyticsSettings(logAnalytics)))
+      const archiveValid = archive !== undefined && (yield* valid(problems, resolveArchiveSettings(archive)))
       if (problems.length > before || !logsValid || !archiveValid) return undefined
-      return {
-        _tag: "Azure",
-        // Validated just above by the adapters' own schemas.
-        logAnalytics: logsRaw as unknown as LogAnalyticsSinkOptions,
-        archive: archiveRaw as unknown as ArchiveSinkOptions,
-      } satisfies SinkTarget
+      return { _tag: "Azure", logAnalytics, archive } satisfies SinkTarget
     }
   }
 })

@@ -3,7 +3,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { connectionString } from "@haymaker/adapters-servicebus"
 import { redactedConnectionString } from "@haymaker/adapters-sinks"
 import { staticTokenCredential } from "@haymaker/local-stack"
-import { Effect, Layer, References } from "effect"
+import { Duration, Effect, Layer, References } from "effect"
 import { loadWorkerConfig } from "../../../src/config/WorkerConfig.ts"
 import { OpsServer } from "../../../src/http/OpsServer.ts"
 import { observabilityLayer } from "../../../src/Observability.ts"
@@ -36,15 +36,15 @@ const program = Effect.gen(function* () {
         credential: staticTokenCredential(),
         trustedCa: readFileSync(env("MATRIX_LOGS_CA_FILE"), "utf8"),
         maxRetries: 1,
-        retryDelayMs: 200,
-        maxRetryDelayMs: 1_000,
+        retryDelay: Duration.millis(200),
+        maxRetryDelay: Duration.seconds(1),
       },
       archive: {
         connectionString: redactedConnectionString(env("MATRIX_BLOB_CONNECTION_STRING")),
         container: env("MATRIX_ARCHIVE_CONTAINER"),
         maxTries: 2,
-        retryDelayMs: 200,
-        maxRetryDelayMs: 1_000,
+        retryDelay: Duration.millis(200),
+        maxRetryDelay: Duration.seconds(1),
       },
     },
     localBus: undefined,
