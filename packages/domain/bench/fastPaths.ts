@@ -135,17 +135,12 @@ const worker = (m: Domain) => (): number => {
       out += JSON.stringify({ TimeGenerated: row.created_at, ...row, message_id: "m", sequence_number: "1" }).length
       resource = m.encodeResource(r)
     } else if (m.isAgentLogEvent(event)) {
+      // About the work of the logs-stream row (adapters-sinks' Rows.ts): the event's fields and two derived columns.
+      const { timestamp, _tag, ...fields } = event
       out += JSON.stringify({
-        TimeGenerated: m.formatTimestamp(event.timestamp),
+        TimeGenerated: m.formatTimestamp(timestamp),
         event_type: m.eventTypeOf(event),
-        severity: event.severity,
-        agent_id: event.agentId,
-        run_id: event.runId,
-        scenario_name: event.scenarioName,
-        message: event.message,
-        details: event.details,
-        resource_id: event.resourceId ?? null,
-        resource_type: event.resourceType ?? null,
+        ...fields,
       }).length
     }
     out += JSON.stringify({ message, event: json.success, resource, archived_at: message.enqueued_time }).length
