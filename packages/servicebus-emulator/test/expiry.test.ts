@@ -24,17 +24,23 @@ describe.concurrent("message time to live", () => {
   const bus = useEmulator({ config, logLevel: "debug", logSink: signals.sink })
   const deadLettered = (entity: string) =>
     signals.next("message dead-lettered", { entity, reason: "TTLExpiredException" })
+  /** The one message in the dead-letter queue of a queue or of `topic`'s `subscription`. */
+  const takeDeadLetter = async (entity: string, subscription?: string) => {
+    const options = { subQueueType: "deadLetter", receiveMode: "receiveAndDelete" } as const
+    const deadLetters =
+      subscription === undefined
+        ? bus.client.createReceiver(entity, options)
+        : bus.client.createReceiver(entity, subscription, options)
+    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 2000 })
+    return dead
+  }
 
   it("dead-letters an expired message when DeadLetteringOnMessageExpiration is on", async () => {
     const expired = deadLettered("dead-lettering")
     await bus.client.createSender("dead-lettering").sendMessages({ body: "stale", timeToLive: 300 })
     await expired
     expect(await bus.client.createReceiver("dead-lettering").peekMessages(5)).toEqual([])
-    const deadLetters = bus.client.createReceiver("dead-lettering", {
-      subQueueType: "deadLetter",
-      receiveMode: "receiveAndDelete",
-    })
-    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 2000 })
+    const dead = await takeDeadLetter("dead-lettering")
     expect(dead?.body).toBe("stale")
     expect(dead?.deadLetterReason).toBe("TTLExpiredException")
     expect(dead?.timeToLive).toBe(300)
@@ -57,11 +63,7 @@ describe.concurrent("message time to live", () => {
     const expired = deadLettered("short-lived")
     await bus.client.createSender("short-lived").sendMessages({ body: "default ttl", timeToLive: 60_000 })
     await expired
-    const deadLetters = bus.client.createReceiver("short-lived", {
-      subQueueType: "deadLetter",
-      receiveMode: "receiveAndDelete",
-    })
-    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 2000 })
+    const dead = await takeDeadLetter("short-lived")
     expect(dead?.body).toBe("default ttl")
     expect(dead?.deadLetterReason).toBe("TTLExpiredException")
   })
@@ -71,11 +73,7 @@ describe.concurrent("message time to live", () => {
     await bus.client.createSender("feed").sendMessages({ body: "news" })
     await expired
     expect(await bus.client.createReceiver("feed", "archive").peekMessages(5)).toEqual([])
-    const deadLetters = bus.client.createReceiver("feed", "archive", {
-      subQueueType: "deadLetter",
-      receiveMode: "receiveAndDelete",
-    })
-    const [dead] = await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 2000 })
+    const dead = await takeDeadLetter("feed", "archive")
     expect(dead?.body).toBe("news")
   })
 

@@ -45,7 +45,7 @@ describe("sending", () => {
   it("keeps every message property across a send and a receive", async () => {
     const sender = bus.client.createSender("jobs")
     const sentAt = Date.now()
-    await sender.sendMessages({
+    const sent = {
       body: { resource_id: "r-1", kind: "vm" },
       messageId: "m-1",
       correlationId: "c-1",
@@ -55,22 +55,11 @@ describe("sending", () => {
       replyTo: "replies",
       timeToLive: 60_000,
       applicationProperties: { region: "eastus", attempt: 3, urgent: true },
-    })
+    }
+    await sender.sendMessages(sent)
     const receiver = bus.client.createReceiver("jobs", { receiveMode: "receiveAndDelete" })
     const [message] = await receiver.receiveMessages(1)
-    expect(message).toMatchObject({
-      body: { resource_id: "r-1", kind: "vm" },
-      messageId: "m-1",
-      correlationId: "c-1",
-      subject: "resource_created",
-      contentType: "application/json",
-      to: "worker",
-      replyTo: "replies",
-      timeToLive: 60_000,
-      applicationProperties: { region: "eastus", attempt: 3, urgent: true },
-      deliveryCount: 0,
-      state: "active",
-    })
+    expect(message).toMatchObject({ ...sent, deliveryCount: 0, state: "active" })
     expect(message?.enqueuedTimeUtc?.getTime()).toBeGreaterThanOrEqual(sentAt - 1000)
     expect(message?.expiresAtUtc?.getTime()).toBe((message?.enqueuedTimeUtc?.getTime() ?? 0) + 60_000)
   })

@@ -62,67 +62,70 @@ const properties = (object: JsonObject, allowed: ReadonlyArray<string>): JsonObj
   return props
 }
 
-const maxMessageSize = (props: JsonObject): number =>
-  optionalInteger(props, "MaxMessageSizeInKilobytes", officialDefaults.maxMessageSizeBytes / 1024, {
-    min: 1,
-    max: 100 * 1024,
-  }) * 1024
-
-const queueKeys = [
+/** Properties of queues and subscriptions: how their messages are locked, expire and move on. */
+const receivingKeys = [
   "DeadLetteringOnMessageExpiration",
   "DefaultMessageTimeToLive",
-  "DuplicateDetectionHistoryTimeWindow",
   "ForwardDeadLetteredMessagesTo",
   "ForwardTo",
   "LockDuration",
   "MaxDeliveryCount",
-  "RequiresDuplicateDetection",
   "RequiresSession",
+]
+
+const receivingProperties = (props: JsonObject) => ({
+  deadLetteringOnMessageExpiration: optionalBoolean(
+    props,
+    "DeadLetteringOnMessageExpiration",
+    officialDefaults.deadLetteringOnMessageExpiration,
+  ),
+  defaultMessageTimeToLiveMs: optionalDuration(
+    props,
+    "DefaultMessageTimeToLive",
+    officialDefaults.defaultMessageTimeToLiveMs,
+  ),
+  forwardDeadLetteredMessagesTo: optionalEntityName(props, "ForwardDeadLetteredMessagesTo"),
+  forwardTo: optionalEntityName(props, "ForwardTo"),
+  lockDurationMs: optionalDuration(props, "LockDuration", officialDefaults.lockDurationMs, {
+    maxMs: maxLockDurationMs,
+    maxText: "PT5M",
+  }),
+  maxDeliveryCount: optionalInteger(props, "MaxDeliveryCount", officialDefaults.maxDeliveryCount, { min: 1 }),
+  requiresSession: optionalBoolean(props, "RequiresSession", officialDefaults.requiresSession),
+})
+
+/** Properties of queues and topics: what they accept, and their duplicate detection. */
+const sendingKeys = [
+  "DuplicateDetectionHistoryTimeWindow",
+  "RequiresDuplicateDetection",
   "MaxSizeInMegabytes",
   "MaxMessageSizeInKilobytes",
 ]
 
+const sendingProperties = (props: JsonObject) => ({
+  duplicateDetectionHistoryTimeWindowMs: optionalDuration(
+    props,
+    "DuplicateDetectionHistoryTimeWindow",
+    officialDefaults.duplicateDetectionHistoryTimeWindowMs,
+  ),
+  requiresDuplicateDetection: optionalBoolean(
+    props,
+    "RequiresDuplicateDetection",
+    officialDefaults.requiresDuplicateDetection,
+  ),
+  maxMessageSizeBytes:
+    optionalInteger(props, "MaxMessageSizeInKilobytes", officialDefaults.maxMessageSizeBytes / 1024, {
+      min: 1,
+      max: 100 * 1024,
+    }) * 1024,
+  maxSizeInMegabytes: optionalInteger(props, "MaxSizeInMegabytes", officialDefaults.maxSizeInMegabytes, { min: 1 }),
+})
+
 const parseQueue = (object: JsonObject): QueueConfig => {
   onlyKeys(object, ["Name", "Properties"])
   const queueName = name(object, "queue")
-  const props = properties(object, queueKeys)
-  return {
-    name: queueName,
-    properties: {
-      deadLetteringOnMessageExpiration: optionalBoolean(
-        props,
-        "DeadLetteringOnMessageExpiration",
-        officialDefaults.deadLetteringOnMessageExpiration,
-      ),
-      defaultMessageTimeToLiveMs: optionalDuration(
-        props,
-        "DefaultMessageTimeToLive",
-        officialDefaults.defaultMessageTimeToLiveMs,
-      ),
-      duplicateDetectionHistoryTimeWindowMs: optionalDuration(
-        props,
-        "DuplicateDetectionHistoryTimeWindow",
-        officialDefaults.duplicateDetectionHistoryTimeWindowMs,
-      ),
-      forwardDeadLetteredMessagesTo: optionalEntityName(props, "ForwardDeadLetteredMessagesTo"),
-      forwardTo: optionalEntityName(props, "ForwardTo"),
-      lockDurationMs: optionalDuration(props, "LockDuration", officialDefaults.lockDurationMs, {
-        maxMs: maxLockDurationMs,
-        maxText: "PT5M",
-      }),
-      maxDeliveryCount: optionalInteger(props, "MaxDeliveryCount", officialDefaults.maxDeliveryCount, { min: 1 }),
-      requiresDuplicateDetection: optionalBoolean(
-        props,
-        "RequiresDuplicateDetection",
-        officialDefaults.requiresDuplicateDetection,
-      ),
-      requiresSession: optionalBoolean(props, "RequiresSession", officialDefaults.requiresSession),
-      maxMessageSizeBytes: maxMessageSize(props),
-      maxSizeInMegabytes: optionalInteger(props, "MaxSizeInMegabytes", officialDefaults.maxSizeInMegabytes, {
-        min: 1,
-      }),
-    },
-  }
+  const props = properties(object, [...receivingKeys, ...sendingKeys])
+  return { name: queueName, properties: { ...receivingProperties(props), ...sendingProperties(props) } }
 }
 
 const correlationKeys = [
@@ -212,67 +215,31 @@ const namedList = <A extends { readonly name: string }>(
   })
 }
 
-const subscriptionKeys = [
-  "DeadLetteringOnMessageExpiration",
-  "DeadLetteringOnFilterEvaluationExceptions",
-  "DefaultMessageTimeToLive",
-  "LockDuration",
-  "MaxDeliveryCount",
-  "ForwardDeadLetteredMessagesTo",
-  "ForwardTo",
-  "RequiresSession",
-]
-
 const parseSubscription = (object: JsonObject): SubscriptionConfig => {
   onlyKeys(object, ["Name", "Properties", "Rules"])
   const subscriptionName = name(object, "subscription")
-  const props = properties(object, subscriptionKeys)
+  const props = properties(object, [...receivingKeys, "DeadLetteringOnFilterEvaluationExceptions"])
   const rules: Array<RuleConfig> = namedList(object, "Rules", "rule", parseRule)
   // Azure gives every subscription created without rules the "$Default" rule with a TrueFilter.
   if (rules.length === 0) rules.push({ name: defaultRuleName, filter: { type: "true" } })
   return {
     name: subscriptionName,
     properties: {
-      deadLetteringOnMessageExpiration: optionalBoolean(
-        props,
-        "DeadLetteringOnMessageExpiration",
-        officialDefaults.deadLetteringOnMessageExpiration,
-      ),
+      ...receivingProperties(props),
       deadLetteringOnFilterEvaluationExceptions: optionalBoolean(
         props,
         "DeadLetteringOnFilterEvaluationExceptions",
         officialDefaults.deadLetteringOnFilterEvaluationExceptions,
       ),
-      defaultMessageTimeToLiveMs: optionalDuration(
-        props,
-        "DefaultMessageTimeToLive",
-        officialDefaults.defaultMessageTimeToLiveMs,
-      ),
-      forwardDeadLetteredMessagesTo: optionalEntityName(props, "ForwardDeadLetteredMessagesTo"),
-      forwardTo: optionalEntityName(props, "ForwardTo"),
-      lockDurationMs: optionalDuration(props, "LockDuration", officialDefaults.lockDurationMs, {
-        maxMs: maxLockDurationMs,
-        maxText: "PT5M",
-      }),
-      maxDeliveryCount: optionalInteger(props, "MaxDeliveryCount", officialDefaults.maxDeliveryCount, { min: 1 }),
-      requiresSession: optionalBoolean(props, "RequiresSession", officialDefaults.requiresSession),
     },
     rules,
   }
 }
 
-const topicKeys = [
-  "DefaultMessageTimeToLive",
-  "DuplicateDetectionHistoryTimeWindow",
-  "RequiresDuplicateDetection",
-  "MaxSizeInMegabytes",
-  "MaxMessageSizeInKilobytes",
-]
-
 const parseTopic = (object: JsonObject): TopicConfig => {
   onlyKeys(object, ["Name", "Properties", "Subscriptions"])
   const topicName = name(object, "topic")
-  const props = properties(object, topicKeys)
+  const props = properties(object, ["DefaultMessageTimeToLive", ...sendingKeys])
   const subscriptions = namedList(object, "Subscriptions", "subscription", parseSubscription)
   return {
     name: topicName,
@@ -282,20 +249,7 @@ const parseTopic = (object: JsonObject): TopicConfig => {
         "DefaultMessageTimeToLive",
         officialDefaults.defaultMessageTimeToLiveMs,
       ),
-      duplicateDetectionHistoryTimeWindowMs: optionalDuration(
-        props,
-        "DuplicateDetectionHistoryTimeWindow",
-        officialDefaults.duplicateDetectionHistoryTimeWindowMs,
-      ),
-      requiresDuplicateDetection: optionalBoolean(
-        props,
-        "RequiresDuplicateDetection",
-        officialDefaults.requiresDuplicateDetection,
-      ),
-      maxMessageSizeBytes: maxMessageSize(props),
-      maxSizeInMegabytes: optionalInteger(props, "MaxSizeInMegabytes", officialDefaults.maxSizeInMegabytes, {
-        min: 1,
-      }),
+      ...sendingProperties(props),
     },
     subscriptions,
   }
