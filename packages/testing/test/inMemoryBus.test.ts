@@ -10,7 +10,7 @@ import {
   type SubscriptionError,
 } from "@haymaker/domain"
 import { seedEventSchemaExamples, seedResourceCreated } from "@haymaker/domain/fixtures"
-import { DateTime, Deferred, type Duration, Effect, Exit, Fiber, Result, Stream } from "effect"
+import { DateTime, Deferred, type Duration, Effect, Fiber, Result, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { agentEvent, InMemoryBus, MAX_DELIVERY_COUNT_EXCEEDED, toMessageBody } from "../src/index.ts"
 
@@ -265,7 +265,7 @@ describe("InMemoryBus", () => {
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
       const waiting = yield* Effect.forkChild(completeAll(1))
-      yield* Effect.yieldNow
+      yield* bus.awaitWaitingReceiver
       yield* bus.send({ event_type: "quota_warning" })
       const [message] = yield* Fiber.join(waiting)
       assert.deepStrictEqual(message?.body, { event_type: "quota_warning" })
@@ -286,9 +286,23 @@ describe("InMemoryBus", () => {
         ),
         Effect.flatMap(Fiber.join),
       )
-      const ids = received.flat().map((message) => message.messageId)
-      assert.strictEqual(new Set(ids).size, 10)
-      assert.strictEqual((yield* bus.completed).length, 10)
+      // Each receiver took its five; together they saw every message once.
+      assert.deepStrictEqual(
+        received.map((messages) => messages.length),
+        [5, 5],
+      )
+      const bodies = received.flat().map((message) => (message.body as { readonly n: number }).n)
+      assert.deepStrictEqual(
+        bodies.sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      )
+      assert.deepStrictEqual(
+        (yield* bus.completed).map((message) => message.messageId).sort(),
+        received
+          .flat()
+          .map((message) => message.messageId)
+          .sort(),
+      )
     }).pipe(Effect.provide(InMemoryBus.layer())),
   )
 
@@ -314,10 +328,10 @@ describe("InMemoryBus", () => {
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
       const waiting = yield* Effect.forkChild(completeAll(1))
-      yield* Effect.yieldNow
+      yield* bus.awaitWaitingReceiver
       yield* bus.failSubscription("Disconnected")
-      const exit = yield* Fiber.await(waiting)
-      assert.isTrue(Exit.isFailure(exit))
+      const ended = yield* Effect.flip(Fiber.join(waiting))
+      assert.strictEqual(ended.reason, "Disconnected")
       const error = yield* Effect.flip(completeAll(1))
       assert.strictEqual(error.reason, "Disconnected")
 

@@ -45,6 +45,32 @@ export interface SendOptions {
   readonly messageId?: string
 }
 
+/** A count of something in progress (runs closing, receivers waiting), and a wait until there is one. */
+const gauge = () => {
+  let count = 0
+  const watchers = new Set<() => void>()
+  return {
+    enter: (): void => {
+      count++
+      for (const watcher of [...watchers]) watcher()
+    },
+    leave: (): void => {
+      count--
+    },
+    awaitAny: Effect.callback<void>((resume) => {
+      if (count > 0) return resume(Effect.void)
+      const watcher = () => {
+        watchers.delete(watcher)
+        resume(Effect.void)
+      }
+      watchers.add(watcher)
+      return Effect.sync(() => {
+        watchers.delete(watcher)
+      })
+    }),
+  }
+}
+
 /** Inspection and control of the in-memory bus, for assertions and fault injection. */
 export class InMemoryBus extends Context.Service<
   InMemoryBus,
@@ -68,6 +94,8 @@ export class InMemoryBus extends Context.Service<
      * settled (at once when one is).
      */
     readonly awaitClosingRun: Effect.Effect<void>
+    /** Waits until a run of `messages` waits for a message (none was available to it). */
+    readonly awaitWaitingReceiver: Effect.Effect<void>
     /** Expires every lock as if the lock duration passed; returns how many. Late settlements fail with `LockLost`. */
     readonly expireLocks: Effect.Effect<number>
     /** The next `count` calls of `publish` / `publishAll` fail with `reason` and publish nothing. */
@@ -187,6 +215,7 @@ const makeLayer = (
             }).pipe(Effect.timeoutOption(closeGrace), Effect.asVoid)
 
       // One pull: a message as soon as one is available, the arranged fault, or a wait for the next change.
+      const waitingPulls = gauge()
       const pull = (held: Set<Delivery>): Effect.Effect<ReceivedMessage, SubscriptionError> =>
         Effect.callback<ReceivedMessage, SubscriptionError>((resume) => {
           const attempt = (): boolean => {
@@ -201,36 +230,29 @@ const makeLayer = (
             return true
           }
           if (attempt()) return
+          let waiting = true
+          const stop = () => {
+            if (!waiting) return
+            waiting = false
+            unsubscribe()
+            waitingPulls.leave()
+          }
           const unsubscribe = queue.subscribe(() => {
-            if (attempt()) unsubscribe()
+            if (attempt()) stop()
           })
-          return Effect.sync(unsubscribe)
+          // Announced once subscribed: whoever it wakes may send at once.
+          waitingPulls.enter()
+          return Effect.sync(stop)
         })
 
-      // Runs that ended and wait out their grace, and who waits to see one.
-      let closingRuns = 0
-      const closingWatchers = new Set<() => void>()
+      // Runs that ended and wait out their grace.
+      const closingRuns = gauge()
       const closing = <A>(effect: Effect.Effect<A>): Effect.Effect<A> =>
         Effect.acquireUseRelease(
-          Effect.sync(() => {
-            closingRuns++
-            for (const watcher of closingWatchers) watcher()
-          }),
+          Effect.sync(closingRuns.enter),
           () => effect,
-          () =>
-            Effect.sync(() => {
-              closingRuns--
-            }),
+          () => Effect.sync(closingRuns.leave),
         )
-      const awaitClosingRun = Effect.callback<void>((resume) => {
-        if (closingRuns > 0) return resume(Effect.void)
-        const watcher = () => {
-          closingWatchers.delete(watcher)
-          resume(Effect.void)
-        }
-        closingWatchers.add(watcher)
-        return Effect.sync(() => closingWatchers.delete(watcher))
-      })
 
       const messages: Stream.Stream<ReceivedMessage, SubscriptionError> = Stream.unwrap(
         Effect.map(
@@ -294,7 +316,8 @@ const makeLayer = (
         active: Effect.sync(() => queue.active),
         locked: Effect.sync(() => queue.locked),
         awaitSettled,
-        awaitClosingRun,
+        awaitClosingRun: closingRuns.awaitAny,
+        awaitWaitingReceiver: waitingPulls.awaitAny,
         expireLocks: Effect.sync(() => queue.expireLocks()),
         failNextPublishes: (count, reason) =>
           Effect.sync(() => {
