@@ -3,6 +3,12 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { CodeBlock } from "./codeBlocks.ts"
 
+/** The caller's PATH without what the toolchain and pnpm put on it: where the machine's own Node and npm are. */
+export const machinePath = (path: string): string => {
+  const kept = path.split(":").filter((entry) => entry !== "" && !/\/(\.toolchain|node_modules)(\/|$)/.test(entry))
+  return kept.length > 0 ? kept.join(":") : "/usr/local/bin:/usr/bin:/bin"
+}
+
 /**
  * What a reader's terminal would have: the machine's own tools only (its Node and npm; no toolchain, no pnpm), and
  * the ports of what the blocks start chosen free, so the test runs beside anything else on the machine.
@@ -12,7 +18,7 @@ export const readerEnvironment = (): Record<string, string> => ({
   USER: process.env.USER ?? "root",
   LANG: "C.UTF-8",
   TERM: "dumb",
-  PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  PATH: machinePath(process.env.PATH ?? ""),
   ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
   HAYMAKER_HTTP_PORT: "0",
   HAYMAKER_LOCAL_EMULATOR_PORT: "0",
