@@ -32,7 +32,7 @@ import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { generateRunEvents } from "../src/demo/generateEvents.ts"
 import { workerNodeFlags } from "../src/nodeFlags.ts"
 import { runWorker } from "../src/pipeline/Worker.ts"
-import { workerOptions } from "../src/runWorkerService.ts"
+import { workerOptions } from "../src/serveWorker.ts"
 import { subscriptionLayer } from "../src/WorkerLayers.ts"
 import { receiveAndComplete } from "./receiveAndComplete.ts"
 

@@ -70,7 +70,7 @@ export const localSinkEndpoints = (peers: LocalSinkPeers): SinkEndpoints => ({
   archive: { connectionString: redactedConnectionString(peers.blobConnectionString) },
 })
 
-export interface ResolveOptions {
+export interface StartEndpointsOptions {
   /**
    * `ifRunning` (the `run` command): local parts come from the local stack (`local up`) when it runs, and are
    * started in-process otherwise; `never` (the demo, tests): always in-process, on ephemeral ports.
@@ -83,9 +83,9 @@ export interface ResolveOptions {
  * the running local stack, or are started for the surrounding scope, their connection settings printed so any agent on
  * this machine can publish.
  */
-export const resolveEndpoints = Effect.fn("Worker.resolveEndpoints")(function* (
+export const startEndpoints = Effect.fn("Worker.startEndpoints")(function* (
   config: WorkerConfig,
-  options: ResolveOptions = {},
+  options: StartEndpointsOptions = {},
 ) {
   const wantsLocal = config.bus._tag === "LocalEmulator" || config.sinks._tag === "LocalPeers"
   const stack = wantsLocal && options.localStack === "ifRunning" ? yield* findLocalStack(config.localStack) : undefined

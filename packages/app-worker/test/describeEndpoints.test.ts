@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
 import { describeEndpoints } from "../src/describeEndpoints.ts"
-import { resolveEndpoints } from "../src/WorkerLayers.ts"
+import { startEndpoints } from "../src/WorkerLayers.ts"
 
 // Keys that could not appear in the line by accident.
 const sasKey = "c2VjcmV0LXNhcy1rZXktOTkxNw=="
@@ -19,7 +19,7 @@ const azureSinks = {
 const startUpLine = (env: Record<string, string>) =>
   Effect.gen(function* () {
     const config = yield* loadWorkerConfig(env)
-    const endpoints = yield* resolveEndpoints(config)
+    const endpoints = yield* startEndpoints(config)
     return yield* describeEndpoints(config, endpoints)
   })
 

@@ -11,8 +11,8 @@ import { generateRunEvents, invalidBodies } from "../src/demo/generateEvents.ts"
 import { readArchive } from "../src/demo/readArchive.ts"
 import { OpsServer } from "../src/http/OpsServer.ts"
 import type { WorkerTotals } from "../src/pipeline/Worker.ts"
-import { runWorkerService } from "../src/runWorkerService.ts"
-import { deadLetterQueueLayer, resolveEndpoints } from "../src/WorkerLayers.ts"
+import { serveWorker } from "../src/serveWorker.ts"
+import { deadLetterQueueLayer, startEndpoints } from "../src/WorkerLayers.ts"
 
 const knownEventTypes = new Set([
   "resource_created",
@@ -40,7 +40,7 @@ const runLocalStack = (options: {
       HAYMAKER_SINK_RETRY_BUDGET_MS: "30000",
       HAYMAKER_LOG_LEVEL: "Error",
     })
-    const endpoints = yield* resolveEndpoints(config)
+    const endpoints = yield* startEndpoints(config)
     const bus = endpoints.localBus
     const peers = endpoints.localSinks
     if (bus === undefined || peers === undefined) return yield* Effect.die("expected local peers")
@@ -48,7 +48,7 @@ const runLocalStack = (options: {
     if (arrangeFaults !== undefined) yield* Effect.promise(() => arrangeFaults(peers.logsIngestion.faults))
 
     let totals: WorkerTotals | undefined
-    yield* runWorkerService(config, endpoints, (_, current) =>
+    yield* serveWorker(config, endpoints, (_, current) =>
       Effect.sync(() => {
         totals = current
       }),

@@ -15,7 +15,7 @@ import { seedResourceCreated, sinkRecord } from "@haymaker/testing"
 import { Effect, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadWorkerConfig } from "../src/config/WorkerConfig.ts"
-import { type Endpoints, resolveEndpoints } from "../src/WorkerLayers.ts"
+import { type Endpoints, startEndpoints } from "../src/WorkerLayers.ts"
 
 const clientId = "7d1f3a52-8c4e-4b0a-9f16-2e5d8c7b1a90"
 const ruleId = "dcr-0123456789abcdef0123456789abcdef"
@@ -55,7 +55,7 @@ const azureEnvironment = (extra: Record<string, string>) => ({
 })
 
 const endpointsOf = (env: Record<string, string>): Promise<Endpoints> =>
-  Effect.runPromise(Effect.scoped(Effect.flatMap(loadWorkerConfig(env), resolveEndpoints)))
+  Effect.runPromise(Effect.scoped(Effect.flatMap(loadWorkerConfig(env), startEndpoints)))
 
 const problemsOf = (env: Record<string, string>) =>
   Effect.runPromise(Effect.flip(loadWorkerConfig(env))).then((error) => error.message)

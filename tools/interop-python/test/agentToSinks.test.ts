@@ -4,8 +4,8 @@ import { generateRunEvents } from "@haymaker/app-worker/src/demo/generateEvents.
 import { readArchive } from "@haymaker/app-worker/src/demo/readArchive.ts"
 import { OpsServer } from "@haymaker/app-worker/src/http/OpsServer.ts"
 import type { WorkerTotals } from "@haymaker/app-worker/src/pipeline/Worker.ts"
-import { runWorkerService } from "@haymaker/app-worker/src/runWorkerService.ts"
-import { resolveEndpoints } from "@haymaker/app-worker/src/WorkerLayers.ts"
+import { serveWorker } from "@haymaker/app-worker/src/serveWorker.ts"
+import { startEndpoints } from "@haymaker/app-worker/src/WorkerLayers.ts"
 import { sampleRun } from "@haymaker/domain/fixtures"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -57,11 +57,11 @@ describe("a Python agent publishing to agent-logs, the worker writing both sinks
           HAYMAKER_WORKER_BATCH_WAIT_MS: "20",
           HAYMAKER_LOG_LEVEL: "Error",
         })
-        const endpoints = yield* resolveEndpoints(config)
+        const endpoints = yield* startEndpoints(config)
         const peers = endpoints.localSinks
         if (peers === undefined) return yield* Effect.die("expected the local sink peers")
         let totals: WorkerTotals | undefined
-        yield* runWorkerService(config, endpoints, (_, current) =>
+        yield* serveWorker(config, endpoints, (_, current) =>
           Effect.sync(() => {
             totals = current
           }),

@@ -3,8 +3,8 @@ import { Command } from "effect/cli"
 import { loadWorkerConfig } from "../config/WorkerConfig.ts"
 import { OpsServer } from "../http/OpsServer.ts"
 import { observabilityLayer } from "../Observability.ts"
-import { runWorkerService } from "../runWorkerService.ts"
-import { resolveEndpoints } from "../WorkerLayers.ts"
+import { serveWorker } from "../serveWorker.ts"
+import { startEndpoints } from "../WorkerLayers.ts"
 
 /** `haymaker-worker run`: the orchestrator subscriber, until SIGTERM/SIGINT. */
 export const runCommand = Command.make("run", {}, () =>
@@ -12,8 +12,8 @@ export const runCommand = Command.make("run", {}, () =>
     const config = yield* loadWorkerConfig(process.env)
     yield* Effect.scoped(
       Effect.gen(function* () {
-        const endpoints = yield* resolveEndpoints(config, { localStack: "ifRunning" })
-        yield* runWorkerService(config, endpoints)
+        const endpoints = yield* startEndpoints(config, { localStack: "ifRunning" })
+        yield* serveWorker(config, endpoints)
       }),
     ).pipe(
       // The ops port opens before the local peers start: a taken port fails at once.

@@ -15,8 +15,8 @@ import { sampleRun } from "@haymaker/domain/fixtures"
 import { Clock, Effect, Fiber, Result } from "effect"
 import type { WorkerConfig } from "../config/WorkerConfig.ts"
 import { deadLetterLine } from "../deadLetters/deadLetterLine.ts"
-import { runWorkerService } from "../runWorkerService.ts"
-import { deadLetterQueueLayer, publisherLayer, resolveEndpoints } from "../WorkerLayers.ts"
+import { serveWorker } from "../serveWorker.ts"
+import { deadLetterQueueLayer, publisherLayer, startEndpoints } from "../WorkerLayers.ts"
 import { formatSummary } from "./formatSummary.ts"
 import { generateRunEvents, invalidBodies } from "./generateEvents.ts"
 import { readArchive } from "./readArchive.ts"
@@ -40,7 +40,7 @@ const decodeAll = (events: ReadonlyArray<JsonObject>): Array<AgentEvent> =>
  * what landed in Log Analytics, the archive and the dead-letter queue, writes it under `outputDir` and summarises.
  */
 export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, options: DemoOptions) {
-  const endpoints = yield* resolveEndpoints(config)
+  const endpoints = yield* startEndpoints(config)
   const bus = endpoints.localBus
   const peers = endpoints.localSinks
   const folder = endpoints.sinks._tag === "Filesystem" ? resolve(endpoints.sinks.directory) : undefined
@@ -48,7 +48,7 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
     return yield* Effect.die("the demo runs on the local emulator, with local peers or the filesystem sinks")
   }
   let settled = 0
-  const worker = yield* runWorkerService(config, endpoints, (_, totals) =>
+  const worker = yield* serveWorker(config, endpoints, (_, totals) =>
     Effect.sync(() => {
       settled = totals.completed + totals.deadLettered
     }),

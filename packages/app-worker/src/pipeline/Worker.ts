@@ -9,7 +9,7 @@ import {
 import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Stream } from "effect"
 import { countOutage } from "../metrics/WorkerMetrics.ts"
 import type { HeldMessages } from "../progress/HeldMessages.ts"
-import { type BatchOutcome, type BatchPolicy, type Outage, processBatch } from "./processBatch.ts"
+import { type BatchPolicy, type BatchTotals, type Outage, processBatch } from "./processBatch.ts"
 import { defaultWriteTimeout, type SinkFailure } from "./writeWithRetry.ts"
 
 export interface RecoveryPolicy {
@@ -81,7 +81,7 @@ const describeFailure = (failure: SinkFailure): string =>
 export const runWorker = Effect.fn("Worker.run")(function* (
   options: WorkerOptions,
   stop: Deferred.Deferred<void>,
-  onBatch?: (outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>,
+  onBatch?: (outcome: BatchTotals, totals: WorkerTotals) => Effect.Effect<void>,
   readiness?: Ref.Ref<WorkerState>,
 ) {
   const state = readiness ?? (yield* Ref.make(startingState))
@@ -182,7 +182,7 @@ const session = Effect.fnUntraced(function* (
   stop: Deferred.Deferred<void>,
   subscription: EventSubscription["Service"],
   totals: WorkerTotals,
-  onBatch: ((outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>) | undefined,
+  onBatch: ((outcome: BatchTotals, totals: WorkerTotals) => Effect.Effect<void>) | undefined,
 ) {
   // Unbounded, yet never larger than what the subscription holds (its concurrency): the broker sends more only as
   // messages are settled. Offering never blocks, so a chunk of messages pulled from the subscription is always handed

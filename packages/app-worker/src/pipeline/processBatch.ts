@@ -39,7 +39,8 @@ export interface BatchPolicy {
 /** Dead-letter reason for a valid event whose data a sink refused (bad data; never an outage). */
 export const sinkRejectedReason = "SinkRejected"
 
-export interface BatchOutcome {
+/** How one batch's messages were settled (the worker adds these up in `WorkerTotals`), and the outage it met. */
+export interface BatchTotals {
   readonly completed: number
   readonly abandoned: number
   readonly deadLettered: number
@@ -178,5 +179,5 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   yield* increment(messagesCompleted, outcome.completed)
   yield* increment(messagesAbandoned, outcome.abandoned)
   yield* increment(settlementFailures, outcome.settlementFailures)
-  return outcome satisfies BatchOutcome
+  return outcome satisfies BatchTotals
 })

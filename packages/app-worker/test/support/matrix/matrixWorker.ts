@@ -7,7 +7,7 @@ import { Duration, Effect, Layer, References } from "effect"
 import { loadWorkerConfig } from "../../../src/config/WorkerConfig.ts"
 import { OpsServer } from "../../../src/http/OpsServer.ts"
 import { observabilityLayer } from "../../../src/Observability.ts"
-import { runWorkerService } from "../../../src/runWorkerService.ts"
+import { serveWorker } from "../../../src/serveWorker.ts"
 import type { Endpoints } from "../../../src/WorkerLayers.ts"
 
 /**
@@ -50,7 +50,7 @@ const program = Effect.gen(function* () {
     localBus: undefined,
     localSinks: undefined,
   }
-  yield* Effect.scoped(runWorkerService(config, endpoints)).pipe(
+  yield* Effect.scoped(serveWorker(config, endpoints)).pipe(
     Effect.provide(OpsServer.layer({ host: config.httpHost, port: config.httpPort })),
     Effect.provide(Layer.fresh(observabilityLayer(config))),
   )

@@ -2,7 +2,7 @@ import { Deferred, Duration, Effect, Fiber, Layer, Ref } from "effect"
 import type { WorkerConfig } from "./config/WorkerConfig.ts"
 import { describeEndpoints } from "./describeEndpoints.ts"
 import { OpsServer } from "./http/OpsServer.ts"
-import type { BatchOutcome } from "./pipeline/processBatch.ts"
+import type { BatchTotals } from "./pipeline/processBatch.ts"
 import { runWorker, type WorkerOptions, type WorkerTotals } from "./pipeline/Worker.ts"
 import { HeldMessages } from "./progress/HeldMessages.ts"
 import { reportProgress } from "./progress/ProgressReport.ts"
@@ -28,10 +28,10 @@ export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
  * lets in-flight batches be written and settled (bounded by `shutdownTimeout`), then closes the clients and peers.
  * It reports its readiness to the {@link OpsServer}, which the caller opens first.
  */
-export const runWorkerService = Effect.fn("Worker.service")(function* (
+export const serveWorker = Effect.fn("Worker.serve")(function* (
   config: WorkerConfig,
   endpoints: Endpoints,
-  onBatch?: (outcome: BatchOutcome, totals: WorkerTotals) => Effect.Effect<void>,
+  onBatch?: (outcome: BatchTotals, totals: WorkerTotals) => Effect.Effect<void>,
 ) {
   const { readiness } = yield* OpsServer
   const description = yield* describeEndpoints(config, endpoints)
