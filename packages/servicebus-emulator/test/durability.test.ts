@@ -139,7 +139,7 @@ describe("durable storage (dataDir)", () => {
       lockDuration: "PT5M",
     })
     await first.client.createSender("fragile").sendMessages({ body: "once", messageId: "only" })
-    expect(await receiveAll(first.client.createReceiver("fragile"), 1)).toHaveLength(1)
+    expect((await receiveAll(first.client.createReceiver("fragile"), 1)).map((m) => m.messageId)).toEqual(["only"])
     await stop(first)
 
     const second = await start({ dataDir })
@@ -259,7 +259,9 @@ describe("durable storage (dataDir)", () => {
     const body = "x".repeat(1024)
     for (let round = 0; round < 20; round++) {
       await sender.sendMessages(Array.from({ length: 20 }, (_, i) => ({ body, messageId: `r${round}-${i}` })))
-      expect(await receiveAll(receiver, 20)).toHaveLength(20)
+      expect((await receiveAll(receiver, 20)).map((m) => m.messageId)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `r${round}-${i}`),
+      )
     }
     await sender.sendMessages({ body: "kept", messageId: "kept" })
     // 420 messages of 1 KB went through; the journal holds little more than the one message left.

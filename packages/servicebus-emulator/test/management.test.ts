@@ -295,7 +295,7 @@ describe("management API through ServiceBusAdministrationClient", () => {
     const sender = bus.client.createSender("doomed")
     await sender.sendMessages({ body: "first" })
     const receiver = bus.client.createReceiver("doomed")
-    expect(await receiver.peekMessages(1)).toHaveLength(1)
+    expect((await receiver.peekMessages(1)).map((m) => m.body)).toEqual(["first"])
     await admin().deleteQueue("doomed")
     expect((await failure(sender.sendMessages({ body: "second" }))).code).toBe("MessagingEntityNotFound")
     await admin().createQueue("doomed")

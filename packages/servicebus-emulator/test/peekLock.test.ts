@@ -213,7 +213,12 @@ describe.concurrent("peek-lock", () => {
       ["p2", 0],
     ])
     // Locked messages stay visible to peek.
-    expect((await receiver.peekMessages(10, { fromSequenceNumber: first })).length).toBe(2)
+    expect(
+      (await receiver.peekMessages(10, { fromSequenceNumber: first })).map((m) => [m.body, m.state, m.lockToken]),
+    ).toEqual([
+      ["p1", "active", undefined],
+      ["p2", "active", undefined],
+    ])
     for (const message of received) await receiver.completeMessage(message)
     expect(await receiver.peekMessages(10, { fromSequenceNumber: first })).toEqual([])
   })
