@@ -1,6 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth"
-import { durationConfig } from "@haymaker/domain"
 import { Config, Duration, Effect, Redacted, Schema } from "effect"
+import { optionalSetting as optional, SdkRetryDelays, sdkRetryDelaysEnv } from "../SdkRetrySettings.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
 import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "./BlobNames.ts"
 
@@ -24,8 +24,7 @@ export const ArchiveSettings = Schema.Struct({
   /** Attempts per upload, first included (the storage SDK's maxTries, default 4). */
   maxTries: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20 }))),
   /** The storage SDK's first delay between attempts (default 1 second), doubling up to `maxRetryDelay` (30 seconds). */
-  retryDelay: Schema.optional(Schema.Duration),
-  maxRetryDelay: Schema.optional(Schema.Duration),
+  ...SdkRetryDelays,
 })
 export type ArchiveSettings = typeof ArchiveSettings.Type
 
@@ -77,8 +76,6 @@ export const resolveArchiveSettings = (
     } satisfies ResolvedArchiveSettings
   })
 
-const optional = <A>(config: Config.Config<A>) => config.pipe(Config.withDefault(undefined))
-
 /**
  * The settings from the environment: `HAYMAKER_ARCHIVE_CONNECTION_STRING` (secret) or
  * `HAYMAKER_ARCHIVE_ACCOUNT_URL`; optional `HAYMAKER_ARCHIVE_CONTAINER`, `HAYMAKER_ARCHIVE_LAYOUT`,
@@ -94,8 +91,7 @@ export const archiveEnvConfig = {
   prefix: optional(Config.String("HAYMAKER_ARCHIVE_PREFIX")),
   maxConcurrency: optional(Config.Int("HAYMAKER_ARCHIVE_MAX_CONCURRENCY")),
   maxTries: optional(Config.Int("HAYMAKER_ARCHIVE_MAX_TRIES")),
-  retryDelay: optional(durationConfig("HAYMAKER_ARCHIVE_RETRY_DELAY")),
-  maxRetryDelay: optional(durationConfig("HAYMAKER_ARCHIVE_MAX_RETRY_DELAY")),
+  ...sdkRetryDelaysEnv("HAYMAKER_ARCHIVE"),
 } satisfies Config.Wrap<ArchiveSettings>
 
 export const redactedConnectionString = (value: string): Redacted.Redacted<string> =>

@@ -1,6 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth"
-import { durationConfig } from "@haymaker/domain"
 import { Config, Duration, Effect, Schema } from "effect"
+import { optionalSetting as optional, SdkRetryDelays, sdkRetryDelaysEnv } from "../SdkRetrySettings.ts"
 import { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "./Streams.ts"
 
@@ -20,8 +20,7 @@ export const LogAnalyticsSettings = Schema.Struct({
   /** Retries of one call on 408/429/5xx (default 3). */
   maxRetries: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
   /** The SDK's first delay between retries (default 1 second), doubling up to `maxRetryDelay` (64 seconds). */
-  retryDelay: Schema.optional(Schema.Duration),
-  maxRetryDelay: Schema.optional(Schema.Duration),
+  ...SdkRetryDelays,
 })
 export type LogAnalyticsSettings = typeof LogAnalyticsSettings.Type
 
@@ -66,8 +65,6 @@ export const resolveLogAnalyticsSettings = (
     })),
   )
 
-const optional = <A>(config: Config.Config<A>) => config.pipe(Config.withDefault(undefined))
-
 /**
  * The settings from the environment: `HAYMAKER_LOGS_INGESTION_ENDPOINT`, `HAYMAKER_LOGS_DCR_IMMUTABLE_ID`
  * (required); `HAYMAKER_LOGS_RESOURCES_STREAM`, `HAYMAKER_LOGS_AGENT_LOGS_STREAM`, `HAYMAKER_LOGS_DEAD_LETTERS_STREAM`,
@@ -83,6 +80,5 @@ export const logAnalyticsEnvConfig = {
   deadLettersStream: optional(Config.String("HAYMAKER_LOGS_DEAD_LETTERS_STREAM")),
   maxConcurrency: optional(Config.Int("HAYMAKER_LOGS_MAX_CONCURRENCY")),
   maxRetries: optional(Config.Int("HAYMAKER_LOGS_MAX_RETRIES")),
-  retryDelay: optional(durationConfig("HAYMAKER_LOGS_RETRY_DELAY")),
-  maxRetryDelay: optional(durationConfig("HAYMAKER_LOGS_MAX_RETRY_DELAY")),
+  ...sdkRetryDelaysEnv("HAYMAKER_LOGS"),
 } satisfies Config.Wrap<LogAnalyticsSettings>
