@@ -6,7 +6,7 @@ import {
   type SinkWriteError,
   SubscriptionError,
 } from "@haymaker/domain"
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Stream } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Schedule, Stream } from "effect"
 import { countOutage } from "../metrics/WorkerMetrics.ts"
 import type { HeldMessages } from "../progress/HeldMessages.ts"
 import { type BatchPolicy, type BatchTotals, type Outage, processBatch } from "./processBatch.ts"
@@ -19,6 +19,10 @@ export interface RecoveryPolicy {
 }
 
 export const defaultRecovery: RecoveryPolicy = { initialDelay: Duration.seconds(1), maxDelay: Duration.seconds(30) }
+
+/** The waits between tries to reach the broker or a paused sink: exponential from `initialDelay`, capped. */
+export const recoverySchedule = (recovery: RecoveryPolicy): Schedule.Schedule<Duration.Duration> =>
+  Schedule.min([Schedule.exponential(recovery.initialDelay), Schedule.spaced(recovery.maxDelay)])
 
 export interface WorkerOptions extends BatchPolicy {
   /** Messages per sink call at most. */
@@ -89,17 +93,18 @@ export const runWorker = Effect.fn("Worker.run")(function* (
   const logAnalytics = yield* LogAnalyticsSink
   const archive = yield* ArchiveSink
   const totals: WorkerTotals = { received: 0, completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0 }
-  const recovery = options.recovery ?? defaultRecovery
-  const firstPause = Duration.fromInputUnsafe(recovery.initialDelay)
-  const longestPause = Duration.fromInputUnsafe(recovery.maxDelay)
+  const backoff = recoverySchedule(options.recovery ?? defaultRecovery)
+  // The next wait of the backoff; restarted (from the first delay) once a session got messages through.
+  let nextWait = yield* Schedule.toStepWithSleep(backoff)
   const probeTimeout = options.sinkRetry.writeTimeout ?? defaultWriteTimeout
   const unready = (reason: string) => Ref.set(state, { ready: false, reason })
   // Waits, unless the worker is told to stop meanwhile; answers whether it may go on.
-  const pause = (attempt: number) =>
-    Effect.sleep(Duration.min(Duration.times(firstPause, 2 ** Math.min(attempt, 30)), longestPause)).pipe(
-      Effect.raceFirst(Deferred.await(stop)),
-      Effect.andThen(Effect.map(Deferred.isDone(stop), (stopped) => !stopped)),
-    )
+  const pause = Effect.suspend(() => nextWait(undefined)).pipe(
+    // The schedule never ends, so its step never reports done.
+    Effect.orDie,
+    Effect.raceFirst(Deferred.await(stop)),
+    Effect.andThen(Effect.map(Deferred.isDone(stop), (stopped) => !stopped)),
+  )
   const probe = (sink: string, effect: Effect.Effect<void, SinkWriteError>) =>
     effect.pipe(
       Effect.timeoutOrElse({
@@ -110,7 +115,6 @@ export const runWorker = Effect.fn("Worker.run")(function* (
       Effect.mapError((error) => `${sink} sink not usable: ${error.message}`),
     )
 
-  let attempt = 0
   while (!(yield* Deferred.isDone(stop))) {
     // Both sinks must take writes before any message is taken: otherwise every message would be handed back.
     const sinks = yield* Effect.result(
@@ -119,7 +123,7 @@ export const runWorker = Effect.fn("Worker.run")(function* (
     if (sinks._tag === "Failure") {
       yield* unready(sinks.failure)
       yield* Effect.logError(`${sinks.failure}; not taking messages, trying again`)
-      if (!(yield* pause(attempt++))) break
+      if (!(yield* pause)) break
       continue
     }
     const checked = yield* Effect.result(subscription.check.pipe(Effect.raceFirst(Deferred.await(stop))))
@@ -131,7 +135,7 @@ export const runWorker = Effect.fn("Worker.run")(function* (
         return yield* error
       }
       yield* Effect.logError(`cannot reach Service Bus, trying again: ${error.message}`)
-      if (!(yield* pause(attempt++))) break
+      if (!(yield* pause)) break
       continue
     }
     if (yield* Deferred.isDone(stop)) break
@@ -142,7 +146,7 @@ export const runWorker = Effect.fn("Worker.run")(function* (
     const end = yield* session(options, stop, subscription, totals, onBatch)
     // A session that completed messages was healthy: the next trouble starts its backoff afresh. One that completed
     // nothing (a probe that passes while writes still fail) keeps backing off, so that its hand-backs stay rare.
-    if (totals.completed > completed) attempt = 0
+    if (totals.completed > completed) nextWait = yield* Schedule.toStepWithSleep(backoff)
     switch (end._tag) {
       case "Stopped":
         break
@@ -152,7 +156,7 @@ export const runWorker = Effect.fn("Worker.run")(function* (
         yield* Effect.logError(
           `${describeFailure(end.failure)}; stopped pulling and handed back the messages held (no dead letters); probing it`,
         )
-        if (!(yield* pause(attempt++))) break
+        if (!(yield* pause)) break
         continue
       case "SubscriptionFailed":
         yield* unready(`Service Bus: ${end.error.message}`)
@@ -161,7 +165,7 @@ export const runWorker = Effect.fn("Worker.run")(function* (
           return yield* end.error
         }
         yield* Effect.logError(`lost the subscription, reconnecting: ${end.error.message}`)
-        if (!(yield* pause(attempt++))) break
+        if (!(yield* pause)) break
         continue
     }
     break
