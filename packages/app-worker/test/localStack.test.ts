@@ -2,7 +2,7 @@ import { ServiceBusClient } from "@azure/service-bus"
 import { describe, expect, it } from "@effect/vitest"
 import { toServiceBusMessage } from "@haymaker/adapters-servicebus"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "@haymaker/adapters-sinks"
-import { DeadLetterQueue } from "@haymaker/domain"
+import { DeadLetterQueue, isKnownEventType } from "@haymaker/domain"
 import { sampleRun } from "@haymaker/domain/fixtures"
 import type { LogsIngestionServerProcess } from "@haymaker/local-stack"
 import { Effect } from "effect"
@@ -13,16 +13,6 @@ import { OpsServer } from "../src/http/OpsServer.ts"
 import type { WorkerTotals } from "../src/pipeline/Worker.ts"
 import { serveWorker } from "../src/serveWorker.ts"
 import { deadLetterQueueLayer, startEndpoints } from "../src/WorkerLayers.ts"
-
-const knownEventTypes = new Set([
-  "resource_created",
-  "resource_deleted",
-  "resource_deletion_failed",
-  "agent_started",
-  "operation",
-  "cleanup_complete",
-  "error",
-])
 
 /**
  * The worker on the local stack (the emulator, Azurite and the HTTPS Logs Ingestion server, all through the real
@@ -104,7 +94,7 @@ describe("worker on the local stack (emulator, Azurite, Logs Ingestion server)",
         const rowIds = new Set(result.rowIds)
         result.events.forEach((event, index) => {
           const id = result.validIds[index] ?? ""
-          expect(rowIds.has(id)).toBe(knownEventTypes.has(String(event.event_type)))
+          expect(rowIds.has(id)).toBe(isKnownEventType(event.event_type))
         })
         expect(result.deadLetters.map((letter) => letter.reason).sort()).toEqual(
           invalidBodies.map((body) => body.expectedReason).sort(),
@@ -135,7 +125,7 @@ describe("worker on the local stack (emulator, Azurite, Logs Ingestion server)",
         expect(new Set(result.archivedIds)).toEqual(new Set(result.validIds))
         const rowIds = new Set(result.rowIds)
         result.events.forEach((event, index) => {
-          expect(rowIds.has(result.validIds[index] ?? "")).toBe(knownEventTypes.has(String(event.event_type)))
+          expect(rowIds.has(result.validIds[index] ?? "")).toBe(isKnownEventType(event.event_type))
         })
         expect(result.deadLetters).toHaveLength(invalidBodies.length)
       }),

@@ -223,25 +223,32 @@ const sinkContract = <S, E>(
           assert.isNotEmpty(error.message)
         })
 
-      faultTest("names exactly the records that did not land when the peer rejects some", ({ uniqueName }) =>
-        Effect.gen(function* () {
-          const records = recordsOf(uniqueName, 4)
-          const failing = records[2]?.key as string
-          const error = yield* failingWrite(records, failing, "permanent")
-          assert.strictEqual(error.kind, "Rejected", "a rejection of the data is Rejected")
-          yield* expectExactFailure(error, records, failing, uniqueName)
-        }),
-      )
-
-      faultTest("marks a failure transient when the peer is unavailable", ({ uniqueName }) =>
-        Effect.gen(function* () {
-          const records = recordsOf(uniqueName, 4)
-          const failing = records[1]?.key as string
-          const error = yield* failingWrite(records, failing, "transient")
-          assert.strictEqual(error.kind, "Transient", "a peer that is down or throttles is a transient failure")
-          yield* expectExactFailure(error, records, failing, uniqueName)
-        }),
-      )
+      for (const fault of [
+        {
+          name: "names exactly the records that did not land when the peer rejects some",
+          failing: 2,
+          as: "permanent",
+          kind: "Rejected",
+          why: "a rejection of the data is Rejected",
+        },
+        {
+          name: "marks a failure transient when the peer is unavailable",
+          failing: 1,
+          as: "transient",
+          kind: "Transient",
+          why: "a peer that is down or throttles is a transient failure",
+        },
+      ] as const) {
+        faultTest(fault.name, ({ uniqueName }) =>
+          Effect.gen(function* () {
+            const records = recordsOf(uniqueName, 4)
+            const failing = records[fault.failing]?.key as string
+            const error = yield* failingWrite(records, failing, fault.as)
+            assert.strictEqual(error.kind, fault.kind, fault.why)
+            yield* expectExactFailure(error, records, failing, uniqueName)
+          }),
+        )
+      }
 
       faultTest("stores the failed records when they are written again after the fault", ({ uniqueName }) =>
         Effect.gen(function* () {
