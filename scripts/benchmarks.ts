@@ -24,8 +24,10 @@ const span = (text: string, heading: string, from = 0, until = text.length): { s
   return { start, end: next.length === 0 ? until : Math.min(...next) + 1 }
 }
 
-/** Replaces the whole `## heading` section with `section` (which starts with that heading), or appends it. */
+/** Replaces the whole `## heading` section with `section` (which starts with that heading), or appends it; only with `--write`. */
 export const recordSection = (heading: string, section: string): void => {
+  // The one place that decides: a bench that forgot to ask still cannot rewrite the tracked file.
+  if (!writeRequested()) return
   const text = read()
   const { start, end } = span(text, heading)
   const body = `${section.trimEnd()}\n`
@@ -36,7 +38,8 @@ export const recordSection = (heading: string, section: string): void => {
 
 /**
  * Records a measurement inside a section written by hand: the text goes between `<!-- bench:id -->` and
- * `<!-- /bench:id -->`, which are added at the end of `subsection` (or of the section) the first time.
+ * `<!-- /bench:id -->`, which are added at the end of `subsection` (or of the section) the first time. Only with
+ * `--write`.
  */
 export const recordMeasurement = (options: {
   readonly id: string
@@ -44,6 +47,7 @@ export const recordMeasurement = (options: {
   readonly subsection?: string
   readonly text: string
 }): void => {
+  if (!writeRequested()) return
   const text = read()
   const open = `<!-- bench:${options.id} -->`
   const close = `<!-- /bench:${options.id} -->`

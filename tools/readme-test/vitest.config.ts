@@ -8,5 +8,6 @@ export default defineProject({
     include: ["test/**/*.test.ts"],
     testTimeout: 600_000,
     hookTimeout: 120_000,
+    maxConcurrency: 3,
   },
 })

@@ -1,16 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { writeRequested } from "../../../scripts/benchmarks.ts"
 
 const heading = "## @haymaker/adapters-servicebus"
 
 /**
  * Writes this package's section of the root BENCHMARKS.md: `intro`, then one `### …` subsection per broker
- * placement. A run replaces its own subsection and keeps the other one, so both placements can be on record.
+ * placement. A run replaces its own subsection and keeps the other one, so both placements can be on record. Only
+ * with `--write`.
  */
 export const writeSection = (
   intro: string,
   subsection: { title: string; body: string },
   order: ReadonlyArray<string>,
 ) => {
+  if (!writeRequested()) return
   const file = new URL("../../../BENCHMARKS.md", import.meta.url)
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n"
   const start = current.indexOf(heading)

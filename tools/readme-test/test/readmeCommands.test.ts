@@ -62,8 +62,9 @@ describe("the documentation's shell blocks", () => {
     readCodeBlocks(root, file).some((block) => shellLanguages.has(block.language) && block.words.includes("runnable")),
   )
 
+  // Files run side by side (each in its own copy, on free ports): their blocks mostly wait on processes starting.
   for (const file of withRunnable) {
-    it(`${file}: the runnable blocks run as printed`, async () => {
+    it.concurrent(`${file}: the runnable blocks run as printed`, async () => {
       const copy = copyRepository(root, file.replaceAll("/", "-").replace(/\.md$/, ""))
       const session = new ShellSession(copy, readerEnvironment())
       try {
