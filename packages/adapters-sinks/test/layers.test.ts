@@ -1,3 +1,5 @@
+import { BlobServiceClient } from "@azure/storage-blob"
+import { expect, layer } from "@effect/vitest"
 import { ArchiveSink, LogAnalyticsSink } from "@haymaker/domain"
 import {
   type AzuritePeer,
@@ -6,8 +8,7 @@ import {
   startLogsIngestionServer,
   staticTokenCredential,
 } from "@haymaker/local-stack"
-import { Config, ConfigProvider, Effect, Layer } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Config, ConfigProvider, Context, Effect, Layer } from "effect"
 import { archiveEnvConfig } from "../src/archive/ArchiveConfig.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import { logAnalyticsEnvConfig } from "../src/logAnalytics/LogAnalyticsConfig.ts"
@@ -19,85 +20,103 @@ const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
 
 const fromEnv = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))
 
-describe("layers built from configuration", () => {
-  let server: LogsIngestionServer
-  let azurite: AzuritePeer
+/** The Logs Ingestion server and Azurite of this suite, on ephemeral ports of 127.0.0.1. */
+class Peers extends Context.Service<Peers, { readonly server: LogsIngestionServer; readonly azurite: AzuritePeer }>()(
+  "adapters-sinks/test/layers/Peers",
+) {
+  static readonly layer = Layer.effect(
+    Peers,
+    Effect.all(
+      {
+        server: Effect.acquireRelease(
+          Effect.promise(() =>
+            startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
+          ),
+          (server) => Effect.promise(() => server.close()),
+        ),
+        azurite: Effect.acquireRelease(
+          Effect.promise(() => startAzurite()),
+          (azurite) => Effect.promise(() => azurite.close()),
+        ),
+      },
+      { concurrency: 2 },
+    ),
+  )
+}
 
-  beforeAll(async () => {
-    ;[server, azurite] = await Promise.all([
-      startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
-      startAzurite(),
-    ])
-  }, 60_000)
-  afterAll(() => Promise.all([server?.close(), azurite?.close()]))
+layer(Peers.layer, { timeout: "60 seconds", excludeTestServices: true })("layers built from configuration", (it) => {
+  it.effect("LogAnalyticsIngestionSink.layerConfig reads HAYMAKER_LOGS_* and provides the LogAnalyticsSink port", () =>
+    Effect.gen(function* () {
+      const { server } = yield* Peers
+      const sinkLayer = LogAnalyticsIngestionSink.layerConfig({
+        ...logAnalyticsEnvConfig,
+        credential: Config.succeed(staticTokenCredential()),
+        trustedCa: Config.succeed(server.ca),
+      }).pipe(
+        Layer.provide(
+          fromEnv({
+            HAYMAKER_LOGS_INGESTION_ENDPOINT: server.endpoint,
+            HAYMAKER_LOGS_DCR_IMMUTABLE_ID: RULE_ID,
+            HAYMAKER_LOGS_MAX_RETRIES: "1",
+            HAYMAKER_LOGS_RETRY_DELAY: "50 millis",
+            HAYMAKER_LOGS_MAX_RETRY_DELAY_MS: "200",
+          }),
+        ),
+      )
 
-  it("LogAnalyticsIngestionSink.layerConfig reads HAYMAKER_LOGS_* and provides the LogAnalyticsSink port", async () => {
-    const sinkLayer = LogAnalyticsIngestionSink.layerConfig({
-      ...logAnalyticsEnvConfig,
-      credential: Config.succeed(staticTokenCredential()),
-      trustedCa: Config.succeed(server.ca),
-    }).pipe(
-      Layer.provide(
-        fromEnv({
-          HAYMAKER_LOGS_INGESTION_ENDPOINT: server.endpoint,
-          HAYMAKER_LOGS_DCR_IMMUTABLE_ID: RULE_ID,
-          HAYMAKER_LOGS_MAX_RETRIES: "1",
-          HAYMAKER_LOGS_RETRY_DELAY: "50 millis",
-          HAYMAKER_LOGS_MAX_RETRY_DELAY_MS: "200",
-        }),
-      ),
-    )
+      yield* Effect.flatMap(LogAnalyticsSink, (sink) => sink.write([resourceMessage("via-config")])).pipe(
+        Effect.provide(sinkLayer),
+      )
 
-    await Effect.runPromise(
-      Effect.gen(function* () {
-        const sink = yield* LogAnalyticsSink
-        yield* sink.write([resourceMessage("via-config")])
-      }).pipe(Effect.provide(sinkLayer)),
-    )
+      expect(server.rows(ResourcesStream.stream).map((row) => row.message_id)).toEqual(["via-config"])
+    }),
+  )
 
-    expect(server.rows(ResourcesStream.stream).map((row) => row.message_id)).toEqual(["via-config"])
-  })
-
-  it("LogAnalyticsIngestionSink.layerConfig fails naming a missing setting", async () => {
-    const result = await Effect.runPromise(
-      Effect.result(
+  it.effect("LogAnalyticsIngestionSink.layerConfig fails naming a missing setting", () =>
+    Effect.gen(function* () {
+      const failure = yield* Effect.flip(
         Effect.asVoid(LogAnalyticsSink).pipe(
           Effect.provide(LogAnalyticsIngestionSink.layerConfig(logAnalyticsEnvConfig).pipe(Layer.provide(fromEnv({})))),
         ),
-      ),
-    )
-    expect(result._tag === "Failure" && String(result.failure)).toContain("HAYMAKER_LOGS_INGESTION_ENDPOINT")
-  })
+      )
+      expect(String(failure)).toContain("HAYMAKER_LOGS_INGESTION_ENDPOINT")
+    }),
+  )
 
-  it("BlobArchiveSink.layerConfig reads the connection string as a secret and the layout, and provides the ArchiveSink port", async () => {
-    const container = `layer-config-${process.pid}`
-    const sinkLayer = BlobArchiveSink.layerConfig(archiveEnvConfig).pipe(
-      Layer.provide(
-        fromEnv({
-          HAYMAKER_ARCHIVE_CONNECTION_STRING: azurite.connectionString,
-          HAYMAKER_ARCHIVE_CONTAINER: container,
-          HAYMAKER_ARCHIVE_LAYOUT: "partitioned",
-        }),
-      ),
-    )
-
-    await Effect.runPromise(
+  it.effect(
+    "BlobArchiveSink.layerConfig reads the connection string as a secret and the layout, and provides the ArchiveSink port",
+    () =>
       Effect.gen(function* () {
-        const sink = yield* ArchiveSink
-        yield* sink.write([resourceMessage("via-config", 1, undefined, 7n)])
-      }).pipe(Effect.provide(sinkLayer)),
-    )
+        const { azurite } = yield* Peers
+        const container = `layer-config-${process.pid}`
+        const sinkLayer = BlobArchiveSink.layerConfig(archiveEnvConfig).pipe(
+          Layer.provide(
+            fromEnv({
+              HAYMAKER_ARCHIVE_CONNECTION_STRING: azurite.connectionString,
+              HAYMAKER_ARCHIVE_CONTAINER: container,
+              HAYMAKER_ARCHIVE_LAYOUT: "partitioned",
+            }),
+          ),
+        )
 
-    const { BlobServiceClient } = await import("@azure/storage-blob")
-    const names: Array<string> = []
-    const client = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container)
-    for await (const blob of client.listBlobsFlat()) names.push(blob.name)
-    expect(names).toEqual(["events/y=2024/m=11/d=14/h=12/7.jsonl"])
-  })
+        yield* Effect.flatMap(ArchiveSink, (sink) =>
+          sink.write([resourceMessage("via-config", 1, undefined, 7n)]),
+        ).pipe(Effect.provide(sinkLayer))
 
-  it("never shows the connection string in a configuration error", async () => {
-    const result = await Effect.runPromise(
-      Effect.result(
+        const names = yield* Effect.promise(async () => {
+          const client = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container)
+          const found: Array<string> = []
+          for await (const blob of client.listBlobsFlat()) found.push(blob.name)
+          return found
+        })
+        expect(names).toEqual(["events/y=2024/m=11/d=14/h=12/7.jsonl"])
+      }),
+  )
+
+  it.effect("never shows the connection string in a configuration error", () =>
+    Effect.gen(function* () {
+      const { azurite } = yield* Peers
+      const failure = yield* Effect.flip(
         Effect.asVoid(ArchiveSink).pipe(
           Effect.provide(
             BlobArchiveSink.layerConfig(archiveEnvConfig).pipe(
@@ -110,12 +129,10 @@ describe("layers built from configuration", () => {
             ),
           ),
         ),
-      ),
-    )
-
-    expect(result._tag).toBe("Failure")
-    const shown = result._tag === "Failure" ? `${String(result.failure)} ${result.failure.message}` : ""
-    expect(shown).toContain("container")
-    expect(shown).not.toContain(azurite.accountKey)
-  })
+      )
+      const shown = `${String(failure)} ${failure.message}`
+      expect(shown).toContain("container")
+      expect(shown).not.toContain(azurite.accountKey)
+    }),
+  )
 })
