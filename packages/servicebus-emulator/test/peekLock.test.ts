@@ -65,6 +65,8 @@ describe.concurrent("peek-lock", () => {
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     const firstLockedUntil = message.lockedUntilUtc?.getTime() ?? 0
+    // Real time, bounded by the entity's lock: the lock runs on the emulator's clock behind AMQP, and this deadline
+    // passing is what the test is about (no event marks a lock that did not expire).
     await untilTime(firstLockedUntil - 1500)
     const renewed = await receiver.renewMessageLock(message)
     expect(renewed.getTime()).toBeGreaterThan(firstLockedUntil)

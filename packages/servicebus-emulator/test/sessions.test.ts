@@ -250,6 +250,8 @@ describe.concurrent("sessions", () => {
     const firstLockedUntil = receiver.sessionLockedUntilUtc.getTime()
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
+    // Real time, bounded by the entity's lock: the lock runs on the emulator's clock behind AMQP, and this deadline
+    // passing is what the test is about (no event marks a lock that did not expire).
     await untilTime(firstLockedUntil - 800)
     const renewed = await receiver.renewSessionLock()
     expect(renewed.getTime()).toBeGreaterThan(firstLockedUntil)
