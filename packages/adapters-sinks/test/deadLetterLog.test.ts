@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { expect, layer } from "@effect/vitest"
 import { DeadLetterLog, type DeadLetterRecord } from "@haymaker/domain"
 import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
-import { DateTime, Effect, type Layer, Result } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Context, DateTime, Effect, Layer } from "effect"
 import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts"
 import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
 import { DeadLettersStream, streamDeclarations } from "../src/logAnalytics/Streams.ts"
@@ -69,56 +69,76 @@ const rows = [
   },
 ]
 
-const record = (layer: Layer.Layer<DeadLetterLog, unknown>) =>
-  Effect.runPromise(
-    DeadLetterLog.use((log) => log.record(letters)).pipe(Effect.provide(layer), Effect.scoped, Effect.result),
+const record = (sink: Layer.Layer<DeadLetterLog, unknown>) =>
+  DeadLetterLog.use((log) => log.record(letters)).pipe(Effect.provide(sink))
+
+/** The Logs Ingestion server and a temporary folder for the suite; removed when it ends. */
+class Peers extends Context.Service<Peers, { readonly server: LogsIngestionServer; readonly directory: string }>()(
+  "adapters-sinks/test/deadLetterLog/Peers",
+) {
+  static readonly layer = Layer.effect(
+    Peers,
+    Effect.all({
+      server: Effect.acquireRelease(
+        Effect.promise(() =>
+          startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
+        ),
+        (server) => Effect.promise(() => server.close()),
+      ),
+      directory: Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "haymaker-dead-letter-log-"))),
+        (directory) => Effect.promise(() => rm(directory, { recursive: true, force: true })),
+      ),
+    }),
   )
+}
 
-describe("the dead-letter log: a row per dead-lettered message in HayMakerDeadLetters_CL", () => {
-  let server: LogsIngestionServer
-  let directory: string
-  const ingestion = () =>
-    LogAnalyticsIngestionSink.layer({
-      endpoint: server.endpoint,
-      dataCollectionRuleId: RULE_ID,
-      credential: staticTokenCredential(),
-      trustedCa: server.ca,
-      maxRetries: 0,
-    })
-
-  beforeAll(async () => {
-    server = await startLogsIngestionServer({
-      rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }],
-    })
-    directory = await mkdtemp(join(tmpdir(), "haymaker-dead-letter-log-"))
-  })
-  afterAll(() => Promise.all([server?.close(), rm(directory, { recursive: true, force: true })]))
-
-  it("through the Logs Ingestion API, in the declared shape (the server checks every column)", async () => {
-    expect(Result.isSuccess(await record(ingestion()))).toBe(true)
-    expect(server.rows(DeadLettersStream.stream)).toEqual(rows)
+const ingestion = (server: LogsIngestionServer) =>
+  LogAnalyticsIngestionSink.layer({
+    endpoint: server.endpoint,
+    dataCollectionRuleId: RULE_ID,
+    credential: staticTokenCredential(),
+    trustedCa: server.ca,
+    maxRetries: 0,
   })
 
-  it("names the rows that did not land when the service refuses them", async () => {
-    server.reset()
-    server.faults.fail(403)
-    const result = await record(ingestion())
-    expect(Result.isFailure(result) && result.failure).toMatchObject({
-      _tag: "SinkWriteError",
-      sink: "DeadLetterLog",
-      failedKeys: ["17", "18"],
-    })
-    server.faults.clear()
-  })
+layer(Peers.layer, { excludeTestServices: true })(
+  "the dead-letter log: a row per dead-lettered message in HayMakerDeadLetters_CL",
+  (it) => {
+    it.effect("through the Logs Ingestion API, in the declared shape (the server checks every column)", () =>
+      Effect.gen(function* () {
+        const { server } = yield* Peers
+        yield* record(ingestion(server))
+        expect(server.rows(DeadLettersStream.stream)).toEqual(rows)
+      }),
+    )
 
-  it("as JSON lines in the filesystem sink's folder", async () => {
-    expect(Result.isSuccess(await record(FileLogAnalyticsSink.layer({ directory })))).toBe(true)
-    const text = await readFile(join(directory, "log-analytics", `${DeadLettersStream.table}.jsonl`), "utf8")
-    expect(
-      text
-        .trim()
-        .split("\n")
-        .map((line) => JSON.parse(line)),
-    ).toEqual(rows)
-  })
-})
+    it.effect("names the rows that did not land when the service refuses them", () =>
+      Effect.gen(function* () {
+        const { server } = yield* Peers
+        server.reset()
+        server.faults.fail(403)
+        const failure = yield* Effect.flip(record(ingestion(server))).pipe(
+          Effect.ensuring(Effect.sync(() => server.faults.clear())),
+        )
+        expect(failure).toMatchObject({ _tag: "SinkWriteError", sink: "DeadLetterLog", failedKeys: ["17", "18"] })
+      }),
+    )
+
+    it.effect("as JSON lines in the filesystem sink's folder", () =>
+      Effect.gen(function* () {
+        const { directory } = yield* Peers
+        yield* record(FileLogAnalyticsSink.layer({ directory }))
+        const text = yield* Effect.promise(() =>
+          readFile(join(directory, "log-analytics", `${DeadLettersStream.table}.jsonl`), "utf8"),
+        )
+        expect(
+          text
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line)),
+        ).toEqual(rows)
+      }),
+    )
+  },
+)
