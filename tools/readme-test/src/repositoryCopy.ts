@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   statSync,
   symlinkSync,
 } from "node:fs"
@@ -22,9 +23,21 @@ export const copyRepository = (root: string, label: string): string => {
   // The copy's `./dev` would otherwise install again, into the linked node_modules of the repository itself.
   const stamp = join(root, "node_modules", ".hm-lock-stamp")
   if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== readFileSync(join(root, "pnpm-lock.yaml"), "utf8")) {
-    throw new Error("the dependencies are not installed from this pnpm-lock.yaml: run ./dev install once, then again")
+    throw new Error(
+      "the dependencies are not installed from this pnpm-lock.yaml: run any ./dev command (it installs them) first",
+    )
   }
   const copy = mkdtempSync(join(tmpdir(), `haymaker-readme-${label}-`))
+  try {
+    fill(root, copy)
+  } catch (error) {
+    rmSync(copy, { recursive: true, force: true })
+    throw error
+  }
+  return copy
+}
+
+const fill = (root: string, copy: string): void => {
   const listed = execFileSync("git", ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
@@ -43,5 +56,4 @@ export const copyRepository = (root: string, label: string): string => {
   for (const group of ["packages", "tools"]) {
     for (const name of readdirSync(join(root, group))) link(join(group, name, "node_modules"))
   }
-  return copy
 }
