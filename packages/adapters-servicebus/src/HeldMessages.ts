@@ -4,6 +4,8 @@ import { Clock, type Duration, Effect, Schedule } from "effect"
 export interface Held {
   /** After this time (epoch ms, by the receiver's clock) the message's lock is certainly gone. */
   readonly giveUpAt: number
+  /** Its consumer renewed its lock: it holds the message on purpose, so a closing receiver waits for it. */
+  readonly kept?: boolean | undefined
   /** Frees the SDK call the message occupies, so the broker may send another. */
   readonly releaseSlot: () => void
   /** Abandons the message on behalf of nobody (its receiver is closing), unless it was settled already. */
@@ -45,9 +47,9 @@ export class HeldMessages {
     return released
   }
 
-  /** Abandons every message still held (nobody will settle them: the receiver is closing). */
-  abandonAll(): void {
-    for (const held of [...this.#held]) held.abandonQuietly()
+  /** Abandons every message still held (nobody will settle them: the receiver is closing), or all but the kept ones. */
+  abandonAll(options: { readonly exceptKept?: boolean } = {}): void {
+    for (const held of [...this.#held]) if (!(options.exceptKept === true && held.kept === true)) held.abandonQuietly()
   }
 
   /** Succeeds once no message is held. */

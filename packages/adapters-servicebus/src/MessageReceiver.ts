@@ -134,7 +134,10 @@ export const receiveMessages = <E>(
             // Held messages get the grace period to be settled (and the settlements acknowledged) before the
             // receiver, whose link carries the settlements, is detached.
             yield* Effect.timeoutOption(held.idle, settings.closeGrace)
-            held.abandonAll()
+            // Messages whose lock the consumer renews are held on purpose (through a sink outage): they are waited for
+            // until settled, or until their lock lapses (the sweep frees them); handing them back would spend a delivery.
+            held.abandonAll({ exceptKept: true })
+            yield* held.idle
             yield* closeQuietly(current.receiver)
           }),
         )

@@ -37,7 +37,8 @@ export class PeekLockedMessage implements ReceivedMessage, Held {
   readonly messageId: string
   readonly body: unknown
   readonly deliveryCount: number
-  readonly giveUpAt: number
+  #giveUpAt: number
+  #kept = false
   readonly releaseSlot: () => void
   readonly #shared: ReceiverShared
   readonly #receiver: ServiceBusReceiver
@@ -57,8 +58,16 @@ export class PeekLockedMessage implements ReceivedMessage, Held {
     this.messageId = renderMessageId(message.messageId)
     this.body = message.body
     this.deliveryCount = message.deliveryCount ?? 0
-    this.giveUpAt = giveUpAt
+    this.#giveUpAt = giveUpAt
     this.releaseSlot = releaseSlot
+  }
+
+  get giveUpAt(): number {
+    return this.#giveUpAt
+  }
+
+  get kept(): boolean {
+    return this.#kept
   }
 
   get bodyType(): BodyType | undefined {
@@ -98,6 +107,24 @@ export class PeekLockedMessage implements ReceivedMessage, Held {
 
   get defer(): Effect.Effect<void, SettlementError> {
     return this.settle(Settlement.defer)
+  }
+
+  get renewLock(): Effect.Effect<DateTime.Utc, SettlementError> {
+    return Effect.suspend(() => {
+      if (this.#settled) return Effect.fail(this.#alreadySettled())
+      return Effect.tryPromise({
+        try: () => this.#receiver.renewMessageLock(this.#message),
+        catch: (cause) =>
+          toSettlementError(fromSdkError(cause, this.#shared.failureContext("renew the lock of")), this.messageId),
+      }).pipe(
+        Effect.map((lockedUntil) => {
+          // Held on purpose from now on: a closing receiver waits for it until its lock lapses (and a second for drift).
+          this.#kept = true
+          this.#giveUpAt = Math.max(this.#giveUpAt, lockedUntil.getTime() + 1_000)
+          return DateTime.fromDateUnsafe(lockedUntil)
+        }),
+      )
+    })
   }
 
   abandonQuietly(): void {

@@ -14,6 +14,7 @@ export const workerOptions = (config: WorkerConfig): WorkerOptions => ({
   batchConcurrency: config.batchConcurrency,
   invalidMessages: config.invalidMessages,
   decodeLimits: config.decodeLimits,
+  maxDeliveryCount: config.maxDeliveryCount,
   sinkRetry: {
     budget: config.sinkRetryBudget,
     initialDelay: Duration.millis(250),

@@ -17,7 +17,7 @@ import {
 import { Config, ConfigProvider, Duration, Effect, type LogLevel, Option, Redacted, Result, SchemaIssue } from "effect"
 import { CommandError } from "../cli/CommandError.ts"
 import { findLocalStack, type StackChoice, stackChoice, stackNotRunning } from "../local/StackState.ts"
-import type { InvalidMessagePolicy } from "../pipeline/processBatch.ts"
+import { defaultMaxDeliveryCount, type InvalidMessagePolicy } from "../pipeline/processBatch.ts"
 import { AZURE_CREDENTIAL_MODES, type AzureCredentialChoice } from "./AzureCredential.ts"
 import { WorkerConfigError } from "./WorkerConfigError.ts"
 
@@ -59,6 +59,8 @@ export interface WorkerConfig {
   readonly batchConcurrency: number
   readonly invalidMessages: InvalidMessagePolicy
   readonly decodeLimits: DecodeLimits
+  /** The subscription's MaxDeliveryCount: an outage holds (never hands back) a message within one delivery of it. */
+  readonly maxDeliveryCount: number
   readonly sinkRetryBudget: Duration.Duration
   /** Bound on one sink call (and one sink probe). */
   readonly sinkWriteTimeout: Duration.Duration
@@ -185,6 +187,7 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     maxBodyBytes: yield* int("HAYMAKER_MAX_BODY_BYTES", defaultDecodeLimits.maxBodyBytes, 1_024, 100 * 1024 * 1024),
     maxDepth: yield* int("HAYMAKER_MAX_BODY_DEPTH", defaultDecodeLimits.maxDepth, 2, 1_000),
   }
+  const maxDeliveryCount = yield* int("HAYMAKER_MAX_DELIVERY_COUNT", defaultMaxDeliveryCount, 1, 10_000)
   const invalidMessages = yield* read(
     provider,
     problems,
@@ -257,6 +260,7 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     batchConcurrency,
     invalidMessages,
     decodeLimits,
+    maxDeliveryCount,
     sinkRetryBudget,
     sinkWriteTimeout,
     recoveryInitialDelay,

@@ -9,7 +9,15 @@ import {
 import { Cause, Clock, Deferred, Duration, Effect, Exit, Fiber, Option, Queue, Ref, Schedule, Stream } from "effect"
 import { countOutage } from "../metrics/WorkerMetrics.ts"
 import type { HeldMessages } from "../progress/HeldMessages.ts"
-import { type BatchPolicy, type BatchTotals, type Outage, processBatch } from "./processBatch.ts"
+import { makeLockKeeper } from "./LockKeeper.ts"
+import {
+  type BatchPolicy,
+  type BatchTotals,
+  type Outage,
+  processBatch,
+  rememberOutage,
+  writeAndSettle,
+} from "./processBatch.ts"
 import { defaultWriteTimeout, type SinkFailure } from "./writeWithRetry.ts"
 
 export interface RecoveryPolicy {
@@ -69,6 +77,12 @@ type SessionEnd =
 const describeFailure = (failure: SinkFailure): string =>
   `${failure.sink} sink ${failure.kind === "Unavailable" ? "unavailable" : "failing"}: ${failure.message}`
 
+/** An outage already met, so a batch hands its messages back without writing them: the worker is stopping. */
+const handingBack: Outage = {
+  current: { sink: "Worker", kind: "Transient", message: "stopping: handing the held messages back" },
+  declare: () => Effect.void,
+}
+
 /**
  * The orchestrator loop: subscription → micro-batches → sinks → settlement, kept alive through outages. It ends
  * when `stop` completes (every message already taken is written and settled first), or fails on an error a restart
@@ -79,6 +93,10 @@ const describeFailure = (failure: SinkFailure): string =>
  * - A sink outage (credentials refused, a missing table, or failures that outlast the retry budget: the service down
  *   or frozen) is the deployment's problem, not the messages': the session stops pulling, hands back what it holds
  *   (one delivery each, never a dead letter), and the worker probes the sink with backoff until it answers.
+ * - A message that handing back would leave at most one delivery from MaxDeliveryCount (`mustHold`) is held instead,
+ *   its lock renewed, and written again after each backoff until it lands (or a stop hands it back): only then does
+ *   the session end and the worker probe again. An outage that a probe cannot see (writes failing while probes pass)
+ *   so never dead-letters a message.
  * - The broker going away (refused connections, a dropped link) ends the session too; the worker checks the
  *   subscription with backoff and starts a new one once it answers.
  */
@@ -143,7 +161,10 @@ export const runWorker = Effect.fn("Worker.run")(function* (
     yield* Ref.set(state, { ready: true, reason: "receiving" })
     if (options.onReceiving !== undefined) yield* options.onReceiving
     const completed = totals.completed
-    const end = yield* session(options, stop, subscription, totals, onBatch)
+    const end = yield* session(options, stop, subscription, totals, onBatch, {
+      pause,
+      unready,
+    })
     // A session that completed messages was healthy: the next trouble starts its backoff afresh. One that completed
     // nothing (a probe that passes while writes still fail) keeps backing off, so that its hand-backs stay rare.
     if (totals.completed > completed) nextWait = yield* Schedule.toStepWithSleep(backoff)
@@ -187,6 +208,7 @@ const session = Effect.fnUntraced(function* (
   subscription: EventSubscription["Service"],
   totals: WorkerTotals,
   onBatch: ((outcome: BatchTotals, totals: WorkerTotals) => Effect.Effect<void>) | undefined,
+  recovery: { readonly pause: Effect.Effect<boolean>; readonly unready: (reason: string) => Effect.Effect<void> },
 ) {
   // Unbounded, yet never larger than what the subscription holds (its concurrency): the broker sends more only as
   // messages are settled. Offering never blocks, so a chunk of messages pulled from the subscription is always handed
@@ -236,19 +258,30 @@ const session = Effect.fnUntraced(function* (
   )
   yield* Deferred.await(stop).pipe(Effect.andThen(stopReceiving), Effect.forkScoped)
 
+  // Messages an outage must not hand back (`mustHold`): their locks renewed until they are settled.
+  const keeper = yield* makeLockKeeper
+  const account = (batch: ReadonlyArray<ReceivedMessage>, outcome: BatchTotals) =>
+    Effect.suspend(() => {
+      const held = new Set(outcome.held)
+      options.held?.remove(batch.filter((message) => !held.has(message)))
+      keeper.release(batch)
+      totals.completed += outcome.completed
+      totals.abandoned += outcome.abandoned
+      totals.deadLettered += outcome.deadLettered
+      totals.settlementFailures += outcome.settlementFailures
+      return keeper
+        .keep(outcome.held)
+        .pipe(Effect.andThen(onBatch === undefined ? Effect.void : onBatch(outcome, totals)))
+    })
+
   const drained = yield* Stream.fromQueue(inbox).pipe(
     Stream.groupedWithin(options.batchSize, options.batchWait),
     Stream.mapEffect(
       (batch) =>
         processBatch(batch, options, outage).pipe(
           Effect.tap((outcome) => {
-            options.held?.remove(batch)
             totals.received += batch.length
-            totals.completed += outcome.completed
-            totals.abandoned += outcome.abandoned
-            totals.deadLettered += outcome.deadLettered
-            totals.settlementFailures += outcome.settlementFailures
-            return onBatch === undefined ? Effect.void : onBatch(outcome, totals)
+            return account(batch, outcome)
           }),
           Effect.uninterruptible,
         ),
@@ -257,6 +290,31 @@ const session = Effect.fnUntraced(function* (
     Stream.runDrain,
     Effect.exit,
   )
+
+  // Held through the outage: the session stopped receiving; the messages are written again after each backoff until
+  // they land (or are refused), and handed back only when the worker stops.
+  let failure = outage.current
+  while (keeper.kept().length > 0) {
+    const held = keeper.kept()
+    if (failure !== undefined) {
+      yield* recovery.unready(`${describeFailure(failure)} (holding ${held.length} message(s) near MaxDeliveryCount)`)
+      yield* Effect.logError(
+        `${describeFailure(failure)}; holding ${held.length} message(s) that a hand-back would bring within one delivery of MaxDeliveryCount, renewing their locks; writing them again after a pause`,
+      )
+    }
+    const goOn = yield* recovery.pause
+    const outcome = yield* (
+      goOn
+        ? writeAndSettle(held, options, rememberOutage())
+        : // Stopping: hand them back (a graceful drain settles every message it took).
+          writeAndSettle(held, { ...options, maxDeliveryCount: Number.POSITIVE_INFINITY }, handingBack)
+    ).pipe(Effect.uninterruptible)
+    yield* account(held, outcome)
+    if (outcome.outage !== undefined) {
+      failure = outcome.outage
+      yield* countOutage(failure.sink)
+    }
+  }
 
   if (yield* Deferred.isDone(stop)) return { _tag: "Stopped" } satisfies SessionEnd as SessionEnd
   if (outage.current !== undefined) return { _tag: "SinkOutage", failure: outage.current } as SessionEnd

@@ -34,7 +34,23 @@ export interface BatchPolicy {
   /** How long a batch waits for its settlements; unanswered ones count as failed. Default 10 s. */
   readonly settleTimeout?: Duration.Input | undefined
   readonly sinkRetry: SinkRetryPolicy
+  /**
+   * The subscription's MaxDeliveryCount. During an outage a message that a hand-back would leave at most one delivery
+   * from it is held (its lock renewed) instead of handed back, so an outage never spends a message's last deliveries.
+   * Default 10, Azure's default.
+   */
+  readonly maxDeliveryCount?: number | undefined
 }
+
+export const defaultMaxDeliveryCount = 10
+
+/**
+ * Whether an outage must not hand `message` back: after `deliveryCount` earlier deliveries this is delivery
+ * `deliveryCount + 1`, so a hand-back leaves `maxDeliveryCount - deliveryCount - 1` more; at most one is too few (one
+ * is kept for what the worker cannot prevent: a crash, a lost lock).
+ */
+export const mustHold = (message: ReceivedMessage, policy: BatchPolicy): boolean =>
+  message.deliveryCount + 2 >= (policy.maxDeliveryCount ?? defaultMaxDeliveryCount)
 
 /** Dead-letter reason for a valid event whose data a sink refused (bad data; never an outage). */
 export const sinkRejectedReason = "SinkRejected"
@@ -47,6 +63,8 @@ export interface BatchTotals {
   readonly settlementFailures: number
   /** A sink out for everyone (unavailable, or failing beyond the retry budget): the worker must stop pulling. */
   readonly outage: SinkFailure | undefined
+  /** Messages the outage kept out of a sink that were not handed back ({@link mustHold}): still to be settled. */
+  readonly held: ReadonlyArray<ReceivedMessage>
 }
 
 /**
@@ -92,24 +110,36 @@ const settlementOf = (
 }
 
 /**
- * One micro-batch: decode every message, write the valid ones to Log Analytics and the archive concurrently (each
- * sink retrying its own failures), then settle each message on its own evidence: complete only what both sinks
- * confirmed, dead-letter what is invalid or whose data a sink refused, abandon what an outage kept out of a sink.
- * When the session already met an outage, valid messages are handed back without writing (invalid ones are still
- * dead-lettered: no sink is needed for that).
+ * One micro-batch as received: counted ({@link writeAndSettle} does the rest).
  */
 export const processBatch = Effect.fn("Worker.processBatch")(function* (
   messages: ReadonlyArray<ReceivedMessage>,
   policy: BatchPolicy,
   outage: Outage = rememberOutage(),
 ) {
-  const logAnalytics = yield* LogAnalyticsSink
-  const archive = yield* ArchiveSink
   yield* increment(messagesReceived, messages.length)
   let redelivered = 0
   for (const message of messages) if (message.deliveryCount > 0) redelivered++
   yield* increment(messagesRedelivered, redelivered)
   yield* Metric.update(batchSize, messages.length)
+  return yield* writeAndSettle(messages, policy, outage)
+})
+
+/**
+ * Messages received before (a micro-batch, or messages held through an outage): decode every message, write the valid ones to Log Analytics and the archive concurrently (each
+ * sink retrying its own failures), then settle each message on its own evidence: complete only what both sinks
+ * confirmed, dead-letter what is invalid or whose data a sink refused, abandon what an outage kept out of a sink.
+ * When the session already met an outage, valid messages are handed back without writing (invalid ones are still
+ * dead-lettered: no sink is needed for that). A message the outage would hand back with too few deliveries left
+ * ({@link mustHold}) is not settled but returned in `held`.
+ */
+export const writeAndSettle = Effect.fn("Worker.writeAndSettle")(function* (
+  messages: ReadonlyArray<ReceivedMessage>,
+  policy: BatchPolicy,
+  outage: Outage = rememberOutage(),
+) {
+  const logAnalytics = yield* LogAnalyticsSink
+  const archive = yield* ArchiveSink
   const now = yield* DateTime.now
   const settleTimeout = policy.settleTimeout ?? defaultSettleTimeout
   const classified = messages.map((message) => classifyMessage(message, now, policy.decodeLimits))
@@ -129,7 +159,8 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
   const met = [...logFailures.values(), ...archiveFailures.values()].find((failure) => failure.kind !== "Rejected")
   if (known === undefined && met !== undefined) yield* outage.declare(met)
 
-  const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0, outage: known ?? met }
+  const held: Array<ReceivedMessage> = []
+  const outcome = { completed: 0, abandoned: 0, deadLettered: 0, settlementFailures: 0, outage: known ?? met, held }
   const deadLetters: Array<DeadLetterRecord> = []
   // Per message only the settlement itself; logging (and its annotations) only on the rare paths that log.
   let answered = 0
@@ -141,6 +172,11 @@ export const processBatch = Effect.fn("Worker.processBatch")(function* (
       const failures =
         key === undefined ? [] : [logFailures.get(key), archiveFailures.get(key)].filter((f) => f !== undefined)
       const settlement = settlementOf(entry, failures, policy)
+      if (settlement._tag === "Abandon" && mustHold(entry.message, policy)) {
+        held.push(entry.message)
+        answered++
+        return Effect.void
+      }
       const annotate = Effect.annotateLogs({ messageId: id, deliveryCount: entry.message.deliveryCount })
       return Effect.matchEffect(entry.message.settle(settlement), {
         onSuccess: () => {

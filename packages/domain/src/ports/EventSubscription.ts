@@ -65,6 +65,12 @@ export interface ReceivedMessage {
    * (`EventSubscription.receiveDeferred`), so keep the number.
    */
   readonly defer: Effect.Effect<void, SettlementError>
+  /**
+   * Extends the message's peek lock (the delivery count is unchanged) and answers when the renewed lock ends. A
+   * consumer holding a message on purpose (through a sink outage) renews it before that time; a closing receiver
+   * then waits for the message until it is settled or that lock lapses, instead of handing it back after its grace.
+   */
+  readonly renewLock: Effect.Effect<DateTime.Utc, SettlementError>
 }
 
 /**

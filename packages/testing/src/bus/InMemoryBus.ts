@@ -36,6 +36,11 @@ export interface InMemoryBusOptions {
    * at once.
    */
   readonly closeGrace?: Duration.Input
+  /**
+   * The lock duration `renewLock` answers with (locks here end only by settlement, `expireLocks` or a closing run).
+   * Default 1 minute, Azure's default.
+   */
+  readonly lockDuration?: Duration.Input
   /** The message id of a published event. Default: a random UUID. */
   readonly messageId?: (event: AgentEvent, sequenceNumber: bigint) => string
 }
@@ -141,7 +146,12 @@ const actionOf: Record<Settlement["_tag"], string> = {
   Defer: "defer",
 }
 
-const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<Delivery>): ReceivedMessage => {
+const toReceivedMessage = (
+  queue: PeekLockQueue,
+  delivery: Delivery,
+  held: Set<Delivery>,
+  lockDuration: Duration.Duration,
+): ReceivedMessage => {
   const settle = (settlement: Settlement): Effect.Effect<void, SettlementError> =>
     Effect.suspend(() => {
       // Out of `held` before the settlement notifies: a listener may run a closing receiver at once, which must not
@@ -164,6 +174,17 @@ const toReceivedMessage = (queue: PeekLockQueue, delivery: Delivery, held: Set<D
     abandon: settle(Settlement.abandon),
     deadLetter: (reason, description) => settle(Settlement.deadLetter(reason, description)),
     defer: settle(Settlement.defer),
+    renewLock: Effect.suspend(() => {
+      const messageId = delivery.message.messageId
+      if (!queue.holdsLock(delivery)) {
+        const reason = delivery.settled ? "AlreadySettled" : "LockLost"
+        return Effect.fail(
+          new SettlementError({ reason, messageId, message: refusalMessage(reason, "renew the lock of", messageId) }),
+        )
+      }
+      delivery.kept = true
+      return Effect.map(DateTime.now, (now) => DateTime.addDuration(now, lockDuration))
+    }),
   }
 }
 
@@ -201,6 +222,7 @@ const makeLayer = (
 
       // Like the Service Bus adapter closing its receiver: the deliveries still held get `grace` to be settled.
       const closeGrace = Duration.fromInputUnsafe(options.closeGrace ?? Duration.zero)
+      const lockDuration = Duration.fromInputUnsafe(options.lockDuration ?? Duration.minutes(1))
       const waitUntilSettled = (held: Set<Delivery>): Effect.Effect<void> =>
         Duration.isZero(closeGrace)
           ? Effect.void
@@ -214,6 +236,21 @@ const makeLayer = (
               return Effect.sync(unsubscribe)
             }).pipe(Effect.timeoutOption(closeGrace), Effect.asVoid)
 
+      const keepsAny = (held: Set<Delivery>): boolean => {
+        for (const delivery of held) if (queue.holdsLock(delivery)) return true
+        return false
+      }
+      const waitUntilKeptSettled = (held: Set<Delivery>): Effect.Effect<void> =>
+        Effect.callback<void>((resume) => {
+          if (!keepsAny(held)) return resume(Effect.void)
+          const unsubscribe = queue.subscribe(() => {
+            if (keepsAny(held)) return
+            unsubscribe()
+            resume(Effect.void)
+          })
+          return Effect.sync(unsubscribe)
+        })
+
       // One pull: a message as soon as one is available, the arranged fault, or a wait for the next change.
       const waitingPulls = gauge()
       const pull = (held: Set<Delivery>): Effect.Effect<ReceivedMessage, SubscriptionError> =>
@@ -226,7 +263,7 @@ const makeLayer = (
             const delivery = queue.take()
             if (delivery === undefined) return false
             held.add(delivery)
-            resume(Effect.succeed(toReceivedMessage(queue, delivery, held)))
+            resume(Effect.succeed(toReceivedMessage(queue, delivery, held, lockDuration)))
             return true
           }
           if (attempt()) return
@@ -259,11 +296,16 @@ const makeLayer = (
           Effect.acquireRelease(
             Effect.sync(() => new Set<Delivery>()),
             (held) =>
-              closing(waitUntilSettled(held)).pipe(
-                Effect.andThen(
-                  Effect.sync(() => {
-                    for (const delivery of held) queue.releaseUnsettled(delivery)
-                  }),
+              closing(
+                waitUntilSettled(held).pipe(
+                  // Deliveries whose lock the consumer renewed are held on purpose: waited for until settled or their
+                  // lock ends (`expireLocks`), as the Service Bus adapter does.
+                  Effect.andThen(
+                    Effect.sync(() => {
+                      for (const delivery of held) if (!delivery.kept) queue.releaseUnsettled(delivery)
+                    }),
+                  ),
+                  Effect.andThen(waitUntilKeptSettled(held)),
                 ),
               ),
           ),
@@ -290,7 +332,7 @@ const makeLayer = (
           return Effect.succeed(
             taken.map((delivery) => {
               heldDeferred.add(delivery)
-              return toReceivedMessage(queue, delivery, heldDeferred)
+              return toReceivedMessage(queue, delivery, heldDeferred, lockDuration)
             }),
           )
         })

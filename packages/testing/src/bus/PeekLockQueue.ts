@@ -42,6 +42,8 @@ export class Delivery {
   /** @internal */
   readonly entry: Entry
   settled = false
+  /** Its consumer renewed its lock: it holds the message on purpose, so a closing receiver waits for it. */
+  kept = false
 
   constructor(entry: Entry) {
     this.entry = entry
@@ -214,6 +216,11 @@ export class PeekLockQueue {
       expired++
     }
     return expired
+  }
+
+  /** Whether `delivery` still holds its message's lock (not settled, not expired). */
+  holdsLock(delivery: Delivery): boolean {
+    return this.check(delivery) === undefined
   }
 
   /** Calls `listener` after every change (a message enqueued, released or settled) until the returned function runs. */
