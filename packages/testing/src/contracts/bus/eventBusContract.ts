@@ -6,9 +6,10 @@ import {
   EventPublisher,
   type EventSubscription,
   encodeAgentEvent,
+  type ReceivedMessage,
   type SettlementError,
 } from "@haymaker/domain"
-import { DateTime, type Duration, Effect, Fiber, type Layer, Result, Schedule } from "effect"
+import { DateTime, Deferred, type Duration, Effect, Fiber, type Layer, Result, Schedule } from "effect"
 import { assert, describe, expect } from "vitest"
 import { MAX_DELIVERY_COUNT_EXCEEDED } from "../../bus/PeekLockQueue.ts"
 import { agentEvent } from "../../fixtures/agentEvent.ts"
@@ -179,6 +180,41 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
     test("accepts an empty publishAll and delivers nothing for it", ({ uniqueName }) =>
       Effect.gen(function* () {
         yield* (yield* EventPublisher).publishAll([])
+        const received = yield* receiveThroughSentinel(uniqueName, wait)
+        assert.deepStrictEqual(received.map(nameOf), ["vm999"])
+      }))
+
+    test("renewLock extends a lock and keeps the message past the end of its run: settled afterwards, never redelivered", ({
+      uniqueName,
+    }) =>
+      Effect.gen(function* () {
+        yield* (yield* EventPublisher).publishAll(eventsOf(uniqueName, 1))
+        const kept = yield* Deferred.make<ReceivedMessage>()
+        const before = yield* DateTime.now
+        // The run renews the lock and ends without settling: a consumer holding the message on purpose.
+        const run = yield* Effect.forkChild(
+          consumeRun({
+            runId: uniqueName,
+            handle: ({ message }) =>
+              message.renewLock.pipe(
+                Effect.tap((lockedUntil) =>
+                  Effect.sync(() =>
+                    assert.isTrue(DateTime.toEpochMillis(lockedUntil) > DateTime.toEpochMillis(before)),
+                  ),
+                ),
+                Effect.andThen(Deferred.succeed(kept, message)),
+                Effect.asVoid,
+              ),
+            done: (seen) => seen.length === 1,
+            waitingFor: "the event to keep",
+            wait,
+          }),
+        )
+        const message = yield* Deferred.await(kept)
+        // The ending run waits for the kept message instead of handing it back: it can still be renewed and completed.
+        yield* message.renewLock
+        yield* message.complete
+        yield* Fiber.join(run)
         const received = yield* receiveThroughSentinel(uniqueName, wait)
         assert.deepStrictEqual(received.map(nameOf), ["vm999"])
       }))
