@@ -163,6 +163,45 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
       ),
   )
 
+  it.effect(
+    "writes refused while the probe passes for ten minutes: a message within one delivery of MaxDeliveryCount is held, none dead-lettered",
+    () =>
+      Effect.gen(function* () {
+        const bus = yield* InMemoryBus
+        const archive = yield* InMemoryArchive
+        yield* sendEvents(20)
+        yield* archive.failNextWrites(Number.MAX_SAFE_INTEGER, "unavailable")
+        const worker = yield* start({ ...options, recovery: defaultRecovery, maxDeliveryCount: 10 })
+        for (let elapsed = 0; elapsed < 600_000; elapsed += 1_000) yield* TestClock.adjust("1 second")
+        // Handed back on deliveries 1 to 8; the ninth would leave one delivery: held since, its lock renewed.
+        expect(yield* bus.deadLetters).toHaveLength(0)
+        expect(yield* bus.locked).toBe(20)
+        expect(worker.state.ready).toBe(false)
+        expect(worker.state.reason).toContain("holding 20 message(s)")
+        yield* archive.clearFaults
+        while ((yield* bus.active) > 0) yield* TestClock.adjust("100 millis")
+        yield* Deferred.succeed(worker.stop, undefined)
+        const totals = yield* Fiber.join(worker.fiber)
+        expect(yield* bus.deadLetters).toHaveLength(0)
+        expect(totals).toEqual({
+          received: 9 * 20,
+          completed: 20,
+          abandoned: 8 * 20,
+          deadLettered: 0,
+          settlementFailures: 0,
+        })
+        expect(new Set((yield* archive.stored).map((record) => record.key)).size).toBe(20)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            InMemoryBus.layer({ maxDeliveryCount: 10, closeGrace: "30 seconds" }),
+            InMemoryLogAnalytics.layer,
+            InMemoryArchive.layer,
+          ),
+        ),
+      ),
+  )
+
   it.live("the broker goes away and comes back: unready meanwhile, reconnects, nothing lost", () =>
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
