@@ -50,6 +50,27 @@ const start = (workerOptions: WorkerOptions = options) =>
 
 const logsIngestion = useLogsIngestionServer()
 
+/**
+ * 20 events, and an archive that answers its probe but refuses every write, as a service failing only uploads of data
+ * would: each round probes, takes the messages, fails to write them and hands them back (or holds them).
+ */
+const writesRefusedWhileProbesPass = (workerOptions: WorkerOptions) =>
+  Effect.gen(function* () {
+    const bus = yield* InMemoryBus
+    const archive = yield* InMemoryArchive
+    yield* sendEvents(20)
+    yield* archive.failNextWrites(Number.MAX_SAFE_INTEGER, "unavailable")
+    const worker = yield* start(workerOptions)
+    return { bus, archive, worker }
+  })
+
+/** As the Service Bus adapter: a closing receiver gives the messages it holds time to be settled. MaxDeliveryCount 10. */
+const likeServiceBus = Layer.mergeAll(
+  InMemoryBus.layer({ maxDeliveryCount: 10, closeGrace: "30 seconds" }),
+  InMemoryLogAnalytics.layer,
+  InMemoryArchive.layer,
+)
+
 describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)", () => {
   it.live(
     "Logs Ingestion answers 401, then recovers: unready meanwhile, nothing dead-lettered, everything lands once",
@@ -125,13 +146,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
     "writes refused while the probe passes: one hand-back per round, each round later, none dead-lettered",
     () =>
       Effect.gen(function* () {
-        const bus = yield* InMemoryBus
-        const archive = yield* InMemoryArchive
-        yield* sendEvents(20)
-        // The archive answers its probe but refuses every write, as a service failing only uploads of data would: each
-        // round probes, takes the messages, fails to write them and hands them back.
-        yield* archive.failNextWrites(Number.MAX_SAFE_INTEGER, "unavailable")
-        const worker = yield* start({ ...options, recovery: defaultRecovery })
+        const { bus, archive, worker } = yield* writesRefusedWhileProbesPass({ ...options, recovery: defaultRecovery })
         for (let elapsed = 0; elapsed < 60_000; elapsed += 100) yield* TestClock.adjust("100 millis")
         const rounds = (yield* archive.writes).length
         const deadLetteredMeanwhile = (yield* bus.deadLetters).length
@@ -151,27 +166,18 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
         expect(totals.abandoned).toBe(6 * 20)
         expect(totals.settlementFailures).toBe(0)
         expect(yield* bus.completed).toHaveLength(20)
-      }).pipe(
-        Effect.provide(
-          Layer.mergeAll(
-            // As the Service Bus adapter: a closing receiver gives the messages it holds time to be settled.
-            InMemoryBus.layer({ maxDeliveryCount: 10, closeGrace: "30 seconds" }),
-            InMemoryLogAnalytics.layer,
-            InMemoryArchive.layer,
-          ),
-        ),
-      ),
+      }).pipe(Effect.provide(likeServiceBus)),
   )
 
   it.effect(
     "writes refused while the probe passes for ten minutes: a message within one delivery of MaxDeliveryCount is held, none dead-lettered",
     () =>
       Effect.gen(function* () {
-        const bus = yield* InMemoryBus
-        const archive = yield* InMemoryArchive
-        yield* sendEvents(20)
-        yield* archive.failNextWrites(Number.MAX_SAFE_INTEGER, "unavailable")
-        const worker = yield* start({ ...options, recovery: defaultRecovery, maxDeliveryCount: 10 })
+        const { bus, archive, worker } = yield* writesRefusedWhileProbesPass({
+          ...options,
+          recovery: defaultRecovery,
+          maxDeliveryCount: 10,
+        })
         for (let elapsed = 0; elapsed < 600_000; elapsed += 1_000) yield* TestClock.adjust("1 second")
         // Handed back on deliveries 1 to 8; the ninth would leave one delivery: held since, its lock renewed.
         expect(yield* bus.deadLetters).toHaveLength(0)
@@ -191,15 +197,31 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
           settlementFailures: 0,
         })
         expect(new Set((yield* archive.stored).map((record) => record.key)).size).toBe(20)
-      }).pipe(
-        Effect.provide(
-          Layer.mergeAll(
-            InMemoryBus.layer({ maxDeliveryCount: 10, closeGrace: "30 seconds" }),
-            InMemoryLogAnalytics.layer,
-            InMemoryArchive.layer,
-          ),
-        ),
-      ),
+      }).pipe(Effect.provide(likeServiceBus)),
+  )
+
+  it.effect("a stop while messages are held hands them back (a graceful drain settles every message it took)", () =>
+    Effect.gen(function* () {
+      const { bus, worker } = yield* writesRefusedWhileProbesPass({
+        ...options,
+        recovery: defaultRecovery,
+        maxDeliveryCount: 10,
+      })
+      while (!worker.state.reason.includes("holding")) yield* TestClock.adjust("1 second")
+      yield* Deferred.succeed(worker.stop, undefined)
+      const totals = yield* Fiber.join(worker.fiber)
+      // The ninth delivery, held, is handed back: one delivery left, nothing dead-lettered, nothing locked.
+      expect(totals).toEqual({
+        received: 9 * 20,
+        completed: 0,
+        abandoned: 9 * 20,
+        deadLettered: 0,
+        settlementFailures: 0,
+      })
+      expect(yield* bus.deadLetters).toHaveLength(0)
+      expect(yield* bus.locked).toBe(0)
+      expect(yield* bus.active).toBe(20)
+    }).pipe(Effect.provide(likeServiceBus)),
   )
 
   it.live("the broker goes away and comes back: unready meanwhile, reconnects, nothing lost", () =>
