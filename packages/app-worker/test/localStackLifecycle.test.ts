@@ -1,4 +1,5 @@
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { type AddressInfo, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ServiceBusClient } from "@azure/service-bus"
@@ -169,6 +170,28 @@ describe("local stack", () => {
       ])
     },
     6 * SLOW,
+  )
+
+  it(
+    "a port that is taken: local up names it and how to choose another, without a stack trace",
+    async () => {
+      const taken = createServer()
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+      const port = (taken.address() as AddressInfo).port
+      try {
+        const ports = [...anyPorts]
+        ports[1] = String(port)
+        const up = await cli(["local", "up", "--dir", join(home, "other"), ...ports])
+        expect(up.code).toBe(1)
+        expect(up.stderr).toContain(
+          `the Service Bus emulator: port ${port} is in use; stop what holds it, or choose another port (local up --emulator-port <port>, or HAYMAKER_LOCAL_EMULATOR_PORT; 0 for any free one)`,
+        )
+        expect(up.stderr).not.toMatch(/\n\s+at /)
+      } finally {
+        taken.close()
+      }
+    },
+    SLOW,
   )
 
   it(

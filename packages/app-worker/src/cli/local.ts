@@ -10,7 +10,7 @@ import {
   stackStatus,
   stackUp,
 } from "../local/StackControl.ts"
-import { cliName, inspectStack, type StackState, stackChoice, stackFiles } from "../local/StackState.ts"
+import { cliName, inspectStack, portVariable, type StackState, stackChoice, stackFiles } from "../local/StackState.ts"
 import { CommandError } from "./CommandError.ts"
 
 const directory = Flag.String("dir").pipe(
@@ -21,9 +21,9 @@ const directory = Flag.String("dir").pipe(
 const portFlag = (name: string, what: string) =>
   Flag.Int(name).pipe(
     Flag.withDescription(
-      `Port of ${what} (default: HAYMAKER_LOCAL_${name.replaceAll("-", "_").toUpperCase()}, else the previous run's, else the usual one; 0 for any free port)`,
+      `Port of ${what} (default: ${portVariable(name)}, else the previous run's, else the usual one; 0 for any free port)`,
     ),
-    Flag.withFallbackConfig(Config.Int(`HAYMAKER_LOCAL_${name.replaceAll("-", "_").toUpperCase()}`)),
+    Flag.withFallbackConfig(Config.Int(portVariable(name))),
     Flag.optional,
   )
 const ports = {
@@ -156,7 +156,10 @@ const serve = Command.make("serve", { dir: directory, ...ports }, ({ dir, ...req
     const { serveStack } = yield* Effect.promise(() => import("../local/StackProcess.ts"))
     yield* Effect.scoped(
       Effect.gen(function* () {
-        const state = yield* serveStack({ directory: folder, ports: resolved, topic, subscription })
+        // A peer that would not start is the operator's to fix (a taken port): its message alone, no stack trace.
+        const state = yield* serveStack({ directory: folder, ports: resolved, topic, subscription }).pipe(
+          Effect.catchTag("StackStartError", (error) => Effect.fail(new CommandError({ message: error.message }))),
+        )
         yield* Effect.logInfo(`local stack ready (${portArguments(state.ports).join(" ")})`)
         // Started by `local up`: tell it, then stop talking to it (it exits; this process stays).
         if (process.send !== undefined && process.connected) process.send({ state })

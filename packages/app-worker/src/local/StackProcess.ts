@@ -15,6 +15,7 @@ import { Clock, Data, Effect } from "effect"
 import { localDataCollectionRuleId, topicConfig } from "./LocalStack.ts"
 import {
   envFile,
+  portVariable,
   type StackFiles,
   type StackPorts,
   type StackState,
@@ -72,7 +73,7 @@ const start = <A>(peer: string, port: number, flag: string, run: () => Promise<A
       new StackStartError({
         message:
           (cause as NodeJS.ErrnoException).code === "EADDRINUSE" || String(cause).includes("EADDRINUSE")
-            ? `${peer}: port ${port} is in use; stop what holds it, or choose another port (local up ${flag} <port>, 0 for any free one)`
+            ? `${peer}: port ${port} is in use; stop what holds it, or choose another port (local up ${flag} <port>, or ${portVariable(flag)}; 0 for any free one)`
             : `${peer} did not start: ${cause instanceof Error ? cause.message : String(cause)}`,
       }),
   })

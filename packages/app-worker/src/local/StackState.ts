@@ -18,6 +18,10 @@ export interface StackPorts {
   readonly logsIngestion: number
 }
 
+/** The variable `local up` reads a port from when its flag is not given (`--emulator-port`: HAYMAKER_LOCAL_EMULATOR_PORT). */
+export const portVariable = (flag: string): string =>
+  `HAYMAKER_LOCAL_${flag.replace(/^--/, "").replaceAll("-", "_").toUpperCase()}`
+
 /** The ports a first `local up` takes: the official emulator's and Azurite's, and one beside Azurite's. */
 export const defaultStackPorts: StackPorts = {
   emulator: 5672,
