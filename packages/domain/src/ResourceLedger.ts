@@ -215,8 +215,20 @@ export interface MutableLedger {
   readonly size: () => number
 }
 
+/** A live resource's {@link Entry}, updated in place: one object per resource, not one per observation. */
+type LiveEntry = { -readonly [K in keyof Entry]: Entry[K] }
+
+const observeInPlace = (entry: LiveEntry, resource: Resource): void => {
+  entry.latest = later(entry.latest, resource)
+  if (resource.status === "deletion_failed") entry.latestFailure = later(entry.latestFailure, resource)
+  if (hasTags(resource)) entry.latestTagged = later(entry.latestTagged, resource)
+  if (resource.status === "created") entry.earliestCreation = earlier(entry.earliestCreation, resource.createdAt)
+  entry.earliestObservation = earlier(entry.earliestObservation, observedAt(resource))
+  if (resource.deletionAttempts > entry.maxAttempts) entry.maxAttempts = resource.deletionAttempts
+}
+
 export const makeMutable = (): MutableLedger => {
-  const entries = new Map<string, Entry>()
+  const entries = new Map<string, LiveEntry>()
   const tombstones = new TombstoneTable()
   return {
     add: (resource) => {
@@ -227,7 +239,9 @@ export const makeMutable = (): MutableLedger => {
         return
       }
       if (tombstones.has(key)) return
-      entries.set(key, observe(entries.get(key), resource))
+      const entry = entries.get(key)
+      if (entry === undefined) entries.set(key, observe(undefined, resource))
+      else observeInPlace(entry, resource)
     },
     live: function* () {
       for (const entry of entries.values()) yield stateOf(entry)

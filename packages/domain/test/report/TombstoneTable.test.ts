@@ -1,0 +1,48 @@
+import { describe, expect, it } from "@effect/vitest"
+import { TombstoneTable } from "../../src/TombstoneTable.ts"
+
+describe("TombstoneTable", () => {
+  it("finds every key among many (the index and the key bytes grow), and only those", () => {
+    const table = new TombstoneTable()
+    const keys = Array.from(
+      { length: 20_000 },
+      (_, i) => `/subscriptions/s/resourcegroups/rg-${i % 97}/providers/t/n${i}`,
+    )
+    for (const [i, key] of keys.entries()) table.put(key, `run-${i % 7}`, "s", i)
+    expect(table.size).toBe(keys.length)
+    expect(keys.every((key) => table.has(key))).toBe(true)
+    expect(table.has("/subscriptions/s/resourcegroups/rg-0/providers/t/n20000")).toBe(false)
+    expect(table.has(`${keys[5]}x`)).toBe(false)
+    expect(table.has(keys[5]?.slice(0, -1) ?? "")).toBe(false)
+    const values = [...table.values()]
+    expect(values).toHaveLength(keys.length)
+    expect(values[12_345]).toEqual({ runId: "run-4", scenarioName: "s", deletedAt: 12_345 })
+  })
+
+  it("keeps the winning deletion of a key, whatever the order: later, then the larger run, then the larger scenario", () => {
+    const puts: Array<[string, string, number]> = [
+      ["run-1", "s1", 10],
+      ["run-2", "s1", 5],
+      ["run-1", "s2", 10],
+      ["run-0", "s9", 10],
+    ]
+    for (const order of [puts, [...puts].reverse()]) {
+      const table = new TombstoneTable()
+      for (const [run, scenario, at] of order) table.put("/k", run, scenario, at)
+      expect([...table.values()]).toEqual([{ runId: "run-1", scenarioName: "s2", deletedAt: 10 }])
+    }
+  })
+
+  it("holds keys beyond Latin-1 and Latin-1 keys that differ from them only there", () => {
+    const table = new TombstoneTable()
+    table.put("/rg/名前", "run-1", "s", 1)
+    table.put("/rg/é", "run-2", "s", 2)
+    expect(table.has("/rg/名前")).toBe(true)
+    expect(table.has("/rg/é")).toBe(true)
+    expect(table.has("/rg/名")).toBe(false)
+    expect(table.has("/rg/e")).toBe(false)
+    table.put("/rg/名前", "run-3", "s", 3)
+    expect(table.size).toBe(2)
+    expect([...table.values()].map((t) => t.runId)).toEqual(["run-3", "run-2"])
+  })
+})
