@@ -218,18 +218,50 @@ export interface MutableLedger {
 /** A live resource's {@link Entry}, updated in place: one object per resource, not one per observation. */
 type LiveEntry = { -readonly [K in keyof Entry]: Entry[K] }
 
-const observeInPlace = (entry: LiveEntry, resource: Resource): void => {
-  entry.latest = later(entry.latest, resource)
-  if (resource.status === "deletion_failed") entry.latestFailure = later(entry.latestFailure, resource)
-  if (hasTags(resource)) entry.latestTagged = later(entry.latestTagged, resource)
-  if (resource.status === "created") entry.earliestCreation = earlier(entry.earliestCreation, resource.createdAt)
-  entry.earliestObservation = earlier(entry.earliestObservation, observedAt(resource))
-  if (resource.deletionAttempts > entry.maxAttempts) entry.maxAttempts = resource.deletionAttempts
-}
-
 export const makeMutable = (): MutableLedger => {
   const entries = new Map<string, LiveEntry>()
   const tombstones = new TombstoneTable()
+  // Run ids, scenarios and resource types repeat across resources: a live entry keeps one copy of each, not the
+  // copies of the archive lines it was read from.
+  const pool = new Map<string, string>()
+  const shared = (text: string): string => {
+    const known = pool.get(text)
+    if (known !== undefined) return known
+    pool.set(text, text)
+    return text
+  }
+  /** The observation as the ledger keeps it: equal field by field, sharing its strings with the entry's. */
+  const kept = (resource: Resource, entry: LiveEntry | undefined): Resource => {
+    const latest = entry?.latest
+    return resourceOfValidated({
+      ...resource,
+      resourceId:
+        latest !== undefined && latest.resourceId === resource.resourceId ? latest.resourceId : resource.resourceId,
+      resourceName:
+        latest !== undefined && latest.resourceName === resource.resourceName
+          ? latest.resourceName
+          : resource.resourceName,
+      resourceType: shared(resource.resourceType),
+      scenarioName: shared(resource.scenarioName),
+      runId: shared(resource.runId),
+    })
+  }
+  const observeInPlace = (entry: LiveEntry, resource: Resource): void => {
+    const winsLatest = compare(resource, entry.latest) > 0
+    const failure = resource.status === "deletion_failed"
+    const winsFailure = failure && (entry.latestFailure === undefined || compare(resource, entry.latestFailure) > 0)
+    const tagged = hasTags(resource)
+    const winsTagged = tagged && (entry.latestTagged === undefined || compare(resource, entry.latestTagged) > 0)
+    if (winsLatest || winsFailure || winsTagged) {
+      const observation = kept(resource, entry)
+      if (winsLatest) entry.latest = observation
+      if (winsFailure) entry.latestFailure = observation
+      if (winsTagged) entry.latestTagged = observation
+    }
+    if (resource.status === "created") entry.earliestCreation = earlier(entry.earliestCreation, resource.createdAt)
+    entry.earliestObservation = earlier(entry.earliestObservation, observedAt(resource))
+    if (resource.deletionAttempts > entry.maxAttempts) entry.maxAttempts = resource.deletionAttempts
+  }
   return {
     add: (resource) => {
       const key = keyOf(resource.resourceId)
@@ -240,7 +272,7 @@ export const makeMutable = (): MutableLedger => {
       }
       if (tombstones.has(key)) return
       const entry = entries.get(key)
-      if (entry === undefined) entries.set(key, observe(undefined, resource))
+      if (entry === undefined) entries.set(key, observe(undefined, kept(resource, undefined)))
       else observeInPlace(entry, resource)
     },
     live: function* () {
