@@ -20,6 +20,9 @@ const byKind: Record<BrokerErrorKind, { readonly condition: string; readonly sta
   Timeout: { condition: "com.microsoft:timeout", status: 408 },
 }
 
+/** The HTTP status of a broker failure: management replies over AMQP carry it, and so does the ATOM management API. */
+export const brokerErrorStatus = (kind: BrokerErrorKind): number => byKind[kind].status
+
 export interface ErrorReply {
   readonly condition: string
   readonly status: number

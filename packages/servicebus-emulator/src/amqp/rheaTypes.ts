@@ -8,14 +8,25 @@ export interface Typed {
   readonly value: unknown
 }
 
+/** A decoded value as rhea's reader gives it: its type descriptor and its value (nested `TypedValue`s in compounds). */
+export interface TypedValue extends Typed {
+  readonly type: { readonly name: string }
+  readonly descriptor?: unknown
+}
+
 interface Writer {
   position: number
   write(value: Typed): void
   toBuffer(): Buffer
 }
 
+interface Reader {
+  read(): TypedValue
+}
+
 interface Types {
   Writer: new (buffer?: Buffer) => Writer
+  Reader: new (buffer: Buffer) => Reader
   described(descriptor: Typed, value: Typed): Typed
   wrap(value: unknown): Typed
   wrap_ulong(value: number): Typed
@@ -35,6 +46,17 @@ interface Types {
   Map32(items: ReadonlyArray<Typed>): Typed
   List32(items: ReadonlyArray<Typed>): Typed
   Null(): Typed
+  // The type constructors, for a value that keeps the AMQP type it had (typedProperties.ts).
+  Ubyte(value: number): Typed
+  Ushort(value: number): Typed
+  Uint(value: number): Typed
+  Ulong(value: number | Buffer): Typed
+  Byte(value: number): Typed
+  Short(value: number): Typed
+  Int(value: number): Typed
+  Long(value: number | Buffer): Typed
+  Float(value: number): Typed
+  Double(value: number): Typed
 }
 
 export interface DecodedMessage {

@@ -1,39 +1,11 @@
-import rhea from "rhea"
 import { SqlOpaque, type SqlValue } from "../sql/index.ts"
-import { type Typed, types } from "./rheaTypes.ts"
+import { type Typed, type TypedValue, types } from "./rheaTypes.ts"
 import { MessageFormatError, sectionCodes, skipValue } from "./sections.ts"
 
 /**
  * Application properties with their AMQP types, which SQL filters need (an AMQP int is an Int64 to them, a double a
  * Double: `5 / 2` is 2 for one and 2.5 for the other) and which a rule action keeps when it changes a value.
  */
-
-/** A decoded value as rhea's reader gives it: its type descriptor and its value (nested `TypedValue`s in compounds). */
-export interface TypedValue extends Typed {
-  readonly type: { readonly name: string }
-  readonly descriptor?: unknown
-}
-
-interface Reader {
-  read(): TypedValue
-}
-
-interface Constructors {
-  Reader: new (buffer: Buffer) => Reader
-  Ubyte(value: number): Typed
-  Ushort(value: number): Typed
-  Uint(value: number): Typed
-  Ulong(value: number | Buffer): Typed
-  Byte(value: number): Typed
-  Short(value: number): Typed
-  Int(value: number): Typed
-  Long(value: number | Buffer): Typed
-  Float(value: number): Typed
-  Double(value: number): Typed
-}
-
-// rhea's type constructors and reader; rhea is pinned (see rheaTypes.ts).
-const constructors = rhea.types as unknown as Constructors
 
 export interface TypedEntry {
   readonly key: string
@@ -43,7 +15,7 @@ export interface TypedEntry {
 /** The entries of an encoded application-properties section, in order. */
 export const readApplicationProperties = (section: Buffer): Array<TypedEntry> => {
   if (section.length === 0) return []
-  const map = new constructors.Reader(section).read().value as ReadonlyArray<TypedValue>
+  const map = new types.Reader(section).read().value as ReadonlyArray<TypedValue>
   const entries: Array<TypedEntry> = []
   for (let i = 0; i + 1 < map.length; i += 2) {
     entries.push({ key: String((map[i] as TypedValue).value), value: map[i + 1] as TypedValue })
@@ -152,7 +124,7 @@ const valueAt = (section: Buffer, offset: number, end: number): SqlValue => {
     case 0xb3:
       return section.toString("utf8", offset + 5, end)
     default:
-      return sqlValueOf(new constructors.Reader(section.subarray(offset, end)).read())
+      return sqlValueOf(new types.Reader(section.subarray(offset, end)).read())
   }
 }
 
@@ -189,21 +161,6 @@ export const readSqlProperties = (section: Buffer): Map<string, SqlValue> => {
   return properties
 }
 
-const ranges: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  Ubyte: [0n, 255n],
-  Ushort: [0n, 65_535n],
-  Uint: [0n, 4_294_967_295n],
-  SmallUint: [0n, 4_294_967_295n],
-  Uint0: [0n, 4_294_967_295n],
-  Ulong: [0n, 2n ** 64n - 1n],
-  SmallUlong: [0n, 2n ** 64n - 1n],
-  Ulong0: [0n, 2n ** 64n - 1n],
-  Byte: [-128n, 127n],
-  Short: [-32_768n, 32_767n],
-  Int: [-2_147_483_648n, 2_147_483_647n],
-  SmallInt: [-2_147_483_648n, 2_147_483_647n],
-}
-
 const longBytes = (value: bigint, unsigned: boolean): Buffer => {
   const bytes = Buffer.alloc(8)
   if (unsigned) bytes.writeBigUInt64BE(value)
@@ -211,34 +168,41 @@ const longBytes = (value: bigint, unsigned: boolean): Buffer => {
   return bytes
 }
 
+/** An AMQP integer type a value can keep: its range and how to write a value of it. */
+interface IntegerType {
+  readonly min: bigint
+  readonly max: bigint
+  readonly typed: (value: bigint) => Typed
+}
+
+const integerType = (min: bigint, max: bigint, typed: (value: bigint) => Typed): IntegerType => ({ min, max, typed })
+const uint = integerType(0n, 4_294_967_295n, (value) => types.Uint(Number(value)))
+const ulong = integerType(0n, 2n ** 64n - 1n, (value) => types.Ulong(longBytes(value, true)))
+const int = integerType(-2_147_483_648n, 2_147_483_647n, (value) => types.Int(Number(value)))
+
+/** By rhea's type name (one type has several encodings: `SmallUint`, `Uint0`, …). */
+const integerTypes: Readonly<Record<string, IntegerType>> = {
+  Ubyte: integerType(0n, 255n, (value) => types.Ubyte(Number(value))),
+  Ushort: integerType(0n, 65_535n, (value) => types.Ushort(Number(value))),
+  Uint: uint,
+  SmallUint: uint,
+  Uint0: uint,
+  Ulong: ulong,
+  SmallUlong: ulong,
+  Ulong0: ulong,
+  Byte: integerType(-128n, 127n, (value) => types.Byte(Number(value))),
+  Short: integerType(-32_768n, 32_767n, (value) => types.Short(Number(value))),
+  Int: int,
+  SmallInt: int,
+}
+
 /** An Int64 result keeps the property's integer type when it fits (C#'s implicit conversions), else it is a long. */
 const integerTyped = (value: bigint, previous: string | undefined): Typed => {
-  const range = previous === undefined ? undefined : ranges[previous]
-  if (range !== undefined && value >= range[0] && value <= range[1]) {
-    const n = Number(value)
-    switch (previous) {
-      case "Ubyte":
-        return constructors.Ubyte(n)
-      case "Ushort":
-        return constructors.Ushort(n)
-      case "Byte":
-        return constructors.Byte(n)
-      case "Short":
-        return constructors.Short(n)
-      case "Int":
-      case "SmallInt":
-        return constructors.Int(n)
-      case "Ulong":
-      case "SmallUlong":
-      case "Ulong0":
-        return constructors.Ulong(longBytes(value, true))
-      default:
-        return constructors.Uint(n)
-    }
-  }
-  if (previous === "Float") return constructors.Float(Number(value))
-  if (previous === "Double") return constructors.Double(Number(value))
-  return constructors.Long(longBytes(BigInt.asIntN(64, value), false))
+  const type = previous === undefined ? undefined : integerTypes[previous]
+  if (type !== undefined && value >= type.min && value <= type.max) return type.typed(value)
+  if (previous === "Float") return types.Float(Number(value))
+  if (previous === "Double") return types.Double(Number(value))
+  return types.Long(longBytes(BigInt.asIntN(64, value), false))
 }
 
 const uuidBytes = (text: string): Buffer => Buffer.from(text.replaceAll("-", ""), "hex")
@@ -250,7 +214,7 @@ export const typedOf = (value: SqlValue, previous: TypedValue | undefined): Type
   if (typeof value === "boolean") return types.wrap_boolean(value)
   if (typeof value === "bigint") return integerTyped(value, previous?.type.name)
   if (typeof value === "number") {
-    return previous?.type.name === "Float" ? constructors.Float(value) : constructors.Double(value)
+    return previous?.type.name === "Float" ? types.Float(value) : types.Double(value)
   }
   if (value.raw !== undefined) return value.raw as Typed
   if (value.type === "uuid") return types.wrap_uuid(uuidBytes(value.value as string))

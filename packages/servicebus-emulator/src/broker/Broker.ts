@@ -138,18 +138,12 @@ export class Broker {
   /** Adds a queue at run time (the management API); its name must be free among queues and topics. */
   createQueue(config: QueueConfig): QueueEntity {
     this.claimName(config.name)
-    const queue = new QueueEntity(config, this.host)
-    this.queues.set(config.name.toLowerCase(), queue)
-    this.host.journal?.entityChanged(queue)
-    return queue
+    return this.added(this.queues, new QueueEntity(config, this.host))
   }
 
   createTopic(config: TopicConfig): TopicEntity {
     this.claimName(config.name)
-    const topic = new TopicEntity(config, this.host)
-    this.topics.set(config.name.toLowerCase(), topic)
-    this.host.journal?.entityChanged(topic)
-    return topic
+    return this.added(this.topics, new TopicEntity(config, this.host))
   }
 
   /** Deletes a queue with its messages; its receivers are closed and its senders fail from now on. */
@@ -237,6 +231,12 @@ export class Broker {
     for (const store of this.stores()) store.clear()
     this.locks.clear()
     this.deadlines.close()
+  }
+
+  private added<E extends SendTarget>(entities: Map<string, E>, entity: E): E {
+    entities.set(entity.name.toLowerCase(), entity)
+    this.host.journal?.entityChanged(entity)
+    return entity
   }
 
   private claimName(name: string): void {

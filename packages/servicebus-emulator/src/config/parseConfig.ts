@@ -267,24 +267,18 @@ const parseNamespace = (object: JsonObject): NamespaceConfig => {
     }
     entityPaths.set(key, path)
   }
-  const queues: Array<QueueConfig> = []
-  const rawQueues = field(object, "Queues")
-  if (rawQueues.value !== undefined && rawQueues.value !== null) {
-    asArray(rawQueues.path, rawQueues.value).forEach((entry, i) => {
-      const queue = parseQueue(asObject(`${rawQueues.path}[${i}]`, entry))
-      claim(queue.name, `${rawQueues.path}[${i}].Name`)
-      queues.push(queue)
+  const entities = <A extends { readonly name: string }>(key: string, parse: (entry: JsonObject) => A) => {
+    const raw = field(object, key)
+    const list = raw.value === undefined || raw.value === null ? [] : asArray(raw.path, raw.value)
+    const parsed = list.map((entry, i) => {
+      const entity = parse(asObject(`${raw.path}[${i}]`, entry))
+      claim(entity.name, `${raw.path}[${i}].Name`)
+      return entity
     })
+    return [raw.path, parsed] as const
   }
-  const topics: Array<TopicConfig> = []
-  const rawTopics = field(object, "Topics")
-  if (rawTopics.value !== undefined && rawTopics.value !== null) {
-    asArray(rawTopics.path, rawTopics.value).forEach((entry, i) => {
-      const topic = parseTopic(asObject(`${rawTopics.path}[${i}]`, entry))
-      claim(topic.name, `${rawTopics.path}[${i}].Name`)
-      topics.push(topic)
-    })
-  }
+  const [queuesPath, queues] = entities("Queues", parseQueue)
+  const [topicsPath, topics] = entities("Topics", parseTopic)
   const checkForward = (target: string | undefined, path: string, self: string) => {
     if (target === undefined) return
     if (!entityPaths.has(target.toLowerCase())) {
@@ -293,13 +287,13 @@ const parseNamespace = (object: JsonObject): NamespaceConfig => {
     if (target.toLowerCase() === self.toLowerCase()) fail(path, "an entity cannot forward to itself")
   }
   queues.forEach((queue, i) => {
-    const base = `${rawQueues.path}[${i}].Properties`
+    const base = `${queuesPath}[${i}].Properties`
     checkForward(queue.properties.forwardTo, `${base}.ForwardTo`, queue.name)
     checkForward(queue.properties.forwardDeadLetteredMessagesTo, `${base}.ForwardDeadLetteredMessagesTo`, queue.name)
   })
   topics.forEach((topic, t) => {
     topic.subscriptions.forEach((subscription, s) => {
-      const base = `${rawTopics.path}[${t}].Subscriptions[${s}].Properties`
+      const base = `${topicsPath}[${t}].Subscriptions[${s}].Properties`
       checkForward(subscription.properties.forwardTo, `${base}.ForwardTo`, topic.name)
       checkForward(subscription.properties.forwardDeadLetteredMessagesTo, `${base}.ForwardDeadLetteredMessagesTo`, "")
     })

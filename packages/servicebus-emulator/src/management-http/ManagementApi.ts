@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { TLSSocket } from "node:tls"
+import { brokerErrorStatus } from "../amqp/conditions.ts"
 import { addRule, removeRule } from "../amqp/ruleManagement.ts"
 import type { SharedAccessPolicy } from "../amqp/sharedAccessSignature.ts"
 import { type Broker, entityPathOf } from "../broker/Broker.ts"
-import { BrokerError, type BrokerErrorKind } from "../broker/BrokerError.ts"
-import type { QueueEntity, SubscriptionEntity, TopicEntity } from "../broker/entities.ts"
+import { BrokerError } from "../broker/BrokerError.ts"
+import type { EntityTimes, QueueEntity, SubscriptionEntity, TopicEntity } from "../broker/entities.ts"
 import type { Rule } from "../broker/rules.ts"
 import { defaultRuleName } from "../config/defaults.ts"
 import { nameProblem } from "../config/parseConfig.ts"
@@ -34,21 +35,6 @@ export type HttpHandler = (request: IncomingMessage, response: ServerResponse) =
 
 const maxBodyBytes = 1024 * 1024
 const defaultPageSize = 100
-
-const httpStatus: Readonly<Record<BrokerErrorKind, number>> = {
-  EntityNotFound: 404,
-  EntityAlreadyExists: 409,
-  MessageLockLost: 410,
-  MessageNotFound: 404,
-  MessageSizeExceeded: 413,
-  InvalidOperation: 400,
-  InvalidArgument: 400,
-  NotImplemented: 501,
-  Unauthorized: 401,
-  SessionCannotBeLocked: 410,
-  SessionLockLost: 410,
-  Timeout: 408,
-}
 
 interface Exchange {
   readonly request: IncomingMessage
@@ -89,6 +75,20 @@ const checkName = (name: string, what: "queue" | "topic" | "subscription" | "rul
   if (what === "rule" && name === defaultRuleName) return
   const problem = nameProblem(name, what)
   if (problem !== undefined) throw badRequest(`Invalid name: ${problem}.`)
+}
+
+/** What an entity's update cannot change, as Azure refuses it: the element and the property it sets. */
+const immutableProperties = {
+  RequiresSession: "requiresSession",
+  RequiresDuplicateDetection: "requiresDuplicateDetection",
+} as const
+
+type ImmutableProperties = Partial<Record<(typeof immutableProperties)[keyof typeof immutableProperties], boolean>>
+
+const refuseImmutableChanges = (reader: DescriptionReader, before: ImmutableProperties, after: ImmutableProperties) => {
+  for (const [element, property] of Object.entries(immutableProperties)) {
+    if (before[property] !== after[property]) reader.refuse(element, "cannot be changed once the entity exists")
+  }
 }
 
 /** The description element of a PUT body: `<entry><content><QueueDescription>`, or the bare description. */
@@ -238,18 +238,7 @@ export class ManagementApi {
           }
           if (existing?.kind !== "queue" || existing.deadLetter) throw this.missing(route.name)
           const queue = existing.queue
-          this.immutable(
-            reader,
-            "RequiresSession",
-            queue.config.properties.requiresSession,
-            config.properties.requiresSession,
-          )
-          this.immutable(
-            reader,
-            "RequiresDuplicateDetection",
-            queue.config.properties.requiresDuplicateDetection,
-            config.properties.requiresDuplicateDetection,
-          )
+          refuseImmutableChanges(reader, queue.config.properties, config.properties)
           queue.reconfigure({ ...config, name: queue.name }, now)
           this.options.logger.info("queue updated", { queue: queue.name })
           return this.entry(exchange, this.queueEntry(exchange, queue), status)
@@ -264,12 +253,7 @@ export class ManagementApi {
           }
           if (existing?.kind !== "topic") throw this.missing(route.name)
           const topic = existing.topic
-          this.immutable(
-            reader,
-            "RequiresDuplicateDetection",
-            topic.config.properties.requiresDuplicateDetection,
-            config.properties.requiresDuplicateDetection,
-          )
+          refuseImmutableChanges(reader, topic.config.properties, config.properties)
           topic.reconfigure({ ...config, name: topic.name, subscriptions: topic.config.subscriptions }, now)
           this.options.logger.info("topic updated", { topic: topic.name })
           return this.entry(exchange, this.topicEntry(exchange, topic), status)
@@ -283,12 +267,7 @@ export class ManagementApi {
         const existing = topic.subscriptions.get(route.name.toLowerCase())
         if (update) {
           if (existing === undefined) throw this.missing(`${topic.name}/Subscriptions/${route.name}`)
-          this.immutable(
-            reader,
-            "RequiresSession",
-            existing.config.properties.requiresSession,
-            config.properties.requiresSession,
-          )
+          refuseImmutableChanges(reader, existing.config.properties, config.properties)
           existing.reconfigure({ ...config, name: existing.name, rules: existing.config.rules }, now)
           this.options.logger.info("subscription updated", { subscription: this.subscriptionPath(existing) })
           return this.entry(exchange, this.subscriptionEntry(exchange, existing), status)
@@ -409,10 +388,6 @@ export class ManagementApi {
     }
   }
 
-  private immutable(reader: DescriptionReader, element: string, before: boolean, after: boolean): void {
-    if (before !== after) reader.refuse(element, "cannot be changed once the entity exists")
-  }
-
   private expect(description: XmlElement, name: string): void {
     if (description.name !== name) throw badRequest(`Expected a ${name}, got <${description.name}>.`)
   }
@@ -446,43 +421,22 @@ export class ManagementApi {
   }
 
   private queueEntry(exchange: Exchange, queue: QueueEntity): EntryFields {
-    return {
-      path: queue.name,
-      title: queue.name,
-      createdMs: queue.times.createdAtMs,
-      updatedMs: queue.times.updatedAtMs,
-      content: queueDescriptionXml(queue, this.forwardUrl(exchange)),
-    }
+    return entryFields(queue.name, queue.name, queue.times, queueDescriptionXml(queue, this.forwardUrl(exchange)))
   }
 
   private topicEntry(_exchange: Exchange, topic: TopicEntity): EntryFields {
-    return {
-      path: topic.name,
-      title: topic.name,
-      createdMs: topic.times.createdAtMs,
-      updatedMs: topic.times.updatedAtMs,
-      content: topicDescriptionXml(topic),
-    }
+    return entryFields(topic.name, topic.name, topic.times, topicDescriptionXml(topic))
   }
 
   private subscriptionEntry(exchange: Exchange, subscription: SubscriptionEntity): EntryFields {
-    return {
-      path: this.subscriptionPath(subscription),
-      title: subscription.name,
-      createdMs: subscription.times.createdAtMs,
-      updatedMs: subscription.times.updatedAtMs,
-      content: subscriptionDescriptionXml(subscription, this.forwardUrl(exchange)),
-    }
+    const content = subscriptionDescriptionXml(subscription, this.forwardUrl(exchange))
+    return entryFields(this.subscriptionPath(subscription), subscription.name, subscription.times, content)
   }
 
+  /** A rule has no times of its own: its subscription's stand in. */
   private ruleEntry(_exchange: Exchange, subscription: SubscriptionEntity, rule: Rule): EntryFields {
-    return {
-      path: `${this.subscriptionPath(subscription)}/Rules/${rule.name}`,
-      title: rule.name,
-      createdMs: subscription.times.createdAtMs,
-      updatedMs: subscription.times.updatedAtMs,
-      content: ruleDescriptionXml(rule),
-    }
+    const path = `${this.subscriptionPath(subscription)}/Rules/${rule.name}`
+    return entryFields(path, rule.name, subscription.times, ruleDescriptionXml(rule))
   }
 
   private namespaceXml(): string {
@@ -538,7 +492,7 @@ export class ManagementApi {
       status = error.status
       detail = error.message
     } else if (error instanceof BrokerError) {
-      status = httpStatus[error.kind]
+      status = brokerErrorStatus(error.kind)
       detail = error.message
     } else {
       status = 500
@@ -567,6 +521,14 @@ interface EntryFields {
   readonly updatedMs: number
   readonly content: string
 }
+
+const entryFields = (path: string, title: string, times: EntityTimes, content: string): EntryFields => ({
+  path,
+  title,
+  createdMs: times.createdAtMs,
+  updatedMs: times.updatedAtMs,
+  content,
+})
 
 const pageNumber = (text: string | null, fallback: number, name: string): number => {
   if (text === null || text === "") return fallback

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, truncateSync } from "node:fs"
 import { type Broker, storeOf } from "../broker/Broker.ts"
 import type { Payload } from "../broker/BrokeredMessage.ts"
+import type { SendTarget } from "../broker/entities.ts"
 import { SessionStore } from "../broker/sessions/SessionStore.ts"
 import type { EmulatorConfig, QueueConfig, TopicConfig } from "../config/EmulatorConfig.ts"
 import type { Logger } from "../log.ts"
-import { parseCatalogJson, restoreTimes, type StoredQueue, type StoredTopic } from "./catalog.ts"
+import { parseCatalogJson, restoreTimes, type StoredQueue, type StoredTimes, type StoredTopic } from "./catalog.ts"
 import type { PayloadCodec } from "./PayloadCodec.ts"
 import {
   entityKinds,
@@ -234,19 +235,20 @@ export const restoreState = (
     }
     return decoded
   }
+  // What queues and topics both keep: their times, sequence numbers and duplicate detection history.
+  const restoreSendTarget = (target: SendTarget, key: string, times: StoredTimes) => {
+    restoreTimes(target, times)
+    target.sequence.restore(state.sequences.get(key) ?? 0)
+    broker.restoreDuplicates(target, [...(state.duplicates.get(key) ?? [])])
+  }
   for (const [name, stored] of state.queues) {
     const queue = broker.queues.get(name)
-    if (queue === undefined) continue
-    restoreTimes(queue, stored.times)
-    queue.sequence.restore(state.sequences.get(`queue:${name}`) ?? 0)
-    broker.restoreDuplicates(queue, [...(state.duplicates.get(`queue:${name}`) ?? [])])
+    if (queue !== undefined) restoreSendTarget(queue, `queue:${name}`, stored.times)
   }
   for (const [name, stored] of state.topics) {
     const topic = broker.topics.get(name)
     if (topic === undefined) continue
-    restoreTimes(topic, stored.times)
-    topic.sequence.restore(state.sequences.get(`topic:${name}`) ?? 0)
-    broker.restoreDuplicates(topic, [...(state.duplicates.get(`topic:${name}`) ?? [])])
+    restoreSendTarget(topic, `topic:${name}`, stored.times)
     for (const [subscriptionName, times] of Object.entries(stored.subscriptionTimes)) {
       const subscription = topic.subscriptions.get(subscriptionName)
       if (subscription !== undefined) restoreTimes(subscription, times)
