@@ -1,6 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth"
 import { Config, Duration, Effect, Redacted, Schema } from "effect"
-import { optionalSetting as optional, SdkRetryDelays, sdkRetryDelaysEnv } from "../SdkRetrySettings.ts"
+import * as SinkSettings from "../SinkSettings.ts"
 import { ArchiveConfigError } from "./ArchiveErrors.ts"
 import { ARCHIVE_LAYOUTS, type ArchiveLayout } from "./BlobNames.ts"
 
@@ -20,11 +20,11 @@ export const ArchiveSettings = Schema.Struct({
   /** First path segment(s) of every blob name (default `events`). */
   prefix: Schema.optional(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9._=/-]{0,200}$/))),
   /** Concurrent blob uploads per write (default 16). */
-  maxConcurrency: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 256 }))),
+  maxConcurrency: SinkSettings.optionalIntBetween(1, 256),
   /** Attempts per upload, first included (the storage SDK's maxTries, default 4). */
-  maxTries: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20 }))),
+  maxTries: SinkSettings.optionalIntBetween(1, 20),
   /** The storage SDK's first delay between attempts (default 1 second), doubling up to `maxRetryDelay` (30 seconds). */
-  ...SdkRetryDelays,
+  ...SinkSettings.sdkRetryDelays,
 })
 export type ArchiveSettings = typeof ArchiveSettings.Type
 
@@ -46,15 +46,17 @@ export interface ResolvedArchiveSettings {
   readonly maxRetryDelay: Duration.Duration
 }
 
+const decodeArchiveSettings = SinkSettings.decode(
+  ArchiveSettings,
+  "archive sink",
+  (message) => new ArchiveConfigError({ message }),
+)
+
 export const resolveArchiveSettings = (
   options: ArchiveSettings,
 ): Effect.Effect<ResolvedArchiveSettings, ArchiveConfigError> =>
   Effect.gen(function* () {
-    const settings = yield* Schema.decodeUnknownEffect(ArchiveSettings)(options).pipe(
-      Effect.mapError(
-        (error) => new ArchiveConfigError({ message: `Invalid archive sink settings: ${error.message}` }),
-      ),
-    )
+    const settings = yield* decodeArchiveSettings(options)
     if ((settings.connectionString === undefined) === (settings.accountUrl === undefined)) {
       return yield* new ArchiveConfigError({
         message:
@@ -71,8 +73,7 @@ export const resolveArchiveSettings = (
       prefix: (settings.prefix ?? "events").replace(/^\/+|\/+$/g, ""),
       maxConcurrency: settings.maxConcurrency ?? 16,
       maxTries: settings.maxTries ?? 4,
-      retryDelay: settings.retryDelay ?? Duration.seconds(1),
-      maxRetryDelay: settings.maxRetryDelay ?? Duration.seconds(30),
+      ...SinkSettings.resolveSdkRetryDelays(settings, Duration.seconds(30)),
     } satisfies ResolvedArchiveSettings
   })
 
@@ -84,14 +85,14 @@ export const resolveArchiveSettings = (
  * `…_MS` forms in milliseconds still work). `layerConfig(archiveEnvConfig)` is the sink configured by them.
  */
 export const archiveEnvConfig = {
-  connectionString: optional(Config.Redacted("HAYMAKER_ARCHIVE_CONNECTION_STRING")),
-  accountUrl: optional(Config.String("HAYMAKER_ARCHIVE_ACCOUNT_URL")),
-  container: optional(Config.String("HAYMAKER_ARCHIVE_CONTAINER")),
-  layout: optional(Config.Literals(ARCHIVE_LAYOUTS, "HAYMAKER_ARCHIVE_LAYOUT")),
-  prefix: optional(Config.String("HAYMAKER_ARCHIVE_PREFIX")),
-  maxConcurrency: optional(Config.Int("HAYMAKER_ARCHIVE_MAX_CONCURRENCY")),
-  maxTries: optional(Config.Int("HAYMAKER_ARCHIVE_MAX_TRIES")),
-  ...sdkRetryDelaysEnv("HAYMAKER_ARCHIVE"),
+  connectionString: SinkSettings.optional(Config.Redacted("HAYMAKER_ARCHIVE_CONNECTION_STRING")),
+  accountUrl: SinkSettings.optional(Config.String("HAYMAKER_ARCHIVE_ACCOUNT_URL")),
+  container: SinkSettings.optional(Config.String("HAYMAKER_ARCHIVE_CONTAINER")),
+  layout: SinkSettings.optional(Config.Literals(ARCHIVE_LAYOUTS, "HAYMAKER_ARCHIVE_LAYOUT")),
+  prefix: SinkSettings.optional(Config.String("HAYMAKER_ARCHIVE_PREFIX")),
+  maxConcurrency: SinkSettings.optional(Config.Int("HAYMAKER_ARCHIVE_MAX_CONCURRENCY")),
+  maxTries: SinkSettings.optional(Config.Int("HAYMAKER_ARCHIVE_MAX_TRIES")),
+  ...SinkSettings.sdkRetryDelaysEnv("HAYMAKER_ARCHIVE"),
 } satisfies Config.Wrap<ArchiveSettings>
 
 export const redactedConnectionString = (value: string): Redacted.Redacted<string> =>

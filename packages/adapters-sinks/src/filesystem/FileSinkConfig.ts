@@ -1,4 +1,5 @@
-import { Config, Effect, Schema } from "effect"
+import { Config, type Effect, Schema } from "effect"
+import * as SinkSettings from "../SinkSettings.ts"
 
 /** The filesystem sinks' configuration is unusable. */
 export class FileSinkConfigError extends Schema.TaggedError<FileSinkConfigError>()("FileSinkConfigError", {
@@ -11,12 +12,8 @@ export const FileSinkSettings = Schema.Struct({
 })
 export type FileSinkSettings = typeof FileSinkSettings.Type
 
-export const resolveFileSinkSettings = (input: unknown): Effect.Effect<FileSinkSettings, FileSinkConfigError> =>
-  Schema.decodeUnknownEffect(FileSinkSettings)(input).pipe(
-    Effect.mapError(
-      (error) => new FileSinkConfigError({ message: `Invalid filesystem sink settings: ${error.message}` }),
-    ),
-  )
+export const resolveFileSinkSettings: (input: unknown) => Effect.Effect<FileSinkSettings, FileSinkConfigError> =
+  SinkSettings.decode(FileSinkSettings, "filesystem sink", (message) => new FileSinkConfigError({ message }))
 
 /**
  * The filesystem sinks' folder from the environment: `HAYMAKER_LOCAL_SINK_DIR`, default `.haymaker/sinks`

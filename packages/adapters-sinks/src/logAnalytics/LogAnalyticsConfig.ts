@@ -1,6 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth"
 import { Config, Duration, Effect, Schema } from "effect"
-import { optionalSetting as optional, SdkRetryDelays, sdkRetryDelaysEnv } from "../SdkRetrySettings.ts"
+import * as SinkSettings from "../SinkSettings.ts"
 import { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "./Streams.ts"
 
@@ -16,11 +16,11 @@ export const LogAnalyticsSettings = Schema.Struct({
   agentLogsStream: Schema.optional(StreamName),
   deadLettersStream: Schema.optional(StreamName),
   /** Concurrent upload calls per stream (the SDK's `maxConcurrency`, default 5). */
-  maxConcurrency: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 64 }))),
+  maxConcurrency: SinkSettings.optionalIntBetween(1, 64),
   /** Retries of one call on 408/429/5xx (default 3). */
-  maxRetries: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 20 }))),
+  maxRetries: SinkSettings.optionalIntBetween(0, 20),
   /** The SDK's first delay between retries (default 1 second), doubling up to `maxRetryDelay` (64 seconds). */
-  ...SdkRetryDelays,
+  ...SinkSettings.sdkRetryDelays,
 })
 export type LogAnalyticsSettings = typeof LogAnalyticsSettings.Type
 
@@ -48,10 +48,11 @@ export interface ResolvedLogAnalyticsSettings {
 export const resolveLogAnalyticsSettings = (
   options: LogAnalyticsSettings,
 ): Effect.Effect<ResolvedLogAnalyticsSettings, LogAnalyticsConfigError> =>
-  Schema.decodeUnknownEffect(LogAnalyticsSettings)(options).pipe(
-    Effect.mapError(
-      (error) => new LogAnalyticsConfigError({ message: `Invalid Log Analytics sink settings: ${error.message}` }),
-    ),
+  SinkSettings.decode(
+    LogAnalyticsSettings,
+    "Log Analytics sink",
+    (message) => new LogAnalyticsConfigError({ message }),
+  )(options).pipe(
     Effect.map((settings) => ({
       endpoint: settings.endpoint.replace(/\/+$/, ""),
       dataCollectionRuleId: settings.dataCollectionRuleId,
@@ -60,8 +61,7 @@ export const resolveLogAnalyticsSettings = (
       deadLettersStream: settings.deadLettersStream ?? DeadLettersStream.stream,
       maxConcurrency: settings.maxConcurrency ?? 5,
       maxRetries: settings.maxRetries ?? 3,
-      retryDelay: settings.retryDelay ?? Duration.seconds(1),
-      maxRetryDelay: settings.maxRetryDelay ?? Duration.seconds(64),
+      ...SinkSettings.resolveSdkRetryDelays(settings, Duration.seconds(64)),
     })),
   )
 
@@ -75,10 +75,10 @@ export const resolveLogAnalyticsSettings = (
 export const logAnalyticsEnvConfig = {
   endpoint: Config.String("HAYMAKER_LOGS_INGESTION_ENDPOINT"),
   dataCollectionRuleId: Config.String("HAYMAKER_LOGS_DCR_IMMUTABLE_ID"),
-  resourcesStream: optional(Config.String("HAYMAKER_LOGS_RESOURCES_STREAM")),
-  agentLogsStream: optional(Config.String("HAYMAKER_LOGS_AGENT_LOGS_STREAM")),
-  deadLettersStream: optional(Config.String("HAYMAKER_LOGS_DEAD_LETTERS_STREAM")),
-  maxConcurrency: optional(Config.Int("HAYMAKER_LOGS_MAX_CONCURRENCY")),
-  maxRetries: optional(Config.Int("HAYMAKER_LOGS_MAX_RETRIES")),
-  ...sdkRetryDelaysEnv("HAYMAKER_LOGS"),
+  resourcesStream: SinkSettings.optional(Config.String("HAYMAKER_LOGS_RESOURCES_STREAM")),
+  agentLogsStream: SinkSettings.optional(Config.String("HAYMAKER_LOGS_AGENT_LOGS_STREAM")),
+  deadLettersStream: SinkSettings.optional(Config.String("HAYMAKER_LOGS_DEAD_LETTERS_STREAM")),
+  maxConcurrency: SinkSettings.optional(Config.Int("HAYMAKER_LOGS_MAX_CONCURRENCY")),
+  maxRetries: SinkSettings.optional(Config.Int("HAYMAKER_LOGS_MAX_RETRIES")),
+  ...SinkSettings.sdkRetryDelaysEnv("HAYMAKER_LOGS"),
 } satisfies Config.Wrap<LogAnalyticsSettings>
