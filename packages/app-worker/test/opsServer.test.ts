@@ -1,10 +1,11 @@
 import { createServer, type Server } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
-import { InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
-import { Deferred, Effect, Fiber, Layer, Metric, Ref, Schedule } from "effect"
+import { InMemoryBus } from "@haymaker/testing"
+import { Deferred, Effect, Fiber, Metric, Ref, Schedule } from "effect"
 import { OpsServer } from "../src/http/OpsServer.ts"
-import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
+import { runWorker } from "../src/pipeline/Worker.ts"
+import { inMemoryWorkerLayer, testWorkerOptions } from "./support/worker.ts"
 import { startWorkerProcess } from "./support/workerProcess.ts"
 
 // What dashboards, the docs, the container test and the fault matrix read: names and label sets.
@@ -62,13 +63,7 @@ const withOps = <A, E, R>(effect: Effect.Effect<A, E, R>, port = 0) =>
     Effect.provideService(Metric.MetricRegistry, new Map()),
   )
 
-const workerOptions: WorkerOptions = {
-  batchSize: 50,
-  batchWait: "20 millis",
-  batchConcurrency: 1,
-  invalidMessages: "dead-letter",
-  sinkRetry: { budget: "200 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
-}
+const workerOptions = testWorkerOptions({ batchWait: "20 millis", batchConcurrency: 1 })
 
 /** A server holding a port on 127.0.0.1, as another process would. */
 const holdPort = Effect.acquireRelease(
@@ -155,15 +150,7 @@ describe("ops server (/metrics, /healthz, /readyz)", () => {
           expect(after.get('haymaker_sink_write_seconds_count{sink="LogAnalytics"}')).toBe(1)
           expect(after.get("haymaker_ready")).toBe(0)
           expect(yield* get(`${ops.url}/readyz`)).toMatchObject({ status: 503, body: "not ready: stopped\n" })
-        }).pipe(
-          Effect.provide(
-            Layer.mergeAll(
-              InMemoryBus.layer({ maxDeliveryCount: 10 }),
-              InMemoryLogAnalytics.layer,
-              InMemoryArchive.layer,
-            ),
-          ),
-        ),
+        }).pipe(Effect.provide(inMemoryWorkerLayer())),
       ),
   )
 

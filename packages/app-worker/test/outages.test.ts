@@ -1,37 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
 import { AgentLogsStream } from "@haymaker/adapters-sinks"
-import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
 import { InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
-import { Deferred, Effect, Exit, Fiber, Layer, Ref, Schedule } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { defaultRecovery, runWorker, startingState, type WorkerOptions } from "../src/pipeline/Worker.ts"
 import { logAnalyticsSinkLayer, RULE_ID, useLogsIngestionServer } from "./support/logsIngestion.ts"
+import { inMemoryWorkerLayer, sendOperations as sendEvents, testWorkerOptions, until } from "./support/worker.ts"
 
-const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
-
-const options: WorkerOptions = {
-  batchSize: 50,
+const options = testWorkerOptions({
   batchWait: "20 millis",
-  batchConcurrency: 2,
-  invalidMessages: "dead-letter",
   sinkRetry: { budget: "200 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
   recovery: { initialDelay: "20 millis", maxDelay: "100 millis" },
-}
-
-/** Polls a condition every 20 ms (the worker's state has no signal of its own), failing after `seconds`. */
-const until = (condition: (() => boolean) | Effect.Effect<boolean>, seconds = 20) =>
-  (typeof condition === "function" ? Effect.sync(condition) : condition).pipe(
-    Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (done) => done }),
-    Effect.timeout(`${seconds} seconds`),
-  )
-
-const sendEvents = (count: number) =>
-  Effect.gen(function* () {
-    const bus = yield* InMemoryBus
-    for (let i = 0; i < count; i++) {
-      yield* bus.send(Buffer.from(JSON.stringify({ ...operation, message: `event ${i}`, details: { i } })))
-    }
-  })
+})
 
 /** Starts the worker; returns its fiber, its readiness as `/readyz` reads it, and the stop signal. */
 const start = (workerOptions: WorkerOptions = options) =>
@@ -65,11 +45,7 @@ const writesRefusedWhileProbesPass = (workerOptions: WorkerOptions) =>
   })
 
 /** As the Service Bus adapter: a closing receiver gives the messages it holds time to be settled. MaxDeliveryCount 10. */
-const likeServiceBus = Layer.mergeAll(
-  InMemoryBus.layer({ maxDeliveryCount: 10, closeGrace: "30 seconds" }),
-  InMemoryLogAnalytics.layer,
-  InMemoryArchive.layer,
-)
+const likeServiceBus = inMemoryWorkerLayer({ closeGrace: "30 seconds" })
 
 describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)", () => {
   it.live(
@@ -77,8 +53,6 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
     () =>
       Effect.gen(function* () {
         const server = logsIngestion()
-        server.reset()
-        server.faults.clear()
         const bus = yield* InMemoryBus
         yield* sendEvents(400)
         // Every call is refused for its token from now until cleared: the deployment's problem.
@@ -137,7 +111,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
     }).pipe(
       Effect.provide(
         // MaxDeliveryCount 2: a second hand-back of the same message would dead-letter it.
-        Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount: 2 }), InMemoryLogAnalytics.layer, InMemoryArchive.layer),
+        inMemoryWorkerLayer({ maxDeliveryCount: 2 }),
       ),
     ),
   )
@@ -242,11 +216,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
       expect(yield* bus.completed).toHaveLength(500)
       expect(new Set((yield* (yield* InMemoryArchive).stored).map((record) => record.key)).size).toBe(500)
       expect(totals.completed).toBe(500)
-    }).pipe(
-      Effect.provide(
-        Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount: 10 }), InMemoryLogAnalytics.layer, InMemoryArchive.layer),
-      ),
-    ),
+    }).pipe(Effect.provide(inMemoryWorkerLayer())),
   )
 
   it.live("wrong credentials or a missing entity: the worker stops with the cause, as a restart would not help", () =>
@@ -258,6 +228,6 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
       expect(Exit.isFailure(exit)).toBe(true)
       expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain("Unauthorized")
       expect(worker.state.ready).toBe(false)
-    }).pipe(Effect.provide(Layer.mergeAll(InMemoryBus.layer({}), InMemoryLogAnalytics.layer, InMemoryArchive.layer))),
+    }).pipe(Effect.provide(inMemoryWorkerLayer())),
   )
 })

@@ -1,40 +1,23 @@
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { afterEach, assert, beforeEach, describe, expect, it } from "@effect/vitest"
-import { FileArchiveSink, FileLogAnalyticsSink } from "@haymaker/adapters-sinks"
+import { assert, describe, expect, it } from "@effect/vitest"
 import { type AgentEvent, ArchiveSink, EventPublisher, EventSubscription, type SinkRecord } from "@haymaker/domain"
-import { sampleAgentLogEvents, sampleRun, sampleUnknownEvent } from "@haymaker/domain/fixtures"
+import { sampleRun, sampleUnknownEvent } from "@haymaker/domain/fixtures"
 import { agentEvent, InMemoryArchive, InMemoryBus, InMemoryLogAnalytics } from "@haymaker/testing"
 import { Deferred, type Duration, Effect, Fiber, Layer, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { type BatchPolicy, processBatch, sinkRejectedReason } from "../src/pipeline/processBatch.ts"
-import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
+import { runWorker } from "../src/pipeline/Worker.ts"
+import {
+  drainWorker as drain,
+  fileSinksLayer,
+  inMemoryWorkerLayer,
+  testWorkerOptions as options,
+  sampleOperation,
+  sendSampleRunAndInvalidBodies,
+  useTemporaryDirectory,
+} from "./support/worker.ts"
 import { archivedMessageIds, loggedMessageIds } from "./support/workerProcess.ts"
 
-const options = (overrides: Partial<BatchPolicy & WorkerOptions> = {}): WorkerOptions => ({
-  batchSize: 50,
-  batchWait: "10 millis",
-  batchConcurrency: 2,
-  invalidMessages: "dead-letter",
-  sinkRetry: { budget: "2000 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
-  recovery: { initialDelay: "10 millis", maxDelay: "50 millis" },
-  ...overrides,
-})
-
 const sampleEvents = sampleRun.map(agentEvent)
-const sampleAgentOperation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
-
-/** Runs the worker until every message on the bus is completed or dead-lettered, then stops it. */
-const drain = (workerOptions: WorkerOptions) =>
-  Effect.gen(function* () {
-    const bus = yield* InMemoryBus
-    const stop = yield* Deferred.make<void>()
-    const worker = yield* runWorker(workerOptions, stop).pipe(Effect.forkChild)
-    yield* bus.awaitSettled.pipe(Effect.timeout("10 seconds"))
-    yield* Deferred.succeed(stop, undefined)
-    return yield* Fiber.join(worker)
-  })
 
 const publish = (events: ReadonlyArray<AgentEvent>) => EventPublisher.use((publisher) => publisher.publishAll(events))
 
@@ -51,24 +34,9 @@ const processFirst = (count: number, policy: BatchPolicy) =>
   )
 
 // `closeGrace`: held messages may still be settled while the subscription closes, as with the Service Bus adapter.
-const testLayer = (maxDeliveryCount = 10, closeGrace: Duration.Input = 0) =>
-  Layer.mergeAll(InMemoryBus.layer({ maxDeliveryCount, closeGrace }), InMemoryLogAnalytics.layer, InMemoryArchive.layer)
+const testLayer = (closeGrace: Duration.Input = 0) => inMemoryWorkerLayer({ closeGrace })
 
-let sinkDir = ""
-beforeEach(async () => {
-  sinkDir = await mkdtemp(join(tmpdir(), "haymaker-batch-"))
-})
-afterEach(async () => {
-  await rm(sinkDir, { recursive: true, force: true })
-})
-
-/** The in-memory bus with the filesystem sinks, which write JSON like the Azure ones do. */
-const fileSinksLayer = () =>
-  Layer.mergeAll(
-    InMemoryBus.layer({ maxDeliveryCount: 10 }),
-    FileLogAnalyticsSink.layer({ directory: sinkDir }),
-    FileArchiveSink.layer({ directory: sinkDir }),
-  )
+const sinkDir = useTemporaryDirectory("haymaker-batch-")
 
 const storedIds = (records: ReadonlyArray<SinkRecord>) => records.map((record) => record.messageId).sort()
 
@@ -78,10 +46,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
     () =>
       Effect.gen(function* () {
         const bus = yield* InMemoryBus
-        yield* publish(sampleEvents)
-        yield* bus.send(new TextEncoder().encode("{not json"))
-        yield* bus.send(new TextEncoder().encode("[1,2]"))
-        yield* bus.send(new TextEncoder().encode(JSON.stringify({ event_type: "resource_created", run_id: "r" })))
+        yield* sendSampleRunAndInvalidBodies
 
         const totals = yield* drain(options())
 
@@ -95,7 +60,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
         expect((yield* bus.completed).map((m) => m.messageId).sort()).toEqual(validIds)
         const deadLetters = yield* bus.deadLetters
         expect(deadLetters.map((m) => m.reason).sort()).toEqual(["InvalidJson", "NotAnObject", "SchemaViolation"])
-        expect(deadLetters.find((m) => m.reason === "SchemaViolation")?.description).toContain("resource_id")
+        expect(deadLetters.find((m) => m.reason === "SchemaViolation")?.description).toContain("resource_type")
         expect(totals).toMatchObject({
           received: sampleEvents.length + 3,
           completed: sampleEvents.length,
@@ -146,7 +111,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       expect(yield* logs.stored).toHaveLength(sampleEvents.length)
       const writes = yield* logs.writes
       expect(writes.filter((w) => w.failedMessageIds.length > 0)).toHaveLength(2)
-    }).pipe(Effect.provide(testLayer(10, "1 minute"))),
+    }).pipe(Effect.provide(testLayer("1 minute"))),
   )
 
   it.effect("retries only the records a sink named as failed", () =>
@@ -164,7 +129,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       expect(writes.at(-1)?.messageIds).toEqual([first?.messageId])
       expect(yield* archive.stored).toHaveLength(sampleEvents.length)
       expect(yield* bus.completed).toHaveLength(sampleEvents.length)
-    }).pipe(Effect.provide(testLayer(10, "1 minute"))),
+    }).pipe(Effect.provide(testLayer("1 minute"))),
   )
 
   it.live("abandons what still fails when the retry budget is spent; the redelivery lands (nothing lost)", () =>
@@ -183,7 +148,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       expect(storedIds(yield* logs.stored)).toEqual([...ids].sort())
       expect(yield* bus.deadLetters).toHaveLength(0)
       // The outage stops the receiver before the batch hands its messages back; the grace lets it settle them.
-    }).pipe(Effect.provide(testLayer(10, "30 seconds"))),
+    }).pipe(Effect.provide(testLayer("30 seconds"))),
   )
 
   it.effect(
@@ -205,7 +170,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
         expect(outcome.outage).toMatchObject({ sink: "LogAnalytics", kind: "Transient" })
         expect(yield* bus.deadLetters).toHaveLength(0)
         expect(yield* bus.active).toBe(2)
-      }).pipe(Effect.provide(testLayer(10, "1 minute"))),
+      }).pipe(Effect.provide(testLayer("1 minute"))),
   )
 
   it.live("dead-letters a record a sink refused for good and completes the rest of its batch", () =>
@@ -247,7 +212,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       expect(yield* bus.completed).toHaveLength(3)
       // The two published after the stop were never taken: still waiting for the next worker.
       expect(yield* bus.active).toBe(2)
-    }).pipe(Effect.provide(testLayer(10, "5 seconds"))),
+    }).pipe(Effect.provide(testLayer("5 seconds"))),
   )
 
   it.live(
@@ -257,7 +222,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
         const bus = yield* InMemoryBus
         yield* publish(sampleEvents)
         // Both are valid events apart from their shape: without limits they decode and reach the sinks.
-        const valid = JSON.stringify({ ...sampleAgentOperation, details: { x: "@" } })
+        const valid = JSON.stringify({ ...sampleOperation, details: { x: "@" } })
         const deep = valid.replace('"@"', `${"[".repeat(5_000)}${"]".repeat(5_000)}`)
         const poison = yield* bus.send(Buffer.from(deep))
         const huge = yield* bus.send(Buffer.from(valid.replace('"@"', JSON.stringify("x".repeat(300_000)))))
@@ -273,10 +238,10 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
         const validIds = (yield* bus.published).slice(0, sampleEvents.length).map((m) => m.messageId)
         expect((yield* bus.completed).map((m) => m.messageId).sort()).toEqual([...validIds].sort())
         // The real (JSON-writing) sinks stored every neighbour.
-        const archived = (yield* Effect.promise(() => archivedMessageIds(sinkDir))).sort()
+        const archived = (yield* Effect.promise(() => archivedMessageIds(sinkDir()))).sort()
         expect(archived).toEqual([...validIds].sort())
         expect(totals).toMatchObject({ deadLettered: 2, completed: sampleEvents.length, abandoned: 0 })
-      }).pipe(Effect.provide(fileSinksLayer())),
+      }).pipe(Effect.provide(fileSinksLayer(sinkDir()))),
   )
 
   it.live("keeps distinct events that share a message id: each lands in both sinks and completes (issue 10 §5)", () =>
@@ -286,19 +251,19 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       const pairs = Array.from({ length: 100 }, (_, i) => `shared-${i}`)
       for (const id of pairs) {
         for (const step of [1, 2]) {
-          const event = { ...sampleAgentOperation, details: { pair: id, step } }
+          const event = { ...sampleOperation, details: { pair: id, step } }
           yield* bus.send(Buffer.from(JSON.stringify(event)), { messageId: id })
         }
       }
       yield* drain(options({ batchSize: 200, batchWait: "50 millis" }))
       expect(yield* bus.completed).toHaveLength(200)
       expect(yield* bus.deadLetters).toHaveLength(0)
-      const archived = yield* Effect.promise(() => archivedMessageIds(sinkDir))
-      const logged = yield* Effect.promise(() => loggedMessageIds(sinkDir))
+      const archived = yield* Effect.promise(() => archivedMessageIds(sinkDir()))
+      const logged = yield* Effect.promise(() => loggedMessageIds(sinkDir()))
       for (const ids of [archived, logged]) {
         expect(ids).toHaveLength(200)
         expect(new Set(ids)).toEqual(new Set(pairs))
       }
-    }).pipe(Effect.provide(fileSinksLayer())),
+    }).pipe(Effect.provide(fileSinksLayer(sinkDir()))),
   )
 })

@@ -24,15 +24,30 @@ const captured = () => {
   return { lines, layer: Logger.layer([logger]) }
 }
 
+type Line = ReturnType<typeof captured>["lines"][number]
+
+/**
+ * Runs `test` alongside a progress reporter every `interval` ms, on the test's clock, with a metric registry of its
+ * own; `test` gets the held messages the reporter reads and the lines it logged so far.
+ */
+const withReporter = <E>(
+  interval: number,
+  test: (held: HeldMessages, lines: ReadonlyArray<Line>) => Effect.Effect<void, E>,
+) => {
+  const { lines, layer } = captured()
+  return Effect.gen(function* () {
+    const held = new HeldMessages()
+    const reporter = yield* Effect.forkChild(reportProgress(interval, held))
+    yield* Effect.yieldNow
+    yield* test(held, lines)
+    yield* Fiber.interrupt(reporter)
+  }).pipe(Effect.provide(layer), Effect.provideService(Metric.MetricRegistry, new Map()))
+}
+
 describe("progress line", () => {
-  it.effect(
-    "every interval on the Clock: totals, dead letters by reason, the rate, and the oldest held message",
-    () => {
-      const { lines, layer } = captured()
-      return Effect.gen(function* () {
-        const held = new HeldMessages()
-        const reporter = yield* Effect.forkChild(reportProgress(10_000, held))
-        yield* Effect.yieldNow
+  it.effect("every interval on the Clock: totals, dead letters by reason, the rate, and the oldest held message", () =>
+    withReporter(10_000, (held, lines) =>
+      Effect.gen(function* () {
         const a = {}
         held.add([a, {}], 2_000)
         yield* increment(messagesReceived, 120)
@@ -68,38 +83,33 @@ describe("progress line", () => {
           lines[1]?.message,
           "progress: 120 received, 120 completed, 5 dead-lettered (InvalidJson 3, SinkRejected 2), 5 abandoned; 2.0 msg/s over the last 10 s; holding 2, the oldest for 18.0 s",
         )
-
-        yield* Fiber.interrupt(reporter)
-      }).pipe(Effect.provide(layer), Effect.provideService(Metric.MetricRegistry, new Map()))
-    },
+      }),
+    ),
   )
 
-  it.effect("an idle worker says so once, then stays quiet until messages come again", () => {
-    const { lines, layer } = captured()
-    return Effect.gen(function* () {
-      const held = new HeldMessages()
-      const reporter = yield* Effect.forkChild(reportProgress(1_000, held))
-      yield* Effect.yieldNow
-      yield* increment(messagesReceived, 3)
-      yield* increment(messagesCompleted, 3)
-      yield* TestClock.adjust("1 second")
-      yield* TestClock.adjust("1 second")
-      yield* TestClock.adjust("5 seconds")
-      assert.deepStrictEqual(
-        lines.map((line) => line.message),
-        [
-          "progress: 3 received, 3 completed, 0 dead-lettered, 0 abandoned; 3.0 msg/s over the last 1 s; holding none",
-          "progress: 3 received, 3 completed, 0 dead-lettered, 0 abandoned; 0.0 msg/s over the last 1 s; holding none (idle)",
-        ],
-      )
-      yield* increment(messagesReceived, 1)
-      held.add([{}], 7_000)
-      yield* TestClock.adjust("1 second")
-      assert.strictEqual(
-        lines[2]?.message,
-        "progress: 4 received, 3 completed, 0 dead-lettered, 0 abandoned; 0.0 msg/s over the last 1 s; holding 1, the oldest for 1.0 s",
-      )
-      yield* Fiber.interrupt(reporter)
-    }).pipe(Effect.provide(layer), Effect.provideService(Metric.MetricRegistry, new Map()))
-  })
+  it.effect("an idle worker says so once, then stays quiet until messages come again", () =>
+    withReporter(1_000, (held, lines) =>
+      Effect.gen(function* () {
+        yield* increment(messagesReceived, 3)
+        yield* increment(messagesCompleted, 3)
+        yield* TestClock.adjust("1 second")
+        yield* TestClock.adjust("1 second")
+        yield* TestClock.adjust("5 seconds")
+        assert.deepStrictEqual(
+          lines.map((line) => line.message),
+          [
+            "progress: 3 received, 3 completed, 0 dead-lettered, 0 abandoned; 3.0 msg/s over the last 1 s; holding none",
+            "progress: 3 received, 3 completed, 0 dead-lettered, 0 abandoned; 0.0 msg/s over the last 1 s; holding none (idle)",
+          ],
+        )
+        yield* increment(messagesReceived, 1)
+        held.add([{}], 7_000)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(
+          lines[2]?.message,
+          "progress: 4 received, 3 completed, 0 dead-lettered, 0 abandoned; 0.0 msg/s over the last 1 s; holding 1, the oldest for 1.0 s",
+        )
+      }),
+    ),
+  )
 })

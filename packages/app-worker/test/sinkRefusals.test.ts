@@ -1,21 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { AgentLogsStream } from "@haymaker/adapters-sinks"
-import { sampleAgentLogEvents } from "@haymaker/domain/fixtures"
 import { InMemoryArchive, InMemoryBus } from "@haymaker/testing"
-import { Deferred, Effect, Fiber, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { sinkRejectedReason } from "../src/pipeline/processBatch.ts"
-import { runWorker, type WorkerOptions } from "../src/pipeline/Worker.ts"
 import { logAnalyticsSinkLayer, RULE_ID, useLogsIngestionServer } from "./support/logsIngestion.ts"
+import { drainWorker, sampleOperation, testWorkerOptions } from "./support/worker.ts"
 
-const operation = sampleAgentLogEvents.find((event) => event.event_type === "operation")
-
-const options: WorkerOptions = {
-  batchSize: 500,
-  batchWait: "50 millis",
-  batchConcurrency: 2,
-  invalidMessages: "dead-letter",
-  sinkRetry: { budget: "2000 millis", initialDelay: "5 millis", maxDelay: "20 millis" },
-}
+const options = testWorkerOptions({ batchSize: 500, batchWait: "50 millis" })
 
 const logsIngestion = useLogsIngestionServer()
 
@@ -27,23 +18,12 @@ const layer = () =>
     logAnalyticsSinkLayer(logsIngestion()),
   )
 
-const drain = Effect.gen(function* () {
-  const bus = yield* InMemoryBus
-  const stop = yield* Deferred.make<void>()
-  const worker = yield* runWorker(options, stop).pipe(Effect.forkChild)
-  yield* bus.awaitSettled.pipe(Effect.timeout("20 seconds"))
-  yield* Deferred.succeed(stop, undefined)
-  return yield* Fiber.join(worker)
-})
-
 describe("per-message sink refusals in one micro-batch (issue 10 §3)", () => {
   it.live(
     "a 400 for a call: the rows the service refuses are found, dead-lettered with its reason; the rest land once",
     () =>
       Effect.gen(function* () {
         const server = logsIngestion()
-        server.reset()
-        server.faults.clear()
         // The service refuses every call that carries one of these rows (as a DCR transformation or a column limit
         // refuses a request whole): 400 for the call, no row of it stored.
         server.faults.fail(400, {
@@ -53,10 +33,10 @@ describe("per-message sink refusals in one micro-batch (issue 10 §3)", () => {
         const sent = []
         for (let i = 0; i < 300; i++) {
           const refused = i % 100 === 37
-          const event = { ...operation, message: refused ? `refuse ${i}` : `event ${i}`, details: { i } }
+          const event = { ...sampleOperation, message: refused ? `refuse ${i}` : `event ${i}`, details: { i } }
           sent.push({ refused, enqueued: yield* bus.send(Buffer.from(JSON.stringify(event))) })
         }
-        const totals = yield* drain
+        const totals = yield* drainWorker(options, "20 seconds")
 
         const deadLetters = yield* bus.deadLetters
         const refused = sent.filter((s) => s.refused).map((s) => s.enqueued.messageId)

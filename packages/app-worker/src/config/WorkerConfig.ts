@@ -144,6 +144,15 @@ const read = <A>(
     return result.success
   })
 
+/** An optional setting `name`: `Option.none()` when it is unset, or invalid (the problem noted). */
+const readOptional = <A>(
+  provider: ConfigProvider.ConfigProvider,
+  problems: Array<string>,
+  name: string,
+  config: (name: string) => Config.Config<A>,
+  check?: (value: Option.Option<A>) => string | undefined,
+): Effect.Effect<Option.Option<A>> => read(provider, problems, name, Config.option(config(name)), Option.none(), check)
+
 /**
  * Reads and validates the worker's settings from an environment. Never stops at the first problem: every invalid or
  * missing setting is reported in one `WorkerConfigError`.
@@ -217,12 +226,8 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
     portOrAny("HAYMAKER_HTTP_PORT").pipe(Config.withDefault(8080)),
     8080,
   )
-  const otlpEndpoint = yield* read(
-    provider,
-    problems,
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    Config.option(Config.URL("OTEL_EXPORTER_OTLP_ENDPOINT")).pipe(Config.map(Option.map((url) => url.href))),
-    Option.none<string>(),
+  const otlpEndpoint = yield* readOptional(provider, problems, "OTEL_EXPORTER_OTLP_ENDPOINT", (name) =>
+    Config.URL(name).pipe(Config.map((url) => url.href)),
   )
 
   const isSet = (name: string) => (env[name] ?? "") !== ""
@@ -230,12 +235,8 @@ export const loadWorkerConfig = Effect.fn("WorkerConfig.load")(function* (
   const bus: BusTarget | undefined = externalBus
     ? yield* readServiceBusTarget(provider, problems, "")
     : { _tag: "LocalEmulator" }
-  const sinkKind = yield* read(
-    provider,
-    problems,
-    "HAYMAKER_SINKS",
-    Config.option(Config.Literals(["azure", "filesystem", "local"], "HAYMAKER_SINKS")),
-    Option.none(),
+  const sinkKind = yield* readOptional(provider, problems, "HAYMAKER_SINKS", (name) =>
+    Config.Literals(["azure", "filesystem", "local"], name),
   )
   // The emulator's connection string (the local stack's, or any emulator's) goes with the local sinks by default.
   const azureBus = externalBus && !isEmulator(env[`${serviceBusPrefix}CONNECTION_STRING`])
@@ -294,16 +295,10 @@ const readAzureCredential = Effect.fnUntraced(function* (
     Config.Literals(AZURE_CREDENTIAL_MODES, "HAYMAKER_AZURE_CREDENTIAL").pipe(Config.withDefault("default")),
     "default" as (typeof AZURE_CREDENTIAL_MODES)[number],
   )
-  const clientId = yield* read(
-    provider,
-    problems,
-    "AZURE_CLIENT_ID",
-    Config.option(Config.String("AZURE_CLIENT_ID")),
-    Option.none(),
-    (value) =>
-      Option.isSome(value) && !clientIdPattern.test(value.value)
-        ? "expected the client id of an identity (a GUID)"
-        : undefined,
+  const clientId = yield* readOptional(provider, problems, "AZURE_CLIENT_ID", Config.String, (value) =>
+    Option.isSome(value) && !clientIdPattern.test(value.value)
+      ? "expected the client id of an identity (a GUID)"
+      : undefined,
   )
   return mode === "managed-identity"
     ? ({ _tag: "ManagedIdentity", clientId } satisfies AzureCredentialChoice)
@@ -315,20 +310,13 @@ const readServiceBusTarget = Effect.fnUntraced(function* (
   problems: Array<string>,
   requiredBecause: string,
 ) {
-  const connectionString = yield* read(
+  const connectionString = yield* readOptional(
     provider,
     problems,
     `${serviceBusPrefix}CONNECTION_STRING`,
-    Config.option(Config.Redacted(`${serviceBusPrefix}CONNECTION_STRING`)),
-    Option.none(),
+    Config.Redacted,
   )
-  const namespace = yield* read(
-    provider,
-    problems,
-    `${serviceBusPrefix}NAMESPACE`,
-    Config.option(Config.String(`${serviceBusPrefix}NAMESPACE`)),
-    Option.none(),
-  )
+  const namespace = yield* readOptional(provider, problems, `${serviceBusPrefix}NAMESPACE`, Config.String)
   if (Option.isSome(connectionString) && Option.isSome(namespace)) {
     problems.push(
       `${serviceBusPrefix}CONNECTION_STRING and ${serviceBusPrefix}NAMESPACE are both set: set exactly one (a namespace signs in with Microsoft Entra ID, see HAYMAKER_AZURE_CREDENTIAL)`,

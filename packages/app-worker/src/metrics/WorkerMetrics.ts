@@ -1,39 +1,33 @@
 import { Effect, Metric, type Scope } from "effect"
 
+/** A counter that only goes up (Prometheus `_total`). */
+const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
+
 // Names follow Prometheus conventions; `/metrics` renders them with PrometheusMetrics. Dashboards, the docs, the
 // container test and the fault matrix read these names and labels: keep them.
-export const messagesReceived = Metric.counter("haymaker_messages_received_total", {
-  description: "Messages received from the subscription",
-  incremental: true,
-})
-export const messagesRedelivered = Metric.counter("haymaker_messages_redelivered_total", {
-  description: "Messages received again (delivery count above 0): an earlier delivery was not settled",
-  incremental: true,
-})
-export const messagesCompleted = Metric.counter("haymaker_messages_completed_total", {
-  description: "Messages completed after both sinks confirmed them",
-  incremental: true,
-})
-const messagesDeadLettered = Metric.counter("haymaker_messages_dead_lettered_total", {
-  description: "Messages dead-lettered, by reason",
-  incremental: true,
-})
-export const messagesAbandoned = Metric.counter("haymaker_messages_abandoned_total", {
-  description: "Messages abandoned for redelivery after sink failures",
-  incremental: true,
-})
-export const settlementFailures = Metric.counter("haymaker_settlement_failures_total", {
-  description: "Settlements the broker refused (lock lost, disconnected); the broker redelivers those messages",
-  incremental: true,
-})
-const sinkRetries = Metric.counter("haymaker_sink_retries_total", {
-  description: "Sink writes retried after a transient failure, by sink",
-  incremental: true,
-})
-const sinkRecordsRetried = Metric.counter("haymaker_sink_records_retried_total", {
-  description: "Records written again after a transient failure, by sink (a retried write may store a second copy)",
-  incremental: true,
-})
+export const messagesReceived = counter("haymaker_messages_received_total", "Messages received from the subscription")
+export const messagesRedelivered = counter(
+  "haymaker_messages_redelivered_total",
+  "Messages received again (delivery count above 0): an earlier delivery was not settled",
+)
+export const messagesCompleted = counter(
+  "haymaker_messages_completed_total",
+  "Messages completed after both sinks confirmed them",
+)
+const messagesDeadLettered = counter("haymaker_messages_dead_lettered_total", "Messages dead-lettered, by reason")
+export const messagesAbandoned = counter(
+  "haymaker_messages_abandoned_total",
+  "Messages abandoned for redelivery after sink failures",
+)
+export const settlementFailures = counter(
+  "haymaker_settlement_failures_total",
+  "Settlements the broker refused (lock lost, disconnected); the broker redelivers those messages",
+)
+const sinkRetries = counter("haymaker_sink_retries_total", "Sink writes retried after a transient failure, by sink")
+const sinkRecordsRetried = counter(
+  "haymaker_sink_records_retried_total",
+  "Records written again after a transient failure, by sink (a retried write may store a second copy)",
+)
 const sinkLatency = Metric.histogram("haymaker_sink_write_seconds", {
   description: "Duration of one sink write call (retries included), by sink",
   boundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
@@ -41,10 +35,10 @@ const sinkLatency = Metric.histogram("haymaker_sink_write_seconds", {
 const ready = Metric.gauge("haymaker_ready", {
   description: "1 while the worker receives with the broker and both sinks reachable, 0 otherwise (as /readyz)",
 })
-const outages = Metric.counter("haymaker_sink_outages_total", {
-  description: "Times a sink made the worker stop pulling (unavailable, or failing beyond the retry budget), by sink",
-  incremental: true,
-})
+const outages = counter(
+  "haymaker_sink_outages_total",
+  "Times a sink made the worker stop pulling (unavailable, or failing beyond the retry budget), by sink",
+)
 export const batchSize = Metric.histogram("haymaker_batch_size", {
   description: "Messages per micro-batch",
   boundaries: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],

@@ -4,6 +4,14 @@ import { textTable } from "./textTable.ts"
 const count = (n: number) => n.toLocaleString("en-US")
 const plural = (n: number, one: string, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`
 
+/** A table of `items`, a row each, or the sentence `none` when there are none. */
+const tableOrNone = <A>(
+  items: ReadonlyArray<A>,
+  none: string,
+  headers: ReadonlyArray<string>,
+  row: (item: A) => ReadonlyArray<string | number>,
+): string => (items.length === 0 ? none : textTable(headers, items.map(row)))
+
 /** What part of the archive a report covers, in words. */
 export const describeFilter = (filter: LeakReportDocument["filter"]): string => {
   const parts = [
@@ -47,21 +55,20 @@ const leakTable = (report: LeakReportDocument): string => {
       ],
     ],
   )
-  const leaks =
-    report.leaks.length === 0
-      ? "None: every resource these runs created was deleted."
-      : textTable(
-          ["run_id", "status", "resource_type", "resource_name", "attempts", "last error", "resource_id"],
-          report.leaks.map((leak) => [
-            leak.run_id,
-            leak.status,
-            leak.resource_type,
-            leak.resource_name,
-            leak.deletion_attempts,
-            leak.deletion_error ?? "",
-            leak.resource_id,
-          ]),
-        )
+  const leaks = tableOrNone(
+    report.leaks,
+    "None: every resource these runs created was deleted.",
+    ["run_id", "status", "resource_type", "resource_name", "attempts", "last error", "resource_id"],
+    (leak) => [
+      leak.run_id,
+      leak.status,
+      leak.resource_type,
+      leak.resource_name,
+      leak.deletion_attempts,
+      leak.deletion_error ?? "",
+      leak.resource_id,
+    ],
+  )
   const unreadable =
     report.archive.unreadable === 0
       ? []
@@ -92,20 +99,20 @@ const historyTable = (history: HistoryDocument): string => {
       ? "State: the archive holds no lifecycle event of this resource."
       : `State: ${state.status} (run ${state.run_id}, scenario ${state.scenario_name}, created ${state.created_at}${state.deleted_at === null ? "" : `, deleted ${state.deleted_at}`}, ${plural(state.deletion_attempts, "deletion attempt")}${state.deletion_error === null ? "" : `, last error: ${state.deletion_error}`})`,
     "",
-    history.events.length === 0
-      ? "No archived event names this resource."
-      : textTable(
-          ["at", "event_type", "run_id", "status", "attempts", "error", "message_id"],
-          history.events.map((event) => [
-            event.at,
-            event.event_type ?? "",
-            event.run_id ?? "",
-            event.status ?? "",
-            event.deletion_attempts ?? "",
-            event.deletion_error ?? "",
-            event.message_id ?? event.location,
-          ]),
-        ),
+    tableOrNone(
+      history.events,
+      "No archived event names this resource.",
+      ["at", "event_type", "run_id", "status", "attempts", "error", "message_id"],
+      (event) => [
+        event.at,
+        event.event_type ?? "",
+        event.run_id ?? "",
+        event.status ?? "",
+        event.deletion_attempts ?? "",
+        event.deletion_error ?? "",
+        event.message_id ?? event.location,
+      ],
+    ),
   ].join("\n")
 }
 
