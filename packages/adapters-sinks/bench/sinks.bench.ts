@@ -114,7 +114,7 @@ const main = async () => {
     startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
     startAzurite(),
   ])
-  const lines: Array<string> = []
+  const results: Array<Measured> = []
   try {
     const credential = staticTokenCredential()
     const rawAgent = new Agent({ keepAlive: true, ca: server.ca })
@@ -195,17 +195,12 @@ const main = async () => {
                 }
               },
             )
-            lines.push(
-              row("Log Analytics (rows/s)", size, rows.adapter, rows.baseline),
-              row("Blob archive, `partitioned`: a blob per event (events/s)", size, blobs.adapter, blobs.baseline),
-              row(
-                "Blob archive, `batched`: a blob per write (events/s)",
-                size,
-                batchedBlobs.adapter,
-                batchedBlobs.baseline,
-              ),
+            results.push(
+              { what: "Log Analytics (rows/s)", size, ...rows },
+              { what: "Blob archive, `partitioned`: a blob per event (events/s)", size, ...blobs },
+              { what: "Blob archive, `batched`: a blob per write (events/s)", size, ...batchedBlobs },
             )
-            console.log(lines.slice(-3).join("\n"))
+            console.log(results.slice(-3).map(row).join("\n"))
           }
         })
       }),
@@ -214,14 +209,35 @@ const main = async () => {
   } finally {
     await Promise.all([server.close(), azurite.close()])
   }
-  report(lines)
+  report(results)
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US")
-const row = (what: string, size: number, adapter: number, baseline: number) =>
+interface Measured {
+  readonly what: string
+  readonly size: number
+  readonly adapter: number
+  readonly baseline: number
+}
+const row = ({ what, size, adapter, baseline }: Measured) =>
   `| ${what} | ${size.toLocaleString("en-US")} | ${fmt(adapter)} | ${fmt(baseline)} | ${(adapter / baseline).toFixed(2)} |`
 
-const report = (lines: ReadonlyArray<string>) => {
+// What the table says, computed so that a re-recording cannot leave stale prose behind.
+const summary = (results: ReadonlyArray<Measured>): string => {
+  const ratios = results.map((r) => r.adapter / r.baseline)
+  const layout = (name: string, size: number) =>
+    results.find((r) => r.size === size && r.what.includes(`\`${name}\``))?.adapter ?? Number.NaN
+  const speedup = (size: number) => (layout("batched", size) / layout("partitioned", size)).toFixed(0)
+  return [
+    `The adapters have no floor and scatter around the raw SDK with the machine's load (ratios ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)} here): their own work`,
+    "(row building, id mapping, names, archive lines) is small beside HTTPS, gzip and the peers. The `batched` archive",
+    `layout (the default) stores a write of 100 events ${speedup(100)} times faster than one blob per event, and a write of 1,000`,
+    `events ${speedup(1000)} times faster: the per-event layout is bound by Azurite's request rate, the batched one by building`,
+    "and sending the lines.",
+  ].join("\n")
+}
+
+const report = (results: ReadonlyArray<Measured>) => {
   const section = [
     "## @haymaker/adapters-sinks",
     "",
@@ -231,7 +247,9 @@ const report = (lines: ReadonlyArray<string>) => {
     "",
     "| sink | batch | adapter | raw SDK | ratio |",
     "|---|---:|---:|---:|---:|",
-    ...lines,
+    ...results.map(row),
+    "",
+    summary(results),
     "",
   ].join("\n")
   console.log(`\n${section}`)
