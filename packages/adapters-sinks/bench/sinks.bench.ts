@@ -80,10 +80,17 @@ const rateOf = async (size: (typeof BATCHES)[number], writeAll: WriteAll) => {
 }
 
 /**
- * Events per second of the adapter and of its baseline over fresh batches (record building is outside the clock),
+ * Events per second of the sink and of its baseline over fresh batches (record building is outside the clock),
  * alternating which goes first in each run so that drift on the shared machine hits both alike.
  */
-const compare = async (size: (typeof BATCHES)[number], adapter: WriteAll, baseline: WriteAll) => {
+const compare = async (
+  size: (typeof BATCHES)[number],
+  sink: { readonly write: (batch: ReadonlyArray<SinkRecord>) => Effect.Effect<void, unknown> },
+  baseline: WriteAll,
+) => {
+  const adapter: WriteAll = async (batches) => {
+    for (const batch of batches) await Effect.runPromise(sink.write(batch))
+  }
   const adapterRates: Array<number> = []
   const baselineRates: Array<number> = []
   for (let run = 0; run < RUNS; run++) {
@@ -146,55 +153,37 @@ const main = async () => {
           await rawContainer.createIfNotExists()
           // One measurement at a time: they share two cores with the peers.
           for (const size of BATCHES) {
-            const rows = await compare(
-              size,
-              async (batches) => {
-                for (const batch of batches) await Effect.runPromise(logs.write(batch))
-              },
-              async (batches) => {
-                // The baseline builds the same rows and uploads them with the SDK directly.
-                for (const batch of batches) {
-                  await rawClient.upload(
-                    RULE_ID,
-                    ResourcesStream.stream,
-                    batch.map((r) => resourceRow(r) ?? {}),
-                  )
-                }
-              },
-            )
-            const blobs = await compare(
-              size,
-              async (batches) => {
-                for (const batch of batches) await Effect.runPromise(archive.write(batch))
-              },
-              async (batches) => {
-                const now = new Date().toISOString()
-                for (const batch of batches) {
-                  await pool(batch, CONCURRENCY, (record) => {
-                    const line = archiveLine(record, now)
-                    return rawContainer
-                      .getBlockBlobClient(blobNameFor("partitioned", "events", record))
-                      .upload(line, Buffer.byteLength(line), { conditions: { ifNoneMatch: "*" } })
-                  })
-                }
-              },
-            )
-            const batchedBlobs = await compare(
-              size,
-              async (batches) => {
-                for (const batch of batches) await Effect.runPromise(batchedArchive.write(batch))
-              },
-              async (batches) => {
-                // The hand-written equivalent: the batch's lines as one blob named by a counter.
-                const now = new Date().toISOString()
-                for (const batch of batches) {
-                  const content = batch.map((record) => archiveLine(record, now)).join("")
-                  await rawContainer
-                    .getBlockBlobClient(`events/batches/${++rawBatch}.jsonl`)
-                    .upload(content, Buffer.byteLength(content), { conditions: { ifNoneMatch: "*" } })
-                }
-              },
-            )
+            const rows = await compare(size, logs, async (batches) => {
+              // The baseline builds the same rows and uploads them with the SDK directly.
+              for (const batch of batches) {
+                await rawClient.upload(
+                  RULE_ID,
+                  ResourcesStream.stream,
+                  batch.map((r) => resourceRow(r) ?? {}),
+                )
+              }
+            })
+            const blobs = await compare(size, archive, async (batches) => {
+              const now = new Date().toISOString()
+              for (const batch of batches) {
+                await pool(batch, CONCURRENCY, (record) => {
+                  const line = archiveLine(record, now)
+                  return rawContainer
+                    .getBlockBlobClient(blobNameFor("partitioned", "events", record))
+                    .upload(line, Buffer.byteLength(line), { conditions: { ifNoneMatch: "*" } })
+                })
+              }
+            })
+            const batchedBlobs = await compare(size, batchedArchive, async (batches) => {
+              // The hand-written equivalent: the batch's lines as one blob named by a counter.
+              const now = new Date().toISOString()
+              for (const batch of batches) {
+                const content = batch.map((record) => archiveLine(record, now)).join("")
+                await rawContainer
+                  .getBlockBlobClient(`events/batches/${++rawBatch}.jsonl`)
+                  .upload(content, Buffer.byteLength(content), { conditions: { ifNoneMatch: "*" } })
+              }
+            })
             results.push(
               { what: "Log Analytics (rows/s)", size, ...rows },
               { what: "Blob archive, `partitioned`: a blob per event (events/s)", size, ...blobs },

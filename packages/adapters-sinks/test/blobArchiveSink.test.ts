@@ -23,6 +23,7 @@ import {
   resourceMessage,
   sinkRecord,
 } from "./fixtures.ts"
+import { scopedAzurite } from "./peers.ts"
 
 type Sink = Effect.Success<ReturnType<typeof BlobArchiveSink.make>>
 
@@ -54,19 +55,10 @@ class Storage extends Context.Service<Storage, { readonly azurite: AzuritePeer; 
 ) {
   static readonly layer = Layer.effect(
     Storage,
-    Effect.acquireRelease(
-      Effect.promise(() => startAzurite()),
-      (azurite) => Effect.promise(() => azurite.close()),
-    ).pipe(
-      Effect.map((azurite) => ({
-        azurite,
-        base: {
-          connectionString: Redacted.make(azurite.connectionString),
-          maxTries: 2,
-          retryDelay: Duration.millis(5),
-        },
-      })),
-    ),
+    Effect.map(scopedAzurite, (azurite) => ({
+      azurite,
+      base: { connectionString: Redacted.make(azurite.connectionString), maxTries: 2, retryDelay: Duration.millis(5) },
+    })),
   )
 }
 

@@ -1,14 +1,7 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { BlobServiceClient } from "@azure/storage-blob"
-import {
-  type AzuritePeer,
-  type LogsIngestionServer,
-  startAzurite,
-  startLogsIngestionServer,
-  staticTokenCredential,
-} from "@haymaker/local-stack"
+import type { AzuritePeer, LogsIngestionServer } from "@haymaker/local-stack"
 import {
   archiveSinkContract,
   logAnalyticsSinkContract,
@@ -17,28 +10,34 @@ import {
   SinkProbe,
   type StoredRecord,
 } from "@haymaker/testing"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import * as FileArchiveSink from "../src/filesystem/FileArchiveSink.ts"
 import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts"
 import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
-import { AgentLogsStream, ResourcesStream, Streams, streamDeclarations } from "../src/logAnalytics/Streams.ts"
-
-const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
+import { AgentLogsStream, ResourcesStream, Streams } from "../src/logAnalytics/Streams.ts"
+import { ingestionOptions, RULE_ID, scopedAzurite, scopedLogsIngestionServer, scratchDirectory } from "./peers.ts"
 
 let server: LogsIngestionServer
 let azurite: AzuritePeer
 let scratch: string
 
+// The contract suites register their own tests, so the peers live in a scope of the file's own.
+const peers = Effect.runSync(Scope.make("parallel"))
 beforeAll(async () => {
-  ;[server, azurite, scratch] = await Promise.all([
-    startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
-    startAzurite(),
-    mkdtemp(join(tmpdir(), "haymaker-sink-contracts-")),
-  ])
+  ;({ server, azurite, scratch } = await Effect.runPromise(
+    Effect.all(
+      {
+        server: scopedLogsIngestionServer,
+        azurite: scopedAzurite,
+        scratch: scratchDirectory("haymaker-sink-contracts-"),
+      },
+      { concurrency: 3 },
+    ).pipe(Scope.provide(peers)),
+  ))
 }, 60_000)
-afterAll(() => Promise.all([server?.close(), azurite?.close(), rm(scratch, { recursive: true, force: true })]))
+afterAll(() => Effect.runPromise(Scope.close(peers, Exit.void)))
 
 const probeFailure = (what: string) => (cause: unknown) =>
   new ProbeError({ message: `reading back ${what} failed: ${String(cause)}`, cause })
@@ -95,10 +94,7 @@ logAnalyticsSinkContract("LogAnalyticsIngestionSink (Logs Ingestion API server)"
   makeLayer: () =>
     Layer.mergeAll(
       LogAnalyticsIngestionSink.layer({
-        endpoint: server.endpoint,
-        dataCollectionRuleId: RULE_ID,
-        credential: staticTokenCredential(),
-        trustedCa: server.ca,
+        ...ingestionOptions(server),
         maxRetries: 1,
         retryDelay: Duration.millis(5),
         maxRetryDelay: Duration.millis(20),

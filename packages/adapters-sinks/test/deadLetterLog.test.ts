@@ -1,15 +1,13 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { expect, layer } from "@effect/vitest"
 import { DeadLetterLog, type DeadLetterRecord } from "@haymaker/domain"
-import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
+import type { LogsIngestionServer } from "@haymaker/local-stack"
 import { Context, DateTime, Effect, Layer } from "effect"
 import * as FileLogAnalyticsSink from "../src/filesystem/FileLogAnalyticsSink.ts"
 import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
-import { DeadLettersStream, streamDeclarations } from "../src/logAnalytics/Streams.ts"
-
-const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
+import { DeadLettersStream } from "../src/logAnalytics/Streams.ts"
+import { ingestionOptions, scopedLogsIngestionServer, scratchDirectory } from "./peers.ts"
 
 const letters: ReadonlyArray<DeadLetterRecord> = [
   {
@@ -78,29 +76,11 @@ class Peers extends Context.Service<Peers, { readonly server: LogsIngestionServe
 ) {
   static readonly layer = Layer.effect(
     Peers,
-    Effect.all({
-      server: Effect.acquireRelease(
-        Effect.promise(() =>
-          startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
-        ),
-        (server) => Effect.promise(() => server.close()),
-      ),
-      directory: Effect.acquireRelease(
-        Effect.promise(() => mkdtemp(join(tmpdir(), "haymaker-dead-letter-log-"))),
-        (directory) => Effect.promise(() => rm(directory, { recursive: true, force: true })),
-      ),
-    }),
+    Effect.all({ server: scopedLogsIngestionServer, directory: scratchDirectory("haymaker-dead-letter-log-") }),
   )
 }
 
-const ingestion = (server: LogsIngestionServer) =>
-  LogAnalyticsIngestionSink.layer({
-    endpoint: server.endpoint,
-    dataCollectionRuleId: RULE_ID,
-    credential: staticTokenCredential(),
-    trustedCa: server.ca,
-    maxRetries: 0,
-  })
+const ingestion = (server: LogsIngestionServer) => LogAnalyticsIngestionSink.layer(ingestionOptions(server))
 
 layer(Peers.layer, { excludeTestServices: true })(
   "the dead-letter log: a row per dead-lettered message in HayMakerDeadLetters_CL",

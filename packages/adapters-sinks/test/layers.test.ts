@@ -1,22 +1,15 @@
 import { BlobServiceClient } from "@azure/storage-blob"
 import { expect, layer } from "@effect/vitest"
 import { ArchiveSink, LogAnalyticsSink } from "@haymaker/domain"
-import {
-  type AzuritePeer,
-  type LogsIngestionServer,
-  startAzurite,
-  startLogsIngestionServer,
-  staticTokenCredential,
-} from "@haymaker/local-stack"
+import { type AzuritePeer, type LogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
 import { Config, ConfigProvider, Context, Effect, Layer } from "effect"
 import { archiveEnvConfig } from "../src/archive/ArchiveConfig.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import { logAnalyticsEnvConfig } from "../src/logAnalytics/LogAnalyticsConfig.ts"
 import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
-import { ResourcesStream, streamDeclarations } from "../src/logAnalytics/Streams.ts"
+import { ResourcesStream } from "../src/logAnalytics/Streams.ts"
 import { resourceMessage } from "./fixtures.ts"
-
-const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
+import { RULE_ID, scopedAzurite, scopedLogsIngestionServer } from "./peers.ts"
 
 const fromEnv = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromEnvRecord(env))
 
@@ -26,21 +19,7 @@ class Peers extends Context.Service<Peers, { readonly server: LogsIngestionServe
 ) {
   static readonly layer = Layer.effect(
     Peers,
-    Effect.all(
-      {
-        server: Effect.acquireRelease(
-          Effect.promise(() =>
-            startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
-          ),
-          (server) => Effect.promise(() => server.close()),
-        ),
-        azurite: Effect.acquireRelease(
-          Effect.promise(() => startAzurite()),
-          (azurite) => Effect.promise(() => azurite.close()),
-        ),
-      },
-      { concurrency: 2 },
-    ),
+    Effect.all({ server: scopedLogsIngestionServer, azurite: scopedAzurite }, { concurrency: 2 }),
   )
 }
 

@@ -1,13 +1,12 @@
 import { expect, layer } from "@effect/vitest"
 import type { SinkRecord } from "@haymaker/domain"
-import { type LogsIngestionServer, startLogsIngestionServer, staticTokenCredential } from "@haymaker/local-stack"
+import type { LogsIngestionServer } from "@haymaker/local-stack"
 import { Context, Duration, Effect, Layer } from "effect"
 import type { LogAnalyticsSinkOptions } from "../src/logAnalytics/LogAnalyticsConfig.ts"
 import * as LogAnalyticsIngestionSink from "../src/logAnalytics/LogAnalyticsIngestionSink.ts"
-import { AgentLogsStream, ResourcesStream, streamDeclarations } from "../src/logAnalytics/Streams.ts"
+import { AgentLogsStream, ResourcesStream } from "../src/logAnalytics/Streams.ts"
 import { agentLogMessage, failedIds, otherMessage, resourceDump, resourceMessage } from "./fixtures.ts"
-
-const RULE_ID = "dcr-0123456789abcdef0123456789abcdef"
+import { ingestionOptions, scopedLogsIngestionServer } from "./peers.ts"
 
 /** The local Logs Ingestion server of the suite, and sink options pointing at it. */
 class Server extends Context.Service<
@@ -16,25 +15,15 @@ class Server extends Context.Service<
 >()("adapters-sinks/test/logAnalyticsIngestionSink/Server") {
   static readonly layer = Layer.effect(
     Server,
-    Effect.acquireRelease(
-      Effect.promise(() =>
-        startLogsIngestionServer({ rules: [{ immutableId: RULE_ID, streamDeclarations: streamDeclarations() }] }),
-      ),
-      (server) => Effect.promise(() => server.close()),
-    ).pipe(
-      Effect.map((server) => ({
-        server,
-        options: {
-          endpoint: server.endpoint,
-          dataCollectionRuleId: RULE_ID,
-          credential: staticTokenCredential(),
-          trustedCa: server.ca,
-          maxRetries: 2,
-          retryDelay: Duration.millis(5),
-          maxRetryDelay: Duration.millis(20),
-        },
-      })),
-    ),
+    Effect.map(scopedLogsIngestionServer, (server) => ({
+      server,
+      options: {
+        ...ingestionOptions(server),
+        maxRetries: 2,
+        retryDelay: Duration.millis(5),
+        maxRetryDelay: Duration.millis(20),
+      },
+    })),
   )
 }
 

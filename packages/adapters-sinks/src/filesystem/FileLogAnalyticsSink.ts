@@ -1,19 +1,20 @@
 import { constants } from "node:fs"
 import { access, appendFile, mkdir, open } from "node:fs/promises"
 import { join, resolve } from "node:path"
-import {
-  DeadLetterLog,
-  type DeadLetterRecord,
-  LogAnalyticsSink,
-  layerFromConfig,
-  type SinkRecord,
-} from "@haymaker/domain"
+import { type DeadLetterLog, type LogAnalyticsSink, layerFromConfig } from "@haymaker/domain"
 import { type Config, Effect, type Layer } from "effect"
 import { type SinkWithDeadLetters, sinkAndDeadLetterLog } from "../logAnalytics/DeadLetterLogLayer.ts"
-import { agentLogRow, deadLetterRow, resourceRow } from "../logAnalytics/Rows.ts"
+import { type RowStreams, rowSink } from "../logAnalytics/RowSink.ts"
 import { AgentLogsStream, DeadLettersStream, ResourcesStream } from "../logAnalytics/Streams.ts"
-import { type FailedMessage, failureOf, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
+import { type FailedMessage, failureOf, probeError, unencodable } from "../SinkFailures.ts"
 import { type FileSinkConfigError, resolveFileSinkSettings } from "./FileSinkConfig.ts"
+
+/** Each stream's rows go to a file named for its table. */
+const tables: RowStreams = {
+  resourcesStream: ResourcesStream.table,
+  agentLogsStream: AgentLogsStream.table,
+  deadLettersStream: DeadLettersStream.table,
+}
 
 const terminateLastLine = async (path: string): Promise<void> => {
   const file = await open(path, "r+").catch(() => undefined)
@@ -41,11 +42,7 @@ export const make = Effect.fnUntraced(function* (
   const folder = resolve(directory, "log-analytics")
   // A writer killed mid-append leaves a partial last line: end it, so that the next rows start on a line of their own.
   yield* Effect.promise(() =>
-    Promise.all(
-      [ResourcesStream.table, AgentLogsStream.table, DeadLettersStream.table].map((table) =>
-        terminateLastLine(join(folder, `${table}.jsonl`)),
-      ),
-    ),
+    Promise.all(Object.values(tables).map((table) => terminateLastLine(join(folder, `${table}.jsonl`)))),
   )
 
   const append = (table: string, rows: ReadonlyArray<Record<string, unknown>>) =>
@@ -72,29 +69,6 @@ export const make = Effect.fnUntraced(function* (
       }
     })
 
-  const write = Effect.fn("FileLogAnalyticsSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
-    const resources: Array<Record<string, unknown>> = []
-    const agentLogs: Array<Record<string, unknown>> = []
-    const refused: Array<FailedMessage> = []
-    for (const record of records) {
-      try {
-        const resource = resourceRow(record)
-        const agentLog = agentLogRow(record)
-        if (resource !== undefined) resources.push(resource)
-        if (agentLog !== undefined) agentLogs.push(agentLog)
-      } catch (error) {
-        refused.push(unencodable(record.key, error))
-      }
-    }
-    const failed = [
-      ...refused,
-      ...(yield* Effect.all([append(ResourcesStream.table, resources), append(AgentLogsStream.table, agentLogs)])),
-    ].flat()
-    if (failed.length > 0) {
-      return yield* sinkWriteError("LogAnalytics", failed, new Set(records.map((r) => r.key)).size)
-    }
-  })
-
   const probe = Effect.tryPromise({
     try: async () => {
       await mkdir(folder, { recursive: true })
@@ -103,12 +77,12 @@ export const make = Effect.fnUntraced(function* (
     catch: (error) => probeError("LogAnalytics", error),
   })
 
-  const record = Effect.fn("FileDeadLetterLog.record")(function* (records: ReadonlyArray<DeadLetterRecord>) {
-    const failed = yield* append(DeadLettersStream.table, records.map(deadLetterRow))
-    if (failed.length > 0) return yield* sinkWriteError("DeadLetterLog", failed, records.length)
+  return rowSink({
+    names: { sink: "FileLogAnalyticsSink", deadLetterLog: "FileDeadLetterLog" },
+    streams: tables,
+    writeRows: append,
+    probe,
   })
-
-  return { ...LogAnalyticsSink.of({ write, probe }), deadLetters: DeadLetterLog.of({ record }) }
 })
 
 /** The sink and, in the same folder (`HayMakerDeadLetters_CL.jsonl`), the dead-letter log. */

@@ -3,21 +3,13 @@ import type { TokenCredential } from "@azure/core-auth"
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline"
 import { DefaultAzureCredential } from "@azure/identity"
 import { isAggregateLogsUploadError, LogsIngestionClient } from "@azure/monitor-ingestion"
-import {
-  DeadLetterLog,
-  type DeadLetterRecord,
-  LogAnalyticsSink,
-  layerFromConfig,
-  type SinkRecord,
-} from "@haymaker/domain"
+import { type DeadLetterLog, type LogAnalyticsSink, layerFromConfig } from "@haymaker/domain"
 import { type Config, Duration, Effect, type Layer, type Scope } from "effect"
-import { type FailedMessage, failureOf, jsonProblem, probeError, sinkWriteError, unencodable } from "../SinkFailures.ts"
+import { type FailedMessage, failureOf, jsonProblem, probeError, unencodable } from "../SinkFailures.ts"
 import { type SinkWithDeadLetters, sinkAndDeadLetterLog } from "./DeadLetterLogLayer.ts"
 import { type LogAnalyticsSinkOptions, resolveLogAnalyticsSettings } from "./LogAnalyticsConfig.ts"
 import type { LogAnalyticsConfigError } from "./LogAnalyticsErrors.ts"
-import { agentLogRow, deadLetterRow, resourceRow } from "./Rows.ts"
-
-type Row = Record<string, unknown> & { readonly sequence_number: string }
+import { type Row, rowSink } from "./RowSink.ts"
 
 /** The API version the SDK speaks (2023-01-01), for the probe's request. */
 const LOGS_INGESTION_API_VERSION = "2023-01-01"
@@ -99,33 +91,6 @@ export const make = Effect.fnUntraced(function* (
       }
     })
 
-  const write = Effect.fn("LogAnalyticsSink.write")(function* (records: ReadonlyArray<SinkRecord>) {
-    const resourceRows: Array<Row> = []
-    const agentLogRows: Array<Row> = []
-    const refused: Array<FailedMessage> = []
-    for (const record of records) {
-      try {
-        const resource = resourceRow(record)
-        const agentLog = agentLogRow(record)
-        if (resource !== undefined) resourceRows.push(resource as Row)
-        if (agentLog !== undefined) agentLogRows.push(agentLog as Row)
-      } catch (error) {
-        refused.push(unencodable(record.key, error))
-      }
-    }
-    const failures = yield* Effect.all(
-      [uploadStream(settings.resourcesStream, resourceRows), uploadStream(settings.agentLogsStream, agentLogRows)],
-      { concurrency: 2 },
-    )
-    failures.push(refused)
-    const failedByKey = new Map<string, FailedMessage>()
-    for (const failure of failures.flat()) if (!failedByKey.has(failure.key)) failedByKey.set(failure.key, failure)
-    if (failedByKey.size > 0) {
-      const total = new Set(records.map((record) => record.key)).size
-      return yield* sinkWriteError("LogAnalytics", [...failedByKey.values()], total)
-    }
-  })
-
   // An upload of no rows to each stream, through the client's own pipeline (credential, agent, gzip, retries): the
   // service checks the token, the rule and the stream, and stores nothing. The SDK's `upload` sends nothing for no
   // rows. A 400 still proves all three, so only other failures count.
@@ -162,13 +127,12 @@ export const make = Effect.fnUntraced(function* (
     catch: (error) => probeError("LogAnalytics", error),
   }).pipe(Effect.asVoid, Effect.withSpan("LogAnalyticsSink.probe"))
 
-  // Dead letters go to their own stream through the same client: best effort (see DeadLetterLog).
-  const record = Effect.fn("DeadLetterLog.record")(function* (records: ReadonlyArray<DeadLetterRecord>) {
-    const failed = yield* uploadStream(settings.deadLettersStream, records.map(deadLetterRow) as Array<Row>)
-    if (failed.length > 0) return yield* sinkWriteError("DeadLetterLog", failed, records.length)
+  return rowSink({
+    names: { sink: "LogAnalyticsSink", deadLetterLog: "DeadLetterLog" },
+    streams: settings,
+    writeRows: uploadStream,
+    probe,
   })
-
-  return { ...LogAnalyticsSink.of({ write, probe }), deadLetters: DeadLetterLog.of({ record }) }
 })
 
 /**
