@@ -1,4 +1,4 @@
-import { encodeResource } from "@haymaker/domain"
+import { type ArchiveEntry, encodeResource } from "@haymaker/domain"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { ArchiveLineBatcher, readArchiveLine, readLineBatch } from "../src/archive/ArchiveLines.ts"
@@ -83,15 +83,22 @@ describe("ArchiveLineBatcher and readLineBatch", () => {
   ].join("")
   const bytes = Buffer.from(content)
 
+  /** Pushes the bytes cut at `cuts`, each piece read into the same buffer as a reader does, and parses as it goes. */
   const split = (cuts: ReadonlyArray<number>, since?: number) => {
     const batcher = new ArchiveLineBatcher("obj")
-    const batches = []
+    const scratch = Buffer.alloc(bytes.length)
+    const entries: Array<ArchiveEntry> = []
     let from = 0
     for (const cut of [...cuts, bytes.length]) {
-      batches.push(...batcher.push(bytes.subarray(from, cut)))
+      const piece = scratch.subarray(0, cut - from)
+      bytes.copy(piece, 0, from, cut)
+      for (const batch of batcher.push(piece)) readLineBatch(batch, since, entries)
+      // The buffer is read into again: nothing the batcher kept may still point into it.
+      scratch.fill(0x7b)
       from = cut
     }
-    return [...batches, ...batcher.end()].flatMap((batch) => readLineBatch(batch, since))
+    for (const batch of batcher.end()) readLineBatch(batch, since, entries)
+    return entries
   }
 
   it("gives the same entries however the bytes are cut into chunks, even inside a character", () => {

@@ -147,6 +147,35 @@ const readerCases = (it: Vitest.MethodsNonLive<Peers>, name: string, store: Effe
       }),
     )
 
+    it.effect("reads an object of many read chunks whole, and a stream stopped early can be run again", () =>
+      Effect.gen(function* () {
+        const { reader, put } = yield* (yield* store).fresh("batched")
+        // About 2 MB in one object, lines of many lengths, so lines cross the edges of chunks and downloads.
+        const lines = Array.from(
+          { length: 1_500 },
+          (_, i) => `${JSON.stringify({ event: { ...agentLog({ i, text: "y".repeat((i * 997) % 2_600) }) } })}\n`,
+        )
+        yield* put("events/y=2024/m=11/d=14/h=10/large.jsonl", lines.join(""))
+        yield* put("events/y=2024/m=11/d=14/h=11/small.jsonl", lines.slice(0, 3).join(""))
+
+        const firstTwo = yield* Stream.runCollect(Stream.take(reader.entries(), 2))
+        expect(firstTwo.map((entry) => entry.location)).toEqual([
+          "events/y=2024/m=11/d=14/h=10/large.jsonl:1",
+          "events/y=2024/m=11/d=14/h=10/large.jsonl:2",
+        ])
+        const entries = yield* entriesOf(reader)
+        expect(entries.filter((entry) => entry._tag === "UnreadableLine")).toEqual([])
+        expect(entries.length).toBe(1_503)
+        const large = entries.filter((entry) => entry.location.includes("large"))
+        expect(large.map((entry) => entry._tag === "ArchivedEvent" && entry.event.details)).toEqual(
+          lines.map((_, i) => ({ i, text: "y".repeat((i * 997) % 2_600) })),
+        )
+        expect(large.map((entry) => entry.location)).toEqual(
+          lines.map((_, i) => `events/y=2024/m=11/d=14/h=10/large.jsonl:${i + 1}`),
+        )
+      }),
+    )
+
     it.effect("fails with NotFound, naming the place, when there is no archive", () =>
       Effect.gen(function* () {
         const failure = yield* Effect.flip(entriesOf(yield* (yield* store).missing))

@@ -99,9 +99,10 @@ const countLines = (bytes: Buffer): number => {
 
 /**
  * Cuts an object's bytes, as they arrive in chunks, into batches of whole lines. A chunk may end mid-line: the rest
- * waits for the next chunk, and the line it completes is a batch of its own, so no chunk is copied whole. Cutting
- * bytes rather than text is safe for UTF-8, where the newline byte never occurs inside a character. Batches hold
- * bytes, not parsed values: parsing waits for the consumer, so read-ahead costs the garbage collector nothing.
+ * is copied to wait for the next chunk, and the line it completes is a batch of its own, so no chunk is copied whole.
+ * A batch of a chunk's own lines is a view of the chunk: read it before the chunk's buffer is used again (a reader may
+ * read into the same buffers over and over). Cutting bytes rather than text is safe for UTF-8, where the newline byte
+ * never occurs inside a character.
  */
 export class ArchiveLineBatcher {
   /** Chunks of the line in progress, joined only once it is complete (a long line may span many chunks). */
@@ -151,10 +152,13 @@ export class ArchiveLineBatcher {
 
 /**
  * The entries of a batch's lines (a `\r` before a newline is dropped; blank lines are skipped), keeping only messages
- * from `since` (epoch milliseconds) on; unreadable lines are always kept.
+ * from `since` (epoch milliseconds) on; unreadable lines are always kept. Appended to `entries` when given.
  */
-export const readLineBatch = (batch: LineBatch, since: number | undefined): Array<ArchiveEntry> => {
-  const entries: Array<ArchiveEntry> = []
+export const readLineBatch = (
+  batch: LineBatch,
+  since: number | undefined,
+  entries: Array<ArchiveEntry> = [],
+): Array<ArchiveEntry> => {
   const { bytes, name } = batch
   let line = batch.firstLine
   let start = 0

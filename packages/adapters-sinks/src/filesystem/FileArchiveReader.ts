@@ -1,5 +1,5 @@
-import { createReadStream, type Dirent } from "node:fs"
-import { readdir, stat } from "node:fs/promises"
+import type { Dirent } from "node:fs"
+import { type FileHandle, type FileReadResult, open as openFile, readdir, stat } from "node:fs/promises"
 import { join, relative, resolve, sep } from "node:path"
 import { ArchiveReadError, ArchiveReader, layerFromConfig } from "@haymaker/domain"
 import { type Config, Effect, Layer, Schema } from "effect"
@@ -39,9 +39,53 @@ async function* filesUnder(folder: string): AsyncGenerator<string> {
   }
 }
 
+/** Bytes read at a time: large enough that the calls cost little, small enough to stay in the CPU's caches. */
+const CHUNK_BYTES = 128 * 1024
+
+/**
+ * A file's bytes in chunks, read into two buffers in turn: the next chunk is read while the consumer parses the one
+ * before, and no read allocates (fresh buffers per read are memory outside the heap that V8 answers with collections
+ * of the old generation). A chunk is only valid until the next one is asked for, which is how the line batcher reads.
+ */
+async function* chunksOf(file: FileHandle): AsyncGenerator<Buffer> {
+  let current = Buffer.allocUnsafeSlow(CHUNK_BYTES)
+  let next = Buffer.allocUnsafeSlow(CHUNK_BYTES)
+  let reading: Promise<FileReadResult<Buffer>> | undefined = file.read(current, 0, CHUNK_BYTES, null)
+  try {
+    for (;;) {
+      const { bytesRead } = await reading
+      reading = undefined
+      if (bytesRead === 0) return
+      ;[current, next] = [next, current]
+      reading = file.read(current, 0, CHUNK_BYTES, null)
+      yield next.subarray(0, bytesRead)
+    }
+  } finally {
+    // A read in flight must settle before its file is closed.
+    await reading?.catch(() => undefined)
+    await file.close()
+  }
+}
+
+/** {@link chunksOf} as an iterable that also closes its file when let go before its first read (opened ahead). */
+const fileChunks = (file: FileHandle): AsyncIterable<Buffer> => ({
+  [Symbol.asyncIterator]: () => {
+    const chunks = chunksOf(file)
+    let started = false
+    return {
+      next: () => {
+        started = true
+        return chunks.next()
+      },
+      // A generator never started does not run its `finally`.
+      return: async () => (started ? chunks.return(undefined) : file.close().then(() => chunks.return(undefined))),
+    }
+  },
+})
+
 /**
  * The ArchiveReader of the local profile: the files the filesystem archive sink wrote under `{directory}/archive/`
- * (same names and lines as the Blob archive, in any layout), read as streams.
+ * (same names and lines as the Blob archive, in any layout), read in chunks.
  */
 export const make = Effect.fnUntraced(function* (
   options: FileArchiveReaderOptions,
@@ -76,15 +120,13 @@ export const make = Effect.fnUntraced(function* (
   }
 
   const open = async (name: string) => {
-    const path = resolve(root, name)
-    // 64 KB reads: every read is a new Buffer outside the heap, and larger ones made V8 collect the old generation more
-    // often (reading a million-event archive: 150 full collections at 256 KB, 42 at 64 KB), each marking the ledger.
-    const stream = createReadStream(path, { highWaterMark: 64 * 1024 })
-    // Opening is lazy: wait for it, so a file removed since it was listed reads as absent.
-    return new Promise<AsyncIterable<Buffer> | undefined>((done, fail) => {
-      stream.once("open", () => done(stream as AsyncIterable<Buffer>))
-      stream.once("error", (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? done(undefined) : fail(error)))
-    })
+    try {
+      return fileChunks(await openFile(resolve(root, name), "r"))
+    } catch (error) {
+      // Removed since it was listed: the archive no longer holds it.
+      if ((error as { code?: string }).code === "ENOENT") return undefined
+      throw error
+    }
   }
 
   return ArchiveReader.of({
