@@ -31,16 +31,15 @@ const drain = async (receiver: ServiceBusReceiver, expected: number): Promise<Ar
 describe.concurrent("duplicate detection", () => {
   const signals = logSignals()
   const bus = useEmulator({ config, logLevel: "debug", logSink: signals.sink })
+  const drainQueue = (queue: string, expected: number) =>
+    drain(bus.client.createReceiver(queue, { receiveMode: "receiveAndDelete" }), expected)
 
   it("accepts a message id seen inside the window and drops it: the sender sees success", async () => {
     const sender = bus.client.createSender("orders")
     await sender.sendMessages({ body: "first", messageId: "order-1" })
     await sender.sendMessages({ body: "again", messageId: "order-1" })
     await sender.sendMessages({ body: "other", messageId: "order-2" })
-    expect(await drain(bus.client.createReceiver("orders", { receiveMode: "receiveAndDelete" }), 2)).toEqual([
-      "first",
-      "other",
-    ])
+    expect(await drainQueue("orders", 2)).toEqual(["first", "other"])
   })
 
   it("detects duplicates inside one batch and across batches", async () => {
@@ -52,11 +51,7 @@ describe.concurrent("duplicate detection", () => {
       { body: "y again", messageId: "y" },
       { body: "z", messageId: "z" },
     ])
-    expect(await drain(bus.client.createReceiver("batches", { receiveMode: "receiveAndDelete" }), 3)).toEqual([
-      "x",
-      "y",
-      "z",
-    ])
+    expect(await drainQueue("batches", 3)).toEqual(["x", "y", "z"])
   })
 
   it("applies to scheduled messages and to topics (once for all subscriptions)", async () => {
@@ -64,9 +59,7 @@ describe.concurrent("duplicate detection", () => {
     const at = new Date(Date.now() + 300)
     await sender.scheduleMessages({ body: "scheduled", messageId: "s-1" }, at)
     await sender.sendMessages({ body: "same id", messageId: "s-1" })
-    expect(await drain(bus.client.createReceiver("scheduled", { receiveMode: "receiveAndDelete" }), 1)).toEqual([
-      "scheduled",
-    ])
+    expect(await drainQueue("scheduled", 1)).toEqual(["scheduled"])
     const topic = bus.client.createSender("events")
     await topic.sendMessages([
       { body: "e1", messageId: "e-1" },
@@ -85,10 +78,7 @@ describe.concurrent("duplicate detection", () => {
     // The history sweeps itself when the window of its oldest id ends (this wait is that signal).
     await signals.next("duplicate detection window passed", { entity: "short-window", forgotten: 1 })
     await sender.sendMessages({ body: "after the window", messageId: "w-1" })
-    expect(await drain(bus.client.createReceiver("short-window", { receiveMode: "receiveAndDelete" }), 2)).toEqual([
-      "first",
-      "after the window",
-    ])
+    expect(await drainQueue("short-window", 2)).toEqual(["first", "after the window"])
   })
 
   it("does nothing without RequiresDuplicateDetection, and checks messages forwarded into the entity", async () => {
@@ -97,16 +87,12 @@ describe.concurrent("duplicate detection", () => {
       { body: 1, messageId: "same" },
       { body: 2, messageId: "same" },
     ])
-    expect(await drain(bus.client.createReceiver("not-detecting", { receiveMode: "receiveAndDelete" }), 2)).toEqual([
-      1, 2,
-    ])
+    expect(await drainQueue("not-detecting", 2)).toEqual([1, 2])
     const forwarding = bus.client.createSender("forwarding")
     await forwarding.sendMessages([
       { body: "f", messageId: "f-1" },
       { body: "f again", messageId: "f-1" },
     ])
-    expect(await drain(bus.client.createReceiver("forward-target", { receiveMode: "receiveAndDelete" }), 1)).toEqual([
-      "f",
-    ])
+    expect(await drainQueue("forward-target", 1)).toEqual(["f"])
   })
 })

@@ -1,4 +1,4 @@
-import type { ServiceBusReceiver } from "@azure/service-bus"
+import type { ServiceBusMessage, ServiceBusReceiver } from "@azure/service-bus"
 import { describe, expect, it } from "vitest"
 import { failure, logSignals, namespaceConfig, receiveAll, untilTime, useEmulator } from "./support.ts"
 
@@ -31,6 +31,14 @@ describe.concurrent("peek-lock", () => {
   // Automatic lock renewal would hide lock expiry; these tests renew explicitly.
   const peekLock = (queue: string): ServiceBusReceiver =>
     bus.client.createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0 })
+  /** Sends `message` to `queue` and receives it: the receiver, and the message under its lock. */
+  const sendAndLock = async (queue: string, message: ServiceBusMessage) => {
+    await bus.client.createSender(queue).sendMessages(message)
+    const receiver = peekLock(queue)
+    const [locked] = await receiver.receiveMessages(1)
+    if (locked === undefined) throw new Error("expected a message")
+    return { receiver, message: locked }
+  }
 
   it("locks a received message with a 16-byte lock token and a locked-until time", async () => {
     await bus.client.createSender("locking").sendMessages({ body: "locked" })
@@ -60,10 +68,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("extends a lock on renew-lock so the message can still be completed after the first lock would have ended", async () => {
-    await bus.client.createSender("renewing").sendMessages({ body: "renew me" })
-    const receiver = peekLock("renewing")
-    const [message] = await receiver.receiveMessages(1)
-    if (message === undefined) throw new Error("expected a message")
+    const { receiver, message } = await sendAndLock("renewing", { body: "renew me" })
     const firstLockedUntil = message.lockedUntilUtc?.getTime() ?? 0
     // Real time, bounded by the entity's lock: the lock runs on the emulator's clock behind AMQP, and this deadline
     // passing is what the test is about (no event marks a lock that did not expire).
@@ -91,10 +96,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("abandon returns the message with delivery count + 1 and the modified properties", async () => {
-    await bus.client.createSender("abandoning").sendMessages({ body: "retry", applicationProperties: { step: 1 } })
-    const receiver = peekLock("abandoning")
-    const [message] = await receiver.receiveMessages(1)
-    if (message === undefined) throw new Error("expected a message")
+    const { receiver, message } = await sendAndLock("abandoning", { body: "retry", applicationProperties: { step: 1 } })
     await receiver.abandonMessage(message, { step: 2, reason: "flaky" })
     const [again] = await receiver.receiveMessages(1)
     expect(again?.deliveryCount).toBe(1)
@@ -137,12 +139,10 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("dead-letters with the caller's reason and description, readable from the dead-letter queue", async () => {
-    await bus.client
-      .createSender("dead-lettering")
-      .sendMessages({ body: "bad", applicationProperties: { tenant: "t1" } })
-    const receiver = peekLock("dead-lettering")
-    const [message] = await receiver.receiveMessages(1)
-    if (message === undefined) throw new Error("expected a message")
+    const { receiver, message } = await sendAndLock("dead-lettering", {
+      body: "bad",
+      applicationProperties: { tenant: "t1" },
+    })
     await receiver.deadLetterMessage(message, {
       deadLetterReason: "SchemaViolation",
       deadLetterErrorDescription: "resource_id is missing",
@@ -188,10 +188,7 @@ describe.concurrent("peek-lock", () => {
   })
 
   it("settles through the management link once the receiving link is closed", async () => {
-    await bus.client.createSender("orphaning").sendMessages({ body: "orphan" })
-    const receiver = peekLock("orphaning")
-    const [message] = await receiver.receiveMessages(1)
-    if (message === undefined) throw new Error("expected a message")
+    const { receiver, message } = await sendAndLock("orphaning", { body: "orphan" })
     await receiver.close()
     const other = peekLock("orphaning")
     await other.completeMessage(message)

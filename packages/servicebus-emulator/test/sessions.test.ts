@@ -62,6 +62,11 @@ describe.concurrent("sessions", () => {
   const bus = useEmulator({ config, logLevel: "debug", logSink: signals.sink })
   // Automatic lock renewal would hide lock expiry; these tests renew explicitly.
   const noRenewal = { maxAutoLockRenewalDurationInMs: 0 }
+  /** Sends `bodies` to `queue` in session "s", in order, and accepts that session. */
+  const sendAndAccept = async (queue: string, bodies: ReadonlyArray<string>, options?: typeof noRenewal) => {
+    await bus.client.createSender(queue).sendMessages(bodies.map((body) => ({ body, sessionId: "s" })))
+    return bus.client.acceptSession(queue, "s", options)
+  }
 
   it("refuses a message without a session id, to a session queue and to a topic whose session subscription takes it", async () => {
     const queue = await failure(bus.client.createSender("refusing").sendMessages({ body: "no session" }))
@@ -163,11 +168,7 @@ describe.concurrent("sessions", () => {
   })
 
   it("returns an abandoned message first in its session, with delivery count + 1", async () => {
-    await bus.client.createSender("abandoning").sendMessages([
-      { body: "first", sessionId: "s" },
-      { body: "second", sessionId: "s" },
-    ])
-    const receiver = await bus.client.acceptSession("abandoning", "s")
+    const receiver = await sendAndAccept("abandoning", ["first", "second"])
     const [first] = await receiver.receiveMessages(1)
     if (first === undefined) throw new Error("expected a message")
     await receiver.abandonMessage(first, { attempt: 1 })
@@ -203,8 +204,7 @@ describe.concurrent("sessions", () => {
   })
 
   it("releases unsettled messages when the receiver closes (delivery count + 1) and unlocks the session at once", async () => {
-    await bus.client.createSender("closing").sendMessages({ body: "unsettled", sessionId: "s" })
-    const first = await bus.client.acceptSession("closing", "s")
+    const first = await sendAndAccept("closing", ["unsettled"])
     const [message] = await first.receiveMessages(1)
     expect(message?.deliveryCount).toBe(0)
     await first.close()
@@ -217,11 +217,7 @@ describe.concurrent("sessions", () => {
   })
 
   it("a session lock expires unless renewed: the receiver gets SessionLockLost and the session can be taken again", async () => {
-    await bus.client.createSender("expiring").sendMessages([
-      { body: "slow", sessionId: "s" },
-      { body: "next", sessionId: "s" },
-    ])
-    const receiver = await bus.client.acceptSession("expiring", "s", noRenewal)
+    const receiver = await sendAndAccept("expiring", ["slow", "next"], noRenewal)
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
     const lost = new Promise<{ code?: string }>((resolve) => {
@@ -245,8 +241,7 @@ describe.concurrent("sessions", () => {
   })
 
   it("renewSessionLock extends the session lock past its first expiry", async () => {
-    await bus.client.createSender("renewing").sendMessages({ body: "long job", sessionId: "s" })
-    const receiver = await bus.client.acceptSession("renewing", "s", noRenewal)
+    const receiver = await sendAndAccept("renewing", ["long job"], noRenewal)
     const firstLockedUntil = receiver.sessionLockedUntilUtc.getTime()
     const [message] = await receiver.receiveMessages(1)
     if (message === undefined) throw new Error("expected a message")
@@ -283,11 +278,7 @@ describe.concurrent("sessions", () => {
   })
 
   it("defers a message in a session and receives it by sequence number under the session lock", async () => {
-    await bus.client.createSender("deferring").sendMessages([
-      { body: "later", sessionId: "s" },
-      { body: "now", sessionId: "s" },
-    ])
-    const receiver = await bus.client.acceptSession("deferring", "s")
+    const receiver = await sendAndAccept("deferring", ["later", "now"])
     const [later] = await receiver.receiveMessages(1)
     if (later?.sequenceNumber === undefined) throw new Error("expected a message")
     await receiver.deferMessage(later)

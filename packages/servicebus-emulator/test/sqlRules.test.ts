@@ -1,8 +1,7 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from "@azure/service-bus"
-import rhea from "rhea"
 import { describe, expect, it } from "vitest"
 import { types } from "../src/amqp/rheaTypes.ts"
-import type { RuleJson } from "../src/config/ConfigJson.ts"
+import type { RuleJson, SubscriptionJson } from "../src/config/ConfigJson.ts"
 import { adminClient, drain, failure, namespaceConfig, useEmulator } from "./support.ts"
 
 const sqlRule = (name: string, expression: string, action?: string): RuleJson => ({
@@ -26,6 +25,13 @@ const event = (
   applicationProperties: { event_type: eventType, run_id: "run-1", scenario_name: "vm", ...properties },
 })
 
+/** An emulator for the suite with the topic agent-logs and `subscriptions`. */
+const useAgentLogs = (subscriptions: ReadonlyArray<SubscriptionJson>, options: { readonly httpPort?: number } = {}) =>
+  useEmulator({
+    config: namespaceConfig({ Topics: [{ Name: "agent-logs", Subscriptions: subscriptions }] }),
+    ...options,
+  })
+
 /** Drains a subscription of agent-logs (or its dead-letter queue): exactly what is there. */
 const drainSubscription = (
   client: ServiceBusClient,
@@ -38,32 +44,23 @@ const drainSubscription = (
 const ids = (messages: ReadonlyArray<ServiceBusReceivedMessage>) => messages.map((m) => String(m.messageId)).sort()
 
 describe("HayMaker's other subscribers: SQL filters on agent-logs", () => {
-  const bus = useEmulator({
-    config: namespaceConfig({
-      Topics: [
-        {
-          Name: "agent-logs",
-          Subscriptions: [
-            { Name: "orchestrator-sub" },
-            { Name: "cleanup-sub", Rules: [sqlRule("deletion-failures", "event_type = 'resource_deletion_failed'")] },
-            { Name: "alerting-sub", Rules: [sqlRule("errors", "severity IN ('error')")] },
-            {
-              Name: "audit-sub",
-              Rules: [
-                sqlRule("resources", "sys.Label LIKE 'resource!_%' ESCAPE '!' AND NOT scenario_name IS NULL"),
-                sqlRule("slow", "duration_ms / 1000 >= 2 AND user.run_id <> 'run-ignored'"),
-              ],
-            },
-            {
-              Name: "lenient-sub",
-              Properties: { DeadLetteringOnFilterEvaluationExceptions: false },
-              Rules: [sqlRule("errors", "severity = 'error'")],
-            },
-          ],
-        },
+  const bus = useAgentLogs([
+    { Name: "orchestrator-sub" },
+    { Name: "cleanup-sub", Rules: [sqlRule("deletion-failures", "event_type = 'resource_deletion_failed'")] },
+    { Name: "alerting-sub", Rules: [sqlRule("errors", "severity IN ('error')")] },
+    {
+      Name: "audit-sub",
+      Rules: [
+        sqlRule("resources", "sys.Label LIKE 'resource!_%' ESCAPE '!' AND NOT scenario_name IS NULL"),
+        sqlRule("slow", "duration_ms / 1000 >= 2 AND user.run_id <> 'run-ignored'"),
       ],
-    }),
-  })
+    },
+    {
+      Name: "lenient-sub",
+      Properties: { DeadLetteringOnFilterEvaluationExceptions: false },
+      Rules: [sqlRule("errors", "severity = 'error'")],
+    },
+  ])
 
   it("routes each event to exactly the subscriptions whose rules match it; a rule that fails dead-letters", async () => {
     const events = [
@@ -109,38 +106,29 @@ describe("HayMaker's other subscribers: SQL filters on agent-logs", () => {
 })
 
 describe("rule actions change the copy that enters the subscription", () => {
-  const bus = useEmulator({
-    config: namespaceConfig({
-      Topics: [
-        {
-          Name: "agent-logs",
-          Subscriptions: [
-            { Name: "plain" },
-            {
-              Name: "routed",
-              Rules: [
-                sqlRule(
-                  "route",
-                  "event_type = 'resource_created'",
-                  "SET sys.To = 'cleanup'; SET sys.Label = sys.Label + '-routed'; SET attempts = attempts * 2; " +
-                    "SET ratio = attempts / 4.0; SET routed = TRUE; REMOVE scenario_name; REMOVE sys.CorrelationId",
-                ),
-              ],
-            },
-            {
-              Name: "fanned",
-              Rules: [
-                sqlRule("all", "sys.Label = 'operation'"),
-                sqlRule("first", "sys.Label = 'operation' AND attempts > 0", "SET copy = 'first'"),
-                sqlRule("second", "sys.Label = 'operation' AND EXISTS(attempts)", "SET copy = 'second'"),
-                sqlRule("never", "attempts < 0", "SET copy = 'never'"),
-              ],
-            },
-          ],
-        },
+  const bus = useAgentLogs([
+    { Name: "plain" },
+    {
+      Name: "routed",
+      Rules: [
+        sqlRule(
+          "route",
+          "event_type = 'resource_created'",
+          "SET sys.To = 'cleanup'; SET sys.Label = sys.Label + '-routed'; SET attempts = attempts * 2; " +
+            "SET ratio = attempts / 4.0; SET routed = TRUE; REMOVE scenario_name; REMOVE sys.CorrelationId",
+        ),
       ],
-    }),
-  })
+    },
+    {
+      Name: "fanned",
+      Rules: [
+        sqlRule("all", "sys.Label = 'operation'"),
+        sqlRule("first", "sys.Label = 'operation' AND attempts > 0", "SET copy = 'first'"),
+        sqlRule("second", "sys.Label = 'operation' AND EXISTS(attempts)", "SET copy = 'second'"),
+        sqlRule("never", "attempts < 0", "SET copy = 'never'"),
+      ],
+    },
+  ])
 
   it("sets and removes system and application properties on that copy only", async () => {
     await bus.client.createSender("agent-logs").sendMessages({
@@ -186,9 +174,7 @@ describe("rule actions change the copy that enters the subscription", () => {
 })
 
 describe("SQL rules through the rule manager", () => {
-  const bus = useEmulator({
-    config: namespaceConfig({ Topics: [{ Name: "agent-logs", Subscriptions: [{ Name: "dynamic" }] }] }),
-  })
+  const bus = useAgentLogs([{ Name: "dynamic" }])
 
   it("creates, lists and deletes SQL rules with actions, and routes by them", async () => {
     const rules = bus.client.createRuleManager("agent-logs", "dynamic")
@@ -250,10 +236,7 @@ describe("SQL rules through the rule manager", () => {
 })
 
 describe("SQL rules with parameters through ServiceBusAdministrationClient", () => {
-  const bus = useEmulator({
-    config: namespaceConfig({ Topics: [{ Name: "agent-logs", Subscriptions: [{ Name: "dynamic" }] }] }),
-    httpPort: 0,
-  })
+  const bus = useAgentLogs([{ Name: "dynamic" }], { httpPort: 0 })
 
   it("creates rules whose filter and action take @parameters, reads them back, and routes by them", async () => {
     const admin = adminClient(bus.emulator.connectionString)
@@ -302,8 +285,7 @@ describe("typed properties: Int64 and Double as other stacks send them", () => {
   // uamqp (the Python SDK) sends a Python int as an AMQP long and a float as a double; rhea's typed values, passed
   // through the JS SDK, put exactly those encodings on the wire.
   const long = (value: number) => types.wrap_long(value) as unknown as number
-  const double = (value: number) =>
-    (rhea.types as unknown as { Double(value: number): unknown }).Double(value) as number
+  const double = (value: number) => types.Double(value) as unknown as number
   const bus = useEmulator({
     config: namespaceConfig({
       Topics: [
