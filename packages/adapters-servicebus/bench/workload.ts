@@ -1,24 +1,11 @@
 import { randomUUID } from "node:crypto"
 import { ServiceBusClient, type ServiceBusMessage } from "@azure/service-bus"
 import type { ConfigJson } from "@haymaker/servicebus-emulator"
+import { busConfig } from "../test/support/testBus.ts"
 
 /** An emulator configuration with the given topics, each with one subscription `bench-sub`. */
-export const benchConfig = (topics: ReadonlyArray<string>): ConfigJson => ({
-  UserConfig: {
-    Namespaces: [
-      {
-        Name: "sbemulatorns",
-        Queues: [],
-        Topics: topics.map((name) => ({
-          Name: name,
-          Properties: {},
-          Subscriptions: [{ Name: "bench-sub", Properties: { LockDuration: "PT1M", MaxDeliveryCount: 10 }, Rules: [] }],
-        })),
-      },
-    ],
-    Logging: { Type: "Console" },
-  },
-})
+export const benchConfig = (topics: ReadonlyArray<string>): ConfigJson =>
+  busConfig(topics.map((name) => ({ name, subscriptions: [{ name: "bench-sub", lockDuration: "PT1M" }] })))
 
 /** A resource event as agents publish it: about 400 bytes of JSON. */
 export const benchEvent = (i: number) => ({

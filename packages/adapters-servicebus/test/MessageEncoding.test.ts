@@ -1,18 +1,11 @@
+import { seedResourceCreated } from "@haymaker/domain/fixtures"
 import Long from "long"
 import { describe, expect, it } from "vitest"
 import { bigintOfLong, deriveMessageId, toServiceBusMessage } from "../src/MessageEncoding.ts"
 import { renderMessageId } from "../src/MessageId.ts"
 
-const event = {
-  event_type: "resource_created",
-  resource_id: "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1",
-  resource_type: "Microsoft.Compute/virtualMachines",
-  resource_name: "vm1",
-  scenario_name: "test-scenario",
-  run_id: "run-123",
-  timestamp: "2024-11-14T12:00:00Z",
-  tags: { env: "test", team: "haymaker" },
-}
+// The seed's Resource Created Event.
+const event = seedResourceCreated
 
 describe("toServiceBusMessage", () => {
   it("sends the event as UTF-8 JSON bytes marked application/json, with filterable properties", () => {

@@ -99,6 +99,19 @@ export type MessageDecodeError =
   | BodyTooDeep
   | UnsupportedBody
 
+// A mapped type: a decode error added to the union does not compile until it is listed here.
+const tags: { readonly [Tag in MessageDecodeError["_tag"]]: Tag } = {
+  InvalidJson: "InvalidJson",
+  NotAnObject: "NotAnObject",
+  SchemaViolation: "SchemaViolation",
+  BodyTooLarge: "BodyTooLarge",
+  BodyTooDeep: "BodyTooDeep",
+  UnsupportedBody: "UnsupportedBody",
+}
+
+/** The `_tag` of every {@link MessageDecodeError}: the dead-letter reasons of a body that is not a valid event. */
+export const messageDecodeErrorTags: ReadonlyArray<MessageDecodeError["_tag"]> = Object.values(tags)
+
 /** Describes the JSON type of a value for error messages. */
 export const describeJsonType = (value: unknown): string => {
   if (value === null) return "null"

@@ -40,16 +40,8 @@ export {
 export { makeUnknownEvent, UnknownEvent } from "./events/UnknownEvent.ts"
 export { JsonObject } from "./JsonObject.ts"
 export { layerFromConfig } from "./layerFromConfig.ts"
-export {
-  BodyTooDeep,
-  BodyTooLarge,
-  describeJsonType,
-  InvalidJson,
-  type MessageDecodeError,
-  NotAnObject,
-  SchemaViolation,
-  UnsupportedBody,
-} from "./MessageDecodeError.ts"
+// The decode errors (each a dead-letter reason), their tags, and the JSON type names their messages use.
+export * from "./MessageDecodeError.ts"
 export { NonNegativeInt } from "./NonNegativeInt.ts"
 export {
   type ParseOptions,
@@ -71,6 +63,7 @@ export {
 } from "./ports/ArchiveReader.ts"
 export { ArchiveSink } from "./ports/ArchiveSink.ts"
 export { defaultSubscriptionName, defaultTopicName } from "./ports/BusEntityNames.ts"
+export { type BusErrorReason, busErrorReasons } from "./ports/BusErrorReason.ts"
 export { DeadLetterLog, type DeadLetterRecord } from "./ports/DeadLetterLog.ts"
 export {
   type DeadLetter,

@@ -6,6 +6,20 @@ export const canonicalTimestamp = fc
   .integer({ min: Date.UTC(1, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) })
   .map((millis) => new Date(millis).toISOString())
 
+/**
+ * Between one and `maxLength` values of `shape`, each with its own `timestamp` (ISO text, a whole number of seconds
+ * from 2024-01-01 up to `maxSeconds`): events of which no two tie in time.
+ */
+export const atDistinctTimes = <A extends object>(shape: fc.Arbitrary<A>, maxLength: number, maxSeconds: number) =>
+  fc.uniqueArray(fc.integer({ min: 0, max: maxSeconds }), { minLength: 1, maxLength }).chain((seconds) =>
+    fc.array(shape, { minLength: seconds.length, maxLength: seconds.length }).map((values) =>
+      values.map((value, i) => ({
+        ...value,
+        timestamp: new Date(Date.UTC(2024, 0, 1) + (seconds[i] ?? 0) * 1000).toISOString(),
+      })),
+    ),
+  )
+
 /** Any ISO-8601 spelling the decoder accepts for the same kind of instant. */
 export const anyIsoTimestamp = fc
   .tuple(

@@ -9,6 +9,7 @@ import {
   decodeAgentEvent,
   decodeMessageBody,
   encodeAgentEvent,
+  messageDecodeErrorTags,
   parseResourceEventsDetailed,
 } from "../src/index.ts"
 import { anyIsoTimestamp, canonicalTimestamp, resourceEventJson, validEventJson } from "./arbitraries.ts"
@@ -19,19 +20,25 @@ const decoded = (value: unknown) => {
   return result.success
 }
 
-const decodeErrorTags = [
-  "InvalidJson",
-  "NotAnObject",
-  "SchemaViolation",
-  "BodyTooLarge",
-  "BodyTooDeep",
-  "UnsupportedBody",
-]
+/** A wire field of the known events: one to override or remove. */
+const wireKeys = fc.constantFrom(
+  "timestamp",
+  "tags",
+  "deletion_error",
+  "deletion_attempts",
+  "resource_id",
+  "resource_type",
+  "resource_name",
+  "run_id",
+  "agent_id",
+  "details",
+  "severity",
+)
 
 /** Either an event, or a typed error whose message says what is wrong; returns the event. */
 const expectDecodedOrExplained = (result: ReturnType<typeof decodeMessageBody>) => {
   if (Result.isSuccess(result)) return result.success
-  expect(decodeErrorTags).toContain(result.failure._tag)
+  expect(messageDecodeErrorTags).toContain(result.failure._tag)
   expect(result.failure.message).not.toBe("")
   return undefined
 }
@@ -146,21 +153,7 @@ describe("properties", () => {
       fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { noNullPrototype: true }),
       fc.constantFrom("info", "warning", "error", "debug"),
     )
-    const overrides = fc.dictionary(
-      fc.constantFrom(
-        "timestamp",
-        "tags",
-        "deletion_error",
-        "deletion_attempts",
-        "resource_id",
-        "resource_type",
-        "details",
-        "severity",
-        "run_id",
-      ),
-      value,
-      { noNullPrototype: true },
-    )
+    const overrides = fc.dictionary(wireKeys, value, { noNullPrototype: true })
     fc.assert(
       fc.property(validEventJson, overrides, (json, changes) => {
         const input = { ...json, ...changes }
@@ -184,19 +177,6 @@ describe("properties", () => {
       fc.double(),
       fc.array(fc.string(), { maxLength: 2 }),
       fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { noNullPrototype: true }),
-    )
-    const wireKeys = fc.constantFrom(
-      "timestamp",
-      "tags",
-      "deletion_error",
-      "deletion_attempts",
-      "resource_id",
-      "resource_type",
-      "resource_name",
-      "run_id",
-      "agent_id",
-      "details",
-      "severity",
     )
     fc.assert(
       fc.property(

@@ -11,27 +11,27 @@ import {
   startLogsIngestionServerProcess,
 } from "./logsIngestion/LogsIngestionServerProcess.ts"
 
-/** Azurite for the lifetime of the surrounding Scope (e.g. `Layer.effect`/`it.layer` in tests). */
-export const azuriteScoped = (options?: AzuriteOptions): Effect.Effect<AzuritePeer, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.promise(() => startAzurite(options)),
-    (peer) => Effect.promise(() => peer.close()),
-  )
+/** A peer that `start` starts, for the lifetime of the surrounding Scope (e.g. `Layer.effect`/`it.layer` in tests). */
+const scopedPeer =
+  <Args extends ReadonlyArray<unknown>, Peer extends { readonly close: () => Promise<void> }>(
+    start: (...args: Args) => Promise<Peer>,
+  ) =>
+  (...args: Args): Effect.Effect<Peer, never, Scope.Scope> =>
+    Effect.acquireRelease(
+      Effect.promise(() => start(...args)),
+      (peer) => Effect.promise(() => peer.close()),
+    )
+
+/** Azurite for the lifetime of the surrounding Scope. */
+export const azuriteScoped: (options?: AzuriteOptions) => Effect.Effect<AzuritePeer, never, Scope.Scope> =
+  scopedPeer(startAzurite)
 
 /** The local Logs Ingestion API server for the lifetime of the surrounding Scope. */
-export const logsIngestionServerScoped = (
+export const logsIngestionServerScoped: (
   options: LogsIngestionServerOptions,
-): Effect.Effect<LogsIngestionServer, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.promise(() => startLogsIngestionServer(options)),
-    (server) => Effect.promise(() => server.close()),
-  )
+) => Effect.Effect<LogsIngestionServer, never, Scope.Scope> = scopedPeer(startLogsIngestionServer)
 
 /** The local Logs Ingestion API server in a child process, for the lifetime of the surrounding Scope. */
-export const logsIngestionServerProcessScoped = (
+export const logsIngestionServerProcessScoped: (
   options: ServerProcessOptions,
-): Effect.Effect<LogsIngestionServerProcess, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.promise(() => startLogsIngestionServerProcess(options)),
-    (server) => Effect.promise(() => server.close()),
-  )
+) => Effect.Effect<LogsIngestionServerProcess, never, Scope.Scope> = scopedPeer(startLogsIngestionServerProcess)

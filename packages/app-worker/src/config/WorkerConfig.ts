@@ -413,20 +413,11 @@ const readSinkTarget = Effect.fnUntraced(function* (
       return undefined
     case "azure": {
       const before = problems.length
-      const logAnalytics = yield* read<LogAnalyticsSinkOptions | undefined>(
-        provider,
-        problems,
-        `${logsPrefix}*`,
-        Config.unwrap(logAnalyticsEnvConfig),
-        undefined,
-      )
-      const archive = yield* read<ArchiveSinkOptions | undefined>(
-        provider,
-        problems,
-        `${archivePrefix}*`,
-        Config.unwrap(archiveEnvConfig),
-        undefined,
-      )
+      // An adapter's settings, all of its variables (`PREFIX_*`) at once.
+      const settings = <A>(prefix: string, config: Config.Wrap<A>) =>
+        read<A | undefined>(provider, problems, `${prefix}*`, Config.unwrap(config), undefined)
+      const logAnalytics = yield* settings<LogAnalyticsSinkOptions>(logsPrefix, logAnalyticsEnvConfig)
+      const archive = yield* settings<ArchiveSinkOptions>(archivePrefix, archiveEnvConfig)
       // Checked here by the adapters' own schemas, so every problem is reported before anything starts.
       const logsValid =
         logAnalytics !== undefined && (yield* valid(problems, resolveLogAnalyticsSettings(logAnalytics)))

@@ -41,14 +41,6 @@ export interface AgentError extends Schema.Schema.Type<typeof AgentError> {}
 
 export type AgentLogEvent = AgentStarted | AgentOperation | CleanupComplete | AgentError
 
-type Wire = (typeof AgentStarted | typeof AgentOperation | typeof CleanupComplete | typeof AgentError)["Encoded"]
-
-/** The JSON object of an agent log event as agents publish it. */
-export type AgentLogEventJson<T extends AgentLogEventType = AgentLogEventType> = Extract<
-  Wire,
-  { readonly event_type: T }
->
-
 /** Each agent log event type's codec. */
 export const agentLogEventCodecs = {
   agent_started: AgentStarted,
@@ -56,6 +48,10 @@ export const agentLogEventCodecs = {
   cleanup_complete: CleanupComplete,
   error: AgentError,
 } as const
+
+/** The JSON object of an agent log event as agents publish it. */
+export type AgentLogEventJson<T extends AgentLogEventType = AgentLogEventType> =
+  (typeof agentLogEventCodecs)[T]["Encoded"]
 
 export const isAgentLogEvent = (event: { readonly _tag: string }): event is AgentLogEvent =>
   event._tag === "AgentStarted" ||

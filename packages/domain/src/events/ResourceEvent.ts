@@ -40,20 +40,16 @@ export interface ResourceDeletionFailed extends Schema.Schema.Type<typeof Resour
 
 export type ResourceEvent = ResourceCreated | ResourceDeleted | ResourceDeletionFailed
 
-type Wire = (typeof ResourceCreated | typeof ResourceDeleted | typeof ResourceDeletionFailed)["Encoded"]
-
-/** The JSON object of a resource event as agents publish it. */
-export type ResourceEventJson<T extends ResourceEventType = ResourceEventType> = Extract<
-  Wire,
-  { readonly event_type: T }
->
-
 /** Each resource event type's codec. */
 export const resourceEventCodecs = {
   resource_created: ResourceCreated,
   resource_deleted: ResourceDeleted,
   resource_deletion_failed: ResourceDeletionFailed,
 } as const
+
+/** The JSON object of a resource event as agents publish it. */
+export type ResourceEventJson<T extends ResourceEventType = ResourceEventType> =
+  (typeof resourceEventCodecs)[T]["Encoded"]
 
 export const isResourceEvent = (event: { readonly _tag: string }): event is ResourceEvent =>
   event._tag === "ResourceCreated" || event._tag === "ResourceDeleted" || event._tag === "ResourceDeletionFailed"

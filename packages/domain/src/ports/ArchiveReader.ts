@@ -1,6 +1,7 @@
 import { Context, type DateTime, Schema, type Stream } from "effect"
 import type { JsonObject } from "../JsonObject.ts"
 import type { Resource } from "../Resource.ts"
+import { portErrorFields } from "./PortError.ts"
 
 /** One archived message read back: the event as received and, for a resource event, the Resource the worker parsed. */
 export interface ArchivedEvent {
@@ -55,11 +56,10 @@ export const ArchiveReadErrorReason = Schema.Literals([
 export type ArchiveReadErrorReason = typeof ArchiveReadErrorReason.Type
 
 /** Reading the archive failed as a whole (a damaged line is an {@link UnreadableLine}, not an error). */
-export class ArchiveReadError extends Schema.TaggedError<ArchiveReadError>()("ArchiveReadError", {
-  reason: ArchiveReadErrorReason,
-  message: Schema.String,
-  cause: Schema.optional(Schema.Defect()),
-}) {}
+export class ArchiveReadError extends Schema.TaggedError<ArchiveReadError>()(
+  "ArchiveReadError",
+  portErrorFields(ArchiveReadErrorReason),
+) {}
 
 /**
  * Reads back what an `ArchiveSink` stored (Blob Storage, or the filesystem of the local profile), in whichever layout

@@ -1,5 +1,7 @@
 import { Context, type DateTime, type Effect, Schema } from "effect"
 import type { BodyType } from "../DecodeLimits.ts"
+import { busErrorReasons } from "./BusErrorReason.ts"
+import { portErrorFields } from "./PortError.ts"
 
 /** A message in the subscription's dead-letter queue. */
 export interface DeadLetter {
@@ -18,21 +20,14 @@ export interface DeadLetter {
   readonly enqueuedTime: DateTime.Utc
 }
 
-export const DeadLetterQueueErrorReason = Schema.Literals([
-  "ConnectionRefused",
-  "Unauthorized",
-  /** The topic or the subscription does not exist. */
-  "EntityNotFound",
-  "Unknown",
-])
+export const DeadLetterQueueErrorReason = Schema.Literals([...busErrorReasons, "Unknown"])
 export type DeadLetterQueueErrorReason = typeof DeadLetterQueueErrorReason.Type
 
 /** Reading or repairing the dead-letter queue failed. */
-export class DeadLetterQueueError extends Schema.TaggedError<DeadLetterQueueError>()("DeadLetterQueueError", {
-  reason: DeadLetterQueueErrorReason,
-  message: Schema.String,
-  cause: Schema.optional(Schema.Defect()),
-}) {}
+export class DeadLetterQueueError extends Schema.TaggedError<DeadLetterQueueError>()(
+  "DeadLetterQueueError",
+  portErrorFields(DeadLetterQueueErrorReason),
+) {}
 
 /** The dead-letter queue of the orchestrator's subscription, for operators: look, send back, or delete. */
 export class DeadLetterQueue extends Context.Service<

@@ -1,14 +1,11 @@
 import { Context, type Effect, Schema } from "effect"
 import type { AgentEvent } from "../events/AgentEvent.ts"
+import { busErrorReasons } from "./BusErrorReason.ts"
+import { portErrorFields } from "./PortError.ts"
 
 /** Why publishing failed, in terms an operator can act on (adapters map SDK error codes onto these). */
 export const PublishErrorReason = Schema.Literals([
-  /** The broker could not be reached (DNS, TCP, TLS). */
-  "ConnectionRefused",
-  /** The credentials were rejected or lack the Send right. */
-  "Unauthorized",
-  /** The topic does not exist. */
-  "EntityNotFound",
+  ...busErrorReasons,
   /** An event (or a batch) exceeds the broker's maximum message size. */
   "MessageTooLarge",
   /** The broker did not answer in time, or asked the client to back off. */
@@ -17,11 +14,10 @@ export const PublishErrorReason = Schema.Literals([
 ])
 export type PublishErrorReason = typeof PublishErrorReason.Type
 
-export class PublishError extends Schema.TaggedError<PublishError>()("PublishError", {
-  reason: PublishErrorReason,
-  message: Schema.String,
-  cause: Schema.optional(Schema.Defect()),
-}) {
+export class PublishError extends Schema.TaggedError<PublishError>()(
+  "PublishError",
+  portErrorFields(PublishErrorReason),
+) {
   /** Whether trying again later may succeed. */
   get retryable(): boolean {
     return this.reason === "ConnectionRefused" || this.reason === "Timeout"

@@ -1,5 +1,7 @@
 import { Context, type DateTime, type Effect, Schema, type Stream } from "effect"
 import type { BodyType } from "../DecodeLimits.ts"
+import { busErrorReasons } from "./BusErrorReason.ts"
+import { portErrorFields } from "./PortError.ts"
 import type { Settlement } from "./Settlement.ts"
 
 export const SettlementErrorReason = Schema.Literals([
@@ -15,17 +17,12 @@ export type SettlementErrorReason = typeof SettlementErrorReason.Type
 
 /** Settling a received message (a {@link Settlement}) failed. */
 export class SettlementError extends Schema.TaggedError<SettlementError>()("SettlementError", {
-  reason: SettlementErrorReason,
+  ...portErrorFields(SettlementErrorReason),
   messageId: Schema.String,
-  message: Schema.String,
-  cause: Schema.optional(Schema.Defect()),
 }) {}
 
 export const SubscriptionErrorReason = Schema.Literals([
-  "ConnectionRefused",
-  "Unauthorized",
-  /** The topic or the subscription does not exist. */
-  "EntityNotFound",
+  ...busErrorReasons,
   /** The connection was lost and could not be re-established. */
   "Disconnected",
   /** A message asked for by sequence number is not there, or not deferred. */
@@ -35,11 +32,10 @@ export const SubscriptionErrorReason = Schema.Literals([
 export type SubscriptionErrorReason = typeof SubscriptionErrorReason.Type
 
 /** Receiving from the subscription failed. */
-export class SubscriptionError extends Schema.TaggedError<SubscriptionError>()("SubscriptionError", {
-  reason: SubscriptionErrorReason,
-  message: Schema.String,
-  cause: Schema.optional(Schema.Defect()),
-}) {}
+export class SubscriptionError extends Schema.TaggedError<SubscriptionError>()(
+  "SubscriptionError",
+  portErrorFields(SubscriptionErrorReason),
+) {}
 
 /** A message received in peek-lock mode, with the effects that settle it. Settle each message exactly once. */
 export interface ReceivedMessage {

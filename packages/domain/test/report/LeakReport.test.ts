@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { DateTime } from "effect"
 import * as fc from "fast-check"
 import { type ArchiveEntry, encodeResource, LeakReport, ResourceLedger } from "../../src/index.ts"
+import { atDistinctTimes } from "../arbitraries.ts"
 import { archived, resourceEvent } from "./fixtures.ts"
 
 const t = (minute: number) => new Date(Date.UTC(2024, 10, 14, 12, minute)).toISOString()
@@ -129,38 +130,25 @@ describe("LeakReport", () => {
   })
 
   it("agrees with ResourceLedger.reports for any events with distinct times", () => {
-    const events = fc
-      .uniqueArray(fc.integer({ min: 0, max: 50_000 }), { minLength: 1, maxLength: 40 })
-      .chain((seconds) =>
-        fc.tuple(
-          fc.constant(seconds),
-          fc.array(
-            fc.record({
-              type: fc.constantFrom(
-                "resource_created" as const,
-                "resource_deleted" as const,
-                "resource_deletion_failed" as const,
-              ),
-              run: fc.constantFrom("r1", "r2", "r3"),
-              name: fc.constantFrom("a", "b", "c", "d", "e"),
-            }),
-            { minLength: seconds.length, maxLength: seconds.length },
-          ),
+    const events = atDistinctTimes(
+      fc.record({
+        type: fc.constantFrom(
+          "resource_created" as const,
+          "resource_deleted" as const,
+          "resource_deletion_failed" as const,
         ),
-      )
-      .map(([seconds, shapes]) =>
-        shapes.map((shape, i) =>
-          archived(
-            resourceEvent(
-              shape.type,
-              shape.run,
-              shape.name,
-              new Date(Date.UTC(2024, 0, 1) + (seconds[i] ?? 0) * 1000).toISOString(),
-              { resource_id: `/subs/${shape.name}` },
-            ),
-          ),
+        run: fc.constantFrom("r1", "r2", "r3"),
+        name: fc.constantFrom("a", "b", "c", "d", "e"),
+      }),
+      40,
+      50_000,
+    ).map((shapes) =>
+      shapes.map((shape) =>
+        archived(
+          resourceEvent(shape.type, shape.run, shape.name, shape.timestamp, { resource_id: `/subs/${shape.name}` }),
         ),
-      )
+      ),
+    )
     fc.assert(
       fc.property(events, fc.subarray(["r1", "r2", "r3"]), (entries, runIds) => {
         // Asking for some runs gives exactly those runs' rows and leaks of the whole report.
