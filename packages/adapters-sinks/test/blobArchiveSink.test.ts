@@ -18,7 +18,7 @@ import {
   agentLogMessage,
   failedIds,
   otherMessage,
-  resourceCreated,
+  resourceDeletedMessage,
   resourceDump,
   resourceMessage,
   sinkRecord,
@@ -235,11 +235,7 @@ layer(Storage.layer, { timeout: "60 seconds", excludeTestServices: true })(
     it.effect("perEvent: two events of one resource at the same time both land, each once under redelivery", () =>
       Effect.gen(function* () {
         const created = resourceMessage("c-1")
-        const deleted = sinkRecord(
-          "d-1",
-          { ...resourceCreated(1), event_type: "resource_deleted" },
-          { ...resourceDump(1), status: "deleted", deleted_at: "2024-11-14T12:00:00.000Z" },
-        )
+        const deleted = resourceDeletedMessage("d-1")
         const container = yield* write({ container: freshContainer(), layout: "perEvent" }, [created], [deleted])
         yield* write({ container: container.containerName, layout: "perEvent" }, [deleted, created])
 

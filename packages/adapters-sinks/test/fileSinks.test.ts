@@ -12,7 +12,7 @@ import {
   agentLogMessage,
   failedIds,
   otherMessage,
-  resourceCreated,
+  resourceDeletedMessage,
   resourceDump,
   resourceMessage,
   sinkRecord,
@@ -172,11 +172,7 @@ describe("filesystem sinks (local profile)", () => {
     Effect.gen(function* () {
       const directory = yield* tempDirectory
       const created = resourceMessage("c-1")
-      const deleted = sinkRecord(
-        "d-1",
-        { ...resourceCreated(1), event_type: "resource_deleted" },
-        { ...resourceDump(1), status: "deleted", deleted_at: "2024-11-14T12:00:00.000Z" },
-      )
+      const deleted = resourceDeletedMessage("d-1")
       yield* archive(directory, [created], "perEvent")
       yield* archive(directory, [deleted], "perEvent")
       yield* archive(directory, [deleted, created], "perEvent")

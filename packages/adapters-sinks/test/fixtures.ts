@@ -71,6 +71,14 @@ export const resourceDump = (n = 1, resourceId = `${VM_ID}${n}`) => ({
 export const resourceMessage = (messageId: string, n = 1, resourceId?: string, sequenceNumber?: bigint): SinkRecord =>
   sinkRecord(messageId, resourceCreated(n, resourceId), resourceDump(n, resourceId), sequenceNumber)
 
+/** The deletion of the resource of {@link resourceMessage}, at the same instant as its creation. */
+export const resourceDeletedMessage = (messageId: string): SinkRecord =>
+  sinkRecord(
+    messageId,
+    { ...resourceCreated(1), event_type: "resource_deleted" },
+    { ...resourceDump(1), status: "deleted", deleted_at: "2024-11-14T12:00:00.000Z" },
+  )
+
 export const agentLog = (details: JsonObject = { step: 1 }) => ({
   event_type: "operation",
   timestamp: "2024-11-14T12:00:02.123456",
