@@ -47,6 +47,14 @@ const isNamed =
 
 const complete = (observed: Observed) => observed.message.complete
 
+/** Receives this run's messages, completing each, until `count` of them came; `what` names them for a timeout. */
+const completeRun = (
+  runId: string,
+  count: number,
+  wait: Duration.Input,
+  what = count === 1 ? "the published event" : `the ${count} published events`,
+) => consumeRun({ runId, handle: complete, done: (seen) => seen.length === count, waitingFor: what, wait })
+
 /** Publishes a sentinel and receives until it arrives, completing everything: what came before it is returned. */
 const receiveThroughSentinel = (runId: string, wait: Duration.Input) =>
   Effect.gen(function* () {
@@ -116,13 +124,7 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
         const [event] = eventsOf(uniqueName, 1)
         const before = yield* DateTime.now
         yield* (yield* EventPublisher).publish(event as AgentEvent)
-        const [received] = yield* consumeRun({
-          runId: uniqueName,
-          handle: complete,
-          done: (seen) => seen.length === 1,
-          waitingFor: "the published event",
-          wait,
-        })
+        const [received] = yield* completeRun(uniqueName, 1, wait)
         const after = yield* DateTime.now
 
         const message = (received as Observed).message
@@ -143,13 +145,7 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
       Effect.gen(function* () {
         const events = eventsOf(uniqueName, 5)
         yield* (yield* EventPublisher).publishAll(events)
-        const received = yield* consumeRun({
-          runId: uniqueName,
-          handle: complete,
-          done: (seen) => seen.length === 5,
-          waitingFor: "the 5 published events",
-          wait,
-        })
+        const received = yield* completeRun(uniqueName, 5, wait)
 
         assert.sameMembers(received.map(nameOf), ["vm1", "vm2", "vm3", "vm4", "vm5"])
         assert.strictEqual(new Set(received.map(({ message }) => message.messageId)).size, 5)
@@ -165,13 +161,7 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
       Effect.gen(function* () {
         const publisher = yield* EventPublisher
         for (const event of eventsOf(uniqueName, 3)) yield* publisher.publish(event)
-        const received = yield* consumeRun({
-          runId: uniqueName,
-          handle: complete,
-          done: (seen) => seen.length === 3,
-          waitingFor: "the 3 published events",
-          wait,
-        })
+        const received = yield* completeRun(uniqueName, 3, wait)
         const sequenceOf = (name: string) => received.find(isNamed(name))?.message.sequenceNumber ?? -1n
         assert.isTrue(sequenceOf("vm1") < sequenceOf("vm2"), "vm1 was published before vm2")
         assert.isTrue(sequenceOf("vm2") < sequenceOf("vm3"), "vm2 was published before vm3")
@@ -222,13 +212,7 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
     test("delivers an event published while a receiver is already waiting", ({ uniqueName }) =>
       Effect.gen(function* () {
         const receiving = yield* Effect.forkChild(
-          consumeRun({
-            runId: uniqueName,
-            handle: complete,
-            done: (seen) => seen.length === 1,
-            waitingFor: "the event published after receiving started",
-            wait,
-          }),
+          completeRun(uniqueName, 1, wait, "the event published after receiving started"),
         )
         yield* (yield* EventPublisher).publishAll(eventsOf(uniqueName, 1))
         const received = yield* Fiber.join(receiving)
@@ -238,13 +222,7 @@ export const eventBusContract = <E>(name: string, options: EventBusContractOptio
     test("never delivers a completed message again", ({ uniqueName }) =>
       Effect.gen(function* () {
         yield* (yield* EventPublisher).publishAll(eventsOf(uniqueName, 1))
-        const [first] = yield* consumeRun({
-          runId: uniqueName,
-          handle: complete,
-          done: (seen) => seen.length === 1,
-          waitingFor: "the published event",
-          wait,
-        })
+        const [first] = yield* completeRun(uniqueName, 1, wait)
         const later = yield* receiveThroughSentinel(uniqueName, wait)
         assert.notInclude(
           later.map(({ message }) => message.messageId),
