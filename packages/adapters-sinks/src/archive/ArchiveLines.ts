@@ -121,7 +121,7 @@ export class ArchiveLineBatcher {
     if (this.pending.length > 0) {
       const first = chunk.indexOf(NEWLINE)
       if (first === -1) {
-        this.pending.push(chunk)
+        this.pending.push(Buffer.from(chunk))
         return batches
       }
       batches.push(this.batch(Buffer.concat([...this.pending, chunk.subarray(0, first + 1)])))
@@ -131,7 +131,7 @@ export class ArchiveLineBatcher {
     const last = chunk.lastIndexOf(NEWLINE)
     if (last >= start) batches.push(this.batch(chunk.subarray(start, last + 1)))
     const rest = Math.max(start, last + 1)
-    if (rest < chunk.length) this.pending.push(chunk.subarray(rest))
+    if (rest < chunk.length) this.pending.push(Buffer.from(chunk.subarray(rest)))
     return batches
   }
 
