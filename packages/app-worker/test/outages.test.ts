@@ -13,19 +13,30 @@ const options = testWorkerOptions({
   recovery: { initialDelay: "20 millis", maxDelay: "100 millis" },
 })
 
-/** Starts the worker; returns its fiber, its readiness as `/readyz` reads it, and the stop signal. */
+/** Starts the worker; returns its fiber, its readiness as `/readyz` reads it, and its stop. */
 const start = (workerOptions: WorkerOptions = options) =>
   Effect.gen(function* () {
     const stop = yield* Deferred.make<void>()
     const readiness = yield* Ref.make(startingState)
     const fiber = yield* runWorker(workerOptions, stop, undefined, readiness).pipe(Effect.forkChild)
     return {
-      stop,
       fiber,
+      /** Signals the stop and waits for the worker's totals. */
+      stop: Deferred.succeed(stop, undefined).pipe(Effect.andThen(Fiber.join(fiber))),
       get state() {
         return Ref.getUnsafe(readiness)
       },
     }
+  })
+
+/** Sends `sent` events and starts the worker, returning once it completed `completed` of them: mid-run. */
+const startMidRun = (sent: number, completed: number) =>
+  Effect.gen(function* () {
+    const bus = yield* InMemoryBus
+    yield* sendEvents(sent)
+    const worker = yield* start()
+    yield* until(Effect.map(bus.completed, (done) => done.length >= completed))
+    return worker
   })
 
 const logsIngestion = useLogsIngestionServer()
@@ -68,8 +79,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
         server.faults.clear()
         yield* until(bus.awaitSettled.pipe(Effect.as(true)))
         yield* until(() => worker.state.ready)
-        yield* Deferred.succeed(worker.stop, undefined)
-        yield* Fiber.join(worker.fiber)
+        yield* worker.stop
         expect(yield* bus.deadLetters).toHaveLength(0)
         expect(yield* bus.completed).toHaveLength(400)
         const rows = server.rows(AgentLogsStream.stream, RULE_ID).map((row) => row.sequence_number)
@@ -90,9 +100,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
       const logs = yield* InMemoryLogAnalytics
-      yield* sendEvents(1_000)
-      const worker = yield* start()
-      yield* until(Effect.map(bus.completed, (done) => done.length >= 100))
+      const worker = yield* startMidRun(1_000, 100)
       yield* logs.setOutage("unavailable")
       yield* until(() => !worker.state.ready && worker.state.reason.includes("LogAnalytics"))
       const probesBefore = yield* logs.probes
@@ -102,8 +110,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
       const completedDuring = (yield* bus.completed).length
       yield* logs.setOutage(undefined)
       yield* bus.awaitSettled.pipe(Effect.timeout("20 seconds"))
-      yield* Deferred.succeed(worker.stop, undefined)
-      yield* Fiber.join(worker.fiber)
+      yield* worker.stop
       expect(completedDuring).toBeLessThan(1_000)
       expect(yield* bus.deadLetters).toHaveLength(0)
       expect(yield* bus.completed).toHaveLength(1_000)
@@ -126,8 +133,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
         const deadLetteredMeanwhile = (yield* bus.deadLetters).length
         yield* archive.clearFaults
         while ((yield* bus.active) > 0) yield* TestClock.adjust("100 millis")
-        yield* Deferred.succeed(worker.stop, undefined)
-        const totals = yield* Fiber.join(worker.fiber)
+        const totals = yield* worker.stop
         // Rounds at 0, 1, 3, 7, 15 and 31 s (the backoff is not restarted by a round that completed nothing), and one
         // delivery each (the session stops receiving before it hands messages back, so none comes back to it): six
         // deliveries in the minute. Restarting the backoff after every round that received messages made a round a
@@ -160,8 +166,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
         expect(worker.state.reason).toContain("holding 20 message(s)")
         yield* archive.clearFaults
         while ((yield* bus.active) > 0) yield* TestClock.adjust("100 millis")
-        yield* Deferred.succeed(worker.stop, undefined)
-        const totals = yield* Fiber.join(worker.fiber)
+        const totals = yield* worker.stop
         expect(yield* bus.deadLetters).toHaveLength(0)
         expect(totals).toEqual({
           received: 9 * 20,
@@ -182,8 +187,7 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
         maxDeliveryCount: 10,
       })
       while (!worker.state.reason.includes("holding")) yield* TestClock.adjust("1 second")
-      yield* Deferred.succeed(worker.stop, undefined)
-      const totals = yield* Fiber.join(worker.fiber)
+      const totals = yield* worker.stop
       // The ninth delivery, held, is handed back: one delivery left, nothing dead-lettered, nothing locked.
       expect(totals).toEqual({
         received: 9 * 20,
@@ -201,17 +205,14 @@ describe("outages pause the worker; they never dead-letter (issue 10 §3, §4)",
   it.live("the broker goes away and comes back: unready meanwhile, reconnects, nothing lost", () =>
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
-      yield* sendEvents(300)
-      const worker = yield* start()
-      yield* until(Effect.map(bus.completed, (done) => done.length >= 50))
+      const worker = yield* startMidRun(300, 50)
       yield* bus.failSubscription("ConnectionRefused")
       yield* until(() => !worker.state.ready && worker.state.reason.includes("Service Bus"))
       yield* sendEvents(200)
       yield* bus.restoreSubscription
       yield* until(() => worker.state.ready)
       yield* bus.awaitSettled.pipe(Effect.timeout("20 seconds"))
-      yield* Deferred.succeed(worker.stop, undefined)
-      const totals = yield* Fiber.join(worker.fiber)
+      const totals = yield* worker.stop
       expect(yield* bus.deadLetters).toHaveLength(0)
       expect(yield* bus.completed).toHaveLength(500)
       expect(new Set((yield* (yield* InMemoryArchive).stored).map((record) => record.key)).size).toBe(500)
