@@ -2,12 +2,10 @@ import type { ServiceBusClient } from "@azure/service-bus"
 import type { ReceivedMessage } from "@haymaker/domain"
 import { Effect, type Scope } from "effect"
 import Long from "long"
-import { HeldMessages } from "./HeldMessages.ts"
-import { makeDebugLog } from "./Logging.ts"
-import { PeekLockedMessage, type ReceiverShared } from "./PeekLockedMessage.ts"
+import { makeReceiverShared, PeekLockedMessage } from "./PeekLockedMessage.ts"
 import { scopedReceiver } from "./SdkReceivers.ts"
+import { subscriptionPath } from "./ServiceBusConnection.ts"
 import { fromSdkError, type ServiceBusAdapterError } from "./ServiceBusErrors.ts"
-import { SettlementGate } from "./SettlementGate.ts"
 
 /** Receives deferred messages by sequence number. */
 export type ReceiveDeferred = (
@@ -31,14 +29,7 @@ export const makeDeferredReceiver = Effect.fnUntraced(function* (
     receiveMode: "peekLock",
     skipParsingBodyAsJson: true,
   })
-  const entityPath = `${topicName}/Subscriptions/${subscriptionName}`
-  const shared: ReceiverShared = {
-    entityPath,
-    failureContext: (operation) => ({ host, entityPath, operation }),
-    held: new HeldMessages(),
-    gate: new SettlementGate(),
-    debug: yield* makeDebugLog,
-  }
+  const shared = yield* makeReceiverShared(subscriptionPath(topicName, subscriptionName), host)
   return (sequenceNumbers) =>
     Effect.tryPromise({
       try: () => receiver.receiveDeferredMessages(sequenceNumbers.map((n) => Long.fromString(n.toString()))),

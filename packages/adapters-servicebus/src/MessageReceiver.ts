@@ -6,13 +6,12 @@ import type {
 } from "@azure/service-bus"
 import type { ReceivedMessage } from "@haymaker/domain"
 import { Array as Arr, Cause, Channel, Clock, Duration, Effect, Queue, Stream } from "effect"
-import { HeldMessages } from "./HeldMessages.ts"
-import { makeDebugLog, withEventBusLogger } from "./Logging.ts"
-import { eventTypeOf, PeekLockedMessage, type ReceiverShared } from "./PeekLockedMessage.ts"
+import { withEventBusLogger } from "./Logging.ts"
+import { eventTypeOf, makeReceiverShared, PeekLockedMessage } from "./PeekLockedMessage.ts"
 import { type WatchdogSettings, watchReceiver } from "./ReceiverWatchdog.ts"
 import { closeQuietly, peekFirst, scopedReceiver } from "./SdkReceivers.ts"
+import { subscriptionPath } from "./ServiceBusConnection.ts"
 import { fromSdkError, type ServiceBusAdapterError } from "./ServiceBusErrors.ts"
-import { SettlementGate } from "./SettlementGate.ts"
 
 export interface ReceiverSettings {
   readonly topicName: string
@@ -60,16 +59,8 @@ export const receiveMessages = <E>(
     (queue) =>
       Effect.gen(function* () {
         const clock = yield* Clock.Clock
-        const debug = yield* makeDebugLog
-        const entityPath = `${settings.topicName}/Subscriptions/${settings.subscriptionName}`
-        const held = new HeldMessages()
-        const shared: ReceiverShared = {
-          entityPath,
-          failureContext: (operation) => ({ host, entityPath, operation }),
-          held,
-          gate: new SettlementGate(),
-          debug,
-        }
+        const shared = yield* makeReceiverShared(subscriptionPath(settings.topicName, settings.subscriptionName), host)
+        const { entityPath, held, debug } = shared
         const renewalMs = Duration.toMillis(settings.maxAutoLockRenewal)
         let closing = false
         let lastActivityAt = clock.currentTimeMillisUnsafe()

@@ -1,14 +1,14 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from "@azure/service-bus"
 import { type BodyType, type ReceivedMessage, Settlement, SettlementError } from "@haymaker/domain"
 import { DateTime, Effect } from "effect"
-import type { Held, HeldMessages } from "./HeldMessages.ts"
-import type { DebugLog } from "./Logging.ts"
+import { type Held, HeldMessages } from "./HeldMessages.ts"
+import { type DebugLog, makeDebugLog } from "./Logging.ts"
 import { bigintOfLong } from "./MessageEncoding.ts"
 import { renderMessageId } from "./MessageId.ts"
 import { toSettlementError } from "./PortErrors.ts"
 import { operationOf, settledAs, settleWithSdk } from "./SdkSettlement.ts"
 import { type FailureContext, fromSdkError } from "./ServiceBusErrors.ts"
-import type { SettlementGate } from "./SettlementGate.ts"
+import { SettlementGate } from "./SettlementGate.ts"
 
 /** What the messages of one receiver share. */
 export interface ReceiverShared {
@@ -19,6 +19,16 @@ export interface ReceiverShared {
   readonly gate: SettlementGate
   readonly debug: DebugLog | undefined
 }
+
+/** What the messages of a receiver on the subscription `entityPath` at `host` share: a held set and a gate of its own. */
+export const makeReceiverShared = (entityPath: string, host: string): Effect.Effect<ReceiverShared> =>
+  Effect.map(makeDebugLog, (debug) => ({
+    entityPath,
+    failureContext: (operation) => ({ host, entityPath, operation }),
+    held: new HeldMessages(),
+    gate: new SettlementGate(),
+    debug,
+  }))
 
 /** The event type a message says it carries, for log lines. */
 export const eventTypeOf = (message: ServiceBusReceivedMessage): string => {

@@ -104,6 +104,24 @@ export const acquireClient = (
     Effect.promise(() => client.close()).pipe(Effect.ignore),
   )
 
+/** A topic subscription on a namespace: what the subscription and the dead-letter queue adapters are opened on. */
+export interface SubscriptionTarget {
+  readonly connection: ServiceBusConnection
+  readonly topicName: string
+  readonly subscriptionName: string
+  readonly retry?: ServiceBusRetry
+}
+
+/** A subscription's entity path, as the broker names it (`<topic>/Subscriptions/<subscription>`). */
+export const subscriptionPath = (topicName: string, subscriptionName: string): string =>
+  `${topicName}/Subscriptions/${subscriptionName}`
+
+/** A client for the target's namespace, closed with the scope, and the host it reaches (safe to show). */
+export const openSubscription = (
+  target: SubscriptionTarget,
+): Effect.Effect<{ readonly client: ServiceBusClient; readonly host: string }, ServiceBusConfigInvalid, Scope.Scope> =>
+  Effect.map(acquireClient(target.connection, target.retry), (client) => ({ client, host: hostOf(target.connection) }))
+
 /**
  * Reads the connection from configuration: `HAYMAKER_SERVICEBUS_CONNECTION_STRING`, else
  * `HAYMAKER_SERVICEBUS_NAMESPACE` with `DefaultAzureCredential`.

@@ -8,21 +8,16 @@ import { renderMessageId } from "./MessageId.ts"
 import { toDeadLetterQueueError } from "./PortErrors.ts"
 import { closeQuietly, scopedReceiver } from "./SdkReceivers.ts"
 import {
-  acquireClient,
-  hostOf,
+  openSubscription,
   type ServiceBusConfigInvalid,
-  type ServiceBusConnection,
-  type ServiceBusRetry,
+  type SubscriptionTarget,
   subscriptionEnvConfig,
+  subscriptionPath,
 } from "./ServiceBusConnection.ts"
 import { fromSdkError } from "./ServiceBusErrors.ts"
 
-export interface DeadLetterQueueOptions {
-  readonly connection: ServiceBusConnection
-  readonly topicName: string
-  readonly subscriptionName: string
-  readonly retry?: ServiceBusRetry
-}
+/** The subscription whose dead-letter queue it is. */
+export type DeadLetterQueueOptions = SubscriptionTarget
 
 /** A message as AMQP has it, with the body section of its choice: how a resubmitted message is sent. */
 type AmqpMessage = ServiceBusReceivedMessage["_rawAmqpMessage"]
@@ -129,9 +124,8 @@ export const make = Effect.fnUntraced(function* (
   options: DeadLetterQueueOptions,
 ): Effect.fn.Return<DeadLetterQueue["Service"], ServiceBusConfigInvalid, Scope.Scope> {
   const { topicName, subscriptionName } = options
-  const client = yield* acquireClient(options.connection, options.retry)
-  const host = hostOf(options.connection)
-  const entityPath = `${topicName}/Subscriptions/${subscriptionName}/$DeadLetterQueue`
+  const { client, host } = yield* openSubscription(options)
+  const entityPath = `${subscriptionPath(topicName, subscriptionName)}/$DeadLetterQueue`
 
   /** Runs `use` on a receiver of the queue of its own (closed with the scope); failures in the port's terms. */
   const onQueue = <A>(

@@ -6,18 +6,14 @@ import { toSubscriptionError } from "./PortErrors.ts"
 import { defaultWatchdog, type WatchdogSettings } from "./ReceiverWatchdog.ts"
 import { peekFirst, scopedReceiver } from "./SdkReceivers.ts"
 import {
-  acquireClient,
-  hostOf,
+  openSubscription,
   type ServiceBusConfigInvalid,
-  type ServiceBusConnection,
-  type ServiceBusRetry,
+  type SubscriptionTarget,
   subscriptionEnvConfig,
+  subscriptionPath,
 } from "./ServiceBusConnection.ts"
 
-export interface SubscriptionOptions {
-  readonly connection: ServiceBusConnection
-  readonly topicName: string
-  readonly subscriptionName: string
+export interface SubscriptionOptions extends SubscriptionTarget {
   /** Messages held (received, not yet settled) at most. Default 16. */
   readonly concurrency?: number
   /** How long the SDK keeps renewing the lock of a held message; zero turns renewal off. Default 5 minutes. */
@@ -26,7 +22,6 @@ export interface SubscriptionOptions {
   readonly watchdog?: WatchdogSettings | false
   /** On close, how long held messages may take to be settled before they are abandoned. Default 30 seconds. */
   readonly closeGrace?: Duration.Input
-  readonly retry?: ServiceBusRetry
 }
 
 export const defaultConcurrency = 16
@@ -42,9 +37,8 @@ export const make = Effect.fnUntraced(function* (
   options: SubscriptionOptions,
 ): Effect.fn.Return<EventSubscription["Service"], ServiceBusConfigInvalid, Scope.Scope> {
   const { topicName, subscriptionName } = options
-  const client = yield* acquireClient(options.connection, options.retry)
-  const host = hostOf(options.connection)
-  const entityPath = `${topicName}/Subscriptions/${subscriptionName}`
+  const { client, host } = yield* openSubscription(options)
+  const entityPath = subscriptionPath(topicName, subscriptionName)
   const receiveDeferred = yield* makeDeferredReceiver(client, topicName, subscriptionName, host)
   // A peek through a receiver of its own, closed right after: the namespace, the credential and the entity.
   const check = Effect.scoped(
