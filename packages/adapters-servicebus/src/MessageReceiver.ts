@@ -36,7 +36,16 @@ const fatalCodes = new Set(["ServiceBusUnauthorized", "ServiceBusEntityNotFound"
 interface Streaming {
   readonly receiver: ServiceBusReceiver
   readonly subscription: { close(): Promise<void> }
+  /** Ends the subscription's attempts to open its link: closing it otherwise waits out the SDK's retry delay. */
+  readonly stopStarting: AbortController
 }
+
+/** Stops a streaming receiver: no more deliveries; the receiver (and the link its settlements use) stays open. */
+const stopReceiving = (streaming: Streaming): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    streaming.stopStarting.abort()
+    return closeQuietly(streaming.subscription)
+  })
 
 /**
  * Streams the messages of a topic subscription in peek-lock mode. The SDK's streaming receiver runs with
@@ -95,19 +104,25 @@ export const receiveMessages = <E>(
             maxAutoLockRenewalDurationInMs: renewalMs,
             skipParsingBodyAsJson: true,
           })
+          const stopStarting = new AbortController()
           const subscription = receiver.subscribe(
             { processMessage: (message) => holdUntilSettled(receiver, message), processError: onError },
-            { autoCompleteMessages: false, maxConcurrentCalls: settings.concurrency },
+            { autoCompleteMessages: false, maxConcurrentCalls: settings.concurrency, abortSignal: stopStarting.signal },
           )
           lastActivityAt = clock.currentTimeMillisUnsafe()
-          return { receiver, subscription }
+          return { receiver, subscription, stopStarting }
         }
 
-        // The peek runs before the streaming receiver starts: started together, a failing receiver's retries hold up
-        // the peek (the SDK authorizes one link at a time per connection).
+        // The peek validates the namespace, the credential and the entity; a failure ends the stream. It is issued
+        // before the streaming receiver starts (the SDK authorizes one link at a time per connection, and a failing
+        // receiver's retries would hold it up), but not awaited: messages flow once the receiver's link is up, not a
+        // management link's round trips later.
         const probe = yield* scopedReceiver(client, settings.topicName, settings.subscriptionName)
         const peek = peekFirst(probe, shared.failureContext("receive from"))
-        yield* Effect.mapError(peek, toError)
+        yield* Effect.forkScoped(
+          Effect.catch(peek, (error) => Effect.sync(() => Queue.failCauseUnsafe(queue, Cause.fail(toError(error))))),
+          { startImmediately: true },
+        )
 
         yield* Effect.forkScoped(held.sweep(sweepInterval))
 
@@ -121,7 +136,7 @@ export const receiveMessages = <E>(
             const unclaimed = yield* Queue.clear(queue).pipe(Effect.orElseSucceed(Arr.empty))
             for (const message of unclaimed) message.abandonQuietly()
             const current = streaming
-            yield* closeQuietly(current.subscription)
+            yield* stopReceiving(current)
             // Held messages get the grace period to be settled (and the settlements acknowledged) before the
             // receiver, whose link carries the settlements, is detached.
             yield* Effect.timeoutOption(held.idle, settings.closeGrace)
@@ -136,7 +151,7 @@ export const receiveMessages = <E>(
         if (settings.watchdog !== undefined) {
           const restart = Effect.gen(function* () {
             const stuck = streaming
-            yield* closeQuietly(stuck.subscription)
+            yield* stopReceiving(stuck)
             yield* closeQuietly(stuck.receiver)
             if (!closing) streaming = start()
           })
