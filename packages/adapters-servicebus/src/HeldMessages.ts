@@ -10,6 +10,8 @@ export interface Held {
   readonly releaseSlot: () => void
   /** Abandons the message on behalf of nobody (its receiver is closing), unless it was settled already. */
   readonly abandonQuietly: () => void
+  /** Renews its lock if that is due by `now` (a message without it is not renewed). */
+  readonly renewIfDue?: (now: number) => void
 }
 
 /**
@@ -36,11 +38,14 @@ export class HeldMessages {
     if (this.#held.size === 0) this.#whenIdle?.()
   }
 
-  /** Frees the slots of the messages whose lock is certainly gone by `now`; returns how many. */
+  /** Frees the slots of the messages whose lock is certainly gone by `now`, and renews the locks due; returns how many were freed. */
   releaseExpired(now: number): number {
     let released = 0
     for (const held of this.#held) {
-      if (held.giveUpAt > now) continue
+      if (held.giveUpAt > now) {
+        held.renewIfDue?.(now)
+        continue
+      }
       this.release(held)
       released++
     }
@@ -65,8 +70,8 @@ export class HeldMessages {
   })
 
   /**
-   * Checks the held messages against their give-up time every `interval` (one timer for all is cheaper than one per
-   * message), on the `Clock`, for as long as it runs.
+   * Checks the held messages against their give-up and lock renewal times every `interval` (one timer for all is
+   * cheaper than one per message), on the `Clock`, for as long as it runs.
    */
   sweep(interval: Duration.Input): Effect.Effect<void> {
     return Clock.currentTimeMillis.pipe(

@@ -5,8 +5,9 @@ import type {
   ServiceBusReceiver,
 } from "@azure/service-bus"
 import type { ReceivedMessage } from "@haymaker/domain"
-import { Array as Arr, Cause, Channel, Clock, Duration, Effect, Queue, Stream } from "effect"
+import { Array as Arr, Cause, Channel, Clock, Duration, Effect, Scope, Stream } from "effect"
 import { withEventBusLogger } from "./Logging.ts"
+import { MessageInbox } from "./MessageInbox.ts"
 import { eventTypeOf, makeReceiverShared, PeekLockedMessage } from "./PeekLockedMessage.ts"
 import { type WatchdogSettings, watchReceiver } from "./ReceiverWatchdog.ts"
 import { closeQuietly, peekFirst, scopedReceiver } from "./SdkReceivers.ts"
@@ -18,7 +19,7 @@ export interface ReceiverSettings {
   readonly subscriptionName: string
   /** Messages held (delivered and not yet settled) at most; the broker sends more only as these are settled. */
   readonly concurrency: number
-  /** How long the SDK keeps renewing the lock of an unsettled message; zero turns renewal off. */
+  /** How long the lock of an unsettled message is kept renewed; zero turns renewal off. */
   readonly maxAutoLockRenewal: Duration.Duration
   /** Recreates the receiver when it stops delivering while messages wait; `undefined` turns it off. */
   readonly watchdog: WatchdogSettings | undefined
@@ -26,8 +27,8 @@ export interface ReceiverSettings {
   readonly closeGrace: Duration.Duration
 }
 
-/** How often held messages are checked against their give-up time. */
-const sweepInterval = Duration.seconds(1)
+/** How often held messages are checked against their give-up time and for lock renewal. */
+const sweepInterval = Duration.millis(500)
 
 /** Failures that retrying cannot heal: they end the stream, so the caller sees why. */
 const fatalCodes = new Set(["ServiceBusUnauthorized", "ServiceBusEntityNotFound", "ServiceBusConnectionRefused"])
@@ -51,7 +52,7 @@ const stopReceiving = (streaming: Streaming): Effect.Effect<void> =>
  * Streams the messages of a topic subscription in peek-lock mode. The SDK's streaming receiver runs with
  * auto-complete off and `concurrency` concurrent calls; each call returns when its message is settled, so the
  * broker's credit (and therefore how many messages are locked at once) follows how fast the consumer settles:
- * backpressure all the way to the broker. The SDK renews locks while a message is held. Failures of the stream are
+ * backpressure all the way to the broker. Locks are renewed while a message is held. Failures of the stream are
  * in the caller's terms (`toError`); settlement failures are the port's `SettlementError`.
  *
  * One message per pull, not the whole buffer: an operator that stops early (`take`) then leaves the messages it did
@@ -64,35 +65,47 @@ export const receiveMessages = <E>(
   host: string,
   toError: (error: ServiceBusAdapterError) => E,
 ): Stream.Stream<ReceivedMessage, E> =>
-  Channel.callback<PeekLockedMessage, E>(
-    (queue) =>
+  Stream.fromChannel(
+    Channel.fromTransform((_, scope) =>
       Effect.gen(function* () {
+        const inbox = new MessageInbox<PeekLockedMessage, E>()
         const clock = yield* Clock.Clock
         const shared = yield* makeReceiverShared(subscriptionPath(settings.topicName, settings.subscriptionName), host)
         const { entityPath, held, debug } = shared
         const renewalMs = Duration.toMillis(settings.maxAutoLockRenewal)
+        const sweepMs = Duration.toMillis(sweepInterval)
         let closing = false
         let lastActivityAt = clock.currentTimeMillisUnsafe()
 
         // The SDK keeps its call pending (and the broker's credit used) until the message is settled, or until its
-        // lock is certainly gone: renewal over, then one more lock duration, and a second for clock drift.
+        // lock is certainly gone: renewal over, then one more lock duration, and a second for clock drift. The sweep
+        // renews the lock, like the SDK, when it has half its duration (at most 10 s) left, plus a sweep interval.
         const holdUntilSettled = (receiver: ServiceBusReceiver, message: ServiceBusReceivedMessage) =>
           new Promise<void>((releaseSlot) => {
             const receivedAt = clock.currentTimeMillisUnsafe()
             const lockMs = Math.max(0, (message.lockedUntilUtc?.getTime() ?? receivedAt) - receivedAt)
             const giveUpAt = receivedAt + Math.max(renewalMs, lockMs) + lockMs + 1_000
-            const received = new PeekLockedMessage(shared, receiver, message, giveUpAt, releaseSlot)
+            const renewLead = Math.min(lockMs / 2, 10_000) + sweepMs
+            const received = new PeekLockedMessage(
+              shared,
+              receiver,
+              message,
+              giveUpAt,
+              releaseSlot,
+              receivedAt + renewalMs,
+              renewLead,
+            )
             held.add(received)
             lastActivityAt = receivedAt
             debug?.(`Received message ${received.messageId} (${eventTypeOf(message)})`)
-            if (closing || !Queue.offerUnsafe(queue, received)) received.abandonQuietly()
+            if (closing || !inbox.offer(received)) received.abandonQuietly()
           })
 
         const onError = async (args: ProcessErrorArgs) => {
           if (closing) return
           const error = fromSdkError(args.error, shared.failureContext(args.errorSource))
           if (args.errorSource === "receive" && fatalCodes.has(error._tag)) {
-            Queue.failCauseUnsafe(queue, Cause.fail(toError(error)))
+            inbox.fail(Cause.fail(toError(error)))
             return
           }
           debug?.(`Receiver error (${args.errorSource}) on ${entityPath}: ${error.message}`)
@@ -101,7 +114,8 @@ export const receiveMessages = <E>(
         const start = (): Streaming => {
           const receiver = client.createReceiver(settings.topicName, settings.subscriptionName, {
             receiveMode: "peekLock",
-            maxAutoLockRenewalDurationInMs: renewalMs,
+            // Locks are renewed by the sweep, one timer for all held messages.
+            maxAutoLockRenewalDurationInMs: 0,
             skipParsingBodyAsJson: true,
           })
           const stopStarting = new AbortController()
@@ -120,7 +134,7 @@ export const receiveMessages = <E>(
         const probe = yield* scopedReceiver(client, settings.topicName, settings.subscriptionName)
         const peek = peekFirst(probe, shared.failureContext("receive from"))
         yield* Effect.forkScoped(
-          Effect.catch(peek, (error) => Effect.sync(() => Queue.failCauseUnsafe(queue, Cause.fail(toError(error))))),
+          Effect.catch(peek, (error) => Effect.sync(() => inbox.fail(Cause.fail(toError(error))))),
           { startImmediately: true },
         )
 
@@ -133,8 +147,7 @@ export const receiveMessages = <E>(
             // Messages still buffered were never handed to the consumer, so nobody will settle them: abandon them now
             // instead of letting them wait out the grace period. Messages arriving from now on are abandoned as they
             // come.
-            const unclaimed = yield* Queue.clear(queue).pipe(Effect.orElseSucceed(Arr.empty))
-            for (const message of unclaimed) message.abandonQuietly()
+            for (const message of inbox.close()) message.abandonQuietly()
             const current = streaming
             yield* stopReceiving(current)
             // Held messages get the grace period to be settled (and the settlements acknowledged) before the
@@ -164,9 +177,7 @@ export const receiveMessages = <E>(
             }).pipe(withEventBusLogger),
           )
         }
-      }),
-    { bufferSize: settings.concurrency * 2 + 16 },
-  ).pipe(
-    Channel.map((message): Arr.NonEmptyReadonlyArray<ReceivedMessage> => Arr.of(message)),
-    Stream.fromChannel,
+        return inbox.pull
+      }).pipe(Scope.provide(scope)),
+    ),
   )

@@ -16,7 +16,7 @@ import {
 export interface SubscriptionOptions extends SubscriptionTarget {
   /** Messages held (received, not yet settled) at most. Default 16. */
   readonly concurrency?: number
-  /** How long the SDK keeps renewing the lock of a held message; zero turns renewal off. Default 5 minutes. */
+  /** How long the lock of a held message is kept renewed; zero turns renewal off. Default 5 minutes. */
   readonly maxAutoLockRenewal?: Duration.Input
   /** Receiver watchdog; `false` turns it off. Default: recreate after 1 minute without deliveries while messages wait. */
   readonly watchdog?: WatchdogSettings | false

@@ -35,6 +35,30 @@ describe("HeldMessages", () => {
     }),
   )
 
+  it.effect("asks every message still held whether its lock is due for renewal, on each sweep, by the clock", () =>
+    Effect.gen(function* () {
+      const messages = new HeldMessages()
+      const asked: Array<[string, number]> = []
+      const renewable = (name: string, giveUpAt: number): Held => ({
+        giveUpAt,
+        releaseSlot: () => asked.push([`${name} released`, 0]),
+        abandonQuietly: () => {},
+        renewIfDue: (now) => asked.push([name, now]),
+      })
+      messages.add(renewable("short", 1_500))
+      messages.add(renewable("long", 10_000))
+      const sweep = yield* Effect.forkChild(messages.sweep("1 second"))
+      yield* TestClock.adjust("2 seconds")
+      assert.deepStrictEqual(asked, [
+        ["short", 1_000],
+        ["long", 1_000],
+        ["short released", 0],
+        ["long", 2_000],
+      ])
+      yield* Fiber.interrupt(sweep)
+    }),
+  )
+
   it.effect("is idle once the last message is released, and a close waits for that at most its grace", () =>
     Effect.gen(function* () {
       const messages = new HeldMessages()
