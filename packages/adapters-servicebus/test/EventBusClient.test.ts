@@ -2,7 +2,7 @@ import type { ServiceBusReceivedMessage } from "@azure/service-bus"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { EventBusClient, EventTooLarge } from "../src/index.ts"
 import { deriveMessageId } from "../src/MessageEncoding.ts"
-import { bodyJson, drain, resourceCreated, startTestBus, type TestBus } from "./support/testBus.ts"
+import { bodyJson, drain, expectMarkedAs, resourceCreated, startTestBus, type TestBus } from "./support/testBus.ts"
 
 describe("EventBusClient", () => {
   let bus: TestBus
@@ -36,15 +36,9 @@ describe("EventBusClient", () => {
 
     const received = await drain(bus.connectionString, "batched", "orchestrator-sub", 7)
     expect(received.map(bodyJson)).toEqual(events)
-    for (const [i, message] of received.entries()) {
-      expect(message.contentType).toBe("application/json")
-      expect(message.subject).toBe("resource_created")
-      expect(message.applicationProperties).toMatchObject({
-        event_type: "resource_created",
-        run_id: "run-123",
-        scenario_name: "test-scenario",
-      })
-      expect(message.messageId).toBe(deriveMessageId(events[i] ?? {}))
+    for (const [i, event] of events.entries()) {
+      expectMarkedAs(received[i] ?? {}, event)
+      expect(received[i]?.messageId).toBe(deriveMessageId(event))
     }
   })
 

@@ -3,6 +3,7 @@ import Long from "long"
 import { describe, expect, it } from "vitest"
 import { bigintOfLong, deriveMessageId, toServiceBusMessage } from "../src/MessageEncoding.ts"
 import { renderMessageId } from "../src/MessageId.ts"
+import { expectMarkedAs } from "./support/testBus.ts"
 
 // The seed's Resource Created Event.
 const event = seedResourceCreated
@@ -12,13 +13,7 @@ describe("toServiceBusMessage", () => {
     const message = toServiceBusMessage(event)
     expect(Buffer.isBuffer(message.body)).toBe(true)
     expect(JSON.parse((message.body as Buffer).toString("utf8"))).toEqual(event)
-    expect(message.contentType).toBe("application/json")
-    expect(message.subject).toBe("resource_created")
-    expect(message.applicationProperties).toEqual({
-      event_type: "resource_created",
-      run_id: "run-123",
-      scenario_name: "test-scenario",
-    })
+    expectMarkedAs(message, event)
     expect(message.messageId).toBe(deriveMessageId(event))
   })
 

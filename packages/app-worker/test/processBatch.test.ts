@@ -38,6 +38,15 @@ const testLayer = (closeGrace: Duration.Input = 0) => inMemoryWorkerLayer({ clos
 
 const sinkDir = useTemporaryDirectory("haymaker-batch-")
 
+/** Publishes two events whose Log Analytics writes fail as transient (`times` times, or always); their message ids. */
+const publishTwoFailingAtLogAnalytics = (failures: { readonly times?: number } = {}) =>
+  Effect.gen(function* () {
+    yield* publish(sampleEvents.slice(0, 2))
+    const ids = (yield* (yield* InMemoryBus).published).map((m) => m.messageId)
+    yield* (yield* InMemoryLogAnalytics).failMessages(ids, "transient", failures)
+    return ids
+  })
+
 const storedIds = (records: ReadonlyArray<SinkRecord>) => records.map((record) => record.messageId).sort()
 
 describe("worker pipeline (in-memory bus and sinks)", () => {
@@ -136,9 +145,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
     Effect.gen(function* () {
       const bus = yield* InMemoryBus
       const logs = yield* InMemoryLogAnalytics
-      yield* publish(sampleEvents.slice(0, 2))
-      const ids = (yield* bus.published).map((m) => m.messageId)
-      yield* logs.failMessages(ids, "transient", { times: 3 })
+      const ids = yield* publishTwoFailingAtLogAnalytics({ times: 3 })
       const totals = yield* drain(
         options({ sinkRetry: { budget: "0 millis", initialDelay: "1 millis", maxDelay: "1 millis" } }),
       )
@@ -157,9 +164,7 @@ describe("worker pipeline (in-memory bus and sinks)", () => {
       Effect.gen(function* () {
         const bus = yield* InMemoryBus
         const logs = yield* InMemoryLogAnalytics
-        yield* publish(sampleEvents.slice(0, 2))
-        const ids = (yield* bus.published).map((m) => m.messageId)
-        yield* logs.failMessages(ids, "transient")
+        yield* publishTwoFailingAtLogAnalytics()
         const policy = options({ sinkRetry: { budget: "20 millis", initialDelay: "5 millis", maxDelay: "20 millis" } })
         const processing = yield* Effect.forkChild(processFirst(2, policy))
         yield* TestClock.adjust("1 second")

@@ -1,5 +1,6 @@
-import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus"
+import { ServiceBusClient, type ServiceBusMessage, type ServiceBusReceivedMessage } from "@azure/service-bus"
 import { type ConfigJson, startEmulator } from "@haymaker/servicebus-emulator"
+import { expect } from "vitest"
 
 export interface TestSubscription {
   readonly name: string
@@ -116,6 +117,23 @@ export const resourceCreated = (name: string, extra: Record<string, unknown> = {
   tags: { env: "test" },
   ...extra,
 })
+
+/**
+ * How the adapters mark an event's message: JSON bytes, the event type as the subject, and the properties that
+ * subscription filters select on (`event_type`, `run_id`, `scenario_name`).
+ */
+export const expectMarkedAs = (
+  message: Pick<ServiceBusMessage, "contentType" | "subject" | "applicationProperties">,
+  event: { readonly event_type: string; readonly run_id: string; readonly scenario_name: string },
+) => {
+  expect(message.contentType).toBe("application/json")
+  expect(message.subject).toBe(event.event_type)
+  expect(message.applicationProperties).toEqual({
+    event_type: event.event_type,
+    run_id: event.run_id,
+    scenario_name: event.scenario_name,
+  })
+}
 
 /** A port on 127.0.0.1 where nothing listens. */
 export const closedPort = async (): Promise<number> => {
