@@ -92,12 +92,12 @@ describe("ArchiveLineBatcher and readLineBatch", () => {
     for (const cut of [...cuts, bytes.length]) {
       const piece = scratch.subarray(0, cut - from)
       bytes.copy(piece, 0, from, cut)
-      for (const batch of batcher.push(piece)) readLineBatch(batch, since, entries)
+      for (const batch of batcher.push(piece)) readLineBatch(batch, since, (entry) => entries.push(entry))
       // The buffer is read into again: nothing the batcher kept may still point into it.
       scratch.fill(0x7b)
       from = cut
     }
-    for (const batch of batcher.end()) readLineBatch(batch, since, entries)
+    for (const batch of batcher.end()) readLineBatch(batch, since, (entry) => entries.push(entry))
     return entries
   }
 

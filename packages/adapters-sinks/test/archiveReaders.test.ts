@@ -173,17 +173,26 @@ const readerCases = (it: Vitest.MethodsNonLive<Peers>, name: string, store: Effe
         expect(large.map((entry) => entry.location)).toEqual(
           lines.map((_, i) => `events/y=2024/m=11/d=14/h=10/large.jsonl:${i + 1}`),
         )
+        // forEach hands over the same entries, in the same order, one at a time.
+        const handed: Array<ArchiveEntry> = []
+        yield* reader.forEach({}, (entry) => handed.push(entry))
+        expect(handed).toEqual(entries)
+        const since: Array<ArchiveEntry> = []
+        yield* reader.forEach({ since: DateTime.makeUnsafe("2024-11-14T11:00:00Z") }, (entry) => since.push(entry))
+        expect(since).toEqual(yield* entriesOf(reader, "2024-11-14T11:00:00Z"))
       }),
     )
 
     it.effect("fails with NotFound, naming the place, when there is no archive", () =>
       Effect.gen(function* () {
-        const failure = yield* Effect.flip(entriesOf(yield* (yield* store).missing))
+        const missing = yield* (yield* store).missing
+        const failure = yield* Effect.flip(entriesOf(missing))
         expect(failure).toMatchObject({
           _tag: "ArchiveReadError",
           reason: "NotFound",
           message: expect.stringMatching(/^Archive: /),
         })
+        expect(yield* Effect.flip(missing.forEach({}, () => undefined))).toEqual(failure)
       }),
     )
   })

@@ -270,10 +270,10 @@ export const makeMutable = (): MutableLedger => {
         tombstones.put(key, resource.runId, resource.scenarioName, DateTime.toEpochMillis(observedAt(resource)))
         return
       }
-      if (tombstones.has(key)) return
+      // A live entry means no deletion was seen: the tombstones are asked only about a resource seen for the first time.
       const entry = entries.get(key)
-      if (entry === undefined) entries.set(key, observe(undefined, kept(resource, undefined)))
-      else observeInPlace(entry, resource)
+      if (entry !== undefined) observeInPlace(entry, resource)
+      else if (!tombstones.has(key)) entries.set(key, observe(undefined, kept(resource, undefined)))
     },
     live: function* () {
       for (const entry of entries.values()) yield stateOf(entry)

@@ -101,10 +101,19 @@ const parse = (text: string): number | undefined => {
  */
 export const parseIsoTimestamp: (text: string) => number | undefined = parse
 
+// The last timestamp parsed: a message's timestamps are often the same text (an event's `timestamp`, its Resource's
+// `created_at` and `deleted_at`), and a DateTime is immutable, so it can be shared.
+let lastText = ""
+let lastTimestamp: DateTime.Utc | undefined
+
 /** Parses an ISO-8601 timestamp (see {@link parseIsoTimestamp}) into a `DateTime.Utc`. */
 export const parseTimestamp = (text: string): DateTime.Utc | undefined => {
+  if (text === lastText) return lastTimestamp
   const millis = parse(text)
-  return millis === undefined ? undefined : DateTime.makeUnsafe(millis)
+  const timestamp = millis === undefined ? undefined : DateTime.makeUnsafe(millis)
+  lastText = text
+  lastTimestamp = timestamp
+  return timestamp
 }
 
 /**

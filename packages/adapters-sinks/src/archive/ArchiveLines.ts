@@ -5,7 +5,7 @@ import {
   isResourceEvent,
   isResourceEventType,
   type JsonObject,
-  parseIsoTimestamp,
+  parseTimestamp,
   type Resource,
   resourceFromEvent,
 } from "@haymaker/domain"
@@ -13,8 +13,11 @@ import { DateTime, Predicate, Result } from "effect"
 
 const isObject = (value: unknown): value is JsonObject => Predicate.isObject(value) && !Array.isArray(value)
 
-const timeOf = (value: unknown): number | undefined =>
-  typeof value === "string" ? parseIsoTimestamp(value) : undefined
+// Through parseTimestamp, which remembers the last text it read: a Resource's `created_at` is most often the same.
+const timeOf = (value: unknown): number | undefined => {
+  const timestamp = typeof value === "string" ? parseTimestamp(value) : undefined
+  return timestamp === undefined ? undefined : DateTime.toEpochMillis(timestamp)
+}
 
 /** Message ids and sequence numbers are strings today; anything else is rendered losslessly rather than dropped. */
 const messageIdOf = (value: unknown): string | undefined =>
@@ -81,6 +84,8 @@ export const readArchiveLine = (text: string, location: string): ArchiveEntry =>
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
+/** Bytes decoded into one string at a time (then cut into lines); well under V8's large-object size. */
+const DECODE_BLOCK = 32 * 1024
 
 /** Whole lines of an archive object, as bytes: what travels from reading (concurrent, buffered) to parsing. */
 export interface LineBatch {
@@ -151,30 +156,39 @@ export class ArchiveLineBatcher {
 }
 
 /**
- * The entries of a batch's lines (a `\r` before a newline is dropped; blank lines are skipped), keeping only messages
- * from `since` (epoch milliseconds) on; unreadable lines are always kept. Appended to `entries` when given.
+ * Hands `emit` the entries of a batch's lines one by one, each as soon as its line is parsed (a `\r` before a newline
+ * is dropped; blank lines are skipped), keeping only messages from `since` (epoch milliseconds) on; unreadable lines
+ * are always kept.
  */
 export const readLineBatch = (
   batch: LineBatch,
   since: number | undefined,
-  entries: Array<ArchiveEntry> = [],
-): Array<ArchiveEntry> => {
+  emit: (entry: ArchiveEntry) => void,
+): void => {
   const { bytes, name } = batch
   let line = batch.firstLine
-  let start = 0
-  while (start < bytes.length) {
-    const newline = bytes.indexOf(NEWLINE, start)
-    const end = newline === -1 ? bytes.length : newline
-    const stop = end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end
-    if (stop > start) {
-      const text = bytes.toString("utf8", start, stop)
-      if (stop - start >= 16 || text.trim() !== "") {
-        const entry = readArchiveLine(text, `${name}:${line}`)
-        if (entry._tag === "UnreadableLine" || since === undefined || entry.eventTime >= since) entries.push(entry)
+  let block = 0
+  while (block < bytes.length) {
+    // Lines are decoded a block at a time, and each line is a slice of its block's text: one string per block to
+    // allocate, not one per line. Blocks end at a newline, which is never inside a UTF-8 character.
+    const cut = bytes.indexOf(NEWLINE, Math.min(block + DECODE_BLOCK, bytes.length - 1))
+    const blockEnd = cut === -1 ? bytes.length : cut + 1
+    const text = bytes.toString("utf8", block, blockEnd)
+    let start = 0
+    while (start < text.length) {
+      const newline = text.indexOf("\n", start)
+      const end = newline === -1 ? text.length : newline
+      const stop = end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN ? end - 1 : end
+      if (stop > start) {
+        const lineText = text.slice(start, stop)
+        if (stop - start >= 16 || lineText.trim() !== "") {
+          const entry = readArchiveLine(lineText, `${name}:${line}`)
+          if (entry._tag === "UnreadableLine" || since === undefined || entry.eventTime >= since) emit(entry)
+        }
       }
+      line++
+      start = end + 1
     }
-    line++
-    start = end + 1
+    block = blockEnd
   }
-  return entries
 }

@@ -1,5 +1,5 @@
 import { type ArchiveEntry, type ArchiveQuery, ArchiveReadError } from "@haymaker/domain"
-import { type Array as Arr, DateTime, Stream } from "effect"
+import { type Array as Arr, DateTime, Effect, Stream } from "effect"
 import { ArchiveLineBatcher, readLineBatch } from "./ArchiveLines.ts"
 import { mayHoldSince } from "./ObjectTime.ts"
 
@@ -30,16 +30,18 @@ const abandon = (opening: Opening): void => {
 }
 
 /**
- * The entries of the archive, one array per chunk read: each chunk's whole lines are parsed only when the consumer
- * asks for the next array, in one synchronous pass, so what one line parses into is garbage before the next chunk is
- * read and never outlives the young generation. Objects are read one after the other, each opened `concurrency - 1`
- * objects ahead of its turn (a download's first bytes arrive while the one before is parsed); what is read ahead
- * stays bytes, outside the JavaScript heap.
+ * Reads the archive, handing each entry to `emit` as soon as its line is parsed, and pauses after each chunk read
+ * (the generator yields): a caller that folds in `emit` keeps nothing of a line but what it folds, and a caller that
+ * collects can hand over each chunk's entries whole. Objects are read one after the other, each opened
+ * `concurrency - 1` objects ahead of its turn (a download's first bytes arrive while the one before is parsed); what
+ * is read ahead stays bytes, outside the JavaScript heap. Reading fails with the port's error; what `emit` throws is
+ * passed on as it is.
  */
-async function* entryArrays(
+async function* readArchive(
   source: ArchiveObjectSource,
   since: number | undefined,
-): AsyncGenerator<Arr.NonEmptyReadonlyArray<ArchiveEntry>> {
+  emit: (entry: ArchiveEntry) => void,
+): AsyncGenerator<void> {
   const names = source.names()[Symbol.asyncIterator]()
   const ahead: Array<Opening> = []
   let listed = false
@@ -62,23 +64,29 @@ async function* entryArrays(
       }
       const object = ahead.shift()
       if (object === undefined) return
-      const batcher = new ArchiveLineBatcher(object.name)
-      let entries: Array<ArchiveEntry> = []
-      try {
-        const chunks = await object.chunks
-        if (chunks === undefined) continue
-        for await (const chunk of chunks) {
-          for (const batch of batcher.push(chunk)) readLineBatch(batch, since, entries)
-          if (entries.length > 0) {
-            yield entries as unknown as Arr.NonEmptyReadonlyArray<ArchiveEntry>
-            entries = []
-          }
+      const read = async <A>(step: () => Promise<A>): Promise<A> => {
+        try {
+          return await step()
+        } catch (error) {
+          throw source.failure(error, object.name)
         }
-      } catch (error) {
-        throw error instanceof ArchiveReadError ? error : source.failure(error, object.name)
       }
-      for (const batch of batcher.end()) readLineBatch(batch, since, entries)
-      if (entries.length > 0) yield entries as unknown as Arr.NonEmptyReadonlyArray<ArchiveEntry>
+      const chunks = await read(() => object.chunks)
+      if (chunks === undefined) continue
+      const batcher = new ArchiveLineBatcher(object.name)
+      const iterator = chunks[Symbol.asyncIterator]()
+      try {
+        for (;;) {
+          const chunk = await read(() => iterator.next())
+          if (chunk.done === true) break
+          for (const batch of batcher.push(chunk.value)) readLineBatch(batch, since, emit)
+          yield
+        }
+      } finally {
+        await iterator.return?.()
+      }
+      for (const batch of batcher.end()) readLineBatch(batch, since, emit)
+      yield
     }
   } finally {
     for (const opening of ahead) abandon(opening)
@@ -86,22 +94,52 @@ async function* entryArrays(
   }
 }
 
+/** The port's error for whatever stopped reading: itself when it is one already. */
+const readFailure = (source: ArchiveObjectSource) => (error: unknown) =>
+  error instanceof ArchiveReadError ? error : source.failure(error, undefined)
+
 /**
  * The archive's entries from a store, in the port's terms: objects listed as a stream, those the `since` bound rules
  * out by their names skipped, the others read as their bytes arrive and cut into whole lines, so memory holds a few
  * chunks per object, never an object or the archive whole. Each chunk's entries are one chunk of the stream, parsed
- * when the consumer pulls it (see {@link entryArrays}): a consumer that folds each chunk in one loop keeps nothing of
- * a line but what it folds.
+ * when the consumer pulls it (see {@link readArchive}).
  */
 export const archiveEntries = (
   source: ArchiveObjectSource,
   query: ArchiveQuery = {},
 ): Stream.Stream<ArchiveEntry, ArchiveReadError> => {
-  const since = query.since === undefined ? undefined : DateTime.toEpochMillis(query.since)
+  const since = sinceOf(query)
   // Suspended: each run of the stream lists and reads the archive afresh.
-  return Stream.suspend(() =>
-    Stream.fromAsyncIterable(entryArrays(source, since), (error) =>
-      error instanceof ArchiveReadError ? error : source.failure(error, undefined),
-    ),
-  ).pipe(Stream.flattenArray)
+  return Stream.suspend(() => {
+    let entries: Array<ArchiveEntry> = []
+    const chunks = async function* () {
+      for await (const _ of readArchive(source, since, (entry) => entries.push(entry))) {
+        if (entries.length === 0) continue
+        const chunk = entries as unknown as Arr.NonEmptyReadonlyArray<ArchiveEntry>
+        entries = []
+        yield chunk
+      }
+    }
+    return Stream.fromAsyncIterable(chunks(), readFailure(source))
+  }).pipe(Stream.flattenArray)
 }
+
+/**
+ * Hands every entry of the archive to `f` as its line is parsed, one chunk read at a time (see {@link readArchive}):
+ * the way to fold a large archive, since nothing of a line outlives the call. Interrupting it stops the reading and
+ * closes what is open.
+ */
+export const forEachArchiveEntry = (
+  source: ArchiveObjectSource,
+  query: ArchiveQuery,
+  f: (entry: ArchiveEntry) => void,
+): Effect.Effect<void, ArchiveReadError> =>
+  Effect.tryPromise({
+    try: async (signal) => {
+      for await (const _ of readArchive(source, sinceOf(query), f)) if (signal.aborted) return
+    },
+    catch: readFailure(source),
+  })
+
+const sinceOf = (query: ArchiveQuery): number | undefined =>
+  query.since === undefined ? undefined : DateTime.toEpochMillis(query.since)

@@ -3,7 +3,7 @@ import { type Config, Effect, Layer } from "effect"
 import { failureOf } from "../SinkFailures.ts"
 import { type ArchiveSinkOptions, resolveArchiveSettings } from "./ArchiveConfig.ts"
 import type { ArchiveConfigError } from "./ArchiveErrors.ts"
-import { archiveEntries } from "./ArchiveObjectReader.ts"
+import { archiveEntries, forEachArchiveEntry } from "./ArchiveObjectReader.ts"
 import { safePrefix } from "./BlobNames.ts"
 import { serviceClient } from "./BlobService.ts"
 
@@ -65,9 +65,11 @@ export const make = Effect.fnUntraced(function* (
     for await (const blob of container.listBlobsFlat(prefix === undefined ? {} : { prefix })) yield blob.name
   }
 
+  const source = { names, open, failure, concurrency: CONCURRENCY }
   return ArchiveReader.of({
     description,
-    entries: (query) => archiveEntries({ names, open, failure, concurrency: CONCURRENCY }, query),
+    entries: (query) => archiveEntries(source, query),
+    forEach: (query, f) => forEachArchiveEntry(source, query, f),
   })
 })
 

@@ -1,5 +1,5 @@
 import { type ArchiveEntry, ArchiveReader, LeakReport, parseTimestamp, ResourceHistory } from "@haymaker/domain"
-import { DateTime, Effect, Stream } from "effect"
+import { DateTime, Effect } from "effect"
 import { historyDocument, leakReportDocument, type ReportDocument } from "./ReportDocument.ts"
 
 export interface ReportRequest {
@@ -10,13 +10,9 @@ export interface ReportRequest {
   readonly resource: string | undefined
 }
 
-/** One pass over the archive, folding each chunk of entries as it arrives: memory holds the fold, not the archive. */
+/** One pass over the archive, folding each entry as its line is read: memory holds the fold, not the archive. */
 const fold = (reader: ArchiveReader["Service"], since: DateTime.Utc | undefined, add: (entry: ArchiveEntry) => void) =>
-  Stream.runForEachArray(reader.entries({ since }), (entries) =>
-    Effect.sync(() => {
-      for (const entry of entries) add(entry)
-    }),
-  )
+  reader.forEach({ since }, add)
 
 /** Reads the archive once and answers the request: the leak report, or one resource's history. */
 export const buildReport = Effect.fn("Report.build")(function* (request: ReportRequest) {

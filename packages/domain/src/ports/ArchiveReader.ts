@@ -1,4 +1,4 @@
-import { Context, type DateTime, Schema, type Stream } from "effect"
+import { Context, type DateTime, type Effect, Schema, type Stream } from "effect"
 import type { JsonObject } from "../JsonObject.ts"
 import type { Resource } from "../Resource.ts"
 import { portErrorFields } from "./PortError.ts"
@@ -73,5 +73,10 @@ export class ArchiveReader extends Context.Service<
     readonly description: string
     /** Every archived message (and every unreadable line), streamed: memory stays bounded by one object at a time. */
     readonly entries: (query?: ArchiveQuery) => Stream.Stream<ArchiveEntry, ArchiveReadError>
+    /**
+     * The same entries handed to `f` one by one, each as soon as its line is read: the way to fold a large archive
+     * (the leak report), since nothing of a line outlives the call unless `f` keeps it. `f` must not throw.
+     */
+    readonly forEach: (query: ArchiveQuery, f: (entry: ArchiveEntry) => void) => Effect.Effect<void, ArchiveReadError>
   }
 >()("@haymaker/domain/ports/ArchiveReader") {}
