@@ -60,6 +60,22 @@ export const latest = (instants: ReadonlyArray<number | undefined>): number | un
 
 export const durationTag = (name: string, ms: number): string => textTag(name, durationText(ms))
 
+/**
+ * CreatedAt, UpdatedAt and AccessedAt, side by side in every description; AccessedAt is the latest of `accesses`
+ * (the sends to and deliveries from the entity).
+ */
+export const timesXml = (
+  times: { readonly createdAtMs: number; readonly updatedAtMs: number },
+  accesses: ReadonlyArray<number | undefined>,
+): string =>
+  textTag("CreatedAt", instantText(times.createdAtMs)) +
+  textTag("UpdatedAt", instantText(times.updatedAtMs)) +
+  textTag("AccessedAt", instantText(latest(accesses)))
+
+/** ForwardTo or ForwardDeadLetteredMessagesTo: present only when the entity forwards, naming the target by its URL. */
+export const forwardTag = (name: string, target: string | undefined, forwardUrl: (name: string) => string): string =>
+  target === undefined ? "" : textTag(name, forwardUrl(target))
+
 /** An echoed property as stored, or Azure's value for an entity that never set it. */
 export const echoedTag = (echoed: EchoedProperties | undefined, name: string, fallback?: string): string => {
   const value = echoed?.[name] ?? fallback

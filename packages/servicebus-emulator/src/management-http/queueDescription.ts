@@ -6,10 +6,10 @@ import {
   descriptionTag,
   durationTag,
   echoedTag,
-  instantText,
-  latest,
+  forwardTag,
   neverText,
   storeCounts,
+  timesXml,
   totalCount,
 } from "./descriptionXml.ts"
 import { limits, serviceDefaults } from "./serviceDefaults.ts"
@@ -102,24 +102,19 @@ export const queueDescriptionXml = (queue: QueueEntity, forwardUrl: (name: strin
     textTag("IsAnonymousAccessible", false),
     "<AuthorizationRules/>",
     textTag("Status", "Active"),
-    p.forwardTo === undefined ? "" : textTag("ForwardTo", forwardUrl(p.forwardTo)),
+    forwardTag("ForwardTo", p.forwardTo, forwardUrl),
     echoedTag(echoed, "UserMetadata"),
-    textTag("CreatedAt", instantText(queue.times.createdAtMs)),
-    textTag("UpdatedAt", instantText(queue.times.updatedAtMs)),
-    textTag(
-      "AccessedAt",
-      instantText(
-        latest([queue.times.sentToAtMs, queue.store.deliveredAtMs, queue.store.deadLetterQueue?.deliveredAtMs]),
-      ),
-    ),
+    timesXml(queue.times, [
+      queue.times.sentToAtMs,
+      queue.store.deliveredAtMs,
+      queue.store.deadLetterQueue?.deliveredAtMs,
+    ]),
     textTag("SupportOrdering", true),
     countDetailsXml(counts),
     echoedTag(echoed, "AutoDeleteOnIdle", neverText),
     echoedTag(echoed, "EnablePartitioning", "false"),
     textTag("EntityAvailabilityStatus", "Available"),
-    p.forwardDeadLetteredMessagesTo === undefined
-      ? ""
-      : textTag("ForwardDeadLetteredMessagesTo", forwardUrl(p.forwardDeadLetteredMessagesTo)),
+    forwardTag("ForwardDeadLetteredMessagesTo", p.forwardDeadLetteredMessagesTo, forwardUrl),
     echoedTag(echoed, "EnableExpress", "false"),
     textTag("MaxMessageSizeInKilobytes", p.maxMessageSizeBytes / 1024),
   ])

@@ -7,10 +7,10 @@ import {
   descriptionTag,
   durationTag,
   echoedTag,
-  instantText,
-  latest,
+  forwardTag,
   neverText,
   storeCounts,
+  timesXml,
   totalCount,
 } from "./descriptionXml.ts"
 import { type ForwardTarget, readReceivingProperties, sharedEchoedChecks } from "./queueDescription.ts"
@@ -54,15 +54,11 @@ export const subscriptionDescriptionXml = (
     textTag("MaxDeliveryCount", p.maxDeliveryCount),
     echoedTag(echoed, "EnableBatchedOperations", "true"),
     textTag("Status", "Active"),
-    p.forwardTo === undefined ? "" : textTag("ForwardTo", forwardUrl(p.forwardTo)),
-    textTag("CreatedAt", instantText(subscription.times.createdAtMs)),
-    textTag("UpdatedAt", instantText(subscription.times.updatedAtMs)),
-    textTag("AccessedAt", instantText(latest([store.deliveredAtMs, store.deadLetterQueue?.deliveredAtMs]))),
+    forwardTag("ForwardTo", p.forwardTo, forwardUrl),
+    timesXml(subscription.times, [store.deliveredAtMs, store.deadLetterQueue?.deliveredAtMs]),
     countDetailsXml(counts),
     echoedTag(echoed, "UserMetadata"),
-    p.forwardDeadLetteredMessagesTo === undefined
-      ? ""
-      : textTag("ForwardDeadLetteredMessagesTo", forwardUrl(p.forwardDeadLetteredMessagesTo)),
+    forwardTag("ForwardDeadLetteredMessagesTo", p.forwardDeadLetteredMessagesTo, forwardUrl),
     echoedTag(echoed, "AutoDeleteOnIdle", neverText),
     textTag("EntityAvailabilityStatus", "Available"),
   ])

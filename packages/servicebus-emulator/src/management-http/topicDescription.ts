@@ -6,10 +6,9 @@ import {
   descriptionTag,
   durationTag,
   echoedTag,
-  instantText,
-  latest,
   type MessageCounts,
   neverText,
+  timesXml,
 } from "./descriptionXml.ts"
 import {
   readSendingProperties,
@@ -54,8 +53,10 @@ export const topicCounts = (topic: TopicEntity): MessageCounts => {
   return { active: 0, deadLetter: 0, scheduled: topic.scheduled.size, sizeInBytes }
 }
 
-const lastAccess = (topic: TopicEntity): number | undefined =>
-  latest([topic.times.sentToAtMs, ...[...topic.subscriptions.values()].map((s) => s.store.deliveredAtMs)])
+const accesses = (topic: TopicEntity): Array<number | undefined> => [
+  topic.times.sentToAtMs,
+  ...[...topic.subscriptions.values()].map((s) => s.store.deliveredAtMs),
+]
 
 export const topicDescriptionXml = (topic: TopicEntity): string => {
   const p = topic.config.properties
@@ -73,9 +74,7 @@ export const topicDescriptionXml = (topic: TopicEntity): string => {
     "<AuthorizationRules/>",
     textTag("Status", "Active"),
     echoedTag(echoed, "UserMetadata"),
-    textTag("CreatedAt", instantText(topic.times.createdAtMs)),
-    textTag("UpdatedAt", instantText(topic.times.updatedAtMs)),
-    textTag("AccessedAt", instantText(lastAccess(topic))),
+    timesXml(topic.times, accesses(topic)),
     echoedTag(echoed, "SupportOrdering", "true"),
     countDetailsXml(counts),
     textTag("SubscriptionCount", topic.subscriptions.size),
