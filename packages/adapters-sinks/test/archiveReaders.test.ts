@@ -14,7 +14,7 @@ import {
   type SinkRecord,
 } from "@haymaker/domain"
 import { type AzuritePeer, startAzurite } from "@haymaker/local-stack"
-import { Context, DateTime, Duration, Effect, Layer, Redacted, Stream } from "effect"
+import { Cause, Context, DateTime, Duration, Effect, Layer, Redacted, Stream } from "effect"
 import * as BlobArchiveReader from "../src/archive/BlobArchiveReader.ts"
 import * as BlobArchiveSink from "../src/archive/BlobArchiveSink.ts"
 import type { ArchiveLayout } from "../src/archive/BlobNames.ts"
@@ -180,6 +180,13 @@ const readerCases = (it: Vitest.MethodsNonLive<Peers>, name: string, store: Effe
         const since: Array<ArchiveEntry> = []
         yield* reader.forEach({ since: DateTime.makeUnsafe("2024-11-14T11:00:00Z") }, (entry) => since.push(entry))
         expect(since).toEqual(yield* entriesOf(reader, "2024-11-14T11:00:00Z"))
+        // What the fold throws is a defect of the fold, not a failure to read the archive.
+        const exit = yield* Effect.exit(
+          reader.forEach({}, () => {
+            throw new Error("a bug in the fold")
+          }),
+        )
+        expect(exit._tag === "Failure" && Cause.hasDies(exit.cause) && !Cause.hasFails(exit.cause)).toBe(true)
       }),
     )
 

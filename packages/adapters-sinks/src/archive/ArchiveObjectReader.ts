@@ -127,19 +127,23 @@ export const archiveEntries = (
 /**
  * Hands every entry of the archive to `f` as its line is parsed, one chunk read at a time (see {@link readArchive}):
  * the way to fold a large archive, since nothing of a line outlives the call. Interrupting it stops the reading and
- * closes what is open.
+ * closes what is open. What `f` throws is a defect, not a failure to read.
  */
 export const forEachArchiveEntry = (
   source: ArchiveObjectSource,
   query: ArchiveQuery,
   f: (entry: ArchiveEntry) => void,
 ): Effect.Effect<void, ArchiveReadError> =>
-  Effect.tryPromise({
-    try: async (signal) => {
-      for await (const _ of readArchive(source, sinceOf(query), f)) if (signal.aborted) return
-    },
-    catch: readFailure(source),
-  })
+  Effect.promise(async (signal): Promise<ArchiveReadError | undefined> => {
+    try {
+      for await (const _ of readArchive(source, sinceOf(query), f)) if (signal.aborted) return undefined
+      return undefined
+    } catch (error) {
+      // readArchive maps every failure to read onto the port's error.
+      if (error instanceof ArchiveReadError) return error
+      throw error
+    }
+  }).pipe(Effect.flatMap((failure) => (failure === undefined ? Effect.void : Effect.fail(failure))))
 
 const sinceOf = (query: ArchiveQuery): number | undefined =>
   query.since === undefined ? undefined : DateTime.toEpochMillis(query.since)
