@@ -30,6 +30,9 @@ export interface ReceiverSettings {
 /** How often held messages are checked against their give-up time and for lock renewal. */
 const sweepInterval = Duration.millis(500)
 
+/** How long a receiver may go without a delivery before a peek checks its namespace, credential and entity. */
+const validateAfter = Duration.seconds(1)
+
 /** Failures that retrying cannot heal: they end the stream, so the caller sees why. */
 const fatalCodes = new Set(["ServiceBusUnauthorized", "ServiceBusEntityNotFound", "ServiceBusConnectionRefused"])
 
@@ -75,6 +78,7 @@ export const receiveMessages = <E>(
         const renewalMs = Duration.toMillis(settings.maxAutoLockRenewal)
         const sweepMs = Duration.toMillis(sweepInterval)
         let closing = false
+        let delivered = false
         let lastActivityAt = clock.currentTimeMillisUnsafe()
 
         // The SDK keeps its call pending (and the broker's credit used) until the message is settled, or until its
@@ -97,6 +101,7 @@ export const receiveMessages = <E>(
             )
             held.add(received)
             lastActivityAt = receivedAt
+            delivered = true
             debug?.(`Received message ${received.messageId} (${eventTypeOf(message)})`)
             if (closing || !inbox.offer(received)) received.abandonQuietly()
           })
@@ -127,20 +132,27 @@ export const receiveMessages = <E>(
           return { receiver, subscription, stopStarting }
         }
 
-        // The peek validates the namespace, the credential and the entity; a failure ends the stream. It is issued
-        // before the streaming receiver starts (the SDK authorizes one link at a time per connection, and a failing
-        // receiver's retries would hold it up), but not awaited: messages flow once the receiver's link is up, not a
-        // management link's round trips later.
-        const probe = yield* scopedReceiver(client, settings.topicName, settings.subscriptionName)
-        const peek = peekFirst(probe, shared.failureContext("receive from"))
-        yield* Effect.forkScoped(
-          Effect.catch(peek, (error) => Effect.sync(() => inbox.fail(Cause.fail(toError(error))))),
-          { startImmediately: true },
-        )
-
         yield* Effect.forkScoped(held.sweep(sweepInterval))
 
         let streaming = start()
+
+        // A delivery proves the namespace, the credential and the entity. Until one comes, a peek after
+        // `validateAfter` checks them, so that a wrong one the SDK would retry in silence (an unknown host) still ends
+        // the stream with a typed error; a wrong entity or key the receiver reports itself, at once. (A peek at every
+        // start, even unawaited, cost a management link and its authorization: about 60 ms and 8 ms of CPU.)
+        const probe = yield* scopedReceiver(client, settings.topicName, settings.subscriptionName)
+        const peek = peekFirst(probe, shared.failureContext("receive from"))
+        yield* Effect.forkScoped(
+          Effect.sleep(validateAfter).pipe(
+            Effect.andThen(
+              Effect.suspend(() =>
+                delivered
+                  ? Effect.void
+                  : Effect.catch(peek, (error) => Effect.sync(() => inbox.fail(Cause.fail(toError(error))))),
+              ),
+            ),
+          ),
+        )
         yield* Effect.addFinalizer(() =>
           Effect.gen(function* () {
             closing = true
