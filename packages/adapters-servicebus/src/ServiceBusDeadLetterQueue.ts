@@ -7,13 +7,8 @@ import { bigintOfLong } from "./MessageEncoding.ts"
 import { renderMessageId } from "./MessageId.ts"
 import { toDeadLetterQueueError } from "./PortErrors.ts"
 import { closeQuietly, scopedReceiver } from "./SdkReceivers.ts"
-import {
-  openSubscription,
-  type ServiceBusConfigInvalid,
-  type SubscriptionTarget,
-  subscriptionEnvConfig,
-  subscriptionPath,
-} from "./ServiceBusConnection.ts"
+import type { ServiceBusConfigInvalid, SubscriptionTarget } from "./ServiceBusConnection.ts"
+import { openSubscription, subscriptionEnvConfig, subscriptionPath } from "./ServiceBusConnection.ts"
 import { fromSdkError } from "./ServiceBusErrors.ts"
 
 /** The subscription whose dead-letter queue it is. */
