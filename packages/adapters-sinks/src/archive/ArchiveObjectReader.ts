@@ -15,6 +15,9 @@ export interface ArchiveObjectSource {
   readonly concurrency: number
 }
 
+/** Bytes read between two pauses of {@link readArchive}. */
+const PAUSE_BYTES = 128 * 1024
+
 /** An object opened ahead of its turn. */
 interface Opening {
   readonly name: string
@@ -30,9 +33,9 @@ const abandon = (opening: Opening): void => {
 }
 
 /**
- * Reads the archive, handing each entry to `emit` as soon as its line is parsed, and pauses after each chunk read
- * (the generator yields): a caller that folds in `emit` keeps nothing of a line but what it folds, and a caller that
- * collects can hand over each chunk's entries whole. Objects are read one after the other, each opened
+ * Reads the archive, handing each entry to `emit` as soon as its line is parsed, and pauses (the generator yields)
+ * after every 128 KB read and each object: a caller that folds in `emit` keeps nothing of a line but what it folds,
+ * and a caller that collects can hand over what it collected between pauses. Objects are read one after the other, each opened
  * `concurrency - 1` objects ahead of its turn (a download's first bytes arrive while the one before is parsed); what
  * is read ahead stays bytes, outside the JavaScript heap. Reading fails with the port's error; what `emit` throws is
  * passed on as it is.
@@ -75,12 +78,19 @@ async function* readArchive(
       if (chunks === undefined) continue
       const batcher = new ArchiveLineBatcher(object.name)
       const iterator = chunks[Symbol.asyncIterator]()
+      let unyielded = 0
       try {
         for (;;) {
           const chunk = await read(() => iterator.next())
           if (chunk.done === true) break
           for (const batch of batcher.push(chunk.value)) readLineBatch(batch, since, emit)
-          yield
+          // A pause per PAUSE_BYTES, not per chunk: downloads arrive in chunks of a few KB, and each pause is a
+          // round of promises for the consumer.
+          unyielded += chunk.value.length
+          if (unyielded >= PAUSE_BYTES) {
+            unyielded = 0
+            yield
+          }
         }
       } finally {
         await iterator.return?.()
@@ -101,8 +111,8 @@ const readFailure = (source: ArchiveObjectSource) => (error: unknown) =>
 /**
  * The archive's entries from a store, in the port's terms: objects listed as a stream, those the `since` bound rules
  * out by their names skipped, the others read as their bytes arrive and cut into whole lines, so memory holds a few
- * chunks per object, never an object or the archive whole. Each chunk's entries are one chunk of the stream, parsed
- * when the consumer pulls it (see {@link readArchive}).
+ * chunks per object, never an object or the archive whole. The entries of each 128 KB read are one chunk of the
+ * stream, parsed when the consumer pulls it (see {@link readArchive}).
  */
 export const archiveEntries = (
   source: ArchiveObjectSource,
@@ -125,7 +135,7 @@ export const archiveEntries = (
 }
 
 /**
- * Hands every entry of the archive to `f` as its line is parsed, one chunk read at a time (see {@link readArchive}):
+ * Hands every entry of the archive to `f` as its line is parsed, a pause every 128 KB read (see {@link readArchive}):
  * the way to fold a large archive, since nothing of a line outlives the call. Interrupting it stops the reading and
  * closes what is open. What `f` throws is a defect, not a failure to read.
  */
