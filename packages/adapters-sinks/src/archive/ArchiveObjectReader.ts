@@ -1,4 +1,4 @@
-import { type ArchiveEntry, type ArchiveQuery, ArchiveReadError } from "@haymaker/domain"
+import { type ArchiveEntry, type ArchiveQuery, ArchiveReadError, ArchiveReader } from "@haymaker/domain"
 import { type Array as Arr, DateTime, Effect, Stream } from "effect"
 import { ArchiveLineBatcher, readLineBatch } from "./ArchiveLines.ts"
 import { mayHoldSince } from "./ObjectTime.ts"
@@ -157,3 +157,11 @@ export const forEachArchiveEntry = (
 
 const sinceOf = (query: ArchiveQuery): number | undefined =>
   query.since === undefined ? undefined : DateTime.toEpochMillis(query.since)
+
+/** The {@link ArchiveReader} of a store: both ways of reading it over one {@link ArchiveObjectSource}. */
+export const archiveReaderOf = (description: string, source: ArchiveObjectSource): ArchiveReader["Service"] =>
+  ArchiveReader.of({
+    description,
+    entries: (query) => archiveEntries(source, query),
+    forEach: (query, f) => forEachArchiveEntry(source, query, f),
+  })

@@ -3,7 +3,7 @@ import { type Config, Effect, Layer } from "effect"
 import { failureOf } from "../SinkFailures.ts"
 import { type ArchiveSinkOptions, resolveArchiveSettings } from "./ArchiveConfig.ts"
 import type { ArchiveConfigError } from "./ArchiveErrors.ts"
-import { archiveEntries, forEachArchiveEntry } from "./ArchiveObjectReader.ts"
+import { archiveReaderOf } from "./ArchiveObjectReader.ts"
 import { safePrefix } from "./BlobNames.ts"
 import { serviceClient } from "./BlobService.ts"
 
@@ -65,12 +65,7 @@ export const make = Effect.fnUntraced(function* (
     for await (const blob of container.listBlobsFlat(prefix === undefined ? {} : { prefix })) yield blob.name
   }
 
-  const source = { names, open, failure, concurrency: CONCURRENCY }
-  return ArchiveReader.of({
-    description,
-    entries: (query) => archiveEntries(source, query),
-    forEach: (query, f) => forEachArchiveEntry(source, query, f),
-  })
+  return archiveReaderOf(description, { names, open, failure, concurrency: CONCURRENCY })
 })
 
 export const layer = (options: ArchiveSinkOptions): Layer.Layer<ArchiveReader, ArchiveConfigError> =>

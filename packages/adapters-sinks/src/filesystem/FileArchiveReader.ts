@@ -3,7 +3,7 @@ import { type FileHandle, type FileReadResult, open as openFile, readdir, stat }
 import { join, relative, resolve, sep } from "node:path"
 import { ArchiveReadError, ArchiveReader, layerFromConfig } from "@haymaker/domain"
 import { type Config, Effect, Layer, Schema } from "effect"
-import { archiveEntries, forEachArchiveEntry } from "../archive/ArchiveObjectReader.ts"
+import { archiveReaderOf } from "../archive/ArchiveObjectReader.ts"
 import { safePrefix } from "../archive/BlobNames.ts"
 import { FileSinkConfigError } from "./FileSinkConfig.ts"
 
@@ -129,12 +129,7 @@ export const make = Effect.fnUntraced(function* (
     }
   }
 
-  const source = { names, open, failure, concurrency: 2 }
-  return ArchiveReader.of({
-    description: `folder ${start}`,
-    entries: (query) => archiveEntries(source, query),
-    forEach: (query, f) => forEachArchiveEntry(source, query, f),
-  })
+  return archiveReaderOf(`folder ${start}`, { names, open, failure, concurrency: 2 })
 })
 
 export const layer = (options: FileArchiveReaderOptions): Layer.Layer<ArchiveReader, FileSinkConfigError> =>
