@@ -24,16 +24,19 @@ interface Reader {
   read(): TypedValue
 }
 
-interface Types {
+/** rhea's wrappers and type constructors that take a number (a `Long` may also come as its 8 bytes). */
+type NumericWrappers = {
+  readonly [K in "wrap_ulong" | "wrap_uint" | "wrap_int" | "wrap_timestamp"]: (value: number) => Typed
+} & { readonly wrap_long: (value: number | Buffer) => Typed }
+type NumericConstructors = {
+  readonly [K in "Ubyte" | "Ushort" | "Uint" | "Byte" | "Short" | "Int" | "Float" | "Double"]: (value: number) => Typed
+} & { readonly [K in "Ulong" | "Long"]: (value: number | Buffer) => Typed }
+
+interface Types extends NumericWrappers, NumericConstructors {
   Writer: new (buffer?: Buffer) => Writer
   Reader: new (buffer: Buffer) => Reader
   described(descriptor: Typed, value: Typed): Typed
   wrap(value: unknown): Typed
-  wrap_ulong(value: number): Typed
-  wrap_uint(value: number): Typed
-  wrap_int(value: number): Typed
-  wrap_long(value: number | Buffer): Typed
-  wrap_timestamp(value: number): Typed
   wrap_uuid(value: Buffer): Typed
   wrap_binary(value: Buffer): Typed
   wrap_string(value: string): Typed
@@ -46,17 +49,6 @@ interface Types {
   Map32(items: ReadonlyArray<Typed>): Typed
   List32(items: ReadonlyArray<Typed>): Typed
   Null(): Typed
-  // The type constructors, for a value that keeps the AMQP type it had (typedProperties.ts).
-  Ubyte(value: number): Typed
-  Ushort(value: number): Typed
-  Uint(value: number): Typed
-  Ulong(value: number | Buffer): Typed
-  Byte(value: number): Typed
-  Short(value: number): Typed
-  Int(value: number): Typed
-  Long(value: number | Buffer): Typed
-  Float(value: number): Typed
-  Double(value: number): Typed
 }
 
 export interface DecodedMessage {
