@@ -312,9 +312,11 @@ const print = (line: string) => {
 }
 
 print(
-  `# app-worker end to end (worker run with ${workerNodeFlags.join(" ")}): ${cpus().length} cores, Node ${process.version}, load ${loadavg()
+  `Machine: ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()
     .map((l) => l.toFixed(1))
-    .join(" ")}; ${warmup} events of warm-up before the timed ones`,
+    .join(
+      " ",
+    )} (1, 5, 15 min) at the end; the worker runs with ${workerNodeFlags.join(" ")}; ${warmup} events of warm-up before the timed ones; medians.\n`,
 )
 print(
   "| sinks | rounds | raw SDK, fresh process with the worker's flags (msg/s) | raw SDK, hot bench process (msg/s) | worker (msg/s) | worker / raw fresh | worker / raw hot | worker over its whole drain (msg/s) | worker peak RSS |",
