@@ -189,9 +189,7 @@ export class Broker {
 
   cancelScheduled(target: SendTarget, sequenceNumbers: ReadonlyArray<number>): void {
     for (const sequenceNumber of sequenceNumbers) {
-      const cancelled =
-        target.kind === "queue" ? target.store.cancelScheduled(sequenceNumber) : target.cancelScheduled(sequenceNumber)
-      if (!cancelled) {
+      if (!target.cancelScheduled(sequenceNumber)) {
         throw new BrokerError(
           "MessageNotFound",
           `Messages not found. Missing sequence numbers: ${sequenceNumber} (no scheduled message with this sequence number in '${target.name}').`,
@@ -248,8 +246,7 @@ export class Broker {
 
   private scheduleAccepted(target: SendTarget, payload: Payload, enqueueAtMs: number): number {
     const sequenceNumber = target.sequence.next()
-    if (target.kind === "queue") target.store.schedule(payload, sequenceNumber, enqueueAtMs)
-    else target.schedule(payload, sequenceNumber, enqueueAtMs)
+    target.schedule(payload, sequenceNumber, enqueueAtMs)
     return sequenceNumber
   }
 
@@ -280,9 +277,7 @@ export class Broker {
   }
 
   private enqueue(target: SendTarget, payload: Payload, hops: number, carried: Carried): void {
-    const sequenceNumber = target.sequence.next()
-    if (target.kind === "queue") target.store.enqueue(payload, sequenceNumber, hops, carried)
-    else target.fanOut(payload, sequenceNumber, hops, carried)
+    target.enqueue(payload, target.sequence.next(), hops, carried)
   }
 
   private forward(targetName: string, payload: Payload, hops: number, carried: Carried): boolean {

@@ -1,5 +1,5 @@
 import type { BrokeredMessage, Payload } from "./BrokeredMessage.ts"
-import type { QueueEntity, TopicEntity } from "./entities.ts"
+import type { SendTarget, SendTargetEntity, TopicEntity } from "./entities.ts"
 import type { MessageStore } from "./MessageStore.ts"
 
 /**
@@ -16,12 +16,12 @@ export interface BrokerJournal {
   topicScheduled(topic: TopicEntity, sequenceNumber: number, payload: Payload, enqueueAtMs: number): void
   topicScheduleEnded(topic: TopicEntity, sequenceNumber: number): void
   /** A message id entered the duplicate detection history of a queue or topic (RequiresDuplicateDetection). */
-  duplicateRecorded(entity: QueueEntity | TopicEntity, messageId: string, atMs: number): void
+  duplicateRecorded(entity: SendTargetEntity, messageId: string, atMs: number): void
   /** The entity will hand out sequence numbers up to `upTo` before reporting again. */
-  sequenceReserved(entity: QueueEntity | TopicEntity, upTo: number): void
+  sequenceReserved(entity: SendTargetEntity, upTo: number): void
   /** Created, reconfigured, or (topics) a subscription or rule added, changed or removed. */
-  entityChanged(entity: QueueEntity | TopicEntity): void
-  entityDeleted(entity: QueueEntity | TopicEntity): void
+  entityChanged(entity: SendTarget): void
+  entityDeleted(entity: SendTargetEntity): void
   /** Resolves once every change reported so far is stored; undefined when nothing is pending. */
   whenDurable(): Promise<void> | undefined
 }

@@ -120,31 +120,65 @@ export class EntityTimes {
   }
 }
 
-export class QueueEntity {
-  readonly kind = "queue"
+/**
+ * What queues and topics share as the entities senders send to: a name, a definition the management API can replace,
+ * their own sequence numbers, times, and a duplicate detection history. What "taking a message" means differs:
+ * a queue enqueues it in its store, a topic fans it out to its subscriptions.
+ */
+export abstract class SendTargetEntity<C extends QueueConfig | TopicConfig = QueueConfig | TopicConfig> {
+  abstract readonly kind: "queue" | "topic"
   readonly name: string
   /** Replaced by `reconfigure` (the management API's update). */
-  config: QueueConfig
-  readonly store: MessageStore
+  config: C
   readonly sequence: SequenceCounter
   readonly times: EntityTimes
   /** Set once the entity is deleted: links still holding it fail with "not found". */
   deleted = false
   /** Message ids seen recently (RequiresDuplicateDetection); created by the broker on first use. */
   duplicateDetection: DuplicateDetectionHistory | undefined = undefined
-  private readonly host: StoreHost
+  protected readonly host: StoreHost
 
-  constructor(config: QueueConfig, host: StoreHost) {
+  constructor(config: C, host: StoreHost) {
     this.name = config.name
     this.config = config
     this.host = host
     this.sequence = new SequenceCounter((upTo) => host.journal?.sequenceReserved(this, upTo))
     this.times = new EntityTimes(host.now())
-    this.store = withDeadLetterQueue(config.name, queueStoreSettings(config.properties), host)
   }
 
   get maxMessageSizeBytes(): number {
     return this.config.properties.maxMessageSizeBytes
+  }
+
+  /** Takes a message that is due now, under `sequenceNumber`. */
+  abstract enqueue(payload: Payload, sequenceNumber: number, hops: number, carried: Carried): void
+
+  /** Holds a message until `enqueueAtMs`, with the sequence number it got now. */
+  abstract schedule(payload: Payload, sequenceNumber: number, enqueueAtMs: number): void
+
+  /** Returns false when no scheduled message has this sequence number. */
+  abstract cancelScheduled(sequenceNumber: number): boolean
+}
+
+export class QueueEntity extends SendTargetEntity<QueueConfig> {
+  readonly kind = "queue"
+  readonly store: MessageStore
+
+  constructor(config: QueueConfig, host: StoreHost) {
+    super(config, host)
+    this.store = withDeadLetterQueue(config.name, queueStoreSettings(config.properties), host)
+  }
+
+  enqueue(payload: Payload, sequenceNumber: number, hops: number, carried: Carried): void {
+    this.store.enqueue(payload, sequenceNumber, hops, carried)
+  }
+
+  schedule(payload: Payload, sequenceNumber: number, enqueueAtMs: number): void {
+    this.store.schedule(payload, sequenceNumber, enqueueAtMs)
+  }
+
+  cancelScheduled(sequenceNumber: number): boolean {
+    return this.store.cancelScheduled(sequenceNumber)
   }
 
   /** New settings apply to what happens next (new locks, new messages), as in Azure. */
@@ -238,33 +272,17 @@ export interface ScheduledTopicMessage {
   readonly deadline: Deadline
 }
 
-export class TopicEntity {
+export class TopicEntity extends SendTargetEntity<TopicConfig> {
   readonly kind = "topic"
-  readonly name: string
-  config: TopicConfig
   readonly subscriptions = new Map<string, SubscriptionEntity>()
   /** Scheduled messages wait at the topic and fan out when due. */
   readonly scheduled = new Map<number, ScheduledTopicMessage>()
-  readonly sequence: SequenceCounter
-  readonly times: EntityTimes
-  deleted = false
-  private readonly host: StoreHost
-  /** Message ids seen recently (RequiresDuplicateDetection); created by the broker on first use. */
-  duplicateDetection: DuplicateDetectionHistory | undefined = undefined
 
   constructor(config: TopicConfig, host: StoreHost) {
-    this.name = config.name
-    this.config = config
-    this.host = host
-    this.sequence = new SequenceCounter((upTo) => host.journal?.sequenceReserved(this, upTo))
-    this.times = new EntityTimes(host.now())
+    super(config, host)
     for (const subscription of config.subscriptions) {
       this.subscriptions.set(subscription.name.toLowerCase(), new SubscriptionEntity(subscription, this, host))
     }
-  }
-
-  get maxMessageSizeBytes(): number {
-    return this.config.properties.maxMessageSizeBytes
   }
 
   addSubscription(config: SubscriptionConfig): SubscriptionEntity {
@@ -297,18 +315,17 @@ export class TopicEntity {
     if (!this.deleted) this.host.journal?.entityChanged(this)
   }
 
-  /** Holds a message until `enqueueAtMs`, then fans it out with the sequence number it got now. */
+  /** Holds a message at the topic until `enqueueAtMs`, then fans it out with the sequence number it got now. */
   schedule(payload: Payload, sequenceNumber: number, enqueueAtMs: number): void {
     const deadline = this.host.deadlines.schedule(enqueueAtMs, () => {
       if (!this.scheduled.delete(sequenceNumber)) return
       this.host.journal?.topicScheduleEnded(this, sequenceNumber)
-      this.fanOut(payload, sequenceNumber, 0)
+      this.enqueue(payload, sequenceNumber, 0)
     })
     this.scheduled.set(sequenceNumber, { payload, deadline })
     this.host.journal?.topicScheduled(this, sequenceNumber, payload, enqueueAtMs)
   }
 
-  /** Returns false when no scheduled message has this sequence number. */
   cancelScheduled(sequenceNumber: number): boolean {
     const entry = this.scheduled.get(sequenceNumber)
     if (entry === undefined) return false
@@ -318,8 +335,8 @@ export class TopicEntity {
     return true
   }
 
-  /** Delivers copies to every subscription with a matching rule; returns how many copies entered subscriptions. */
-  fanOut(payload: Payload, sequenceNumber: number, hops: number, carried: Carried = {}): number {
+  /** Fans out: copies go to every subscription with a matching rule; returns how many copies entered subscriptions. */
+  enqueue(payload: Payload, sequenceNumber: number, hops: number, carried: Carried = {}): number {
     let accepted = 0
     for (const subscription of this.subscriptions.values()) {
       accepted += subscription.admit(payload, sequenceNumber, hops, carried)
@@ -328,4 +345,5 @@ export class TopicEntity {
   }
 }
 
+/** A queue or a topic, told apart by `kind` (where they differ beyond `SendTargetEntity`). */
 export type SendTarget = QueueEntity | TopicEntity

@@ -3,7 +3,7 @@ import { dirname } from "node:path"
 import type { Broker } from "../broker/Broker.ts"
 import type { BrokeredMessage, Payload } from "../broker/BrokeredMessage.ts"
 import type { BrokerJournal } from "../broker/BrokerJournal.ts"
-import type { QueueEntity, TopicEntity } from "../broker/entities.ts"
+import type { SendTarget, SendTargetEntity, TopicEntity } from "../broker/entities.ts"
 import type { MessageStore } from "../broker/MessageStore.ts"
 import { SessionStore } from "../broker/sessions/SessionStore.ts"
 import type { Logger } from "../log.ts"
@@ -34,7 +34,7 @@ interface Waiter {
   readonly reject: (error: unknown) => void
 }
 
-const entityKind = (entity: QueueEntity | TopicEntity): number =>
+const entityKind = (entity: SendTargetEntity): number =>
   entity.kind === "queue" ? entityKinds.queue : entityKinds.topic
 
 const writeFully = (fd: number, buffers: ReadonlyArray<Buffer>): void => {
@@ -148,7 +148,7 @@ export class DurableJournal implements BrokerJournal {
     this.queueFlush()
   }
 
-  duplicateRecorded(entity: QueueEntity | TopicEntity, messageId: string, atMs: number): void {
+  duplicateRecorded(entity: SendTargetEntity, messageId: string, atMs: number): void {
     this.writer
       .begin(recordType.duplicate)
       .u8(entityKind(entity))
@@ -159,17 +159,17 @@ export class DurableJournal implements BrokerJournal {
     this.queueFlush()
   }
 
-  sequenceReserved(entity: QueueEntity | TopicEntity, upTo: number): void {
+  sequenceReserved(entity: SendTargetEntity, upTo: number): void {
     this.writer.begin(recordType.sequence).u8(entityKind(entity)).string(entity.name.toLowerCase()).f64(upTo).end()
     this.queueFlush()
   }
 
-  entityChanged(entity: QueueEntity | TopicEntity): void {
+  entityChanged(entity: SendTarget): void {
     this.writeEntity(this.writer, entity)
     this.queueFlush()
   }
 
-  entityDeleted(entity: QueueEntity | TopicEntity): void {
+  entityDeleted(entity: SendTargetEntity): void {
     this.writer.begin(recordType.entityDeleted).u8(entityKind(entity)).string(entity.name.toLowerCase()).end()
     this.queueFlush()
   }
@@ -282,15 +282,11 @@ export class DurableJournal implements BrokerJournal {
     this.writer = snapshot
     try {
       for (const queue of broker.queues.values()) {
-        this.writeEntity(snapshot, queue)
-        this.sequenceReserved(queue, queue.sequence.highWater)
-        this.writeDuplicates(queue)
+        this.writeSendTarget(snapshot, queue)
         this.writeStore(queue.store)
       }
       for (const topic of broker.topics.values()) {
-        this.writeEntity(snapshot, topic)
-        this.sequenceReserved(topic, topic.sequence.highWater)
-        this.writeDuplicates(topic)
+        this.writeSendTarget(snapshot, topic)
         for (const subscription of topic.subscriptions.values()) this.writeStore(subscription.store)
         for (const [sequenceNumber, entry] of topic.scheduled) {
           this.topicScheduled(topic, sequenceNumber, entry.payload, entry.deadline.at)
@@ -320,7 +316,10 @@ export class DurableJournal implements BrokerJournal {
     this.compactAt = Math.max(this.options.compactAtBytes, 2 * bytes)
   }
 
-  private writeDuplicates(entity: QueueEntity | TopicEntity): void {
+  /** What queues and topics both keep: their definition, sequence numbers and duplicate detection history. */
+  private writeSendTarget(writer: RecordWriter, entity: SendTarget): void {
+    this.writeEntity(writer, entity)
+    this.sequenceReserved(entity, entity.sequence.highWater)
     for (const [messageId, atMs] of entity.duplicateDetection?.recorded ?? []) {
       this.duplicateRecorded(entity, messageId, atMs)
     }
@@ -334,7 +333,7 @@ export class DurableJournal implements BrokerJournal {
     if (store.deadLetterQueue !== undefined) this.writeStore(store.deadLetterQueue)
   }
 
-  private writeEntity(writer: RecordWriter, entity: QueueEntity | TopicEntity): void {
+  private writeEntity(writer: RecordWriter, entity: SendTarget): void {
     const json = catalogJson(entity.kind === "queue" ? describeQueue(entity) : describeTopic(entity))
     writer.begin(recordType.entity).u8(entityKind(entity)).string(entity.name.toLowerCase()).string(json).end()
   }
