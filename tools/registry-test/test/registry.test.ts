@@ -65,6 +65,14 @@ const npmIn = (directory: string, runtime: NodeRuntime, args: ReadonlyArray<stri
 const nodeIn = (directory: string, runtime: NodeRuntime, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) =>
   run(runtime.node, args, { cwd: directory, env: { ...baseEnv, ...env, PATH: runtime.path }, timeoutMs: 120_000 })
 
+/** Every installed copy of a package in a project (`npm query`), as `location@version`. */
+const copiesOf = async (directory: string, runtime: NodeRuntime, name: string): Promise<Array<string>> => {
+  const { stdout } = await npmIn(directory, runtime, ["query", `#${name}`])
+  return (JSON.parse(stdout) as Array<{ location: string; version: string }>).map(
+    (node) => `${node.location}@${node.version}`,
+  )
+}
+
 /** Names in the production dependency tree of a project (`npm ls --omit=dev --all`). */
 const productionTree = async (directory: string, runtime: NodeRuntime): Promise<Set<string>> => {
   const { stdout } = await npmIn(directory, runtime, ["ls", "--omit=dev", "--all", "--json"])
@@ -275,6 +283,12 @@ describe("@haymaker/app-worker installed from the registry", () => {
     expect(stdout).toContain("Dead-lettered messages: 5")
     expect(stdout).toMatch(/Blob archive: +\d+ archived messages/)
     expect(stdout).toContain(join(project, ".haymaker", "demo"))
+  })
+
+  // Two copies cannot share values: a Redacted connection string made by one is unreadable by the other (the
+  // worker died at start-up when its exact effect pin and the libraries' ^ range resolved apart).
+  it("one copy of effect serves the worker and every library it installs", async () => {
+    expect(await copiesOf(project, runtime, "effect")).toHaveLength(1)
   })
 
   it("npm ls --omit=dev shows no test tooling in the installed worker", async () => {

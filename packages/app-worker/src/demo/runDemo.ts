@@ -70,7 +70,14 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   const expected = wire.length + invalidBodies.length
 
   const deadline = startedAt + options.timeoutMs
-  while (settled < expected && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(50)
+  const settlement = Effect.gen(function* () {
+    while (settled < expected && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(50)
+  })
+  // A worker that stops early (a defect at start-up, say) ends the demo with its cause, not a silent wait.
+  const workerStopped = Fiber.join(worker).pipe(
+    Effect.andThen(Effect.die(new Error("the worker stopped before every message was settled"))),
+  )
+  yield* Effect.raceFirst(settlement, workerStopped)
   const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
   yield* Fiber.interrupt(worker)
 
