@@ -9,40 +9,41 @@ export interface Tombstone {
 const EMPTY = -1
 const INITIAL_SLOTS = 1_024
 const WIDE = -1
+/** Keys are stored in chunks of this many 4-byte words (256 KB), so the storage grows without copying. */
+const CHUNK_BITS = 16
+const CHUNK_WORDS = 1 << CHUNK_BITS
+/** Longer keys (far longer than any Azure id) are kept in the `Map` too, so that every other key fits a chunk. */
+const MAX_PACKED = 4_096
+
+const encoder = new TextEncoder()
 
 /**
- * FNV-1a over the key's characters (cheap, and good enough to spread resource ids over an open-addressed index), or
- * WIDE when a character is beyond Latin-1 (one byte each).
- */
-const hashOf = (key: string): number => {
-  let hash = 0x811c9dc5
-  let widest = 0
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i)
-    widest |= code
-    hash = Math.imul(hash ^ code, 0x01000193)
-  }
-  return widest > 0xff ? WIDE : hash >>> 0
-}
-
-/**
- * The deleted resources of a mutable ledger, packed outside the JavaScript heap: keys as bytes in one growing buffer,
- * found through an open-addressed index of slot numbers, with each slot's deletion time and interned (run, scenario)
- * pair in typed arrays. An archive's deleted resources far outnumber its live ones; held as a `Map` of strings they
- * were hundreds of thousands of small objects that every garbage collection copied or marked again, and here they
- * are a few buffers that it never looks into. Keys with a character beyond Latin-1 (not seen in Azure ids) fall back
- * to a `Map`.
+ * The deleted resources of a mutable ledger, packed outside the JavaScript heap: keys as bytes in chunks of 256 KB,
+ * added as they fill and never copied, found through an open-addressed index of slot numbers, with each slot's
+ * deletion time and interned (run, scenario) pair in typed arrays. An archive's deleted resources far outnumber its
+ * live ones; held as a `Map` of strings they were hundreds of thousands of small objects that every garbage collection
+ * copied or marked again, and here they are a few buffers that it never looks into. A key is copied in by
+ * `TextEncoder.encodeInto` and stored from a 4-byte boundary, zero-padded, so that hashing and comparing it go four
+ * bytes at a time: loops over `charCodeAt` made a lookup several times dearer than a `Map`'s. Keys with a character
+ * beyond ASCII (not seen in Azure ids), and keys longer than 4,096 characters, fall back to a `Map`.
  */
 export class TombstoneTable {
   private count = 0
   /** Slot of each index position, or EMPTY; the index has a power-of-two length, at most half full. */
   private index = new Int32Array(INITIAL_SLOTS * 2).fill(EMPTY)
   private hashes = new Uint32Array(INITIAL_SLOTS)
-  /** A slot's key is `bytes[starts[slot] .. starts[slot] + lengths[slot]]`; length -1: the key is in `wide`. */
+  /**
+   * A slot's key is `lengths[slot]` bytes from word `starts[slot] % CHUNK_WORDS` of chunk `starts[slot] / CHUNK_WORDS`;
+   * length -1: the key is in `wide`.
+   */
   private starts = new Int32Array(INITIAL_SLOTS)
   private lengths = new Int32Array(INITIAL_SLOTS)
-  private bytes = new Uint8Array(INITIAL_SLOTS * 128)
-  private used = 0
+  private readonly chunks: Array<Uint32Array> = []
+  /** Words of the last chunk in use. */
+  private used = CHUNK_WORDS
+  /** The key last looked up, encoded and zero-padded to a whole word (`scratchWords` is the same memory). */
+  private scratch = new Uint8Array(1_024)
+  private scratchWords = new Uint32Array(this.scratch.buffer)
   private readonly wide = new Map<string, number>()
   private deletedAt = new Float64Array(INITIAL_SLOTS)
   private owner = new Int32Array(INITIAL_SLOTS)
@@ -54,7 +55,7 @@ export class TombstoneTable {
   }
 
   has(key: string): boolean {
-    return this.slotOf(key) !== EMPTY
+    return this.slotOf(key, this.encode(key)) !== EMPTY
   }
 
   /**
@@ -62,7 +63,7 @@ export class TombstoneTable {
    * the larger scenario, so the result does not depend on the order of the calls.
    */
   put(key: string, runId: string, scenarioName: string, deletedAt: number): void {
-    const hash = hashOf(key)
+    const hash = this.encode(key)
     const slot = this.slotOf(key, hash)
     if (slot === EMPTY) {
       const next = this.insert(key, hash)
@@ -89,25 +90,60 @@ export class TombstoneTable {
     }
   }
 
-  private slotOf(key: string, hash: number = hashOf(key)): number {
+  /**
+   * Copies `key` into `scratch`, zero-padded to a whole word, and hashes it there a word at a time (Murmur3's mixing);
+   * WIDE when the key is not ASCII (its UTF-8 is longer than its characters; a lone surrogate would not survive it).
+   */
+  private encode(key: string): number {
+    const length = key.length
+    if (length > MAX_PACKED) return WIDE
+    if (length + 4 > this.scratch.length) {
+      this.scratch = new Uint8Array(2 * (length + 4))
+      this.scratchWords = new Uint32Array(this.scratch.buffer)
+    }
+    const scratch = this.scratch
+    if (encoder.encodeInto(key, scratch).written !== length) return WIDE
+    for (let i = length; (i & 3) !== 0; i++) scratch[i] = 0
+    const words = this.scratchWords
+    let hash = length
+    for (let w = 0, n = (length + 3) >>> 2; w < n; w++) {
+      let k = Math.imul(words[w] ?? 0, 0xcc9e2d51)
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
+      hash ^= k
+      hash = (Math.imul((hash << 13) | (hash >>> 19), 5) + 0xe6546b64) | 0
+    }
+    hash ^= hash >>> 16
+    hash = Math.imul(hash, 0x85ebca6b)
+    hash ^= hash >>> 13
+    hash = Math.imul(hash, 0xc2b2ae35)
+    hash ^= hash >>> 16
+    return hash >>> 0
+  }
+
+  /** The slot of `key`, which {@link encode} just put into `scratch` and hashed to `hash`, or EMPTY. */
+  private slotOf(key: string, hash: number): number {
     if (hash === WIDE) return this.wide.get(key) ?? EMPTY
     const mask = this.index.length - 1
     for (let at = hash & mask; ; at = (at + 1) & mask) {
       const slot = this.index[at] ?? EMPTY
       if (slot === EMPTY) return EMPTY
-      if (this.hashes[slot] === hash && this.keyEquals(slot, key)) return slot
+      if (this.hashes[slot] === hash && this.keyEquals(slot, key.length)) return slot
     }
   }
 
-  private keyEquals(slot: number, key: string): boolean {
-    const length = this.lengths[slot] ?? -1
-    if (length !== key.length) return false
-    const start = this.starts[slot] ?? 0
-    for (let i = 0; i < length; i++) if (this.bytes[start + i] !== key.charCodeAt(i)) return false
+  /** Whether the key of `slot` is the one in `scratch`, `length` bytes long. */
+  private keyEquals(slot: number, length: number): boolean {
+    if (this.lengths[slot] !== length) return false
+    const at = this.starts[slot] ?? 0
+    const words = this.chunks[at >>> CHUNK_BITS]
+    if (words === undefined) return false
+    const scratch = this.scratchWords
+    const start = at & (CHUNK_WORDS - 1)
+    for (let w = 0, n = (length + 3) >>> 2; w < n; w++) if (words[start + w] !== scratch[w]) return false
     return true
   }
 
-  /** A new slot for `key`, which is not in the table. */
+  /** A new slot for `key`, which is not in the table and which {@link encode} just put into `scratch`. */
   private insert(key: string, hash: number): number {
     const slot = this.count++
     if (slot === this.deletedAt.length) this.growSlots()
@@ -116,15 +152,19 @@ export class TombstoneTable {
       this.lengths[slot] = -1
       return slot
     }
-    if (this.used + key.length > this.bytes.length) {
-      const bytes = new Uint8Array(Math.max(this.bytes.length * 2, this.used + key.length))
-      bytes.set(this.bytes.subarray(0, this.used))
-      this.bytes = bytes
+    const n = (key.length + 3) >>> 2
+    if (this.used + n > CHUNK_WORDS) {
+      this.chunks.push(new Uint32Array(CHUNK_WORDS))
+      this.used = 0
     }
-    for (let i = 0; i < key.length; i++) this.bytes[this.used + i] = key.charCodeAt(i)
-    this.starts[slot] = this.used
+    const used = this.used
+    const words = this.chunks[this.chunks.length - 1] ?? new Uint32Array(0)
+    const scratch = this.scratchWords
+    // A loop, not `set(subarray)`: a subarray per key cost more than copying its few dozen words.
+    for (let w = 0; w < n; w++) words[used + w] = scratch[w] ?? 0
+    this.starts[slot] = ((this.chunks.length - 1) << CHUNK_BITS) | used
     this.lengths[slot] = key.length
-    this.used += key.length
+    this.used = used + n
     this.hashes[slot] = hash
     if ((this.count - this.wide.size) * 2 > this.index.length) this.rehash(this.index.length * 2)
     else this.place(slot, hash)

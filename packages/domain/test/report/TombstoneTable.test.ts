@@ -45,4 +45,38 @@ describe("TombstoneTable", () => {
     expect(table.size).toBe(2)
     expect([...table.values()].map((t) => t.runId)).toEqual(["run-3", "run-2"])
   })
+
+  it("tells apart keys that differ only in their length, their last bytes or the padding of their last word", () => {
+    const table = new TombstoneTable()
+    const keys = ["a", "a\u0000", "a\u0000\u0000\u0000", "ab", "abc", "abcd", "abcd\u0000", "abce", "", "\u0000"]
+    for (const [i, key] of keys.entries()) table.put(key, `run-${i}`, "s", i)
+    expect(table.size).toBe(keys.length)
+    expect([...table.values()].map((t) => t.runId)).toEqual(keys.map((_, i) => `run-${i}`))
+    expect(keys.every((key) => table.has(key))).toBe(true)
+    expect(table.has("a\u0000\u0000")).toBe(false)
+    expect(table.has("abcf")).toBe(false)
+  })
+
+  it("keeps keys across its storage chunks, and keys too long or not ASCII beside them, each found once", () => {
+    const table = new TombstoneTable()
+    // 6,000 keys of about 120 bytes: a few 256 KB chunks, and keys cut at no chunk's end.
+    const keys = Array.from(
+      { length: 6_000 },
+      (_, i) =>
+        `/subscriptions/s/resourcegroups/rg-${i % 13}/providers/microsoft.compute/virtualmachines/${"v".repeat(i % 50)}${i}`,
+    )
+    const long = `/subscriptions/s/${"x".repeat(5_000)}`
+    const odd = ["/rg/\ud800", "/rg/\udc00", "/rg/\u00e9", "/rg/名前", `${long}é`]
+    const all = [...keys, long, `${long}y`, ...odd]
+    for (const [i, key] of all.entries()) table.put(key, `run-${i % 5}`, "s", i)
+    // A second deletion of each, earlier: nothing is added, nothing replaced.
+    for (const [i, key] of all.entries()) table.put(key, "run-9", "s", i - 1)
+    expect(table.size).toBe(all.length)
+    expect(all.every((key) => table.has(key))).toBe(true)
+    expect(table.has(`${long}z`)).toBe(false)
+    expect(table.has(long.slice(0, -1))).toBe(false)
+    expect(table.has("/rg/\udbff")).toBe(false)
+    expect(table.has(`${keys[4_321]}0`)).toBe(false)
+    expect([...table.values()].map((t) => t.deletedAt)).toEqual(all.map((_, i) => i))
+  })
 })
