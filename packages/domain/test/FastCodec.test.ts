@@ -85,4 +85,25 @@ describe("the fast paths of the struct codecs", () => {
       { numRuns: 300 },
     )
   })
+
+  it("give the same result compiled as looping over the fields (where `Function` is not allowed)", () => {
+    const paths = codecs.map(([name, codec]) => ({
+      name,
+      decode: makeFastDecode(codec),
+      decodeLoop: makeFastDecode(codec, { compile: false }),
+      encode: makeFastEncode(codec),
+      encodeLoop: makeFastEncode(codec, { compile: false }),
+    }))
+    fc.assert(
+      fc.property(inputs, (input) => {
+        for (const { name, decode, decodeLoop, encode, encodeLoop } of paths) {
+          const decoded = decode(input)
+          expect(decoded, name).toEqual(decodeLoop(input))
+          if (decoded === undefined) continue
+          expect(JSON.stringify(encode(decoded)), name).toBe(JSON.stringify(encodeLoop(decoded)))
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
 })

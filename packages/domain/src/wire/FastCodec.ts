@@ -71,7 +71,8 @@ interface Step {
 
 type Copy = (input: { readonly [key: string]: unknown }) => object | undefined
 
-const makeCopy =
+/** The copy as a loop over the steps: what {@link compileCopy} compiles, and the fallback where it cannot. */
+const loopCopy =
   (steps: ReadonlyArray<Step>): Copy =>
   (input) => {
     const out: Record<string, unknown> = {}
@@ -94,6 +95,47 @@ const makeCopy =
     }
     return out
   }
+
+/**
+ * The same copy as {@link loopCopy}, compiled into one function that names every key (as Effect's own schema JIT
+ * compiles its parsers): the loop reads and writes a different key on each turn, which V8 can only do through its
+ * slowest, megamorphic property access, and that was most of the cost of decoding a Resource. `undefined` where
+ * `Function` is not allowed (a Content Security Policy without `unsafe-eval`).
+ */
+const compileCopy = (steps: ReadonlyArray<Step>): Copy | undefined => {
+  // Keys go in as JSON string literals, which are JavaScript string literals too; values through `k`.
+  const body = steps.map((step, i) => {
+    const to = `out[${JSON.stringify(step.to)}]`
+    if (step.constant !== undefined) return `${to} = k[${i}].constant.value`
+    const absent = !step.optional ? "return undefined" : step.absent !== undefined ? `${to} = k[${i}].absent.value` : ""
+    const convert = step.convert === undefined ? "" : `v = convert${i}(v); if (v === undefined) return undefined;`
+    return `v = input[${JSON.stringify(step.from)}]
+  if (v === undefined || v === null) { ${absent} } else { ${convert} ${to} = v }`
+  })
+  const converters = steps.map((step, i) => (step.convert === undefined ? "" : `const convert${i} = k[${i}].convert`))
+  const source = `"use strict"
+${converters.join("\n")}
+return function copy(input) {
+  const out = {}
+  let v
+  ${body.join("\n  ")}
+  return out
+}`
+  try {
+    return globalThis.Function("k", source)(steps) as Copy
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether {@link makeFastDecode} and {@link makeFastEncode} compile their copies (see {@link compileCopy}). */
+export interface FastCodecOptions {
+  /** `false`: the loop, as where `Function` is not allowed. Default `true`. */
+  readonly compile?: boolean | undefined
+}
+
+const makeCopy = (steps: ReadonlyArray<Step>, options: FastCodecOptions | undefined): Copy =>
+  (options?.compile === false ? undefined : compileCopy(steps)) ?? loopCopy(steps)
 
 const fieldsOf = (codec: StructCodec<unknown>) => {
   // encodeKeys keeps the order of the fields.
@@ -120,7 +162,10 @@ const fieldsOf = (codec: StructCodec<unknown>) => {
  * Left to the codec: invalid input, `null` in an optional field (unless the field's guard takes it), and a missing
  * key that a decoding default fills. The property tests hold it to the codec.
  */
-export const makeFastDecode = <A>(codec: StructCodec<A>): ((input: unknown) => A | undefined) => {
+export const makeFastDecode = <A>(
+  codec: StructCodec<A>,
+  options?: FastCodecOptions,
+): ((input: unknown) => A | undefined) => {
   const fields = fieldsOf(codec)
   const guard = Schema.Struct(
     Object.fromEntries(
@@ -141,6 +186,7 @@ export const makeFastDecode = <A>(codec: StructCodec<A>): ((input: unknown) => A
           : undefined,
       convert: f.fast.decode,
     })),
+    options,
   )
   return (input) => (isWire(input) ? (copy(input as { readonly [key: string]: unknown }) as A | undefined) : undefined)
 }
@@ -150,7 +196,7 @@ export const makeFastDecode = <A>(codec: StructCodec<A>): ((input: unknown) => A
  * transforms it. It writes what the codec's encoding writes for a valid value, without checking it again (the types
  * and the decoder did); the property tests hold it to the codec.
  */
-export const makeFastEncode = <A, I>(codec: StructCodec<A, I>): ((value: A) => I) => {
+export const makeFastEncode = <A, I>(codec: StructCodec<A, I>, options?: FastCodecOptions): ((value: A) => I) => {
   const copy = makeCopy(
     fieldsOf(codec).map((f) => ({
       from: f.key,
@@ -160,6 +206,7 @@ export const makeFastEncode = <A, I>(codec: StructCodec<A, I>): ((value: A) => I
       constant: f.wireLiteral,
       convert: f.fast.encode,
     })),
+    options,
   )
   return (value) => copy(value as { readonly [key: string]: unknown }) as I
 }
