@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type CellResult, expectedDeadLetters, runCell, type Sent } from "./support/matrix/Cell.ts"
+import { type CellResult, expectedDeadLetters, runCell, type Sent, until } from "./support/matrix/Cell.ts"
 import { type MatrixStack, startMatrixStack } from "./support/matrix/MatrixStack.ts"
 import { awkwardIds, poisonBodies, refusedEvents, validEvents } from "./support/matrix/Messages.ts"
 
@@ -59,9 +59,15 @@ const answered = async (status: number, atLeast: number) => {
 describe("fault matrix: the worker on the local stack, one fault per cell", () => {
   it("per-message refusals in one micro-batch (a 400 for every call carrying them)", async () => {
     const messages = [...validEvents("refusals", 300), ...refusedEvents("refusals", 5)]
-    const result = await runCell(stack, "per-message refusals", messages, async ({ stack }) => {
-      await stack.logs.faults.fail(400, { rows: { column: "message", prefix: "refuse" } })
-    })
+    const result = await runCell(
+      stack,
+      "per-message refusals",
+      messages,
+      async ({ stack }) => {
+        await stack.logs.faults.fail(400, { rows: { column: "message", prefix: "refuse" } })
+      },
+      { firstWave: 0 },
+    )
     expectExact(result, messages)
     await answered(400, 5)
   }, 240_000)
@@ -165,16 +171,27 @@ describe("fault matrix: the worker on the local stack, one fault per cell", () =
 
   it("the worker killed (SIGKILL) mid-batch and started again", async () => {
     const messages = validEvents("worker-killed", 800)
-    const result = await runCell(stack, "worker killed mid-batch", messages, async (context) => {
-      // Calls held half a second: there are always batches between their writes and their settlements.
-      await context.stack.logs.faults.slow(500)
-      await context.rowsAtLeast(100)
-      await context.keepMetrics(context.worker)
-      context.worker.child.kill("SIGKILL")
-      expect(await context.worker.exited).toBe("SIGKILL")
-      await context.stack.logs.faults.clear()
-      context.worker = await context.startWorker()
-    })
+    const result = await runCell(
+      stack,
+      "worker killed mid-batch",
+      messages,
+      async (context) => {
+        // Arranged before any message is sent: four calls land, every later one is held 3 s, so the worker is
+        // killed holding messages whose writes are in flight (with the fault set after publishing, a fast worker
+        // had settled all 800 before it began: nothing was redelivered).
+        await context.stack.logs.faults.slow(100, { count: 4 })
+        await context.stack.logs.faults.slow(3_000)
+        await context.publishRest()
+        await context.rowsAtLeast(1)
+        await until("the worker to hold unsettled messages", async () => (await context.unsettled(context.worker)) > 0)
+        await context.keepMetrics(context.worker)
+        context.worker.child.kill("SIGKILL")
+        expect(await context.worker.exited).toBe("SIGKILL")
+        await context.stack.logs.faults.clear()
+        context.worker = await context.startWorker()
+      },
+      { firstWave: 0 },
+    )
     expectExact(result, messages)
     // The held messages came back to the second worker after their locks (5 s) expired.
     expect(result.redelivered).toBeGreaterThan(0)

@@ -74,6 +74,20 @@ export interface CellContext {
   readonly workers: Array<WorkerProcess>
   /** Resolves once at least `count` Log Analytics rows arrived: the worker is mid-run. */
   readonly rowsAtLeast: (count: number) => Promise<void>
+  /** Messages a worker received and has not settled yet (from its metrics). */
+  readonly unsettled: (worker: WorkerProcess) => Promise<number>
+  /** Publishes the messages after the first wave (once; the cell does it after the script otherwise). */
+  readonly publishRest: () => Promise<void>
+}
+
+export interface CellOptions {
+  /** Extra environment for the workers. */
+  readonly env?: Record<string, string>
+  /**
+   * How many messages are published before the fault script runs (default: all). With fewer, the script decides
+   * when the rest go: a fault arranged before the traffic cannot miss it, however fast the worker is.
+   */
+  readonly firstWave?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -190,7 +204,7 @@ export const runCell = async (
   cell: string,
   messages: ReadonlyArray<Sent>,
   fault: (context: CellContext) => Promise<void> = async () => undefined,
-  env: Record<string, string> = {},
+  { env = {}, firstWave = messages.length }: CellOptions = {},
 ): Promise<CellResult> => {
   const startedAt = Date.now()
   const container = `matrix-${cell.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`.slice(0, 63).replace(/-+$/, "")
@@ -199,6 +213,7 @@ export const runCell = async (
   const kept: Array<Metrics> = []
   const sawUnready = new Set<string>()
   const workers: Array<WorkerProcess> = []
+  let rest: Promise<void> | undefined
   const start = async () => {
     const worker = stack.startWorker(container, env)
     workers.push(worker)
@@ -222,6 +237,18 @@ export const runCell = async (
         ]
         return rows.length >= count
       }),
+    unsettled: async (worker) => {
+      const metrics = await scrape(worker)
+      const settled = ["completed", "dead_lettered", "abandoned"].reduce(
+        (n, outcome) => n + metricSum(metrics, `haymaker_messages_${outcome}_total`),
+        0,
+      )
+      return metricSum(metrics, "haymaker_messages_received_total") - settled
+    },
+    publishRest: () => {
+      rest ??= publish(stack, messages.slice(firstWave))
+      return rest
+    },
   }
   // Readiness as a probe sees it, every 100 ms: outages must show as 503 with their reason.
   let watching = true
@@ -238,8 +265,9 @@ export const runCell = async (
   })()
 
   try {
-    await publish(stack, messages)
+    await publish(stack, messages.slice(0, firstWave))
     await fault(context)
+    await context.publishRest()
     const bad = messages.filter((sent) => sent.expect._tag !== "Lands").length
     const ids = new Set(messages.map((sent) => sent.messageId))
     const ourDeadLetters = async () =>
