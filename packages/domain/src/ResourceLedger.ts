@@ -219,8 +219,11 @@ export interface MutableLedger {
 type LiveEntry = { -readonly [K in keyof Entry]: Entry[K] }
 
 export const makeMutable = (): MutableLedger => {
-  const entries = new Map<string, LiveEntry>()
+  // Every resource id gets a slot in the table (its key as bytes, off the heap; its tombstone once deleted), and a
+  // live resource its entry at that slot here: no `Map` hashes the long ids again and again.
   const tombstones = new TombstoneTable()
+  const entries: Array<LiveEntry | undefined> = []
+  let liveCount = 0
   // Run ids, scenarios and resource types repeat across resources: a live entry keeps one copy of each, not the
   // copies of the archive lines it was read from.
   const pool = new Map<string, string>()
@@ -264,21 +267,29 @@ export const makeMutable = (): MutableLedger => {
   }
   return {
     add: (resource) => {
-      const key = keyOf(resource.resourceId)
+      const slot = tombstones.slot(keyOf(resource.resourceId))
+      // Slots are given out in order, one per new key: keeping the array dense keeps V8 from making it a dictionary.
+      while (entries.length <= slot) entries.push(undefined)
       if (resource.status === "deleted") {
-        entries.delete(key)
-        tombstones.put(key, resource.runId, resource.scenarioName, DateTime.toEpochMillis(observedAt(resource)))
+        if (entries[slot] !== undefined) {
+          entries[slot] = undefined
+          liveCount--
+        }
+        tombstones.delete(slot, resource.runId, resource.scenarioName, DateTime.toEpochMillis(observedAt(resource)))
         return
       }
       // A live entry means no deletion was seen: the tombstones are asked only about a resource seen for the first time.
-      const entry = entries.get(key)
+      const entry = entries[slot]
       if (entry !== undefined) observeInPlace(entry, resource)
-      else if (!tombstones.has(key)) entries.set(key, observe(undefined, kept(resource, undefined)))
+      else if (!tombstones.isDeleted(slot)) {
+        entries[slot] = observe(undefined, kept(resource, undefined))
+        liveCount++
+      }
     },
     live: function* () {
-      for (const entry of entries.values()) yield stateOf(entry)
+      for (const entry of entries) if (entry !== undefined) yield stateOf(entry)
     },
     deleted: () => tombstones.values(),
-    size: () => entries.size + tombstones.size,
+    size: () => liveCount + tombstones.size,
   }
 }

@@ -9,6 +9,7 @@ export interface Tombstone {
 const EMPTY = -1
 const INITIAL_SLOTS = 1_024
 const WIDE = -1
+const NOT_DELETED = -1
 /** Keys are stored in chunks of this many 4-byte words (256 KB), so the storage grows without copying. */
 const CHUNK_BITS = 16
 const CHUNK_WORDS = 1 << CHUNK_BITS
@@ -18,17 +19,21 @@ const MAX_PACKED = 4_096
 const encoder = new TextEncoder()
 
 /**
- * The deleted resources of a mutable ledger, packed outside the JavaScript heap: keys as bytes in chunks of 256 KB,
- * added as they fill and never copied, found through an open-addressed index of slot numbers, with each slot's
- * deletion time and interned (run, scenario) pair in typed arrays. An archive's deleted resources far outnumber its
- * live ones; held as a `Map` of strings they were hundreds of thousands of small objects that every garbage collection
- * copied or marked again, and here they are a few buffers that it never looks into. A key is copied in by
- * `TextEncoder.encodeInto` and stored from a 4-byte boundary, zero-padded, so that hashing and comparing it go four
- * bytes at a time: loops over `charCodeAt` made a lookup several times dearer than a `Map`'s. Keys with a character
- * beyond ASCII (not seen in Azure ids), and keys longer than 4,096 characters, fall back to a `Map`.
+ * The resource keys of a mutable ledger, each given a slot number the first time it is seen, and the tombstones of the
+ * deleted ones, packed outside the JavaScript heap: keys as bytes in chunks of 256 KB, added as they fill and never
+ * copied, found through an open-addressed index of slot numbers, with each slot's deletion time and interned (run,
+ * scenario) pair in typed arrays. An archive's deleted resources far outnumber its live ones; held as a `Map` of
+ * strings they were hundreds of thousands of small objects that every garbage collection copied or marked again, and
+ * here they are a few buffers that it never looks into. A key is copied in by `TextEncoder.encodeInto` and stored
+ * from a 4-byte boundary, zero-padded, so that hashing and comparing it go four bytes at a time: loops over
+ * `charCodeAt` made a lookup several times dearer than a `Map`'s. Keys with a character beyond ASCII (not seen in
+ * Azure ids), and keys longer than 4,096 characters, fall back to a `Map`.
  */
 export class TombstoneTable {
+  /** Slots given out: keys seen. */
   private count = 0
+  /** Slots with a tombstone. */
+  private deletions = 0
   /** Slot of each index position, or EMPTY; the index has a power-of-two length, at most half full. */
   private index = new Int32Array(INITIAL_SLOTS * 2).fill(EMPTY)
   private hashes = new Uint32Array(INITIAL_SLOTS)
@@ -46,16 +51,32 @@ export class TombstoneTable {
   private scratchWords = new Uint32Array(this.scratch.buffer)
   private readonly wide = new Map<string, number>()
   private deletedAt = new Float64Array(INITIAL_SLOTS)
+  /** A slot's (run, scenario) in `owners`, or NOT_DELETED. */
   private owner = new Int32Array(INITIAL_SLOTS)
   private readonly owners: Array<{ readonly runId: string; readonly scenarioName: string }> = []
   private readonly ownerOf = new Map<string, Map<string, number>>()
 
+  /** Number of tombstones (deleted keys). */
   get size(): number {
-    return this.count
+    return this.deletions
   }
 
+  /** Whether `key` has a tombstone. */
   has(key: string): boolean {
-    return this.slotOf(key, this.encode(key)) !== EMPTY
+    const slot = this.slotOf(key, this.encode(key))
+    return slot !== EMPTY && this.isDeleted(slot)
+  }
+
+  /** The slot of `key`, given the first time it is asked for; a slot is a small number, from 0, for ever the key's. */
+  slot(key: string): number {
+    const hash = this.encode(key)
+    const slot = this.slotOf(key, hash)
+    return slot === EMPTY ? this.insert(key, hash) : slot
+  }
+
+  /** Whether the key of `slot` has a tombstone. */
+  isDeleted(slot: number): boolean {
+    return (this.owner[slot] ?? NOT_DELETED) !== NOT_DELETED
   }
 
   /**
@@ -63,12 +84,15 @@ export class TombstoneTable {
    * the larger scenario, so the result does not depend on the order of the calls.
    */
   put(key: string, runId: string, scenarioName: string, deletedAt: number): void {
-    const hash = this.encode(key)
-    const slot = this.slotOf(key, hash)
-    if (slot === EMPTY) {
-      const next = this.insert(key, hash)
-      this.deletedAt[next] = deletedAt
-      this.owner[next] = this.intern(runId, scenarioName)
+    this.delete(this.slot(key), runId, scenarioName, deletedAt)
+  }
+
+  /** {@link put} by the key's {@link slot}. */
+  delete(slot: number, runId: string, scenarioName: string, deletedAt: number): void {
+    if (!this.isDeleted(slot)) {
+      this.deletions++
+      this.deletedAt[slot] = deletedAt
+      this.owner[slot] = this.intern(runId, scenarioName)
       return
     }
     const current = this.owners[this.owner[slot] ?? 0]
@@ -85,7 +109,7 @@ export class TombstoneTable {
 
   *values(): IterableIterator<Tombstone> {
     for (let slot = 0; slot < this.count; slot++) {
-      const owner = this.owners[this.owner[slot] ?? 0]
+      const owner = this.owners[this.owner[slot] ?? NOT_DELETED]
       if (owner !== undefined) yield { ...owner, deletedAt: this.deletedAt[slot] ?? 0 }
     }
   }
@@ -147,6 +171,7 @@ export class TombstoneTable {
   private insert(key: string, hash: number): number {
     const slot = this.count++
     if (slot === this.deletedAt.length) this.growSlots()
+    this.owner[slot] = NOT_DELETED
     if (hash === WIDE) {
       this.wide.set(key, slot)
       this.lengths[slot] = -1

@@ -79,4 +79,18 @@ describe("TombstoneTable", () => {
     expect(table.has(`${keys[4_321]}0`)).toBe(false)
     expect([...table.values()].map((t) => t.deletedAt)).toEqual(all.map((_, i) => i))
   })
+
+  it("gives each key one slot, in the order keys are first seen, and counts and lists only the deleted ones", () => {
+    const table = new TombstoneTable()
+    expect(["/a", "/b", "/a", "/c", "/rg/é", "/b"].map((key) => table.slot(key))).toEqual([0, 1, 0, 2, 3, 1])
+    expect(table.size).toBe(0)
+    expect([0, 1, 2, 3].map((slot) => table.isDeleted(slot))).toEqual([false, false, false, false])
+    table.delete(table.slot("/c"), "run-1", "s", 5)
+    table.put("/rg/é", "run-2", "s", 6)
+    table.put("/d", "run-3", "s", 7)
+    expect(table.size).toBe(3)
+    expect([0, 1, 2, 3, 4].map((slot) => table.isDeleted(slot))).toEqual([false, false, true, true, true])
+    expect(["/a", "/c", "/rg/é", "/d", "/e"].map((key) => table.has(key))).toEqual([false, true, true, true, false])
+    expect([...table.values()].map((t) => t.runId)).toEqual(["run-1", "run-2", "run-3"])
+  })
 })
