@@ -12,7 +12,7 @@ import {
   ResourceLedger,
 } from "@haymaker/domain"
 import { sampleRun } from "@haymaker/domain/fixtures"
-import { Clock, Effect, Fiber, Result } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Result } from "effect"
 import type { WorkerConfig } from "../config/WorkerConfig.ts"
 import { deadLetterLine } from "../deadLetters/deadLetterLine.ts"
 import { serveWorker } from "../serveWorker.ts"
@@ -47,14 +47,17 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   if (bus === undefined || (peers === undefined && folder === undefined)) {
     return yield* Effect.die("the demo runs on the local emulator, with local peers or the filesystem sinks")
   }
+  const wire = [...(sampleRun as ReadonlyArray<JsonObject>), ...generateRunEvents(options.generatedEvents)]
+  const expected = wire.length + invalidBodies.length
   let settled = 0
+  const allSettled = yield* Deferred.make<void>()
   const worker = yield* serveWorker(config, endpoints, (_, totals) =>
-    Effect.sync(() => {
+    Effect.suspend(() => {
       settled = totals.completed + totals.deadLettered
+      return settled >= expected ? Deferred.succeed(allSettled, undefined) : Effect.void
     }),
   ).pipe(Effect.forkScoped)
 
-  const wire = [...(sampleRun as ReadonlyArray<JsonObject>), ...generateRunEvents(options.generatedEvents)]
   const startedAt = yield* Clock.currentTimeMillis
   yield* EventPublisher.use((publisher) => publisher.publishAll(decodeAll(wire))).pipe(
     Effect.provide(publisherLayer(config.topic, endpoints.serviceBus)),
@@ -67,17 +70,16 @@ export const runDemo = Effect.fn("Demo.run")(function* (config: WorkerConfig, op
   yield* Effect.promise(() =>
     client.createSender(config.topic).sendMessages(invalidBodies.map(({ body }) => ({ body }))),
   )
-  const expected = wire.length + invalidBodies.length
 
-  const deadline = startedAt + options.timeoutMs
-  const settlement = Effect.gen(function* () {
-    while (settled < expected && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep(50)
-  })
+  const remainingMs = startedAt + options.timeoutMs - (yield* Clock.currentTimeMillis)
   // A worker that stops early (a defect at start-up, say) ends the demo with its cause, not a silent wait.
   const workerStopped = Fiber.join(worker).pipe(
     Effect.andThen(Effect.die(new Error("the worker stopped before every message was settled"))),
   )
-  yield* Effect.raceFirst(settlement, workerStopped)
+  yield* Deferred.await(allSettled).pipe(
+    Effect.timeoutOption(Duration.millis(Math.max(0, remainingMs))),
+    Effect.raceFirst(workerStopped),
+  )
   const elapsedMs = (yield* Clock.currentTimeMillis) - startedAt
   yield* Fiber.interrupt(worker)
 
